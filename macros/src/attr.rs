@@ -1,0 +1,457 @@
+//! Parsing `#[tool(...)]` and `#[arg(...)]` into the model. Syntax only: whether the values
+//! make sense together is `check`'s job.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token, UnOp};
+
+use crate::ctxt::Ctxt;
+use crate::lint::Rule;
+use crate::model::{ArgAttr, NumLit, PolicyAttr, RangeAttr};
+
+const TOOL_KEYS: &[&str] = &[
+    "permissions",
+    "read_only",
+    "destructive",
+    "idempotent",
+    "open_world",
+    "timeout",
+    "retries",
+    "rate_limit",
+    "allow",
+];
+
+const ARG_KEYS: &[&str] = &["min_len", "max_len", "range", "pattern", "default", "secret"];
+
+/// The most retries a tool may declare; more hides an outage from everyone.
+const MAX_RETRIES: u32 = 10;
+
+fn did_you_mean(key: &str, known: &[&str]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+        .min();
+    match best {
+        Some((d, k)) if d <= 2 || (d <= 4 && k.starts_with(&key[..key.len().min(3)])) => {
+            format!("; did you mean `{k}`?")
+        }
+        _ => String::new(),
+    }
+}
+
+fn key_of(meta: &Meta) -> String {
+    meta.path()
+        .get_ident()
+        .map_or_else(|| quote::quote!(#meta).to_string(), ToString::to_string)
+}
+
+/// Parses the arguments of `#[tool(...)]`.
+pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
+    let mut policy = PolicyAttr::default();
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+        Ok(m) => m,
+        Err(e) => {
+            cx.push(syn::Error::new(
+                e.span(),
+                format!(
+                    "{e}; `#[tool]` takes comma-separated settings, e.g. \
+                     #[tool(permissions = [\"kb:read\"], read_only, timeout = \"5s\")]"
+                ),
+            ));
+            return policy;
+        }
+    };
+    for meta in metas {
+        let key = key_of(&meta);
+        match (key.as_str(), &meta) {
+            ("read_only", Meta::Path(p)) => policy.read_only = Some(p.span()),
+            ("destructive", Meta::Path(p)) => policy.destructive = Some(p.span()),
+            ("idempotent", Meta::Path(p)) => policy.idempotent = Some(p.span()),
+            ("open_world", Meta::Path(p)) => policy.open_world = Some(p.span()),
+            ("permissions", Meta::NameValue(nv)) => {
+                policy.permissions_span = Some(nv.path.span());
+                parse_permissions(cx, &nv.value, &mut policy.permissions);
+            }
+            ("timeout", Meta::NameValue(nv)) => {
+                if let Some(lit) = str_lit(cx, &nv.value, "timeout", "\"5s\"") {
+                    match parse_duration_ms(&lit.value()) {
+                        Ok(ms) => policy.timeout_ms = Some(ms),
+                        Err(why) => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "invalid timeout {:?}: {why}; write a number and a unit \
+                                 (ms, s, m, h), e.g. timeout = \"5s\" or timeout = \"500ms\"",
+                                lit.value()
+                            ),
+                        ),
+                    }
+                }
+            }
+            ("retries", Meta::NameValue(nv)) => match int_lit(&nv.value) {
+                Some(n) if (0..=i128::from(MAX_RETRIES)).contains(&n) => {
+                    policy.retries = Some((n as u32, nv.value.span()));
+                }
+                _ => cx.error_spanned_by(
+                    &nv.value,
+                    format!(
+                        "`retries` takes a whole number from 0 to {MAX_RETRIES}, e.g. retries = 2"
+                    ),
+                ),
+            },
+            ("rate_limit", Meta::NameValue(nv)) => {
+                if let Some(lit) = str_lit(cx, &nv.value, "rate_limit", "\"30/min\"") {
+                    match parse_rate(&lit.value()) {
+                        Ok(rate) => policy.rate_limit = Some(rate),
+                        Err(why) => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "invalid rate_limit {:?}: {why}; write calls per period, \
+                                 e.g. rate_limit = \"30/min\" (also \"/s\", \"/h\")",
+                                lit.value()
+                            ),
+                        ),
+                    }
+                }
+            }
+            ("allow", Meta::List(list)) => {
+                let parsed = list.parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated);
+                match parsed {
+                    Ok(idents) => {
+                        for ident in idents {
+                            let name = ident.to_string();
+                            match Rule::from_name(&name) {
+                                Some(rule) if rule.allowable() => {
+                                    policy.allow.push((rule, ident.span()));
+                                }
+                                Some(_) => cx.error_spanned_by(
+                                    &ident,
+                                    format!("the `{name}` rule cannot be allowed: the model cannot use a tool that breaks it"),
+                                ),
+                                None => {
+                                    let names: Vec<&str> = Rule::ALL
+                                        .iter()
+                                        .filter(|r| r.allowable())
+                                        .map(|r| r.name())
+                                        .collect();
+                                    cx.error_spanned_by(
+                                        &ident,
+                                        format!(
+                                            "unknown lint rule `{name}`{}; rules that can be allowed: {}",
+                                            did_you_mean(&name, &names),
+                                            names.join(", ")
+                                        ),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => cx.push(e),
+                }
+            }
+            (k, _) if TOOL_KEYS.contains(&k) => cx.error_spanned_by(&meta, usage_of_tool_key(k)),
+            (k, _) => cx.error_spanned_by(
+                meta.path(),
+                format!(
+                    "unknown `#[tool]` setting `{k}`{}; known settings: {}",
+                    did_you_mean(k, TOOL_KEYS),
+                    TOOL_KEYS.join(", ")
+                ),
+            ),
+        }
+    }
+    policy
+}
+
+fn usage_of_tool_key(key: &str) -> String {
+    let example = match key {
+        "permissions" => "permissions = [\"kb:read\"]",
+        "timeout" => "timeout = \"5s\"",
+        "retries" => "retries = 2",
+        "rate_limit" => "rate_limit = \"30/min\"",
+        "allow" => "allow(short_description)",
+        flag => return format!("`{flag}` is a flag and takes no value: write `{flag}`"),
+    };
+    format!("`{key}` is written `{example}`")
+}
+
+fn parse_permissions(cx: &mut Ctxt, value: &Expr, out: &mut Vec<LitStr>) {
+    let Expr::Array(array) = value else {
+        cx.error_spanned_by(
+            value,
+            "`permissions` takes a list of strings, e.g. permissions = [\"kb:read\", \"kb:write\"]",
+        );
+        return;
+    };
+    for elem in &array.elems {
+        match elem {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                let v = s.value();
+                if v.is_empty() || v.chars().any(char::is_whitespace) {
+                    cx.error_spanned_by(
+                        s,
+                        "a permission is a non-empty string without spaces, e.g. \"kb:read\"",
+                    );
+                } else {
+                    out.push(s.clone());
+                }
+            }
+            other => cx.error_spanned_by(
+                other,
+                "each permission is a string literal, e.g. permissions = [\"kb:read\"]",
+            ),
+        }
+    }
+}
+
+fn str_lit(cx: &mut Ctxt, value: &Expr, key: &str, example: &str) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.clone()),
+        other => {
+            cx.error_spanned_by(
+                other,
+                format!("`{key}` takes a string, e.g. {key} = {example}"),
+            );
+            None
+        }
+    }
+}
+
+fn int_lit(value: &Expr) -> Option<i128> {
+    match num_lit(value)? {
+        NumLit::Int(i) => Some(i),
+        NumLit::Float(_) => None,
+    }
+}
+
+fn num_lit(value: &Expr) -> Option<NumLit> {
+    match value {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Int(i) => i.base10_parse::<i128>().ok().map(NumLit::Int),
+            Lit::Float(f) => f.base10_parse::<f64>().ok().map(NumLit::Float),
+            _ => None,
+        },
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => match num_lit(&u.expr)? {
+            NumLit::Int(i) => Some(NumLit::Int(-i)),
+            NumLit::Float(f) => Some(NumLit::Float(-f)),
+        },
+        Expr::Group(g) => num_lit(&g.expr),
+        Expr::Paren(p) => num_lit(&p.expr),
+        _ => None,
+    }
+}
+
+/// Parses every `#[arg(...)]` on one parameter.
+pub fn parse_arg_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ArgAttr {
+    let mut arg = ArgAttr::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("arg")) {
+        let metas = match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+            Ok(m) => m,
+            Err(e) => {
+                cx.push(syn::Error::new(
+                    e.span(),
+                    format!("{e}; `#[arg]` takes settings such as #[arg(min_len = 1, max_len = 200)]"),
+                ));
+                continue;
+            }
+        };
+        for meta in metas {
+            let key = key_of(&meta);
+            match (key.as_str(), &meta) {
+                ("secret", Meta::Path(_)) => arg.secret = true,
+                ("min_len" | "max_len", Meta::NameValue(nv)) => match int_lit(&nv.value) {
+                    Some(n) if n >= 0 => {
+                        let v = Some((n as u64, nv.value.span()));
+                        if key == "min_len" {
+                            arg.min_len = v;
+                        } else {
+                            arg.max_len = v;
+                        }
+                    }
+                    _ => cx.error_spanned_by(
+                        &nv.value,
+                        format!("`{key}` takes a non-negative integer, e.g. {key} = 200"),
+                    ),
+                },
+                ("range", Meta::NameValue(nv)) => {
+                    if let Some(r) = parse_range(cx, &nv.value) {
+                        arg.range = Some(r);
+                    }
+                }
+                ("pattern", Meta::NameValue(nv)) => {
+                    if let Some(lit) = str_lit(cx, &nv.value, "pattern", "\"^[A-Z]{2}-[0-9]+$\"") {
+                        arg.pattern = Some(lit);
+                    }
+                }
+                ("default", Meta::NameValue(nv)) => arg.default = Some(nv.value.clone()),
+                (k, _) if ARG_KEYS.contains(&k) => {
+                    let example = match k {
+                        "secret" => "`secret` is a flag and takes no value: write #[arg(secret)]",
+                        "range" => "`range` is written range = 1..=20",
+                        "pattern" => "`pattern` is written pattern = \"^[a-z]+$\"",
+                        "default" => "`default` is written default = 5",
+                        _ => "write min_len = 1 or max_len = 200",
+                    };
+                    cx.error_spanned_by(&meta, example);
+                }
+                (k, _) => cx.error_spanned_by(
+                    meta.path(),
+                    format!(
+                        "unknown `#[arg]` setting `{k}`{}; known settings: {}",
+                        did_you_mean(k, ARG_KEYS),
+                        ARG_KEYS.join(", ")
+                    ),
+                ),
+            }
+        }
+    }
+    arg
+}
+
+fn parse_range(cx: &mut Ctxt, value: &Expr) -> Option<RangeAttr> {
+    const USAGE: &str =
+        "`range` takes a range of number literals, e.g. range = 1..=20, range = 0.0..1.0 or range = 1..";
+    let Expr::Range(r) = value else {
+        cx.error_spanned_by(value, USAGE);
+        return None;
+    };
+    let mut bound = |e: &Option<Box<Expr>>| -> Result<Option<NumLit>, ()> {
+        match e {
+            None => Ok(None),
+            Some(e) => num_lit(e).map(Some).ok_or_else(|| cx.error_spanned_by(e, USAGE)),
+        }
+    };
+    let min = bound(&r.start).ok()?;
+    let max = bound(&r.end).ok()?;
+    let max_exclusive = matches!(r.limits, syn::RangeLimits::HalfOpen(_));
+    if min.is_none() && max.is_none() {
+        cx.error_spanned_by(value, USAGE);
+        return None;
+    }
+    if let (Some(a), Some(b)) = (min, max) {
+        let empty = if max_exclusive {
+            a.as_f64() >= b.as_f64()
+        } else {
+            a.as_f64() > b.as_f64()
+        };
+        if empty {
+            cx.error_spanned_by(value, "this range is empty: no value can satisfy it");
+            return None;
+        }
+    }
+    Some(RangeAttr {
+        min,
+        max,
+        max_exclusive,
+        span: value.span(),
+    })
+}
+
+/// `"5s"`, `"500ms"`, `"2m"`, `"1h"`, `"1m30s"`, `"1.5s"` → milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<u64, &'static str> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("it is empty");
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or("a unit is missing")?;
+        if num_end == 0 {
+            return Err("it does not start with a number");
+        }
+        let n: f64 = rest[..num_end].parse().map_err(|_| "the number is malformed")?;
+        rest = rest[num_end..].trim_start();
+        let unit_end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_end] {
+            "ms" => 1.0,
+            "s" | "sec" | "secs" => 1_000.0,
+            "m" | "min" | "mins" => 60_000.0,
+            "h" | "hr" | "hrs" => 3_600_000.0,
+            "" => return Err("a unit is missing"),
+            _ => return Err("the unit is not one of ms, s, m, h"),
+        };
+        total += n * factor;
+        rest = rest[unit_end..].trim_start();
+    }
+    if total < 1.0 {
+        return Err("a timeout must be at least 1ms");
+    }
+    if total > 86_400_000.0 {
+        return Err("a timeout longer than a day is not a timeout");
+    }
+    Ok(total.round() as u64)
+}
+
+/// `"30/min"` → (30, 60 seconds).
+pub fn parse_rate(text: &str) -> Result<(u32, u64), &'static str> {
+    let (count, unit) = text.split_once('/').ok_or("it has no `/`")?;
+    let count: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| "the count before `/` is not a whole number")?;
+    if count == 0 {
+        return Err("a rate of 0 would disable the tool");
+    }
+    let secs = match unit.trim() {
+        "s" | "sec" | "second" => 1,
+        "m" | "min" | "minute" => 60,
+        "h" | "hr" | "hour" => 3_600,
+        "d" | "day" => 86_400,
+        _ => return Err("the period is not one of s, min, h, day"),
+    };
+    Ok((count, secs))
+}
+
+/// The span of a `LitStr` or the call site.
+#[allow(dead_code)]
+pub fn span_of(lit: Option<&LitStr>) -> Span {
+    lit.map_or_else(Span::call_site, LitStr::span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration_ms("5s"), Ok(5_000));
+        assert_eq!(parse_duration_ms("500ms"), Ok(500));
+        assert_eq!(parse_duration_ms("2m"), Ok(120_000));
+        assert_eq!(parse_duration_ms("1h"), Ok(3_600_000));
+        assert_eq!(parse_duration_ms("1m30s"), Ok(90_000));
+        assert_eq!(parse_duration_ms("1.5s"), Ok(1_500));
+        assert!(parse_duration_ms("soon").is_err());
+        assert!(parse_duration_ms("5").is_err());
+        assert!(parse_duration_ms("5 parsecs").is_err());
+        assert!(parse_duration_ms("0s").is_err());
+        assert!(parse_duration_ms("").is_err());
+    }
+
+    #[test]
+    fn rates_parse_per_period() {
+        assert_eq!(parse_rate("30/min"), Ok((30, 60)));
+        assert_eq!(parse_rate("5/s"), Ok((5, 1)));
+        assert_eq!(parse_rate("100/h"), Ok((100, 3_600)));
+        assert_eq!(parse_rate(" 7 / minute "), Ok((7, 60)));
+        assert!(parse_rate("lots").is_err());
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("5/fortnight").is_err());
+    }
+
+    #[test]
+    fn near_keys_are_suggested() {
+        assert_eq!(did_you_mean("timout", TOOL_KEYS), "; did you mean `timeout`?");
+        assert_eq!(did_you_mean("readonly", TOOL_KEYS), "; did you mean `read_only`?");
+        assert_eq!(did_you_mean("zzzzzz", TOOL_KEYS), "");
+    }
+}

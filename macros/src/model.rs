@@ -1,0 +1,133 @@
+//! The tool as plain data: what `parse` read and `check` judged, what `expand` generates from.
+
+use proc_macro2::Span;
+use syn::{Attribute, Expr, Ident, LitStr, Type};
+
+/// One `#[tool]` function or method.
+pub struct ToolDef {
+    /// The function's identifier.
+    pub ident: Ident,
+    /// The tool name the model calls (the identifier, unraw).
+    pub name: String,
+    /// The joined doc comment, with the attribute it came from (for spans).
+    pub doc: Option<Doc>,
+    /// `async fn`.
+    pub is_async: bool,
+    /// `&self` receiver (a method in a `#[tools]` block).
+    pub has_receiver: bool,
+    /// Every parameter in order.
+    pub inputs: Vec<Input>,
+    /// The model-visible parameters, in order.
+    pub params: Vec<ParamDef>,
+    /// What the body returns.
+    pub output: Output,
+    /// The declared policy.
+    pub policy: PolicyAttr,
+}
+
+/// A doc comment joined into one description.
+pub struct Doc {
+    pub text: String,
+    pub first: Attribute,
+}
+
+/// One parameter of the function, in call order.
+pub enum Input {
+    /// A model-visible parameter: index into `ToolDef::params`.
+    Param(usize),
+    /// `&ToolContext`, injected.
+    Context,
+}
+
+/// A model-visible parameter.
+pub struct ParamDef {
+    pub ident: Ident,
+    pub name: String,
+    pub ty: Type,
+    pub doc: Option<Doc>,
+    pub arg: ArgAttr,
+    /// `Option<…>` written in the signature.
+    pub is_option: bool,
+    /// The parameter ident's span, for errors about the parameter as a whole.
+    pub span: Span,
+}
+
+/// `#[arg(...)]`.
+#[derive(Default)]
+pub struct ArgAttr {
+    pub min_len: Option<(u64, Span)>,
+    pub max_len: Option<(u64, Span)>,
+    pub range: Option<RangeAttr>,
+    pub pattern: Option<LitStr>,
+    pub default: Option<Expr>,
+    pub secret: bool,
+}
+
+/// `range = a..=b`, `a..b`, `a..`, `..=b`.
+pub struct RangeAttr {
+    pub min: Option<NumLit>,
+    pub max: Option<NumLit>,
+    pub max_exclusive: bool,
+    pub span: Span,
+}
+
+/// A numeric literal, possibly negative.
+#[derive(Clone, Copy)]
+pub enum NumLit {
+    Int(i128),
+    Float(f64),
+}
+
+impl NumLit {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            NumLit::Int(i) => i as f64,
+            NumLit::Float(f) => f,
+        }
+    }
+}
+
+/// The function's return.
+pub struct Output {
+    /// The written return type (`None` for `()`).
+    pub ty: Option<Type>,
+    /// `Some(T)` when the return is `Result<T, E>`.
+    pub ok_ty: Option<Type>,
+}
+
+impl Output {
+    /// The type whose schema is the output schema.
+    pub fn value_ty(&self) -> Option<&Type> {
+        self.ok_ty.as_ref().or(self.ty.as_ref())
+    }
+
+    /// Whether the tool returns data (not `()`).
+    pub fn returns_data(&self) -> bool {
+        match self.value_ty() {
+            None => false,
+            Some(Type::Tuple(t)) => !t.elems.is_empty(),
+            Some(_) => true,
+        }
+    }
+}
+
+/// `#[tool(...)]`.
+#[derive(Default)]
+pub struct PolicyAttr {
+    pub permissions: Vec<LitStr>,
+    pub permissions_span: Option<Span>,
+    pub read_only: Option<Span>,
+    pub destructive: Option<Span>,
+    pub idempotent: Option<Span>,
+    pub open_world: Option<Span>,
+    pub timeout_ms: Option<u64>,
+    pub retries: Option<(u32, Span)>,
+    pub rate_limit: Option<(u32, u64)>,
+    pub allow: Vec<(crate::lint::Rule, Span)>,
+}
+
+impl PolicyAttr {
+    pub fn allows(&self, rule: crate::lint::Rule) -> bool {
+        self.allow.iter().any(|(r, _)| *r == rule)
+    }
+}

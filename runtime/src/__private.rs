@@ -1,0 +1,120 @@
+//! Support for the code `#[tool]` generates. Not a public API: it may change in any release,
+//! which is why the macro and runtime crates pin each other's exact version.
+
+use std::future::Future;
+use std::marker::PhantomData;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use crate::decl::{Bound, Constraints, Number, ParamDecl, PolicyDecl, ToolDecl};
+pub use crate::policy::rate_limit::Rate;
+pub use crate::schema::input_schema;
+pub use crate::tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+pub use crate::validate::{ArgRules, ArgValue, SlowPath, Validator, parse_fast};
+pub use crate::{ToolContext, ToolError};
+pub use std::sync::Arc;
+pub use std::time::Duration;
+
+/// The runtime's version; generated code asserts it equals the macro's.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Fails compilation when the macro and runtime versions differ.
+pub const fn assert_version(macro_version: &str) {
+    let a = macro_version.as_bytes();
+    let b = VERSION.as_bytes();
+    let mut same = a.len() == b.len();
+    let mut i = 0;
+    while same && i < a.len() {
+        same = a[i] == b[i];
+        i += 1;
+    }
+    assert!(
+        same,
+        "toolwright-macros and toolwright-runtime versions differ; depend on `toolwright` only"
+    );
+}
+
+/// A tool body's plain return value, serialized for the model.
+///
+/// # Errors
+/// When the value cannot be serialized (e.g. a map with non-string keys).
+pub fn output<T: Serialize>(value: T) -> Result<Value, ToolError> {
+    serde_json::to_value(value).map_err(ToolError::from)
+}
+
+/// A tool body's `Result`, serialized for the model.
+///
+/// # Errors
+/// The tool's own error, converted; or a serialization failure.
+pub fn output_result<T: Serialize, E: Into<ToolError>>(result: Result<T, E>) -> Result<Value, ToolError> {
+    match result {
+        Ok(v) => output(v),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Runs a synchronous tool body on tokio's blocking pool, so it never stalls the runtime.
+pub fn run_blocking<F, R>(f: F) -> impl Future<Output = Result<R, ToolError>> + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let handle = tokio::task::spawn_blocking(f);
+    async move {
+        match handle.await {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_panic() => Err(crate::policy::execute::panicked(&*e.into_panic())),
+            Err(_) => Err(ToolError::new(
+                crate::ErrorKind::Unavailable,
+                "the tool's worker was shut down before it finished",
+            )),
+        }
+    }
+}
+
+/// Serializes a declared default for the schema.
+pub fn default_json<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// Autoref specialization: an output schema when the output type implements `JsonSchema`.
+pub struct OutputSchema<T: ?Sized>(PhantomData<T>);
+
+impl<T: ?Sized> OutputSchema<T> {
+    /// The probe.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T: ?Sized> Default for OutputSchema<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Chosen when the output type implements `JsonSchema`.
+pub trait ViaJsonSchema {
+    /// The output schema.
+    fn output_schema(&self) -> Option<Value>;
+}
+
+impl<T: JsonSchema + ?Sized> ViaJsonSchema for OutputSchema<T> {
+    fn output_schema(&self) -> Option<Value> {
+        Some(crate::schema::output_schema::<T>())
+    }
+}
+
+/// Chosen otherwise: no output schema.
+pub trait ViaNothing {
+    /// No output schema.
+    fn output_schema(&self) -> Option<Value>;
+}
+
+impl<T: ?Sized> ViaNothing for &OutputSchema<T> {
+    fn output_schema(&self) -> Option<Value> {
+        None
+    }
+}

@@ -1,0 +1,83 @@
+//! A model's tool call and its result, independent of any provider's wire shape.
+
+use serde_json::Value;
+
+use crate::ToolError;
+
+/// One tool call the model asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolCall {
+    /// The provider's call id, echoed back with the result.
+    pub id: String,
+    /// The tool name as the model wrote it.
+    pub name: String,
+    /// The arguments as sent.
+    pub arguments: CallArguments,
+}
+
+impl ToolCall {
+    /// A call whose arguments are JSON text (parsed lazily, straight into the argument struct).
+    pub fn new(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            arguments: CallArguments::Text(arguments.into()),
+        }
+    }
+
+    /// A call whose arguments are already a JSON value.
+    pub fn with_json(id: impl Into<String>, name: impl Into<String>, arguments: Value) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            arguments: CallArguments::Json(arguments),
+        }
+    }
+}
+
+/// The arguments of a call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallArguments {
+    /// JSON text, not yet parsed (an empty string means no arguments).
+    Text(String),
+    /// A parsed JSON value.
+    Json(Value),
+    /// Text a provider parser already found not to be a JSON object.
+    Invalid {
+        /// What the model sent.
+        raw: String,
+        /// Why it is not usable.
+        error: String,
+    },
+}
+
+/// The result of one call: the tool's value, or the error the model should see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolResult {
+    /// The call id, echoed.
+    pub call_id: String,
+    /// The tool name as called.
+    pub name: String,
+    /// The value or the error.
+    pub outcome: Result<Value, ToolError>,
+}
+
+impl ToolResult {
+    /// Whether the call failed.
+    pub fn is_error(&self) -> bool {
+        self.outcome.is_err()
+    }
+
+    /// What the model reads: the value, or `{"error","kind","suggestion",...}`.
+    pub fn to_model_json(&self) -> Value {
+        match &self.outcome {
+            Ok(v) => v.clone(),
+            Err(e) => e.to_model_json(),
+        }
+    }
+
+    /// The error, if the call failed.
+    pub fn error(&self) -> Option<&ToolError> {
+        self.outcome.as_ref().err()
+    }
+}

@@ -1,0 +1,275 @@
+//! The one error type of toolwright: a stable, machine-readable [`ErrorKind`] plus the
+//! human-readable message and suggestion the model reads to recover.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+/// What went wrong, as a stable machine-readable kind.
+///
+/// The string form ([`ErrorKind::as_str`]) is what the model sees in the `"kind"` field and is
+/// part of the public contract: it never changes between patch releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No tool of that name is visible to the caller.
+    UnknownTool,
+    /// The arguments did not parse or broke a declared constraint.
+    InvalidArguments,
+    /// The caller lacks a permission. Shown to the model as [`ErrorKind::UnknownTool`].
+    PermissionDenied,
+    /// A rate limit was hit; `retry_after_ms` says when to try again.
+    RateLimited,
+    /// The tool's circuit breaker is open after repeated infrastructure failures.
+    CircuitOpen,
+    /// A destructive call waits for a human decision.
+    ConfirmationRequired,
+    /// A human (or the default policy) refused the call.
+    Denied,
+    /// The call did not finish within its timeout and was safe to report as not done.
+    Timeout,
+    /// A non-idempotent call timed out: it may or may not have taken effect.
+    OutcomeUnknown,
+    /// The tool panicked; the runtime caught it.
+    Panicked,
+    /// A dependency of the tool is unavailable (database down, upstream 503). Retryable.
+    Unavailable,
+    /// The tool ran and reported a failure of its own.
+    Failed,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name, e.g. `"invalid_arguments"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownTool => "unknown_tool",
+            Self::InvalidArguments => "invalid_arguments",
+            Self::PermissionDenied => "permission_denied",
+            Self::RateLimited => "rate_limited",
+            Self::CircuitOpen => "circuit_open",
+            Self::ConfirmationRequired => "confirmation_required",
+            Self::Denied => "denied",
+            Self::Timeout => "timeout",
+            Self::OutcomeUnknown => "outcome_unknown",
+            Self::Panicked => "panicked",
+            Self::Unavailable => "unavailable",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Whether this kind is an infrastructure failure (what a circuit breaker counts).
+    pub const fn is_infrastructure(self) -> bool {
+        matches!(
+            self,
+            Self::Timeout | Self::OutcomeUnknown | Self::Panicked | Self::Unavailable
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem with one argument, located by a JSON pointer into the arguments object.
+///
+/// Displays as `/limit: must be at most 20, got 50`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON pointer (RFC 6901) to the offending value; `""` is the whole arguments object.
+    pub pointer: String,
+    /// What is wrong, in words the model can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error at `pointer`.
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        write!(f, "{pointer}: {}", self.message)
+    }
+}
+
+/// The error a tool call ends with, whether raised by a policy or by the tool itself.
+///
+/// Tools return it from their bodies; the executor renders it for the model with
+/// [`ToolError::to_model_json`] as `{"error", "kind", "suggestion", ...}`.
+///
+/// ```
+/// use toolwright_runtime::{ErrorKind, ToolError};
+///
+/// let err = ToolError::failed("order 42 does not exist")
+///     .with_suggestion("look the order up with search_orders first");
+/// assert_eq!(err.kind(), ErrorKind::Failed);
+/// let json = err.to_model_json();
+/// assert_eq!(json["kind"], "failed");
+/// assert_eq!(json["suggestion"], "look the order up with search_orders first");
+/// ```
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct ToolError {
+    kind: ErrorKind,
+    message: String,
+    suggestion: Option<String>,
+    retryable: bool,
+    details: Map<String, Value>,
+}
+
+impl ToolError {
+    /// An error of `kind` with a message for the model.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            suggestion: None,
+            retryable: matches!(kind, ErrorKind::Unavailable),
+            details: Map::new(),
+        }
+    }
+
+    /// The tool ran and failed for a reason of its own (not retryable).
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Failed, message)
+    }
+
+    /// A dependency is down; retryable, and counted by the circuit breaker.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+
+    /// The arguments are wrong; `errors` lists every problem at once.
+    pub fn invalid_arguments(errors: Vec<FieldError>) -> Self {
+        let message = match errors.as_slice() {
+            [] => "the arguments are invalid".to_owned(),
+            [one] => format!("invalid argument {one}"),
+            many => format!("{} invalid arguments", many.len()),
+        };
+        let list = errors
+            .iter()
+            .map(|e| Value::String(e.to_string()))
+            .collect();
+        Self::new(ErrorKind::InvalidArguments, message)
+            .with_suggestion("fix every listed argument and call the tool again")
+            .with_detail("errors", Value::Array(list))
+    }
+
+    /// Adds a hint telling the model what to do next.
+    #[must_use]
+    pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
+        self.suggestion = Some(suggestion.into());
+        self
+    }
+
+    /// Marks the error retryable (or not). Only idempotent tools are ever retried.
+    #[must_use]
+    pub fn retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// Adds a machine-readable field to the model-facing JSON (e.g. `retry_after_ms`).
+    #[must_use]
+    pub fn with_detail(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.details.insert(key.into(), value.into());
+        self
+    }
+
+    /// The stable kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The hint for the model, if any.
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
+    }
+
+    /// Whether a retry may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+
+    /// Extra machine-readable fields.
+    pub fn details(&self) -> &Map<String, Value> {
+        &self.details
+    }
+
+    /// A `retry_after_ms` detail, for `rate_limited` and `circuit_open` errors.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.details
+            .get("retry_after_ms")
+            .and_then(Value::as_u64)
+            .map(Duration::from_millis)
+    }
+
+    /// The JSON the model sees: `{"error": message, "kind": kind, "suggestion"?: .., ..details}`.
+    pub fn to_model_json(&self) -> Value {
+        let mut obj = Map::with_capacity(3 + self.details.len());
+        obj.insert("error".into(), Value::String(self.message.clone()));
+        obj.insert("kind".into(), Value::String(self.kind.as_str().into()));
+        if let Some(s) = &self.suggestion {
+            obj.insert("suggestion".into(), Value::String(s.clone()));
+        }
+        for (k, v) in &self.details {
+            obj.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        Value::Object(obj)
+    }
+}
+
+impl From<serde_json::Error> for ToolError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::failed(format!("could not serialize the tool's output: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_json_has_error_kind_suggestion_and_details() {
+        let e = ToolError::invalid_arguments(vec![
+            FieldError::new("/limit", "must be at most 20, got 50"),
+            FieldError::new("/query", "missing required field"),
+        ]);
+        let j = e.to_model_json();
+        assert_eq!(j["kind"], "invalid_arguments");
+        assert_eq!(j["error"], "2 invalid arguments");
+        assert_eq!(j["errors"][0], "/limit: must be at most 20, got 50");
+        assert!(j["suggestion"].is_string());
+    }
+
+    #[test]
+    fn unavailable_is_retryable_and_infrastructure() {
+        let e = ToolError::unavailable("db down");
+        assert!(e.is_retryable());
+        assert!(e.kind().is_infrastructure());
+        assert!(!ToolError::failed("no").is_retryable());
+    }
+
+    #[test]
+    fn root_pointer_displays_as_slash() {
+        assert_eq!(FieldError::new("", "expected an object").to_string(), "/: expected an object");
+    }
+}

@@ -1,0 +1,30 @@
+//! The runtime of [toolwright](https://docs.rs/toolwright): the registry, the safe executor and
+//! its policies. Applications depend on the `toolwright` crate, which re-exports all of this
+//! together with the `#[tool]` macro.
+
+#![warn(missing_docs)]
+
+mod call;
+mod context;
+pub mod decl;
+mod error;
+mod executor;
+pub mod policy;
+mod principal;
+mod registry;
+pub mod schema;
+mod tool;
+pub mod validate;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use call::{CallArguments, ToolCall, ToolResult};
+pub use context::ToolContext;
+pub use error::{ErrorKind, FieldError, ToolError};
+pub use executor::Executor;
+pub use principal::Principal;
+pub use registry::{DEFAULT_TIMEOUT, Registry, RegistryBuilder, RegistryError, ToolEntry};
+pub use tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+
+pub use tokio_util::sync::CancellationToken;

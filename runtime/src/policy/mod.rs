@@ -1,0 +1,5 @@
+//! The executor's policies, one module each, applied in the order the executor lists them.
+
+pub mod execute;
+pub mod permission;
+pub mod rate_limit;

@@ -1,0 +1,45 @@
+//! Lookup and permission, one step: a tool the principal may not use is answered exactly like
+//! a tool that does not exist, so a model cannot probe for hidden tools.
+
+use crate::registry::{Registry, ToolEntry};
+use crate::{ErrorKind, Principal, ToolError};
+
+/// Finds `name` among the tools `principal` may use.
+///
+/// # Errors
+/// `unknown_tool`, listing the tools this principal may use, whether the tool is missing or
+/// hidden from this principal (the two are indistinguishable to the caller).
+pub fn find<'r>(
+    registry: &'r Registry,
+    principal: &Principal,
+    name: &str,
+) -> Result<&'r ToolEntry, ToolError> {
+    match registry.get(name) {
+        Some(entry) if entry.visible_to(principal) => Ok(entry),
+        _ => Err(unknown_tool(registry, principal, name)),
+    }
+}
+
+fn unknown_tool(registry: &Registry, principal: &Principal, name: &str) -> ToolError {
+    let visible: Vec<&str> = registry.scoped(principal).map(|e| e.name()).collect();
+    let shown: String = name.chars().take(64).collect();
+    let mut err = ToolError::new(ErrorKind::UnknownTool, format!("there is no tool named `{shown}`"));
+    // A near miss (case, spaces, dashes) gets a pointer, never a silent redirect.
+    let normal = |s: &str| {
+        s.trim()
+            .chars()
+            .map(|c| if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() })
+            .collect::<String>()
+    };
+    let wanted = normal(name);
+    let suggestion = match visible.iter().find(|v| normal(v) == wanted) {
+        Some(near) => format!("did you mean `{near}`? tool names are exact"),
+        None if visible.is_empty() => "no tools are available to you".to_owned(),
+        None => format!("call one of: {}", visible.join(", ")),
+    };
+    err = err.with_suggestion(suggestion).with_detail(
+        "available_tools",
+        visible.into_iter().map(serde_json::Value::from).collect::<Vec<_>>(),
+    );
+    err
+}

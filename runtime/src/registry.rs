@@ -1,0 +1,291 @@
+//! The registry: every tool an application offers, with its schemas computed once and its
+//! declared policy, looked up by name in O(1).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::context::StateMap;
+use crate::decl::{ParamDecl, PolicyDecl, ToolDecl};
+use crate::tool::{Tool, ToolSet};
+use crate::validate::ArgRules;
+use crate::{Principal, ToolContext};
+
+/// The timeout a tool gets when it declares none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a registry could not be built.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two tools share a name; the model could not tell them apart.
+    #[error("two tools are named `{name}`; tool names must be unique within a registry")]
+    DuplicateTool {
+        /// The shared name.
+        name: String,
+    },
+    /// A declaration is unusable (only hand-written declarations can get here).
+    #[error("tool `{tool}` is declared wrongly: {message}")]
+    InvalidDeclaration {
+        /// The tool's name.
+        tool: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One registered tool: declaration, schemas and compiled constraints.
+pub struct ToolEntry {
+    tool: Box<dyn Tool>,
+    decl: &'static ToolDecl,
+    input_schema: Value,
+    output_schema: Option<Value>,
+    rules: ArgRules,
+}
+
+impl ToolEntry {
+    fn new(tool: Box<dyn Tool>) -> Result<Self, RegistryError> {
+        let decl = tool.decl();
+        let rules = ArgRules::compile(decl).map_err(|message| RegistryError::InvalidDeclaration {
+            tool: decl.name.into(),
+            message,
+        })?;
+        Ok(Self {
+            input_schema: (decl.input_schema)(),
+            output_schema: (decl.output_schema)(),
+            tool,
+            decl,
+            rules,
+        })
+    }
+
+    /// The name the model calls.
+    pub fn name(&self) -> &'static str {
+        self.decl.name
+    }
+
+    /// The tool description.
+    pub fn description(&self) -> &'static str {
+        self.decl.description
+    }
+
+    /// The input JSON Schema (draft 2020-12).
+    pub fn input_schema(&self) -> &Value {
+        &self.input_schema
+    }
+
+    /// The output JSON Schema, where the output type implements `JsonSchema`.
+    pub fn output_schema(&self) -> Option<&Value> {
+        self.output_schema.as_ref()
+    }
+
+    /// The declared policy.
+    pub fn policy(&self) -> &PolicyDecl {
+        &self.decl.policy
+    }
+
+    /// The model-visible parameters.
+    pub fn params(&self) -> &'static [ParamDecl] {
+        self.decl.params
+    }
+
+    /// The whole declaration.
+    pub fn decl(&self) -> &'static ToolDecl {
+        self.decl
+    }
+
+    /// The tool object.
+    pub fn tool(&self) -> &dyn Tool {
+        &*self.tool
+    }
+
+    /// The compiled argument constraints.
+    pub fn rules(&self) -> &ArgRules {
+        &self.rules
+    }
+
+    /// Whether `principal` may see and call this tool.
+    pub fn visible_to(&self, principal: &Principal) -> bool {
+        principal.allows(self.decl.policy.permissions)
+    }
+}
+
+impl std::fmt::Debug for ToolEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolEntry")
+            .field("name", &self.decl.name)
+            .field("policy", &self.decl.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    entries: Vec<ToolEntry>,
+    index: HashMap<&'static str, usize>,
+    state: StateMap,
+    default_timeout: Duration,
+}
+
+/// Every tool an application offers. Cheap to clone (shared).
+///
+/// ```
+/// use toolwright::{tool, Registry, ToolError};
+///
+/// /// Convert a temperature from degrees Celsius to degrees Fahrenheit. Returns the converted value.
+/// #[tool(read_only, idempotent)]
+/// fn convert_celsius_to_fahrenheit(
+///     /// Temperature in degrees Celsius, e.g. 21.5
+///     celsius: f64,
+/// ) -> f64 {
+///     celsius * 9.0 / 5.0 + 32.0
+/// }
+///
+/// let registry = Registry::builder().tool(convert_celsius_to_fahrenheit).build()?;
+/// assert_eq!(registry.len(), 1);
+/// let entry = registry.get("convert_celsius_to_fahrenheit").unwrap();
+/// assert_eq!(entry.input_schema()["required"][0], "celsius");
+/// # Ok::<(), toolwright::RegistryError>(())
+/// ```
+#[derive(Clone)]
+pub struct Registry(Arc<Inner>);
+
+impl Registry {
+    /// Starts a registry.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// The entry named `name`, if registered.
+    pub fn get(&self, name: &str) -> Option<&ToolEntry> {
+        self.0.index.get(name).map(|&i| &self.0.entries[i])
+    }
+
+    /// Every entry, in registration order.
+    pub fn iter(&self) -> std::slice::Iter<'_, ToolEntry> {
+        self.0.entries.iter()
+    }
+
+    /// The entries `principal` may see and call: what to export to the model for its session.
+    pub fn scoped<'a>(&'a self, principal: &'a Principal) -> impl Iterator<Item = &'a ToolEntry> {
+        self.iter().filter(move |e| e.visible_to(principal))
+    }
+
+    /// How many tools are registered.
+    pub fn len(&self) -> usize {
+        self.0.entries.len()
+    }
+
+    /// Whether no tool is registered.
+    pub fn is_empty(&self) -> bool {
+        self.0.entries.is_empty()
+    }
+
+    /// The timeout of `entry`: declared, else the registry default.
+    pub fn timeout_of(&self, entry: &ToolEntry) -> Duration {
+        entry.policy().timeout.unwrap_or(self.0.default_timeout)
+    }
+
+    pub(crate) fn context(
+        &self,
+        call_id: Arc<str>,
+        entry: &ToolEntry,
+        principal: &Principal,
+    ) -> ToolContext {
+        ToolContext::new(call_id, entry.name(), principal.clone(), self.0.state.clone())
+    }
+}
+
+impl<'a> IntoIterator for &'a Registry {
+    type Item = &'a ToolEntry;
+    type IntoIter = std::slice::Iter<'a, ToolEntry>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(ToolEntry::name))
+            .finish()
+    }
+}
+
+/// Builds a [`Registry`]. Safe defaults: 30 s timeout per call.
+pub struct RegistryBuilder {
+    tools: Vec<Box<dyn Tool>>,
+    state: StateMap,
+    default_timeout: Duration,
+}
+
+impl Default for RegistryBuilder {
+    fn default() -> Self {
+        Self {
+            tools: Vec::new(),
+            state: StateMap::default(),
+            default_timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl RegistryBuilder {
+    /// Registers one `#[tool]` function: `.tool(search_knowledge_base)`.
+    #[must_use]
+    pub fn tool(mut self, tool: impl Tool) -> Self {
+        self.tools.push(Box::new(tool));
+        self
+    }
+
+    /// Registers every `#[tool]` method of a `#[tools]` impl block, over `state`.
+    #[must_use]
+    pub fn tools<T: ToolSet>(self, state: T) -> Self {
+        self.tools_shared(Arc::new(state))
+    }
+
+    /// Like [`RegistryBuilder::tools`], for state the application already shares.
+    #[must_use]
+    pub fn tools_shared<T: ToolSet>(mut self, state: Arc<T>) -> Self {
+        self.tools.extend(T::into_tools(state));
+        self
+    }
+
+    /// Makes `value` available to free-function tools as `ctx.state::<T>()`.
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// The timeout for tools that declare none (default 30 s).
+    #[must_use]
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = timeout;
+        self
+    }
+
+    /// Computes every schema and checks the set.
+    ///
+    /// # Errors
+    /// [`RegistryError::DuplicateTool`] when two tools share a name.
+    pub fn build(self) -> Result<Registry, RegistryError> {
+        let mut entries = Vec::with_capacity(self.tools.len());
+        let mut index = HashMap::with_capacity(self.tools.len());
+        for tool in self.tools {
+            let entry = ToolEntry::new(tool)?;
+            if index.insert(entry.name(), entries.len()).is_some() {
+                return Err(RegistryError::DuplicateTool {
+                    name: entry.name().into(),
+                });
+            }
+            entries.push(entry);
+        }
+        Ok(Registry(Arc::new(Inner {
+            entries,
+            index,
+            state: self.state,
+            default_timeout: self.default_timeout,
+        })))
+    }
+}

@@ -1,0 +1,149 @@
+//! JSON Schemas (draft 2020-12) for tool inputs and outputs: schemars generates them from the
+//! types, then the declared descriptions and `#[arg(...)]` constraints are written in, so the
+//! schema and the validator come from one declaration.
+
+use schemars::{JsonSchema, SchemaGenerator, generate::SchemaSettings};
+use serde_json::{Map, Value};
+
+use crate::decl::{Bound, ParamDecl};
+
+fn generator() -> SchemaGenerator {
+    SchemaSettings::draft2020_12().into_generator()
+}
+
+/// The input schema of a tool whose generated argument struct is `T`.
+///
+/// The root is always `{"type":"object","properties":{…},"additionalProperties":false}`; no
+/// `$schema` or `title` (several providers reject them).
+pub fn input_schema<T: JsonSchema>(params: &[ParamDecl]) -> Value {
+    let mut root = generator().into_root_schema_for::<T>().to_value();
+    let obj = ensure_object(&mut root);
+    obj.remove("$schema");
+    obj.remove("title");
+    obj.remove("description");
+    obj.insert("type".into(), Value::String("object".into()));
+    if !obj.contains_key("properties") {
+        obj.insert("properties".into(), Value::Object(Map::new()));
+    }
+    obj.insert("additionalProperties".into(), Value::Bool(false));
+    if let Some(Value::Object(props)) = obj.get_mut("properties") {
+        for param in params {
+            if let Some(prop) = props.get_mut(param.name) {
+                apply_param(prop, param);
+            }
+        }
+    }
+    // Keep properties in declaration order (schemars already does; re-insert to be sure).
+    if let Some(Value::Object(props)) = obj.remove("properties") {
+        let mut ordered = Map::new();
+        let mut rest = props;
+        for p in params {
+            if let Some(v) = rest.remove(p.name) {
+                ordered.insert(p.name.into(), v);
+            }
+        }
+        ordered.extend(rest);
+        obj.insert("properties".into(), Value::Object(ordered));
+    }
+    root
+}
+
+/// The output schema of `T`, without `$schema`/`title`.
+pub fn output_schema<T: JsonSchema + ?Sized>() -> Value {
+    let mut root = generator().into_root_schema_for::<T>().to_value();
+    if let Value::Object(obj) = &mut root {
+        obj.remove("$schema");
+        obj.remove("title");
+    }
+    root
+}
+
+fn ensure_object(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+fn types_of(prop: &Map<String, Value>) -> Vec<&str> {
+    match prop.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn apply_param(prop: &mut Value, param: &ParamDecl) {
+    let c = &param.constraints;
+    let prop = ensure_object(prop);
+    if !param.description.is_empty() {
+        prop.insert(
+            "description".into(),
+            Value::String(param.description.into()),
+        );
+    }
+    let types = types_of(prop);
+    let is_array = types.contains(&"array");
+    let is_string = types.contains(&"string");
+    let (min_key, max_key) = if is_array {
+        ("minItems", "maxItems")
+    } else {
+        ("minLength", "maxLength")
+    };
+    if is_array || is_string {
+        if let Some(n) = c.min_len {
+            prop.insert(min_key.into(), n.into());
+        }
+        if let Some(n) = c.max_len {
+            prop.insert(max_key.into(), n.into());
+        }
+    }
+    if is_string && let Some(p) = c.pattern {
+        prop.insert("pattern".into(), Value::String(p.into()));
+    }
+    if let Some(b) = c.min {
+        tighten(prop, b, true);
+    }
+    if let Some(b) = c.max {
+        tighten(prop, b, false);
+    }
+    if let Some(default) = c.default {
+        prop.insert("default".into(), default());
+    } else {
+        prop.remove("default");
+    }
+}
+
+/// Writes a declared bound, keeping the type's own bound where that one is tighter
+/// (`range = -5..=5` on a `u8` still says `minimum: 0`).
+fn tighten(prop: &mut Map<String, Value>, bound: Bound, lower: bool) {
+    let (incl_key, excl_key) = if lower {
+        ("minimum", "exclusiveMinimum")
+    } else {
+        ("maximum", "exclusiveMaximum")
+    };
+    let (n, exclusive) = match bound {
+        Bound::Inclusive(n) => (n, false),
+        Bound::Exclusive(n) => (n, true),
+    };
+    if let Some(existing) = prop.get(incl_key).and_then(Value::as_f64) {
+        let declared = n.as_f64();
+        let type_is_tighter = if lower {
+            existing > declared
+        } else {
+            existing < declared
+        };
+        if type_is_tighter {
+            return;
+        }
+    }
+    prop.remove(incl_key);
+    prop.remove(excl_key);
+    prop.insert(
+        (if exclusive { excl_key } else { incl_key }).into(),
+        n.to_json(),
+    );
+}

@@ -1,0 +1,70 @@
+//! The object-safe [`Tool`] trait the registry stores, and [`ToolSet`] for types whose
+//! `#[tools]` impl block declares several tools over shared state.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::decl::ToolDecl;
+use crate::validate::ArgRules;
+use crate::{ToolContext, ToolError};
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The running body of one call, produced after its arguments were validated.
+pub type ToolFuture = BoxFuture<'static, Result<Value, ToolError>>;
+
+/// The arguments of one call, as the model sent them.
+#[derive(Clone, Copy, Debug)]
+pub enum RawArgs<'a> {
+    /// JSON text, e.g. OpenAI's `function.arguments` string.
+    Text(&'a str),
+    /// An already-parsed JSON value, e.g. Anthropic's `input` object.
+    Json(&'a Value),
+}
+
+/// A callable tool. `#[tool]` implements it; the executor drives it.
+///
+/// Implementations must not run any side effect in [`Tool::prepare`]: the returned future is
+/// the body, and the executor decides whether (and how often) it is polled.
+pub trait Tool: Send + Sync + 'static {
+    /// The declaration: name, descriptions, constraints, policy.
+    fn decl(&self) -> &'static ToolDecl;
+
+    /// Parses and validates `args`, returning the body's future, or every argument error.
+    ///
+    /// # Errors
+    /// `invalid_arguments` listing each problem with its JSON pointer.
+    fn prepare(
+        &self,
+        args: RawArgs<'_>,
+        rules: &ArgRules,
+        ctx: ToolContext,
+    ) -> Result<ToolFuture, ToolError>;
+}
+
+impl<T: Tool + ?Sized> Tool for Arc<T> {
+    fn decl(&self) -> &'static ToolDecl {
+        (**self).decl()
+    }
+    fn prepare(
+        &self,
+        args: RawArgs<'_>,
+        rules: &ArgRules,
+        ctx: ToolContext,
+    ) -> Result<ToolFuture, ToolError> {
+        (**self).prepare(args, rules, ctx)
+    }
+}
+
+/// A type whose `#[tools]` impl block declares tools as methods over shared state.
+///
+/// Register every tool of the block with
+/// [`RegistryBuilder::tools`](crate::RegistryBuilder::tools), passing the state.
+pub trait ToolSet: Send + Sync + Sized + 'static {
+    /// One tool object per `#[tool]` method, each holding a clone of `this`.
+    fn into_tools(this: Arc<Self>) -> Vec<Box<dyn Tool>>;
+}

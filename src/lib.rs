@@ -1,0 +1,55 @@
+//! # toolwright
+//!
+//! Declare the tools an LLM agent calls by annotating ordinary Rust functions. `#[tool]` turns
+//! a function and its doc comments into a JSON Schema for the model, a validator for the
+//! model's arguments and a registry entry carrying the tool's permissions, destructive flag,
+//! timeout, retries and rate limit. Poor descriptions are compile errors.
+//!
+//! ```
+//! use toolwright::{tool, Executor, Principal, Registry, ToolCall, ToolError};
+//!
+//! /// Search the company knowledge base for articles matching a query.
+//! /// Returns the top results with title, snippet and URL.
+//! #[tool(permissions = ["kb:read"], read_only, timeout = "5s", rate_limit = "30/min")]
+//! async fn search_knowledge_base(
+//!     /// Search query. Natural-language questions and keywords both work.
+//!     #[arg(min_len = 1, max_len = 200)]
+//!     query: String,
+//!     /// How many results to return, from 1 to 20. Defaults to 5.
+//!     #[arg(range = 1..=20)]
+//!     limit: Option<u8>,
+//! ) -> Result<Vec<String>, ToolError> {
+//!     Ok(vec![format!("{} result(s) for {query}", limit.unwrap_or(5))])
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! // The function stays callable as written, for unit tests:
+//! assert_eq!(search_knowledge_base("refunds".into(), Some(1)).await?, ["1 result(s) for refunds"]);
+//!
+//! // One line registers it; the executor runs the model's calls through every policy.
+//! let registry = Registry::builder().tool(search_knowledge_base).build().unwrap();
+//! let executor = Executor::new(registry);
+//! let alice = Principal::new("alice").grant("kb:read");
+//! let call = ToolCall::new("call_1", "search_knowledge_base", r#"{"query":"refunds","limit":50}"#);
+//! let result = executor.call(&alice, &call).await;
+//! assert_eq!(result.to_model_json()["errors"][0], "/limit: must be at most 20, got 50");
+//! # Ok::<(), ToolError>(()) }).unwrap();
+//! ```
+
+#![warn(missing_docs)]
+
+/// Turns a function into a tool: see the [crate docs](crate) and the README.
+pub use toolwright_macros::tool;
+/// On an `impl` block: its `#[tool]` methods become tools over the shared `self` state.
+pub use toolwright_macros::tools;
+pub use toolwright_runtime::*;
+
+/// Paths the generated code uses, so a user crate needs no direct dependency on serde,
+/// serde_json or schemars. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::schemars;
+    pub use ::serde;
+    pub use ::serde_json;
+    pub use ::toolwright_runtime::__private::*;
+}

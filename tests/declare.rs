@@ -1,0 +1,297 @@
+//! Every form of declaration works from a crate that depends only on `toolwright`.
+
+use std::sync::Mutex;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use toolwright::{Executor, Principal, Registry, ToolCall, ToolContext, ToolError, tool, tools};
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Article {
+    pub title: String,
+    pub url: String,
+}
+
+/// Search the company knowledge base for articles matching a query.
+/// Returns the top results with title, snippet and URL.
+#[tool(permissions = ["kb:read"], read_only, timeout = "5s", rate_limit = "30/min")]
+async fn search_knowledge_base(
+    /// Search query. Natural-language questions and keywords both work.
+    #[arg(min_len = 1, max_len = 200)]
+    query: String,
+    /// How many results to return, from 1 to 20. Defaults to 5.
+    #[arg(range = 1..=20)]
+    limit: Option<u8>,
+    ctx: &ToolContext,
+) -> Result<Vec<Article>, ToolError> {
+    let n = limit.unwrap_or(5);
+    Ok((0..n)
+        .map(|i| Article {
+            title: format!("{query} #{i} for {}", ctx.principal().id()),
+            url: format!("https://kb.example.com/{i}"),
+        })
+        .collect())
+}
+
+/// Convert a temperature from degrees Celsius to degrees Fahrenheit. Returns the converted value.
+#[tool(read_only, idempotent)]
+fn convert_celsius_to_fahrenheit(
+    /// Temperature in degrees Celsius, e.g. 21.5
+    celsius: f64,
+) -> f64 {
+    celsius * 9.0 / 5.0 + 32.0
+}
+
+/// Get the current server time as an RFC 3339 timestamp in UTC. Returns the timestamp string.
+#[tool(read_only)]
+async fn get_current_time() -> String {
+    "2026-11-26T21:00:00Z".into()
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    Urgent,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Recipient {
+    /// Email address of the recipient, e.g. ana@example.com
+    pub email: String,
+    /// Display name shown in the To: header
+    pub name: Option<String>,
+}
+
+/// Send an email to one or more recipients from the support mailbox.
+/// Returns the message id assigned by the mail server.
+#[tool(permissions = ["mail:send"])]
+async fn send_support_email(
+    /// Recipients of the email; at most 10 addresses
+    #[arg(min_len = 1, max_len = 10)]
+    to: Vec<Recipient>,
+    /// Subject line shown in the recipient's inbox, up to 120 characters
+    #[arg(max_len = 120)]
+    subject: String,
+    /// Plain-text body of the email, signed by the support team
+    body: String,
+    /// Delivery priority: low, normal or urgent. Defaults to normal.
+    #[arg(default = Priority::Normal)]
+    priority: Priority,
+    /// API key of the mail provider account used to send; never logged
+    #[arg(secret)]
+    api_key: Option<String>,
+) -> Result<String, ToolError> {
+    let _ = (body, api_key);
+    Ok(format!("<{}-{:?}-{}@mail>", to.len(), priority, subject.len()))
+}
+
+/// A shop backed by a (fake) database: tools as methods over shared state.
+pub struct Shop {
+    orders: Mutex<Vec<(String, String)>>,
+}
+
+#[tools]
+impl Shop {
+    /// Look up the status of a customer order by its order number.
+    /// Returns the order status such as "shipped" or "processing".
+    #[tool(permissions = ["orders:read"], read_only)]
+    async fn get_order_status(
+        &self,
+        /// Order number as printed on the receipt, e.g. "A-1042"
+        #[arg(pattern = "^[A-Z]-[0-9]+$")]
+        order_id: String,
+    ) -> Result<String, ToolError> {
+        let orders = self.orders.lock().map_err(|_| ToolError::unavailable("order store poisoned"))?;
+        orders
+            .iter()
+            .find(|(id, _)| *id == order_id)
+            .map(|(_, s)| s.clone())
+            .ok_or_else(|| ToolError::failed(format!("no order {order_id}")))
+    }
+
+    /// Cancel a customer order that has not shipped yet, by its order number.
+    /// Returns the number of orders cancelled (0 or 1).
+    #[tool(permissions = ["orders:write"], destructive, idempotent)]
+    fn cancel_order(
+        &self,
+        /// Order number as printed on the receipt, e.g. "A-1042"
+        order_id: String,
+    ) -> usize {
+        let mut orders = self.orders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = orders.len();
+        orders.retain(|(id, _)| *id != order_id);
+        before - orders.len()
+    }
+
+    /// Count the orders currently stored in the shop database. Returns the count as an integer.
+    #[tool(permissions = ["orders:read"], read_only)]
+    fn count_stored_orders(&self) -> usize {
+        self.orders.lock().map(|o| o.len()).unwrap_or(0)
+    }
+}
+
+fn shop() -> Shop {
+    Shop {
+        orders: Mutex::new(vec![
+            ("A-1".into(), "shipped".into()),
+            ("A-2".into(), "processing".into()),
+        ]),
+    }
+}
+
+fn registry() -> Registry {
+    Registry::builder()
+        .tool(search_knowledge_base)
+        .tool(convert_celsius_to_fahrenheit)
+        .tool(get_current_time)
+        .tool(send_support_email)
+        .tools(shop())
+        .build()
+        .expect("valid registry")
+}
+
+fn admin() -> Principal {
+    Principal::new("admin").grant("*")
+}
+
+#[tokio::test]
+async fn functions_stay_callable_as_written() {
+    let ctx = ToolContext::for_test(Principal::new("u1"));
+    let found = search_knowledge_base("refund".into(), Some(2), &ctx).await.unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0].title, "refund #0 for u1");
+    assert!((convert_celsius_to_fahrenheit(100.0) - 212.0).abs() < 1e-9);
+    assert_eq!(get_current_time().await, "2026-11-26T21:00:00Z");
+    let shop = shop();
+    assert_eq!(shop.get_order_status("A-1".into()).await.unwrap(), "shipped");
+    assert_eq!(shop.cancel_order("A-1".into()), 1);
+    assert_eq!(shop.count_stored_orders(), 1);
+}
+
+#[tokio::test]
+async fn registry_holds_every_form() {
+    let r = registry();
+    let names: Vec<_> = r.iter().map(|e| e.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "search_knowledge_base",
+            "convert_celsius_to_fahrenheit",
+            "get_current_time",
+            "send_support_email",
+            "get_order_status",
+            "cancel_order",
+            "count_stored_orders"
+        ]
+    );
+    let search = r.get("search_knowledge_base").unwrap();
+    assert_eq!(search.policy().permissions, ["kb:read"]);
+    assert!(search.policy().read_only);
+    assert_eq!(search.policy().timeout, Some(std::time::Duration::from_secs(5)));
+    assert_eq!(search.policy().rate_limit.unwrap().count, 30);
+    let cancel = r.get("cancel_order").unwrap();
+    assert!(cancel.policy().destructive && cancel.policy().idempotent);
+    assert!(cancel.decl().blocking);
+}
+
+#[tokio::test]
+async fn duplicate_names_are_rejected() {
+    let err = Registry::builder()
+        .tool(get_current_time)
+        .tool(get_current_time)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.to_string(), "two tools are named `get_current_time`; tool names must be unique within a registry");
+}
+
+#[tokio::test]
+async fn executor_calls_async_sync_and_method_tools() {
+    let ex = Executor::new(registry());
+    let p = admin();
+    let r = ex.call(&p, &ToolCall::new("1", "search_knowledge_base", r#"{"query":"vpn"}"#)).await;
+    assert_eq!(r.outcome.unwrap().as_array().unwrap().len(), 5);
+    let r = ex.call(&p, &ToolCall::new("2", "convert_celsius_to_fahrenheit", r#"{"celsius": 0}"#)).await;
+    assert_eq!(r.outcome.unwrap(), json!(32.0));
+    let r = ex.call(&p, &ToolCall::new("3", "get_current_time", "")).await;
+    assert_eq!(r.outcome.unwrap(), json!("2026-11-26T21:00:00Z"));
+    let r = ex.call(&p, &ToolCall::with_json("4", "get_order_status", json!({"order_id": "A-2"}))).await;
+    assert_eq!(r.outcome.unwrap(), json!("processing"));
+    let r = ex.call(&p, &ToolCall::new("5", "count_stored_orders", "{}")).await;
+    assert_eq!(r.outcome.unwrap(), json!(2));
+    let r = ex
+        .call(
+            &p,
+            &ToolCall::new(
+                "6",
+                "send_support_email",
+                r#"{"to":[{"email":"a@example.com"}],"subject":"Hi","body":"x"}"#,
+            ),
+        )
+        .await;
+    assert_eq!(r.outcome.unwrap(), json!("<1-Normal-2@mail>"));
+}
+
+#[tokio::test]
+async fn every_argument_error_is_reported_at_once_with_pointers() {
+    let ex = Executor::new(registry());
+    let r = ex
+        .call(
+            &admin(),
+            &ToolCall::new("1", "send_support_email", r#"{"to":[{"email":1}],"subject":7,"extra":true,"priority":"asap"}"#),
+        )
+        .await;
+    let err = r.outcome.unwrap_err();
+    assert_eq!(err.kind(), toolwright::ErrorKind::InvalidArguments);
+    let errors: Vec<String> = err.to_model_json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect();
+    let joined = errors.join("\n");
+    assert!(joined.contains("/extra: unknown argument"), "{joined}");
+    assert!(joined.contains("/to/0/email: invalid type: integer `1`, expected a string"), "{joined}");
+    assert!(joined.contains("/subject: invalid type"), "{joined}");
+    assert!(joined.contains("/body: missing required argument"), "{joined}");
+    assert!(joined.contains("/priority: unknown variant `asap`"), "{joined}");
+    assert_eq!(errors.len(), 5, "{joined}");
+
+    let r = ex
+        .call(&admin(), &ToolCall::new("2", "search_knowledge_base", r#"{"query":"","limit":50}"#))
+        .await;
+    let j = r.to_model_json();
+    assert_eq!(j["errors"], json!(["/query: must be at least 1 characters long, got 0", "/limit: must be at most 20, got 50"]));
+
+    let r = ex
+        .call(&admin(), &ToolCall::new("3", "get_order_status", r#"{"order_id":"nope"}"#))
+        .await;
+    assert_eq!(r.to_model_json()["errors"], json!(["/order_id: must match the pattern `^[A-Z]-[0-9]+$`"]));
+}
+
+#[tokio::test]
+async fn unknown_and_unparsable_calls_get_structured_errors() {
+    let ex = Executor::new(registry());
+    let r = ex.call(&admin(), &ToolCall::new("1", "Search_Knowledge_Base", "{}")).await;
+    let j = r.to_model_json();
+    assert_eq!(j["kind"], "unknown_tool");
+    assert_eq!(j["suggestion"], "did you mean `search_knowledge_base`? tool names are exact");
+    let r = ex.call(&admin(), &ToolCall::new("2", "get_current_time", "{not json")).await;
+    assert_eq!(r.to_model_json()["kind"], "invalid_arguments");
+    let r = ex.call(&admin(), &ToolCall::new("3", "get_current_time", "[1,2]")).await;
+    assert_eq!(r.to_model_json()["errors"][0], "/: the arguments must be a JSON object, got an array");
+}
+
+#[tokio::test]
+async fn hidden_tools_look_exactly_like_unknown_ones() {
+    let ex = Executor::new(registry());
+    let reader = Principal::new("r").grant("kb:read");
+    let hidden = ex.call(&reader, &ToolCall::new("1", "cancel_order", r#"{"order_id":"A-1"}"#)).await;
+    let missing = ex.call(&reader, &ToolCall::new("1", "cancel_orderz", r#"{"order_id":"A-1"}"#)).await;
+    let (h, m) = (hidden.to_model_json(), missing.to_model_json());
+    assert_eq!(h["kind"], "unknown_tool");
+    assert_eq!(h["available_tools"], m["available_tools"]);
+    assert_eq!(h["available_tools"], json!(["search_knowledge_base", "convert_celsius_to_fahrenheit", "get_current_time"]));
+}
