@@ -85,7 +85,12 @@ async fn send_support_email(
     api_key: Option<String>,
 ) -> Result<String, ToolError> {
     let _ = (body, api_key);
-    Ok(format!("<{}-{:?}-{}@mail>", to.len(), priority, subject.len()))
+    Ok(format!(
+        "<{}-{:?}-{}@mail>",
+        to.len(),
+        priority,
+        subject.len()
+    ))
 }
 
 /// A shop backed by a (fake) database: tools as methods over shared state.
@@ -104,7 +109,10 @@ impl Shop {
         #[arg(pattern = "^[A-Z]-[0-9]+$")]
         order_id: String,
     ) -> Result<String, ToolError> {
-        let orders = self.orders.lock().map_err(|_| ToolError::unavailable("order store poisoned"))?;
+        let orders = self
+            .orders
+            .lock()
+            .map_err(|_| ToolError::unavailable("order store poisoned"))?;
         orders
             .iter()
             .find(|(id, _)| *id == order_id)
@@ -120,7 +128,10 @@ impl Shop {
         /// Order number as printed on the receipt, e.g. "A-1042"
         order_id: String,
     ) -> usize {
-        let mut orders = self.orders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut orders = self
+            .orders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let before = orders.len();
         orders.retain(|(id, _)| *id != order_id);
         before - orders.len()
@@ -160,13 +171,18 @@ fn admin() -> Principal {
 #[tokio::test]
 async fn functions_stay_callable_as_written() {
     let ctx = ToolContext::for_test(Principal::new("u1"));
-    let found = search_knowledge_base("refund".into(), Some(2), &ctx).await.unwrap();
+    let found = search_knowledge_base("refund".into(), Some(2), &ctx)
+        .await
+        .unwrap();
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].title, "refund #0 for u1");
     assert!((convert_celsius_to_fahrenheit(100.0) - 212.0).abs() < 1e-9);
     assert_eq!(get_current_time().await, "2026-11-26T21:00:00Z");
     let shop = shop();
-    assert_eq!(shop.get_order_status("A-1".into()).await.unwrap(), "shipped");
+    assert_eq!(
+        shop.get_order_status("A-1".into()).await.unwrap(),
+        "shipped"
+    );
     assert_eq!(shop.cancel_order("A-1".into()), 1);
     assert_eq!(shop.count_stored_orders(), 1);
 }
@@ -190,7 +206,10 @@ async fn registry_holds_every_form() {
     let search = r.get("search_knowledge_base").unwrap();
     assert_eq!(search.policy().permissions, ["kb:read"]);
     assert!(search.policy().read_only);
-    assert_eq!(search.policy().timeout, Some(std::time::Duration::from_secs(5)));
+    assert_eq!(
+        search.policy().timeout,
+        Some(std::time::Duration::from_secs(5))
+    );
     assert_eq!(search.policy().rate_limit.unwrap().count, 30);
     let cancel = r.get("cancel_order").unwrap();
     assert!(cancel.policy().destructive && cancel.policy().idempotent);
@@ -204,22 +223,44 @@ async fn duplicate_names_are_rejected() {
         .tool(get_current_time)
         .build()
         .unwrap_err();
-    assert_eq!(err.to_string(), "two tools are named `get_current_time`; tool names must be unique within a registry");
+    assert_eq!(
+        err.to_string(),
+        "two tools are named `get_current_time`; tool names must be unique within a registry"
+    );
 }
 
 #[tokio::test]
 async fn executor_calls_async_sync_and_method_tools() {
     let ex = Executor::new(registry());
     let p = admin();
-    let r = ex.call(&p, &ToolCall::new("1", "search_knowledge_base", r#"{"query":"vpn"}"#)).await;
+    let r = ex
+        .call(
+            &p,
+            &ToolCall::new("1", "search_knowledge_base", r#"{"query":"vpn"}"#),
+        )
+        .await;
     assert_eq!(r.outcome.unwrap().as_array().unwrap().len(), 5);
-    let r = ex.call(&p, &ToolCall::new("2", "convert_celsius_to_fahrenheit", r#"{"celsius": 0}"#)).await;
+    let r = ex
+        .call(
+            &p,
+            &ToolCall::new("2", "convert_celsius_to_fahrenheit", r#"{"celsius": 0}"#),
+        )
+        .await;
     assert_eq!(r.outcome.unwrap(), json!(32.0));
-    let r = ex.call(&p, &ToolCall::new("3", "get_current_time", "")).await;
+    let r = ex
+        .call(&p, &ToolCall::new("3", "get_current_time", ""))
+        .await;
     assert_eq!(r.outcome.unwrap(), json!("2026-11-26T21:00:00Z"));
-    let r = ex.call(&p, &ToolCall::with_json("4", "get_order_status", json!({"order_id": "A-2"}))).await;
+    let r = ex
+        .call(
+            &p,
+            &ToolCall::with_json("4", "get_order_status", json!({"order_id": "A-2"})),
+        )
+        .await;
     assert_eq!(r.outcome.unwrap(), json!("processing"));
-    let r = ex.call(&p, &ToolCall::new("5", "count_stored_orders", "{}")).await;
+    let r = ex
+        .call(&p, &ToolCall::new("5", "count_stored_orders", "{}"))
+        .await;
     assert_eq!(r.outcome.unwrap(), json!(2));
     let r = ex
         .call(
@@ -240,7 +281,11 @@ async fn every_argument_error_is_reported_at_once_with_pointers() {
     let r = ex
         .call(
             &admin(),
-            &ToolCall::new("1", "send_support_email", r#"{"to":[{"email":1}],"subject":7,"extra":true,"priority":"asap"}"#),
+            &ToolCall::new(
+                "1",
+                "send_support_email",
+                r#"{"to":[{"email":1}],"subject":7,"extra":true,"priority":"asap"}"#,
+            ),
         )
         .await;
     let err = r.outcome.unwrap_err();
@@ -253,45 +298,202 @@ async fn every_argument_error_is_reported_at_once_with_pointers() {
         .collect();
     let joined = errors.join("\n");
     assert!(joined.contains("/extra: unknown argument"), "{joined}");
-    assert!(joined.contains("/to/0/email: invalid type: integer `1`, expected a string"), "{joined}");
+    assert!(
+        joined.contains("/to/0/email: invalid type: integer `1`, expected a string"),
+        "{joined}"
+    );
     assert!(joined.contains("/subject: invalid type"), "{joined}");
-    assert!(joined.contains("/body: missing required argument"), "{joined}");
-    assert!(joined.contains("/priority: unknown variant `asap`"), "{joined}");
+    assert!(
+        joined.contains("/body: missing required argument"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("/priority: unknown variant `asap`"),
+        "{joined}"
+    );
     assert_eq!(errors.len(), 5, "{joined}");
 
     let r = ex
-        .call(&admin(), &ToolCall::new("2", "search_knowledge_base", r#"{"query":"","limit":50}"#))
+        .call(
+            &admin(),
+            &ToolCall::new("2", "search_knowledge_base", r#"{"query":"","limit":50}"#),
+        )
         .await;
     let j = r.to_model_json();
-    assert_eq!(j["errors"], json!(["/query: must be at least 1 characters long, got 0", "/limit: must be at most 20, got 50"]));
+    assert_eq!(
+        j["errors"],
+        json!([
+            "/query: must be at least 1 character long, got 0",
+            "/limit: must be at most 20, got 50"
+        ])
+    );
 
     let r = ex
-        .call(&admin(), &ToolCall::new("3", "get_order_status", r#"{"order_id":"nope"}"#))
+        .call(
+            &admin(),
+            &ToolCall::new("3", "get_order_status", r#"{"order_id":"nope"}"#),
+        )
         .await;
-    assert_eq!(r.to_model_json()["errors"], json!(["/order_id: must match the pattern `^[A-Z]-[0-9]+$`"]));
+    assert_eq!(
+        r.to_model_json()["errors"],
+        json!(["/order_id: must match the pattern `^[A-Z]-[0-9]+$`"])
+    );
 }
 
 #[tokio::test]
 async fn unknown_and_unparsable_calls_get_structured_errors() {
     let ex = Executor::new(registry());
-    let r = ex.call(&admin(), &ToolCall::new("1", "Search_Knowledge_Base", "{}")).await;
+    let r = ex
+        .call(&admin(), &ToolCall::new("1", "Search_Knowledge_Base", "{}"))
+        .await;
     let j = r.to_model_json();
     assert_eq!(j["kind"], "unknown_tool");
-    assert_eq!(j["suggestion"], "did you mean `search_knowledge_base`? tool names are exact");
-    let r = ex.call(&admin(), &ToolCall::new("2", "get_current_time", "{not json")).await;
+    assert_eq!(
+        j["suggestion"],
+        "did you mean `search_knowledge_base`? tool names are exact"
+    );
+    let r = ex
+        .call(
+            &admin(),
+            &ToolCall::new("2", "get_current_time", "{not json"),
+        )
+        .await;
     assert_eq!(r.to_model_json()["kind"], "invalid_arguments");
-    let r = ex.call(&admin(), &ToolCall::new("3", "get_current_time", "[1,2]")).await;
-    assert_eq!(r.to_model_json()["errors"][0], "/: the arguments must be a JSON object, got an array");
+    let r = ex
+        .call(&admin(), &ToolCall::new("3", "get_current_time", "[1,2]"))
+        .await;
+    assert_eq!(
+        r.to_model_json()["errors"][0],
+        "/: the arguments must be a JSON object, got an array"
+    );
 }
 
 #[tokio::test]
 async fn hidden_tools_look_exactly_like_unknown_ones() {
     let ex = Executor::new(registry());
     let reader = Principal::new("r").grant("kb:read");
-    let hidden = ex.call(&reader, &ToolCall::new("1", "cancel_order", r#"{"order_id":"A-1"}"#)).await;
-    let missing = ex.call(&reader, &ToolCall::new("1", "cancel_orderz", r#"{"order_id":"A-1"}"#)).await;
+    let hidden = ex
+        .call(
+            &reader,
+            &ToolCall::new("1", "cancel_order", r#"{"order_id":"A-1"}"#),
+        )
+        .await;
+    let missing = ex
+        .call(
+            &reader,
+            &ToolCall::new("1", "cancel_orderz", r#"{"order_id":"A-1"}"#),
+        )
+        .await;
     let (h, m) = (hidden.to_model_json(), missing.to_model_json());
     assert_eq!(h["kind"], "unknown_tool");
     assert_eq!(h["available_tools"], m["available_tools"]);
-    assert_eq!(h["available_tools"], json!(["search_knowledge_base", "convert_celsius_to_fahrenheit", "get_current_time"]));
+    assert_eq!(
+        h["available_tools"],
+        json!([
+            "search_knowledge_base",
+            "convert_celsius_to_fahrenheit",
+            "get_current_time"
+        ])
+    );
+}
+
+/// Input and output schemas are pinned as reviewed snapshots (`UPDATE_SNAPSHOTS=1` rewrites
+/// them), are valid draft 2020-12 schemas, and accept and reject what the validator does.
+#[test]
+fn schemas_match_snapshots_and_are_valid_json_schema_2020_12() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/schemas");
+    let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
+    let mut mismatches = Vec::new();
+    for e in registry().iter() {
+        for schema in std::iter::once(e.input_schema()).chain(e.output_schema()) {
+            if let Err(err) = jsonschema::draft202012::meta::validate(schema) {
+                panic!("{}: not a valid 2020-12 schema: {err}", e.name());
+            }
+            jsonschema::draft202012::new(schema).expect("schema compiles");
+        }
+        let actual = json!({
+            "name": e.name(),
+            "description": e.description(),
+            "input_schema": e.input_schema(),
+            "output_schema": e.output_schema(),
+        });
+        let path = dir.join(format!("{}.json", e.name()));
+        let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        if expected != text {
+            mismatches.push(format!("{}:\n{text}", path.display()));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "schema snapshots differ (UPDATE_SNAPSHOTS=1 to accept):\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn schema_and_typed_validator_agree_on_examples() {
+    let r = registry();
+    let cases = [
+        (
+            "search_knowledge_base",
+            json!({"query": "vpn", "limit": 20}),
+            true,
+        ),
+        (
+            "search_knowledge_base",
+            json!({"query": "vpn", "limit": null}),
+            true,
+        ),
+        (
+            "search_knowledge_base",
+            json!({"query": "vpn", "limit": 21}),
+            false,
+        ),
+        ("search_knowledge_base", json!({"query": ""}), false),
+        ("search_knowledge_base", json!({"limit": 3}), false),
+        (
+            "search_knowledge_base",
+            json!({"query": "a", "other": 1}),
+            false,
+        ),
+        (
+            "send_support_email",
+            json!({"to": [], "subject": "s", "body": "b"}),
+            false,
+        ),
+        (
+            "send_support_email",
+            json!({"to": [{"email": "a@b.c"}], "subject": "s", "body": "b", "priority": "urgent"}),
+            true,
+        ),
+        (
+            "send_support_email",
+            json!({"to": [{"email": "a@b.c"}], "subject": "s", "body": "b", "priority": "asap"}),
+            false,
+        ),
+        ("get_order_status", json!({"order_id": "A-12"}), true),
+        ("get_order_status", json!({"order_id": "a-12"}), false),
+        ("get_current_time", json!({}), true),
+        ("get_current_time", json!({"x": 1}), false),
+    ];
+    for (tool, args, valid) in cases {
+        let entry = r.get(tool).unwrap();
+        let schema_ok = jsonschema::draft202012::is_valid(entry.input_schema(), &args);
+        let ctx_ok = entry
+            .tool()
+            .prepare(
+                toolwright::RawArgs::Json(&args),
+                entry.rules(),
+                ToolContext::for_test(admin()),
+            )
+            .is_ok();
+        assert_eq!(schema_ok, valid, "schema on {tool} {args}");
+        assert_eq!(ctx_ok, valid, "validator on {tool} {args}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Parsing `#[tool(...)]` and `#[arg(...)]` into the model. Syntax only: whether the values
 //! make sense together is `check`'s job.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -23,7 +23,9 @@ const TOOL_KEYS: &[&str] = &[
     "allow",
 ];
 
-const ARG_KEYS: &[&str] = &["min_len", "max_len", "range", "pattern", "default", "secret"];
+const ARG_KEYS: &[&str] = &[
+    "min_len", "max_len", "range", "pattern", "default", "secret",
+];
 
 /// The most retries a tool may declare; more hides an outage from everyone.
 const MAX_RETRIES: u32 = 10;
@@ -35,7 +37,7 @@ fn did_you_mean(key: &str, known: &[&str]) -> String {
         .min();
     match best {
         Some((d, k)) if d <= 2 || (d <= 4 && k.starts_with(&key[..key.len().min(3)])) => {
-            format!("; did you mean `{k}`?")
+            format!(" (did you mean `{k}`?)")
         }
         _ => String::new(),
     }
@@ -116,7 +118,8 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                 }
             }
             ("allow", Meta::List(list)) => {
-                let parsed = list.parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated);
+                let parsed =
+                    list.parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated);
                 match parsed {
                     Ok(idents) => {
                         for ident in idents {
@@ -255,7 +258,9 @@ pub fn parse_arg_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ArgAttr {
             Err(e) => {
                 cx.push(syn::Error::new(
                     e.span(),
-                    format!("{e}; `#[arg]` takes settings such as #[arg(min_len = 1, max_len = 200)]"),
+                    format!(
+                        "{e}; `#[arg]` takes settings such as #[arg(min_len = 1, max_len = 200)]"
+                    ),
                 ));
                 continue;
             }
@@ -314,8 +319,7 @@ pub fn parse_arg_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ArgAttr {
 }
 
 fn parse_range(cx: &mut Ctxt, value: &Expr) -> Option<RangeAttr> {
-    const USAGE: &str =
-        "`range` takes a range of number literals, e.g. range = 1..=20, range = 0.0..1.0 or range = 1..";
+    const USAGE: &str = "`range` takes a range of number literals, e.g. range = 1..=20, range = 0.0..1.0 or range = 1..";
     let Expr::Range(r) = value else {
         cx.error_spanned_by(value, USAGE);
         return None;
@@ -323,7 +327,9 @@ fn parse_range(cx: &mut Ctxt, value: &Expr) -> Option<RangeAttr> {
     let mut bound = |e: &Option<Box<Expr>>| -> Result<Option<NumLit>, ()> {
         match e {
             None => Ok(None),
-            Some(e) => num_lit(e).map(Some).ok_or_else(|| cx.error_spanned_by(e, USAGE)),
+            Some(e) => num_lit(e)
+                .map(Some)
+                .ok_or_else(|| cx.error_spanned_by(e, USAGE)),
         }
     };
     let min = bound(&r.start).ok()?;
@@ -348,7 +354,7 @@ fn parse_range(cx: &mut Ctxt, value: &Expr) -> Option<RangeAttr> {
         min,
         max,
         max_exclusive,
-        span: value.span(),
+        tokens: quote::quote!(#value),
     })
 }
 
@@ -367,7 +373,9 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, &'static str> {
         if num_end == 0 {
             return Err("it does not start with a number");
         }
-        let n: f64 = rest[..num_end].parse().map_err(|_| "the number is malformed")?;
+        let n: f64 = rest[..num_end]
+            .parse()
+            .map_err(|_| "the number is malformed")?;
         rest = rest[num_end..].trim_start();
         let unit_end = rest
             .find(|c: char| !c.is_ascii_alphabetic())
@@ -412,12 +420,6 @@ pub fn parse_rate(text: &str) -> Result<(u32, u64), &'static str> {
     Ok((count, secs))
 }
 
-/// The span of a `LitStr` or the call site.
-#[allow(dead_code)]
-pub fn span_of(lit: Option<&LitStr>) -> Span {
-    lit.map_or_else(Span::call_site, LitStr::span)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,8 +452,14 @@ mod tests {
 
     #[test]
     fn near_keys_are_suggested() {
-        assert_eq!(did_you_mean("timout", TOOL_KEYS), "; did you mean `timeout`?");
-        assert_eq!(did_you_mean("readonly", TOOL_KEYS), "; did you mean `read_only`?");
+        assert_eq!(
+            did_you_mean("timout", TOOL_KEYS),
+            " (did you mean `timeout`?)"
+        );
+        assert_eq!(
+            did_you_mean("readonly", TOOL_KEYS),
+            " (did you mean `read_only`?)"
+        );
         assert_eq!(did_you_mean("zzzzzz", TOOL_KEYS), "");
     }
 }

@@ -10,7 +10,6 @@ use crate::model::{NumLit, ParamDef, ToolDef};
 pub fn check(cx: &mut Ctxt, def: &ToolDef) {
     check_policy(cx, def);
     for p in &def.params {
-        check_param_type(cx, p);
         check_constraints(cx, p);
     }
     check_descriptions(cx, def);
@@ -44,17 +43,6 @@ fn check_policy(cx: &mut Ctxt, def: &ToolDef) {
             "`retries` needs an `idempotent` (or `read_only`) tool: retrying a call that may \
              already have taken effect could do it twice; add `idempotent` if repeating the \
              call is safe",
-        );
-    }
-}
-
-fn check_param_type(cx: &mut Ctxt, p: &ParamDef) {
-    if let Type::Path(tp) = &p.ty
-        && tp.path.segments.last().is_some_and(|s| s.ident == "ToolContext")
-    {
-        cx.error_spanned_by(
-            &p.ty,
-            "the tool context is injected by reference: write `ctx: &ToolContext`",
         );
     }
 }
@@ -144,7 +132,12 @@ fn check_constraints(cx: &mut Ctxt, p: &ParamDef) {
     if let (Some((min, span)), Some((max, _))) = (a.min_len, a.max_len)
         && min > max
     {
-        cx.error_at(span, format!("`min_len = {min}` is greater than `max_len = {max}`: no value can satisfy both"));
+        cx.error_at(
+            span,
+            format!(
+                "`min_len = {min}` is greater than `max_len = {max}`: no value can satisfy both"
+            ),
+        );
     }
     if let Some(pattern) = &a.pattern {
         if shape != Shape::Str {
@@ -158,7 +151,8 @@ fn check_constraints(cx: &mut Ctxt, p: &ParamDef) {
         }
         if let Err(e) = regex_syntax::Parser::new().parse(&pattern.value()) {
             let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or("").trim().to_owned();
+            let last = detail.lines().last().unwrap_or("").trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
             cx.error_spanned_by(
                 pattern,
                 format!(
@@ -173,21 +167,24 @@ fn check_constraints(cx: &mut Ctxt, p: &ParamDef) {
             Shape::Int { min, max } => {
                 for b in [range.min, range.max].into_iter().flatten() {
                     match b {
-                        NumLit::Float(_) => cx.error_at(
-                            range.span,
+                        NumLit::Float(_) => cx.error_spanned_by(
+                            &range.tokens,
                             format!("`{}: {ty_text}` is an integer: write the range with integers, e.g. range = 1..=20", p.name),
                         ),
-                        NumLit::Int(i) if i < min || i > max => cx.error_at(
-                            range.span,
-                            format!("{i} is outside what `{ty_text}` can hold ({min}..={max})"),
+                        NumLit::Int(i) if i < min || i > max => cx.error_spanned_by(
+                            &range.tokens,
+                            format!(
+                                "`range` bound {i} does not fit `{}: {ty_text}`, which holds {min}..={max}",
+                                p.name
+                            ),
                         ),
                         NumLit::Int(_) => {}
                     }
                 }
             }
             Shape::Float => {}
-            _ => cx.error_at(
-                range.span,
+            _ => cx.error_spanned_by(
+                &range.tokens,
                 format!(
                     "`range` does not fit `{}: {ty_text}`: it bounds an integer or float; \
                      for strings and lists use `min_len`/`max_len`",
@@ -224,7 +221,8 @@ fn check_descriptions(cx: &mut Ctxt, def: &ToolDef) {
         None => report(cx, def, findings, |cx, m| cx.error_spanned_by(&ident, m)),
     }
     for p in &def.params {
-        let findings = lint::check_param_description(&p.name, p.doc.as_ref().map(|d| d.text.as_str()));
+        let findings =
+            lint::check_param_description(&p.name, p.doc.as_ref().map(|d| d.text.as_str()));
         match &p.doc {
             Some(doc) => {
                 let attr = doc.first.clone();

@@ -58,7 +58,9 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
             FnArg::Receiver(_) => None,
         })
         .collect();
-    let arg_names: Vec<Ident> = (0..types.len()).map(|i| format_ident!("__p{}", i)).collect();
+    let arg_names: Vec<Ident> = (0..types.len())
+        .map(|i| format_ident!("__p{}", i))
+        .collect();
     let ret: Type = match &func.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
         ReturnType::Type(_, t) => (**t).clone(),
@@ -122,14 +124,22 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
 
 /// `#[tools]` on an impl block: each `#[tool]` method becomes a tool holding an `Arc` of the
 /// state, and the type implements `ToolSet`.
-pub fn tool_set(self_ty: &Type, cfgs: &[Attribute], tools: &[(ToolDef, ImplItemFn)]) -> TokenStream {
+pub fn tool_set(
+    self_ty: &Type,
+    cfgs: &[Attribute],
+    tools: &[(ToolDef, ImplItemFn)],
+) -> TokenStream {
     let mut items = Vec::new();
     let mut structs = Vec::new();
     for (def, method) in tools {
         let (_, method_cfgs, _) = split_attrs(&method.attrs);
         let tool_struct = format_ident!("__ToolwrightTool_{}", def.name);
         let method_ident = &def.ident;
-        let invoke = invoke(def, quote!(<#self_ty>::#method_ident), Some(quote!(&__state)));
+        let invoke = invoke(
+            def,
+            quote!(<#self_ty>::#method_ident),
+            Some(quote!(&__state)),
+        );
         let support = tool_support(
             def,
             &Names::new(&format!("_{}", def.name)),
@@ -262,7 +272,10 @@ fn tool_support(
                     }
                 }),
             ),
-            None => (quote!(::core::option::Option::None), quote!(::core::option::Option::None)),
+            None => (
+                quote!(::core::option::Option::None),
+                quote!(::core::option::Option::None),
+            ),
         };
         let pattern = match &a.pattern {
             Some(p) => quote!(::core::option::Option::Some(#p)),
@@ -328,7 +341,11 @@ fn tool_support(
     let idents: Vec<&Ident> = def.params.iter().map(|p| &p.ident).collect();
     let slow_checks = def.params.iter().enumerate().map(|(i, p)| {
         let ty = &p.ty;
-        if p.arg.min_len.is_some() || p.arg.max_len.is_some() || p.arg.range.is_some() || p.arg.pattern.is_some() {
+        if p.arg.min_len.is_some()
+            || p.arg.max_len.is_some()
+            || p.arg.range.is_some()
+            || p.arg.pattern.is_some()
+        {
             quote!(__v.field_checked::<#ty>(__obj, #i);)
         } else {
             quote!(let _ = __v.field::<#ty>(__obj, #i);)
@@ -339,7 +356,10 @@ fn tool_support(
         .iter()
         .enumerate()
         .filter(|(_, p)| {
-            p.arg.min_len.is_some() || p.arg.max_len.is_some() || p.arg.range.is_some() || p.arg.pattern.is_some()
+            p.arg.min_len.is_some()
+                || p.arg.max_len.is_some()
+                || p.arg.range.is_some()
+                || p.arg.pattern.is_some()
         })
         .map(|(i, p)| {
             let ident = &p.ident;
@@ -428,7 +448,13 @@ fn tool_support(
 /// The default value expression: string literals converted, non-`None` values wrapped in
 /// `Some` for `Option` parameters.
 fn default_expr(p: &ParamDef, expr: &Expr) -> TokenStream {
-    let is_str_lit = matches!(expr, Expr::Lit(ExprLit { lit: Lit::Str(_), .. }));
+    let is_str_lit = matches!(
+        expr,
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(_),
+            ..
+        })
+    );
     let converted = if is_str_lit {
         quote!(::core::convert::Into::into(#expr))
     } else {

@@ -79,10 +79,16 @@ fn expand_tools(args: TokenStream2, input: TokenStream2) -> TokenStream2 {
     };
     let mut cx = Ctxt::default();
     if !args.is_empty() {
-        cx.error_spanned_by(&args, "`#[tools]` takes no settings; put them on each `#[tool(...)]`");
+        cx.error_spanned_by(
+            &args,
+            "`#[tools]` takes no settings; put them on each `#[tool(...)]`",
+        );
     }
     if let Some((_, path, _)) = &item.trait_ {
-        cx.error_spanned_by(path, "`#[tools]` goes on an inherent impl block, not a trait impl");
+        cx.error_spanned_by(
+            path,
+            "`#[tools]` goes on an inherent impl block, not a trait impl",
+        );
     }
     if !item.generics.params.is_empty() {
         cx.error_spanned_by(

@@ -111,9 +111,7 @@ impl Rule {
                 "tool name is not made only of vague words (`do_stuff`, `handle_data`, `my_tool`, `foo_bar`), has a concrete object (`get_data` fails) and is not told apart by a trailing number alone (`tool1`, `search2`)"
             }
             Rule::MissingDescription => "tool has a `///` doc comment",
-            Rule::ShortDescription => {
-                "tool description is at least 30 characters (after trimming)"
-            }
+            Rule::ShortDescription => "tool description is at least 30 characters (after trimming)",
             Rule::LongDescription => {
                 "tool description is at most 1024 characters (after trimming), the limit some providers enforce"
             }
@@ -129,7 +127,9 @@ impl Rule {
             Rule::MissingReturns => {
                 "a tool whose output is not `()` says what it returns: a return phrase (returns, result, yields, outputs, list of, ...) or a verb whose object is the output (get, list, search, read, create, convert, ...)"
             }
-            Rule::MissingParamDescription => "every model-visible parameter has a `///` doc comment",
+            Rule::MissingParamDescription => {
+                "every model-visible parameter has a `///` doc comment"
+            }
             Rule::ParamRestatesName => {
                 "a parameter description says more than the parameter name (\"The user id\" for `user_id` fails; type words like string or value do not count, a digit such as a range or default does): its meaning, format, units, range or an example"
             }
@@ -161,31 +161,187 @@ const GOOD_DESCRIPTION_EXAMPLE: &str = "\"Search the company knowledge base for 
 
 /// Function words and filler that carry no meaning about what a tool does.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "the", "this", "that", "these", "those", "of", "to", "for", "in", "on", "at", "by",
-    "from", "with", "into", "onto", "and", "or", "as", "is", "are", "be", "been", "was", "were",
-    "will", "can", "could", "should", "would", "may", "might", "must", "it", "its", "their",
-    "them", "they", "your", "you", "our", "we", "my", "me", "i", "s", "t", "given", "specified",
-    "specific", "provided", "particular", "certain", "tool", "function", "method", "which",
-    "what", "when", "where", "who", "how", "if", "then", "also", "just", "only", "all", "any",
-    "each", "every", "via", "using", "simply", "here", "there",
+    "a",
+    "an",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "of",
+    "to",
+    "for",
+    "in",
+    "on",
+    "at",
+    "by",
+    "from",
+    "with",
+    "into",
+    "onto",
+    "and",
+    "or",
+    "as",
+    "is",
+    "are",
+    "be",
+    "been",
+    "was",
+    "were",
+    "will",
+    "can",
+    "could",
+    "should",
+    "would",
+    "may",
+    "might",
+    "must",
+    "it",
+    "its",
+    "their",
+    "them",
+    "they",
+    "your",
+    "you",
+    "our",
+    "we",
+    "my",
+    "me",
+    "i",
+    "s",
+    "t",
+    "given",
+    "specified",
+    "specific",
+    "provided",
+    "particular",
+    "certain",
+    "tool",
+    "function",
+    "method",
+    "which",
+    "what",
+    "when",
+    "where",
+    "who",
+    "how",
+    "if",
+    "then",
+    "also",
+    "just",
+    "only",
+    "all",
+    "any",
+    "each",
+    "every",
+    "via",
+    "using",
+    "simply",
+    "here",
+    "there",
 ];
 
 /// Extra filler for parameter descriptions: type names and words meaning "the argument".
 const PARAM_FILLER: &[&str] = &[
-    "value", "parameter", "param", "argument", "arg", "input", "field", "variable", "passed",
-    "string", "str", "integer", "int", "bool", "boolean", "float", "number", "use", "used",
+    "value",
+    "parameter",
+    "param",
+    "argument",
+    "arg",
+    "input",
+    "field",
+    "variable",
+    "passed",
+    "string",
+    "str",
+    "integer",
+    "int",
+    "bool",
+    "boolean",
+    "float",
+    "number",
+    "use",
+    "used",
 ];
 
 /// Words that, alone, say nothing concrete in a description.
 const VAGUE_DESCRIPTION_WORDS: &[&str] = &[
-    "thing", "stuff", "data", "item", "info", "information", "object", "something", "anything",
-    "everything", "various", "misc", "etc", "whatever", "operation", "action", "task", "request",
-    "input", "output", "value", "result", "content", "do", "does", "did", "done", "doing",
-    "handle", "process", "manage", "perform", "execute", "run", "get", "make", "use", "work",
-    "deal", "search", "find", "fetch", "return", "give", "take", "help", "provide", "retrieve",
-    "show", "some", "many", "several", "multiple", "other", "needed", "necessary", "relevant",
-    "appropriate", "based", "basic", "simple", "general", "generic", "way", "kind", "stuff",
-    "accordingly", "thing", "lot", "lots", "useful", "helpful", "allow", "let", "back", "need",
+    "thing",
+    "stuff",
+    "data",
+    "item",
+    "info",
+    "information",
+    "object",
+    "something",
+    "anything",
+    "everything",
+    "various",
+    "misc",
+    "etc",
+    "whatever",
+    "operation",
+    "action",
+    "task",
+    "request",
+    "input",
+    "output",
+    "value",
+    "result",
+    "content",
+    "do",
+    "does",
+    "did",
+    "done",
+    "doing",
+    "handle",
+    "process",
+    "manage",
+    "perform",
+    "execute",
+    "run",
+    "get",
+    "make",
+    "use",
+    "work",
+    "deal",
+    "search",
+    "find",
+    "fetch",
+    "return",
+    "give",
+    "take",
+    "help",
+    "provide",
+    "retrieve",
+    "show",
+    "some",
+    "many",
+    "several",
+    "multiple",
+    "other",
+    "needed",
+    "necessary",
+    "relevant",
+    "appropriate",
+    "based",
+    "basic",
+    "simple",
+    "general",
+    "generic",
+    "way",
+    "kind",
+    "stuff",
+    "accordingly",
+    "thing",
+    "lot",
+    "lots",
+    "useful",
+    "helpful",
+    "allow",
+    "let",
+    "back",
+    "need",
 ];
 
 /// Verbs that say nothing about what a tool does, in names.
@@ -196,9 +352,27 @@ const VAGUE_VERBS: &[&str] = &[
 
 /// Objects that are vague on their own (`get_data`, `process_item`).
 const VAGUE_OBJECTS: &[&str] = &[
-    "stuff", "thing", "data", "item", "it", "info", "information", "object", "request", "task",
-    "action", "operation", "op", "something", "anything", "everything", "whatever", "misc",
-    "etc", "input", "output",
+    "stuff",
+    "thing",
+    "data",
+    "item",
+    "it",
+    "info",
+    "information",
+    "object",
+    "request",
+    "task",
+    "action",
+    "operation",
+    "op",
+    "something",
+    "anything",
+    "everything",
+    "whatever",
+    "misc",
+    "etc",
+    "input",
+    "output",
 ];
 
 /// Objects that are vague only next to a vague verb or placeholder (`run_tool`, `my_tool`), but
@@ -210,14 +384,28 @@ const SOFT_OBJECTS: &[&str] = &[
 
 /// Words that make a name a placeholder when every other word is vague too (`my_tool`).
 const SOFT_PLACEHOLDERS: &[&str] = &[
-    "my", "test", "example", "sample", "temp", "tmp", "new", "generic", "misc", "simple",
-    "basic", "custom", "main", "default", "other", "general", "common", "stuff",
+    "my", "test", "example", "sample", "temp", "tmp", "new", "generic", "misc", "simple", "basic",
+    "custom", "main", "default", "other", "general", "common", "stuff",
 ];
 
 /// Words that make any name a placeholder (`foo_bar`, `dummy_search`).
 const HARD_PLACEHOLDERS: &[&str] = &[
-    "foo", "baz", "qux", "quux", "dummy", "placeholder", "untitled", "unnamed", "fixme",
-    "xxx", "asdf", "lorem", "ipsum", "hoge", "fuga", "blah",
+    "foo",
+    "baz",
+    "qux",
+    "quux",
+    "dummy",
+    "placeholder",
+    "untitled",
+    "unnamed",
+    "fixme",
+    "xxx",
+    "asdf",
+    "lorem",
+    "ipsum",
+    "hoge",
+    "fuga",
+    "blah",
 ];
 
 /// Words that announce the output explicitly.
@@ -228,22 +416,103 @@ const RETURN_WORDS: &[&str] = &[
 
 /// Nouns that name an output wherever they appear (`Execute a SELECT query`).
 const OUTPUT_NOUNS: &[&str] = &[
-    "query", "select", "listing", "summary", "preview", "screenshot", "snapshot", "diff",
+    "query",
+    "select",
+    "listing",
+    "summary",
+    "preview",
+    "screenshot",
+    "snapshot",
+    "diff",
 ];
 
 /// Verbs whose object is what comes back (`Get the current weather` returns the weather,
 /// `Create an issue` returns the issue).
 const OUTPUT_VERBS: &[&str] = &[
-    "get", "read", "fetch", "list", "listing", "search", "find", "lookup", "look", "retrieve",
-    "show", "query", "count", "check", "calculate", "compute", "describe", "inspect",
-    "summarize", "summarise", "convert", "translate", "open", "view", "take", "capture",
-    "download", "load", "extract", "parse", "analyze", "analyse", "evaluate", "estimate",
-    "measure", "compare", "diff", "validate", "verify", "test", "detect", "classify",
-    "recommend", "suggest", "predict", "transcribe", "answer", "create", "generate", "make",
-    "build", "draft", "compose", "add", "render", "format", "encode", "decode", "hash", "sign",
-    "resolve", "fork", "clone", "copy", "duplicate", "update", "edit", "modify", "preview",
-    "echo", "locate", "scan", "browse", "explore", "identify", "match", "sort", "filter", "rank",
-    "score", "tell", "quote", "price", "forecast",
+    "get",
+    "read",
+    "fetch",
+    "list",
+    "listing",
+    "search",
+    "find",
+    "lookup",
+    "look",
+    "retrieve",
+    "show",
+    "query",
+    "count",
+    "check",
+    "calculate",
+    "compute",
+    "describe",
+    "inspect",
+    "summarize",
+    "summarise",
+    "convert",
+    "translate",
+    "open",
+    "view",
+    "take",
+    "capture",
+    "download",
+    "load",
+    "extract",
+    "parse",
+    "analyze",
+    "analyse",
+    "evaluate",
+    "estimate",
+    "measure",
+    "compare",
+    "diff",
+    "validate",
+    "verify",
+    "test",
+    "detect",
+    "classify",
+    "recommend",
+    "suggest",
+    "predict",
+    "transcribe",
+    "answer",
+    "create",
+    "generate",
+    "make",
+    "build",
+    "draft",
+    "compose",
+    "add",
+    "render",
+    "format",
+    "encode",
+    "decode",
+    "hash",
+    "sign",
+    "resolve",
+    "fork",
+    "clone",
+    "copy",
+    "duplicate",
+    "update",
+    "edit",
+    "modify",
+    "preview",
+    "echo",
+    "locate",
+    "scan",
+    "browse",
+    "explore",
+    "identify",
+    "match",
+    "sort",
+    "filter",
+    "rank",
+    "score",
+    "tell",
+    "quote",
+    "price",
+    "forecast",
 ];
 
 /// Synonyms folded together after stemming, so `Retrieves the order status` restates
@@ -387,7 +656,11 @@ pub fn to_snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            let prev = if i > 0 { chars.get(i - 1).copied() } else { None };
+            let prev = if i > 0 {
+                chars.get(i - 1).copied()
+            } else {
+                None
+            };
             let next = chars.get(i + 1).copied();
             let boundary = match prev {
                 Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
@@ -596,7 +869,8 @@ fn vague_name_problem(name: &str, words: &[String]) -> Option<String> {
     if words.is_empty() {
         return None;
     }
-    let example = "name the concrete action and object, e.g. `get_order_status` or `send_invoice_email`";
+    let example =
+        "name the concrete action and object, e.g. `get_order_status` or `send_invoice_email`";
     let hard: Vec<String> = words
         .iter()
         .filter(|w| in_set(&norm(w), HARD_PLACEHOLDERS))
@@ -693,7 +967,10 @@ pub fn check_tool_description(
     }
     let name_words: BTreeSet<String> = ident_words(name).iter().map(|w| norm(w)).collect();
     let content = content_words(text, &[]);
-    let extra: Vec<&String> = content.iter().filter(|w| !name_words.contains(*w)).collect();
+    let extra: Vec<&String> = content
+        .iter()
+        .filter(|w| !name_words.contains(*w))
+        .collect();
     if extra.is_empty() && !name_words.is_empty() && !content.is_empty() {
         findings.push(Finding::new(
             Rule::RestatesName,
@@ -763,7 +1040,9 @@ fn mentions_output(text: &str) -> bool {
 /// `:`, `;`, `,`, parentheses or a line break; skipping `-ly` adverbs and "this tool"), and any
 /// word right after "to", "and", "or", "then", "also", "that", "you", "can" or "will".
 fn verb_positions(text: &str) -> Vec<&str> {
-    const LEADS: &[&str] = &["to", "and", "or", "then", "also", "that", "you", "can", "will"];
+    const LEADS: &[&str] = &[
+        "to", "and", "or", "then", "also", "that", "you", "can", "will",
+    ];
     const SKIP: &[&str] = &["this", "the", "tool", "function", "please", "it", "we"];
     let mut out = Vec::new();
     let mut clause_start = true;
@@ -1021,7 +1300,10 @@ mod tests {
         );
         // Only one leading space is stripped; extra indentation of continuation lines is
         // collapsed into the joining space.
-        assert_eq!(join_doc_lines(&lines(&["  indented", "   more"])), "indented more");
+        assert_eq!(
+            join_doc_lines(&lines(&["  indented", "   more"])),
+            "indented more"
+        );
         // No leading space at all (`#[doc = "x"]`).
         assert_eq!(join_doc_lines(&lines(&["a", "b"])), "a b");
         // Embedded newlines are lines too.
@@ -1039,7 +1321,14 @@ mod tests {
         );
         // Code fences are verbatim.
         assert_eq!(
-            join_doc_lines(&lines(&[" Example:", " ```", " let x = 1;", "   y", " ```", " After."])),
+            join_doc_lines(&lines(&[
+                " Example:",
+                " ```",
+                " let x = 1;",
+                "   y",
+                " ```",
+                " After."
+            ])),
             "Example:\n```\nlet x = 1;\n  y\n```\nAfter."
         );
         assert_eq!(join_doc_lines(&lines(&[" a  ", "\tb"])), "a b");
@@ -1132,7 +1421,11 @@ mod tests {
     #[test]
     fn camel_case_message_shows_snake_case() {
         let f = check_tool_name("searchKnowledgeBase");
-        assert!(f[0].message.contains("`search_knowledge_base`"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("`search_knowledge_base`"),
+            "{}",
+            f[0].message
+        );
         let f = check_tool_name("get-weather");
         assert!(f[0].message.contains("`get_weather`"), "{}", f[0].message);
     }
@@ -1153,7 +1446,10 @@ mod tests {
 
     #[test]
     fn brief_examples() {
-        assert_eq!(tool_rules("search_knowledge_base", Some(GOOD), true), vec![]);
+        assert_eq!(
+            tool_rules("search_knowledge_base", Some(GOOD), true),
+            vec![]
+        );
         let f = check_tool_description("search_knowledge_base", Some("Searches things"), true);
         assert_eq!(rules(&f), [Rule::ShortDescription, Rule::VagueDescription]);
         assert_eq!(
@@ -1161,8 +1457,16 @@ mod tests {
             "tool description is 15 characters (\"Searches things\"); the model picks tools by their description alone: say what the tool does and what it returns in at least 30 characters, e.g. \"Search the company knowledge base for articles matching a query. Returns the top results with title, snippet and URL.\""
         );
         assert_eq!(
-            rules(&check_tool_description("do_work", Some("Does stuff with data."), true)),
-            [Rule::ShortDescription, Rule::VagueDescription, Rule::MissingReturns]
+            rules(&check_tool_description(
+                "do_work",
+                Some("Does stuff with data."),
+                true
+            )),
+            [
+                Rule::ShortDescription,
+                Rule::VagueDescription,
+                Rule::MissingReturns
+            ]
         );
     }
 
@@ -1171,34 +1475,54 @@ mod tests {
         // 30 characters exactly passes, 29 fails.
         let at = "Send the monthly invoice email";
         assert_eq!(at.chars().count(), MIN_DESCRIPTION_CHARS);
-        assert_eq!(check_tool_description("notify_customer", Some(at), false), vec![]);
+        assert_eq!(
+            check_tool_description("notify_customer", Some(at), false),
+            vec![]
+        );
         let below = "Send the monthly invoice mail";
         assert_eq!(below.chars().count(), MIN_DESCRIPTION_CHARS - 1);
         assert_eq!(
-            rules(&check_tool_description("notify_customer", Some(below), false)),
+            rules(&check_tool_description(
+                "notify_customer",
+                Some(below),
+                false
+            )),
             [Rule::ShortDescription]
         );
         // Surrounding whitespace does not count.
         let padded = format!("  \n{below}\n  ");
         assert_eq!(
-            rules(&check_tool_description("notify_customer", Some(&padded), false)),
+            rules(&check_tool_description(
+                "notify_customer",
+                Some(&padded),
+                false
+            )),
             [Rule::ShortDescription]
         );
         // Characters, not bytes: 29 chars with multi-byte ones still fails.
         let unicode = "Envoie la facture à l'équipe";
         assert!(unicode.len() > unicode.chars().count());
-        assert!(rules(&check_tool_description("notify_team", Some(unicode), false))
-            .contains(&Rule::ShortDescription));
+        assert!(
+            rules(&check_tool_description("notify_team", Some(unicode), false))
+                .contains(&Rule::ShortDescription)
+        );
 
         // 1024 passes, 1025 fails.
         let head = "Search the company knowledge base for articles matching a query. Returns the top results. ";
         let make = |n: usize| format!("{head}{}", "z".repeat(n - head.chars().count()));
         let at = make(MAX_DESCRIPTION_CHARS);
         assert_eq!(at.chars().count(), 1024);
-        assert_eq!(check_tool_description("search_knowledge_base", Some(&at), true), vec![]);
+        assert_eq!(
+            check_tool_description("search_knowledge_base", Some(&at), true),
+            vec![]
+        );
         let over = make(MAX_DESCRIPTION_CHARS + 1);
         assert_eq!(
-            rules(&check_tool_description("search_knowledge_base", Some(&over), true)),
+            rules(&check_tool_description(
+                "search_knowledge_base",
+                Some(&over),
+                true
+            )),
             [Rule::LongDescription]
         );
     }
@@ -1218,15 +1542,42 @@ mod tests {
         for (d, must) in [
             ("TODO", &[Rule::ShortDescription, Rule::Placeholder][..]),
             ("todo", &[Rule::ShortDescription, Rule::Placeholder]),
-            ("TODO: write a real description for this tool", &[Rule::Placeholder]),
-            ("todo: describe what this returns and when to call it", &[Rule::Placeholder]),
-            ("Looks up an order by number. TBD what it returns exactly.", &[Rule::Placeholder]),
-            ("FIXME describe what this does and what comes back", &[Rule::Placeholder]),
-            ("Lorem ipsum dolor sit amet, consectetur adipiscing elit.", &[Rule::Placeholder]),
-            ("Description here. Returns the order status for an ID.", &[Rule::Placeholder]),
-            ("Add description before release; returns order status", &[Rule::Placeholder]),
-            ("Returns the order status. Fill in later with details", &[Rule::Placeholder]),
-            ("Returns XXX for the order, where the order is an ID", &[Rule::Placeholder]),
+            (
+                "TODO: write a real description for this tool",
+                &[Rule::Placeholder],
+            ),
+            (
+                "todo: describe what this returns and when to call it",
+                &[Rule::Placeholder],
+            ),
+            (
+                "Looks up an order by number. TBD what it returns exactly.",
+                &[Rule::Placeholder],
+            ),
+            (
+                "FIXME describe what this does and what comes back",
+                &[Rule::Placeholder],
+            ),
+            (
+                "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+                &[Rule::Placeholder],
+            ),
+            (
+                "Description here. Returns the order status for an ID.",
+                &[Rule::Placeholder],
+            ),
+            (
+                "Add description before release; returns order status",
+                &[Rule::Placeholder],
+            ),
+            (
+                "Returns the order status. Fill in later with details",
+                &[Rule::Placeholder],
+            ),
+            (
+                "Returns XXX for the order, where the order is an ID",
+                &[Rule::Placeholder],
+            ),
             ("...", &[Rule::ShortDescription, Rule::Placeholder]),
             ("…", &[Rule::ShortDescription, Rule::Placeholder]),
             ("fill in", &[Rule::ShortDescription, Rule::Placeholder]),
@@ -1254,20 +1605,38 @@ mod tests {
         for (name, d) in [
             ("delete_document", "Delete document."),
             ("delete_document", "Deletes the document"),
-            ("delete_document", "Deletes the specified document from the given tool."),
+            (
+                "delete_document",
+                "Deletes the specified document from the given tool.",
+            ),
             ("delete_document", "Removes the document."),
             ("get_order_status", "Get order status."),
-            ("get_order_status", "Retrieves the order status for the given order."),
+            (
+                "get_order_status",
+                "Retrieves the order status for the given order.",
+            ),
             ("get_order_status", "Returns the order's status."),
-            ("list_users", "Lists all users in this tool, for the given users."),
+            (
+                "list_users",
+                "Lists all users in this tool, for the given users.",
+            ),
         ] {
             let got = rules(&check_tool_description(name, Some(d), false));
             assert!(got.contains(&Rule::RestatesName), "{name} {d:?}: {got:?}");
         }
         for (name, d) in [
-            ("get_current_time", "Get current time in a specific timezone"),
-            ("delete_document", "Delete a document from the search index by its ID."),
-            ("get_order_status", "Get the shipping status of an order: placed, packed, shipped or delivered."),
+            (
+                "get_current_time",
+                "Get current time in a specific timezone",
+            ),
+            (
+                "delete_document",
+                "Delete a document from the search index by its ID.",
+            ),
+            (
+                "get_order_status",
+                "Get the shipping status of an order: placed, packed, shipped or delivered.",
+            ),
         ] {
             let got = rules(&check_tool_description(name, Some(d), false));
             assert!(!got.contains(&Rule::RestatesName), "{name} {d:?}: {got:?}");
@@ -1301,7 +1670,11 @@ mod tests {
                 "{d:?}"
             );
             // Fine when the tool returns nothing.
-            assert_eq!(check_tool_description("send_invoice_email", Some(d), false), vec![], "{d:?}");
+            assert_eq!(
+                check_tool_description("send_invoice_email", Some(d), false),
+                vec![],
+                "{d:?}"
+            );
         }
         for d in [
             "Send an email to the recipient. Returns the message ID.",
@@ -1323,7 +1696,13 @@ mod tests {
         let got = tool_rules("doStuff", Some("TODO"), true);
         assert_eq!(
             got,
-            [Rule::NameFormat, Rule::VagueName, Rule::ShortDescription, Rule::Placeholder, Rule::MissingReturns]
+            [
+                Rule::NameFormat,
+                Rule::VagueName,
+                Rule::ShortDescription,
+                Rule::Placeholder,
+                Rule::MissingReturns
+            ]
         );
     }
 
@@ -1339,21 +1718,59 @@ mod tests {
             ("query", Some("Query."), &[Rule::ParamRestatesName]),
             ("user_id", Some("The user id"), &[Rule::ParamRestatesName]),
             ("user_id", Some("user_id"), &[Rule::ParamRestatesName]),
-            ("user_id", Some("The user's ID."), &[Rule::ParamRestatesName]),
-            ("user_id", Some("The identifier of the user"), &[Rule::ParamRestatesName]),
-            ("userId", Some("The user id string value"), &[Rule::ParamRestatesName]),
+            (
+                "user_id",
+                Some("The user's ID."),
+                &[Rule::ParamRestatesName],
+            ),
+            (
+                "user_id",
+                Some("The identifier of the user"),
+                &[Rule::ParamRestatesName],
+            ),
+            (
+                "userId",
+                Some("The user id string value"),
+                &[Rule::ParamRestatesName],
+            ),
             ("limit", Some("limit"), &[Rule::ParamRestatesName]),
-            ("limit", Some("The limit parameter."), &[Rule::ParamRestatesName]),
-            ("max_results", Some("Maximum results"), &[Rule::ParamRestatesName]),
-            ("entity_type", Some("The type of the entity"), &[Rule::ParamRestatesName]),
+            (
+                "limit",
+                Some("The limit parameter."),
+                &[Rule::ParamRestatesName],
+            ),
+            (
+                "max_results",
+                Some("Maximum results"),
+                &[Rule::ParamRestatesName],
+            ),
+            (
+                "entity_type",
+                Some("The type of the entity"),
+                &[Rule::ParamRestatesName],
+            ),
             ("path", Some("TODO"), &[Rule::Placeholder]),
-            ("path", Some("..."), &[Rule::Placeholder, Rule::ParamRestatesName]),
+            (
+                "path",
+                Some("..."),
+                &[Rule::Placeholder, Rule::ParamRestatesName],
+            ),
         ] {
-            assert_eq!(rules(&check_param_description(name, d)), expected, "{name} {d:?}");
+            assert_eq!(
+                rules(&check_param_description(name, d)),
+                expected,
+                "{name} {d:?}"
+            );
         }
         for (name, d) in [
-            ("query", "Search query. Natural-language questions and keywords both work."),
-            ("limit", "How many results to return, from 1 to 20. Defaults to 5."),
+            (
+                "query",
+                "Search query. Natural-language questions and keywords both work.",
+            ),
+            (
+                "limit",
+                "How many results to return, from 1 to 20. Defaults to 5.",
+            ),
             ("since", "ISO 8601 date, e.g. 2024-05-01"),
             ("path", "Absolute path of the file to read"),
             // Decided: a weak but non-empty qualifier passes; the linter catches restatement,
@@ -1364,7 +1781,11 @@ mod tests {
             ("count", "Number of results (1-20, default 10)"),
             ("table_name", "Name of the table to describe"),
         ] {
-            assert_eq!(check_param_description(name, Some(d)), vec![], "{name} {d:?}");
+            assert_eq!(
+                check_param_description(name, Some(d)),
+                vec![],
+                "{name} {d:?}"
+            );
         }
     }
 
@@ -1375,31 +1796,61 @@ mod tests {
         let long_name = "a".repeat(70);
         let long_desc = "word ".repeat(300);
         let mut all = Vec::new();
-        for name in ["searchKnowledgeBase", "get-weather", "2fa_x", "_a_b", "", &long_name, "search", "do_stuff", "tool1", "foo_bar"] {
+        for name in [
+            "searchKnowledgeBase",
+            "get-weather",
+            "2fa_x",
+            "_a_b",
+            "",
+            &long_name,
+            "search",
+            "do_stuff",
+            "tool1",
+            "foo_bar",
+        ] {
             all.extend(check_tool_name(name));
         }
-        for d in [None, Some("Searches things"), Some("TODO"), Some("Delete document."), Some(long_desc.as_str()), Some("Send an email to the given recipient with a subject.")] {
+        for d in [
+            None,
+            Some("Searches things"),
+            Some("TODO"),
+            Some("Delete document."),
+            Some(long_desc.as_str()),
+            Some("Send an email to the given recipient with a subject."),
+        ] {
             all.extend(check_tool_description("delete_document", d, true));
         }
         for d in [None, Some("The query"), Some("TODO")] {
             all.extend(check_param_description("query", d));
         }
         let seen: BTreeSet<&str> = all.iter().map(|f| f.rule.name()).collect();
-        assert_eq!(seen.len(), Rule::ALL.len(), "every rule exercised: {seen:?}");
+        assert_eq!(
+            seen.len(),
+            Rule::ALL.len(),
+            "every rule exercised: {seen:?}"
+        );
         for f in &all {
             let first = f.message.chars().next().unwrap_or('X');
             assert!(first.is_lowercase(), "{}", f.message);
             assert!(!f.message.ends_with('.'), "{}", f.message);
-            assert!(f.message.contains("; ") && f.message.contains(": "), "why + fix: {}", f.message);
+            assert!(
+                f.message.contains("; ") && f.message.contains(": "),
+                "why + fix: {}",
+                f.message
+            );
             assert!(!f.message.contains('\n'), "{}", f.message);
         }
         // `allow` is only suggested where a justified exception exists.
         for f in &all {
             let mentions_allow = f.message.contains("allow(");
-            assert_eq!(mentions_allow, f.rule == Rule::MissingReturns, "{}", f.message);
+            assert_eq!(
+                mentions_allow,
+                f.rule == Rule::MissingReturns,
+                "{}",
+                f.message
+            );
         }
     }
-
 
     // ---------------------------------------------------------------- Real corpus
 
@@ -1417,7 +1868,12 @@ mod tests {
         returns_data: bool,
         params: &'static [(&'static str, &'static str)],
     ) -> Real {
-        Real { name, description, returns_data, params }
+        Real {
+            name,
+            description,
+            returns_data,
+            params,
+        }
     }
 
     /// Good real tool descriptions, verbatim. Sources: modelcontextprotocol/servers
@@ -1431,113 +1887,527 @@ mod tests {
     /// are left out.
     const REAL_GOOD: &[Real] = &[
         // --- filesystem
-        real("read_text_file", "Read the complete contents of a file from the file system as text. Handles various text encodings and provides detailed error messages if the file cannot be read. Use this tool when you need to examine the contents of a single file. Use the 'head' parameter to read only the first N lines of a file, or the 'tail' parameter to read only the last N lines of a file. Operates on the file as text regardless of extension. Only works within allowed directories.", true,
-            &[("tail", "If provided, returns only the last N lines of the file"), ("head", "If provided, returns only the first N lines of the file")]),
-        real("read_media_file", "Read an image or audio file. Returns the base64 encoded data and MIME type. Only works within allowed directories.", true, &[]),
-        real("read_multiple_files", "Read the contents of multiple files simultaneously. This is more efficient than reading files one by one when you need to analyze or compare multiple files. Each file's content is returned with its path as a reference. Failed reads for individual files won't stop the entire operation. Only works within allowed directories.", true,
-            &[("paths", "Array of file paths to read. Each path must be a string pointing to a valid file within allowed directories.")]),
-        real("write_file", "Create a new file or completely overwrite an existing file with new content. Use with caution as it will overwrite existing files without warning. Handles text content with proper encoding. Only works within allowed directories.", false, &[]),
-        real("edit_file", "Make line-based edits to a text file. Each edit replaces exact line sequences with new content. Returns a git-style diff showing the changes made. Only works within allowed directories.", true,
-            &[("dry_run", "Preview changes using git-style diff format"), ("old_text", "Text to search for - must match exactly"), ("new_text", "Text to replace with")]),
-        real("create_directory", "Create a new directory or ensure a directory exists. Can create multiple nested directories in one operation. If the directory already exists, this operation will succeed silently. Perfect for setting up directory structures for projects or ensuring required paths exist. Only works within allowed directories.", false, &[]),
-        real("list_directory", "Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories.", true, &[]),
-        real("list_directory_with_sizes", "Get a detailed listing of all files and directories in a specified path, including sizes. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is useful for understanding directory structure and finding specific files within a directory. Only works within allowed directories.", true,
-            &[("sort_by", "Sort entries by name or size")]),
-        real("directory_tree", "Get a recursive tree view of files and directories as a JSON structure. Each entry includes 'name', 'type' (file/directory), and 'children' for directories. Files have no children array, while directories always have a children array (which may be empty). The output is formatted with 2-space indentation for readability. Only works within allowed directories.", true, &[]),
-        real("move_file", "Move or rename files and directories. Can move files between directories and rename them in a single operation. If the destination exists, the operation will fail. Works across different directories and can be used for simple renaming within the same directory. Both source and destination must be within allowed directories.", false, &[]),
-        real("search_files", "Recursively search for files and directories matching a pattern. The patterns should be glob-style patterns that match paths relative to the working directory. Use pattern like '*.ext' to match files in current directory, and '**/*.ext' to match files in all subdirectories. Returns full paths to all matching items. Great for finding files when you don't know their exact location. Only searches within allowed directories.", true, &[]),
-        real("get_file_info", "Retrieve detailed metadata about a file or directory. Returns comprehensive information including size, creation time, last modified time, permissions, and type. This tool is perfect for understanding file characteristics without reading the actual content. Only works within allowed directories.", true, &[]),
-        real("list_allowed_directories", "Returns the list of directories that this server is allowed to access. Subdirectories within these allowed directories are also accessible. Use this to understand which directories and their nested paths are available before trying to access files.", true, &[]),
+        real(
+            "read_text_file",
+            "Read the complete contents of a file from the file system as text. Handles various text encodings and provides detailed error messages if the file cannot be read. Use this tool when you need to examine the contents of a single file. Use the 'head' parameter to read only the first N lines of a file, or the 'tail' parameter to read only the last N lines of a file. Operates on the file as text regardless of extension. Only works within allowed directories.",
+            true,
+            &[
+                (
+                    "tail",
+                    "If provided, returns only the last N lines of the file",
+                ),
+                (
+                    "head",
+                    "If provided, returns only the first N lines of the file",
+                ),
+            ],
+        ),
+        real(
+            "read_media_file",
+            "Read an image or audio file. Returns the base64 encoded data and MIME type. Only works within allowed directories.",
+            true,
+            &[],
+        ),
+        real(
+            "read_multiple_files",
+            "Read the contents of multiple files simultaneously. This is more efficient than reading files one by one when you need to analyze or compare multiple files. Each file's content is returned with its path as a reference. Failed reads for individual files won't stop the entire operation. Only works within allowed directories.",
+            true,
+            &[(
+                "paths",
+                "Array of file paths to read. Each path must be a string pointing to a valid file within allowed directories.",
+            )],
+        ),
+        real(
+            "write_file",
+            "Create a new file or completely overwrite an existing file with new content. Use with caution as it will overwrite existing files without warning. Handles text content with proper encoding. Only works within allowed directories.",
+            false,
+            &[],
+        ),
+        real(
+            "edit_file",
+            "Make line-based edits to a text file. Each edit replaces exact line sequences with new content. Returns a git-style diff showing the changes made. Only works within allowed directories.",
+            true,
+            &[
+                ("dry_run", "Preview changes using git-style diff format"),
+                ("old_text", "Text to search for - must match exactly"),
+                ("new_text", "Text to replace with"),
+            ],
+        ),
+        real(
+            "create_directory",
+            "Create a new directory or ensure a directory exists. Can create multiple nested directories in one operation. If the directory already exists, this operation will succeed silently. Perfect for setting up directory structures for projects or ensuring required paths exist. Only works within allowed directories.",
+            false,
+            &[],
+        ),
+        real(
+            "list_directory",
+            "Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories.",
+            true,
+            &[],
+        ),
+        real(
+            "list_directory_with_sizes",
+            "Get a detailed listing of all files and directories in a specified path, including sizes. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is useful for understanding directory structure and finding specific files within a directory. Only works within allowed directories.",
+            true,
+            &[("sort_by", "Sort entries by name or size")],
+        ),
+        real(
+            "directory_tree",
+            "Get a recursive tree view of files and directories as a JSON structure. Each entry includes 'name', 'type' (file/directory), and 'children' for directories. Files have no children array, while directories always have a children array (which may be empty). The output is formatted with 2-space indentation for readability. Only works within allowed directories.",
+            true,
+            &[],
+        ),
+        real(
+            "move_file",
+            "Move or rename files and directories. Can move files between directories and rename them in a single operation. If the destination exists, the operation will fail. Works across different directories and can be used for simple renaming within the same directory. Both source and destination must be within allowed directories.",
+            false,
+            &[],
+        ),
+        real(
+            "search_files",
+            "Recursively search for files and directories matching a pattern. The patterns should be glob-style patterns that match paths relative to the working directory. Use pattern like '*.ext' to match files in current directory, and '**/*.ext' to match files in all subdirectories. Returns full paths to all matching items. Great for finding files when you don't know their exact location. Only searches within allowed directories.",
+            true,
+            &[],
+        ),
+        real(
+            "get_file_info",
+            "Retrieve detailed metadata about a file or directory. Returns comprehensive information including size, creation time, last modified time, permissions, and type. This tool is perfect for understanding file characteristics without reading the actual content. Only works within allowed directories.",
+            true,
+            &[],
+        ),
+        real(
+            "list_allowed_directories",
+            "Returns the list of directories that this server is allowed to access. Subdirectories within these allowed directories are also accessible. Use this to understand which directories and their nested paths are available before trying to access files.",
+            true,
+            &[],
+        ),
         // --- memory
-        real("create_entities", "Create multiple new entities in the knowledge graph", true,
-            &[("observations", "An array of observation contents associated with the entity")]),
-        real("create_relations", "Create multiple new relations between entities in the knowledge graph. Relations should be in active voice", true,
-            &[("from", "The name of the entity where the relation starts"), ("to", "The name of the entity where the relation ends")]),
-        real("add_observations", "Add new observations to existing entities in the knowledge graph", true,
-            &[("entity_name", "The name of the entity to add the observations to"), ("contents", "An array of observation contents to add")]),
-        real("delete_entities", "Delete multiple entities and their associated relations from the knowledge graph", false,
-            &[("entity_names", "An array of entity names to delete")]),
-        real("delete_observations", "Delete specific observations from entities in the knowledge graph", false,
-            &[("entity_name", "The name of the entity containing the observations"), ("observations", "An array of observations to delete")]),
-        real("delete_relations", "Delete multiple relations from the knowledge graph", false,
-            &[("relations", "An array of relations to delete")]),
+        real(
+            "create_entities",
+            "Create multiple new entities in the knowledge graph",
+            true,
+            &[(
+                "observations",
+                "An array of observation contents associated with the entity",
+            )],
+        ),
+        real(
+            "create_relations",
+            "Create multiple new relations between entities in the knowledge graph. Relations should be in active voice",
+            true,
+            &[
+                ("from", "The name of the entity where the relation starts"),
+                ("to", "The name of the entity where the relation ends"),
+            ],
+        ),
+        real(
+            "add_observations",
+            "Add new observations to existing entities in the knowledge graph",
+            true,
+            &[
+                (
+                    "entity_name",
+                    "The name of the entity to add the observations to",
+                ),
+                ("contents", "An array of observation contents to add"),
+            ],
+        ),
+        real(
+            "delete_entities",
+            "Delete multiple entities and their associated relations from the knowledge graph",
+            false,
+            &[("entity_names", "An array of entity names to delete")],
+        ),
+        real(
+            "delete_observations",
+            "Delete specific observations from entities in the knowledge graph",
+            false,
+            &[
+                (
+                    "entity_name",
+                    "The name of the entity containing the observations",
+                ),
+                ("observations", "An array of observations to delete"),
+            ],
+        ),
+        real(
+            "delete_relations",
+            "Delete multiple relations from the knowledge graph",
+            false,
+            &[("relations", "An array of relations to delete")],
+        ),
         real("read_graph", "Read the entire knowledge graph", true, &[]),
-        real("search_nodes", "Search for nodes in the knowledge graph based on a query", true,
-            &[("query", "The search query to match against entity names, types, and observation content")]),
-        real("open_nodes", "Open specific nodes in the knowledge graph by their names", true,
-            &[("names", "An array of entity names to retrieve")]),
+        real(
+            "search_nodes",
+            "Search for nodes in the knowledge graph based on a query",
+            true,
+            &[(
+                "query",
+                "The search query to match against entity names, types, and observation content",
+            )],
+        ),
+        real(
+            "open_nodes",
+            "Open specific nodes in the knowledge graph by their names",
+            true,
+            &[("names", "An array of entity names to retrieve")],
+        ),
         // --- time (the local zone is interpolated at runtime; Europe/Paris stands in)
-        real("get_current_time", "Get current time in a specific timezone", true,
-            &[("timezone", "IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'Europe/Paris' as local timezone if no timezone provided by the user.")]),
-        real("convert_time", "Convert time between timezones", true,
-            &[("source_timezone", "Source IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'Europe/Paris' as local timezone if no source timezone provided by the user."),
-              ("time", "Time to convert in 24-hour format (HH:MM)"),
-              ("target_timezone", "Target IANA timezone name (e.g., 'Asia/Tokyo', 'America/San_Francisco'). Use 'Europe/Paris' as local timezone if no target timezone provided by the user.")]),
+        real(
+            "get_current_time",
+            "Get current time in a specific timezone",
+            true,
+            &[(
+                "timezone",
+                "IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'Europe/Paris' as local timezone if no timezone provided by the user.",
+            )],
+        ),
+        real(
+            "convert_time",
+            "Convert time between timezones",
+            true,
+            &[
+                (
+                    "source_timezone",
+                    "Source IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'Europe/Paris' as local timezone if no source timezone provided by the user.",
+                ),
+                ("time", "Time to convert in 24-hour format (HH:MM)"),
+                (
+                    "target_timezone",
+                    "Target IANA timezone name (e.g., 'Asia/Tokyo', 'America/San_Francisco'). Use 'Europe/Paris' as local timezone if no target timezone provided by the user.",
+                ),
+            ],
+        ),
         // --- git
-        real("git_diff_unstaged", "Shows changes in the working directory that are not yet staged", true, &[]),
-        real("git_diff_staged", "Shows changes that are staged for commit", true, &[]),
-        real("git_diff", "Shows differences between branches or commits", true, &[]),
-        real("git_create_branch", "Creates a new branch from an optional base branch", true, &[]),
-        real("git_add", "Adds file contents to the staging area", false, &[]),
+        real(
+            "git_diff_unstaged",
+            "Shows changes in the working directory that are not yet staged",
+            true,
+            &[],
+        ),
+        real(
+            "git_diff_staged",
+            "Shows changes that are staged for commit",
+            true,
+            &[],
+        ),
+        real(
+            "git_diff",
+            "Shows differences between branches or commits",
+            true,
+            &[],
+        ),
+        real(
+            "git_create_branch",
+            "Creates a new branch from an optional base branch",
+            true,
+            &[],
+        ),
+        real(
+            "git_add",
+            "Adds file contents to the staging area",
+            false,
+            &[],
+        ),
         real("git_show", "Shows the contents of a commit", true, &[]),
         // --- brave search
-        real("brave_web_search", "Performs a web search using the Brave Search API, ideal for general queries, news, articles, and online content. Use this for broad information gathering, recent events, or when you need diverse web sources. Supports pagination, content filtering, and freshness controls. Maximum 20 results per request, with offset for pagination. ", true,
-            &[("query", "Search query (max 400 chars, 50 words)"), ("count", "Number of results (1-20, default 10)"), ("offset", "Pagination offset (max 9, default 0)")]),
-        real("brave_local_search", "Searches for local businesses and places using Brave's Local Search API. Best for queries related to physical locations, businesses, restaurants, services, etc. Returns detailed information including:\n- Business names and addresses\n- Ratings and review counts\n- Phone numbers and opening hours\nUse this when the query implies 'near me' or mentions specific locations. Automatically falls back to web search if no local results are found.", true,
-            &[("query", "Local search query (e.g. 'pizza near Central Park')"), ("count", "Number of results (1-20, default 5)")]),
+        real(
+            "brave_web_search",
+            "Performs a web search using the Brave Search API, ideal for general queries, news, articles, and online content. Use this for broad information gathering, recent events, or when you need diverse web sources. Supports pagination, content filtering, and freshness controls. Maximum 20 results per request, with offset for pagination. ",
+            true,
+            &[
+                ("query", "Search query (max 400 chars, 50 words)"),
+                ("count", "Number of results (1-20, default 10)"),
+                ("offset", "Pagination offset (max 9, default 0)"),
+            ],
+        ),
+        real(
+            "brave_local_search",
+            "Searches for local businesses and places using Brave's Local Search API. Best for queries related to physical locations, businesses, restaurants, services, etc. Returns detailed information including:\n- Business names and addresses\n- Ratings and review counts\n- Phone numbers and opening hours\nUse this when the query implies 'near me' or mentions specific locations. Automatically falls back to web search if no local results are found.",
+            true,
+            &[
+                (
+                    "query",
+                    "Local search query (e.g. 'pizza near Central Park')",
+                ),
+                ("count", "Number of results (1-20, default 5)"),
+            ],
+        ),
         // --- sqlite
-        real("read_query", "Execute a SELECT query on the SQLite database", true, &[("query", "SELECT SQL query to execute")]),
-        real("write_query", "Execute an INSERT, UPDATE, or DELETE query on the SQLite database", true, &[("query", "SQL query to execute")]),
-        real("create_table", "Create a new table in the SQLite database", false, &[("query", "CREATE TABLE SQL statement")]),
-        real("list_tables", "List all tables in the SQLite database", true, &[]),
-        real("describe_table", "Get the schema information for a specific table", true, &[("table_name", "Name of the table to describe")]),
-        real("append_insight", "Add a business insight to the memo", false, &[("insight", "Business insight discovered from data analysis")]),
+        real(
+            "read_query",
+            "Execute a SELECT query on the SQLite database",
+            true,
+            &[("query", "SELECT SQL query to execute")],
+        ),
+        real(
+            "write_query",
+            "Execute an INSERT, UPDATE, or DELETE query on the SQLite database",
+            true,
+            &[("query", "SQL query to execute")],
+        ),
+        real(
+            "create_table",
+            "Create a new table in the SQLite database",
+            false,
+            &[("query", "CREATE TABLE SQL statement")],
+        ),
+        real(
+            "list_tables",
+            "List all tables in the SQLite database",
+            true,
+            &[],
+        ),
+        real(
+            "describe_table",
+            "Get the schema information for a specific table",
+            true,
+            &[("table_name", "Name of the table to describe")],
+        ),
+        real(
+            "append_insight",
+            "Add a business insight to the memo",
+            false,
+            &[("insight", "Business insight discovered from data analysis")],
+        ),
         // --- github
-        real("create_or_update_file", "Create or update a single file in a GitHub repository", true, &[]),
-        real("search_repositories", "Search for GitHub repositories", true, &[]),
-        real("create_repository", "Create a new GitHub repository in your account", true, &[]),
-        real("get_file_contents", "Get the contents of a file or directory from a GitHub repository", true, &[]),
-        real("create_issue", "Create a new issue in a GitHub repository", true, &[]),
-        real("create_pull_request", "Create a new pull request in a GitHub repository", true, &[]),
-        real("fork_repository", "Fork a GitHub repository to your account or specified organization", true, &[]),
-        real("create_branch", "Create a new branch in a GitHub repository", true, &[]),
-        real("list_commits", "Get list of commits of a branch in a GitHub repository", true, &[]),
-        real("list_issues", "List issues in a GitHub repository with filtering options", true, &[]),
-        real("update_issue", "Update an existing issue in a GitHub repository", true, &[]),
-        real("add_issue_comment", "Add a comment to an existing issue", true, &[]),
-        real("search_code", "Search for code across GitHub repositories", true, &[]),
-        real("search_issues", "Search for issues and pull requests across GitHub repositories", true, &[]),
-        real("get_issue", "Get details of a specific issue in a GitHub repository.", true, &[]),
-        real("get_pull_request", "Get details of a specific pull request", true, &[]),
-        real("list_pull_requests", "List and filter repository pull requests", true, &[]),
-        real("get_pull_request_files", "Get the list of files changed in a pull request", true, &[]),
-        real("get_pull_request_status", "Get the combined status of all status checks for a pull request", true, &[]),
-        real("update_pull_request_branch", "Update a pull request branch with the latest changes from the base branch", false, &[]),
-        real("get_pull_request_comments", "Get the review comments on a pull request", true, &[]),
+        real(
+            "create_or_update_file",
+            "Create or update a single file in a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "search_repositories",
+            "Search for GitHub repositories",
+            true,
+            &[],
+        ),
+        real(
+            "create_repository",
+            "Create a new GitHub repository in your account",
+            true,
+            &[],
+        ),
+        real(
+            "get_file_contents",
+            "Get the contents of a file or directory from a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "create_issue",
+            "Create a new issue in a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "create_pull_request",
+            "Create a new pull request in a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "fork_repository",
+            "Fork a GitHub repository to your account or specified organization",
+            true,
+            &[],
+        ),
+        real(
+            "create_branch",
+            "Create a new branch in a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "list_commits",
+            "Get list of commits of a branch in a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "list_issues",
+            "List issues in a GitHub repository with filtering options",
+            true,
+            &[],
+        ),
+        real(
+            "update_issue",
+            "Update an existing issue in a GitHub repository",
+            true,
+            &[],
+        ),
+        real(
+            "add_issue_comment",
+            "Add a comment to an existing issue",
+            true,
+            &[],
+        ),
+        real(
+            "search_code",
+            "Search for code across GitHub repositories",
+            true,
+            &[],
+        ),
+        real(
+            "search_issues",
+            "Search for issues and pull requests across GitHub repositories",
+            true,
+            &[],
+        ),
+        real(
+            "get_issue",
+            "Get details of a specific issue in a GitHub repository.",
+            true,
+            &[],
+        ),
+        real(
+            "get_pull_request",
+            "Get details of a specific pull request",
+            true,
+            &[],
+        ),
+        real(
+            "list_pull_requests",
+            "List and filter repository pull requests",
+            true,
+            &[],
+        ),
+        real(
+            "get_pull_request_files",
+            "Get the list of files changed in a pull request",
+            true,
+            &[],
+        ),
+        real(
+            "get_pull_request_status",
+            "Get the combined status of all status checks for a pull request",
+            true,
+            &[],
+        ),
+        real(
+            "update_pull_request_branch",
+            "Update a pull request branch with the latest changes from the base branch",
+            false,
+            &[],
+        ),
+        real(
+            "get_pull_request_comments",
+            "Get the review comments on a pull request",
+            true,
+            &[],
+        ),
         // --- puppeteer
-        real("puppeteer_screenshot", "Take a screenshot of the current page or a specific element", true,
-            &[("name", "Name for the screenshot"), ("selector", "CSS selector for element to screenshot"), ("width", "Width in pixels (default: 800)"), ("height", "Height in pixels (default: 600)")]),
-        real("puppeteer_click_position", "Click at specific x,y coordinates on the page", false,
-            &[("x", "X coordinate in pixels"), ("y", "Y coordinate in pixels"), ("button", "Mouse button to use (default: left). Options: left, right, middle"), ("click_count", "Number of clicks (default: 1)")]),
-        real("puppeteer_scroll", "Scroll the page vertically or to a specific element", false,
-            &[("selector", "CSS selector for element to scroll to"), ("x", "Horizontal scroll position in pixels"), ("y", "Vertical scroll position in pixels"), ("behavior", "Scroll behavior: 'auto' (instant) or 'smooth' (default: 'auto')")]),
-        real("puppeteer_select", "Select an element on the page with Select tag", false,
-            &[("selector", "CSS selector for element to select"), ("value", "Value to select")]),
+        real(
+            "puppeteer_screenshot",
+            "Take a screenshot of the current page or a specific element",
+            true,
+            &[
+                ("name", "Name for the screenshot"),
+                ("selector", "CSS selector for element to screenshot"),
+                ("width", "Width in pixels (default: 800)"),
+                ("height", "Height in pixels (default: 600)"),
+            ],
+        ),
+        real(
+            "puppeteer_click_position",
+            "Click at specific x,y coordinates on the page",
+            false,
+            &[
+                ("x", "X coordinate in pixels"),
+                ("y", "Y coordinate in pixels"),
+                (
+                    "button",
+                    "Mouse button to use (default: left). Options: left, right, middle",
+                ),
+                ("click_count", "Number of clicks (default: 1)"),
+            ],
+        ),
+        real(
+            "puppeteer_scroll",
+            "Scroll the page vertically or to a specific element",
+            false,
+            &[
+                ("selector", "CSS selector for element to scroll to"),
+                ("x", "Horizontal scroll position in pixels"),
+                ("y", "Vertical scroll position in pixels"),
+                (
+                    "behavior",
+                    "Scroll behavior: 'auto' (instant) or 'smooth' (default: 'auto')",
+                ),
+            ],
+        ),
+        real(
+            "puppeteer_select",
+            "Select an element on the page with Select tag",
+            false,
+            &[
+                ("selector", "CSS selector for element to select"),
+                ("value", "Value to select"),
+            ],
+        ),
         // --- docs and other servers
-        real("get_weather", "Get the current weather in a given location", true,
-            &[("location", "The city and state, e.g. San Francisco, CA")]),
-        real("get_weather", "Get the current weather for a specified location.", true,
-            &[("location", "A string representing a city (e.g., 'New York', 'Paris').")]),
-        real("get_current_weather_by_location", "Retrieves the current weather condition by location longitude and latitude. [See the docs here](https://openweathermap.org/current). For more accurate reading, you are advised to fill in the country and/or state code", true,
-            &[("city", "City location. For example \"Houston\" in the United States."), ("state_code", "State code. For example \"TX\" for Texas."), ("country_code", "The 2 or 3-letter country code, for example \"US\" for the United States.")]),
-        real("get_stock_info", "Return basic metadata for a stock — full company name, exchange, industry, last close price, and percent change. Use this when you first encounter a symbol and need to identify it. Lighter than get_stock_report (composite) or get_candles (full history). Returns { symbol, symbol_name, last_price, percent_change, exchange, industry }. Returns NOT_FOUND for unknown tickers.", true,
-            &[("symbol", "Stock ticker, e.g. AAPL")]),
-        real("stock_quote", "Get the current stock price, change, volume, and key metrics for a ticker.\n\nReturns real-time market data including price, daily change, 52-week range, P/E ratio, market cap, and more.", true,
-            &[("symbol", "Stock ticker symbol (e.g., AAPL, MSFT, TSLA)")]),
-        real("finance_stock_price", "Get real-time stock price with day high/low, volume, 52-week range, and market state. Costs $0.02 USDC per request via x402 on Base. Supports all major US stocks, ETFs, and indices.", true,
-            &[("symbol", "Stock ticker (e.g., AAPL, MSFT, GOOGL, TSLA, AMZN)")]),
-        real("get_stock_quote", "Get real-time stock quotes for one or more ticker symbols.", true,
-            &[("tickers", "Comma-separated ticker symbols (e.g. 'AAPL,MSFT,GOOGL')")]),
+        real(
+            "get_weather",
+            "Get the current weather in a given location",
+            true,
+            &[("location", "The city and state, e.g. San Francisco, CA")],
+        ),
+        real(
+            "get_weather",
+            "Get the current weather for a specified location.",
+            true,
+            &[(
+                "location",
+                "A string representing a city (e.g., 'New York', 'Paris').",
+            )],
+        ),
+        real(
+            "get_current_weather_by_location",
+            "Retrieves the current weather condition by location longitude and latitude. [See the docs here](https://openweathermap.org/current). For more accurate reading, you are advised to fill in the country and/or state code",
+            true,
+            &[
+                (
+                    "city",
+                    "City location. For example \"Houston\" in the United States.",
+                ),
+                ("state_code", "State code. For example \"TX\" for Texas."),
+                (
+                    "country_code",
+                    "The 2 or 3-letter country code, for example \"US\" for the United States.",
+                ),
+            ],
+        ),
+        real(
+            "get_stock_info",
+            "Return basic metadata for a stock — full company name, exchange, industry, last close price, and percent change. Use this when you first encounter a symbol and need to identify it. Lighter than get_stock_report (composite) or get_candles (full history). Returns { symbol, symbol_name, last_price, percent_change, exchange, industry }. Returns NOT_FOUND for unknown tickers.",
+            true,
+            &[("symbol", "Stock ticker, e.g. AAPL")],
+        ),
+        real(
+            "stock_quote",
+            "Get the current stock price, change, volume, and key metrics for a ticker.\n\nReturns real-time market data including price, daily change, 52-week range, P/E ratio, market cap, and more.",
+            true,
+            &[("symbol", "Stock ticker symbol (e.g., AAPL, MSFT, TSLA)")],
+        ),
+        real(
+            "finance_stock_price",
+            "Get real-time stock price with day high/low, volume, 52-week range, and market state. Costs $0.02 USDC per request via x402 on Base. Supports all major US stocks, ETFs, and indices.",
+            true,
+            &[(
+                "symbol",
+                "Stock ticker (e.g., AAPL, MSFT, GOOGL, TSLA, AMZN)",
+            )],
+        ),
+        real(
+            "get_stock_quote",
+            "Get real-time stock quotes for one or more ticker symbols.",
+            true,
+            &[(
+                "tickers",
+                "Comma-separated ticker symbols (e.g. 'AAPL,MSFT,GOOGL')",
+            )],
+        ),
     ];
 
     /// Good real parameter descriptions whose tools are not in REAL_GOOD (their tool
@@ -1545,15 +2415,39 @@ mod tests {
     const REAL_GOOD_PARAMS: &[(&str, &str)] = &[
         ("url", "URL to fetch"),
         ("max_length", "Maximum number of characters to return."),
-        ("start_index", "On return output starting at this character index, useful if a previous fetch was truncated and more context is required."),
-        ("raw", "Get the actual HTML content of the requested page, without simplification."),
-        ("start_timestamp", "Start timestamp for filtering commits. Accepts: ISO 8601 format (e.g., '2024-01-15T14:30:25'), relative dates (e.g., '2 weeks ago', 'yesterday'), or absolute dates (e.g., '2024-01-15', 'Jan 15 2024')"),
+        (
+            "start_index",
+            "On return output starting at this character index, useful if a previous fetch was truncated and more context is required.",
+        ),
+        (
+            "raw",
+            "Get the actual HTML content of the requested page, without simplification.",
+        ),
+        (
+            "start_timestamp",
+            "Start timestamp for filtering commits. Accepts: ISO 8601 format (e.g., '2024-01-15T14:30:25'), relative dates (e.g., '2 weeks ago', 'yesterday'), or absolute dates (e.g., '2024-01-15', 'Jan 15 2024')",
+        ),
         ("repo_path", "The path to the Git repository."),
-        ("branch_type", "Whether to list local branches ('local'), remote branches ('remote') or all branches('all')."),
-        ("contains", "The commit sha that branch should contain. Do not pass anything to this param if no commit sha is specified"),
-        ("not_contains", "The commit sha that branch should NOT contain. Do not pass anything to this param if no commit sha is specified"),
-        ("launch_options", "PuppeteerJS LaunchOptions. Default null. If changed and not null, browser restarts. Example: { headless: true, args: ['--no-sandbox'] }"),
-        ("allow_dangerous", "Allow dangerous LaunchOptions that reduce security. When false, dangerous args like --no-sandbox will throw errors. Default false."),
+        (
+            "branch_type",
+            "Whether to list local branches ('local'), remote branches ('remote') or all branches('all').",
+        ),
+        (
+            "contains",
+            "The commit sha that branch should contain. Do not pass anything to this param if no commit sha is specified",
+        ),
+        (
+            "not_contains",
+            "The commit sha that branch should NOT contain. Do not pass anything to this param if no commit sha is specified",
+        ),
+        (
+            "launch_options",
+            "PuppeteerJS LaunchOptions. Default null. If changed and not null, browser restarts. Example: { headless: true, args: ['--no-sandbox'] }",
+        ),
+        (
+            "allow_dangerous",
+            "Allow dangerous LaunchOptions that reduce security. When false, dangerous args like --no-sandbox will throw errors. Default false.",
+        ),
         ("script", "JavaScript code to execute"),
         ("symbol", "Stock ticker symbol"),
     ];
@@ -1564,7 +2458,11 @@ mod tests {
         let mut params = 0;
         for t in REAL_GOOD {
             let mut f = check_tool_name(t.name);
-            f.extend(check_tool_description(t.name, Some(t.description), t.returns_data));
+            f.extend(check_tool_description(
+                t.name,
+                Some(t.description),
+                t.returns_data,
+            ));
             for (p, d) in t.params {
                 f.extend(check_param_description(p, Some(d)));
                 params += 1;
@@ -1589,34 +2487,169 @@ mod tests {
     /// them, plus made-up poor ones.
     const REAL_POOR: &[(&str, &str, bool, Rule)] = &[
         // Real (modelcontextprotocol/servers).
-        ("git_status", "Shows the working tree status", true, Rule::ShortDescription),
-        ("git_checkout", "Switches branches", false, Rule::ShortDescription),
-        ("git_log", "Shows the commit logs", true, Rule::ShortDescription),
-        ("git_reset", "Unstages all staged changes", false, Rule::ShortDescription),
-        ("git_branch", "List Git branches", true, Rule::ShortDescription),
-        ("git_commit", "Records changes to the repository", true, Rule::MissingReturns),
-        ("fetch", "Fetches a URL from the internet and optionally extracts its contents as markdown.", true, Rule::LoneWord),
-        ("search_users", "Search for users on GitHub", true, Rule::ShortDescription),
-        ("merge_pull_request", "Merge a pull request", true, Rule::ShortDescription),
-        ("merge_pull_request", "Merge a pull request", true, Rule::RestatesName),
-        ("create_pull_request_review", "Create a review on a pull request", true, Rule::RestatesName),
-        ("get_pull_request_reviews", "Get the reviews on a pull request", true, Rule::RestatesName),
-        ("push_files", "Push multiple files to a GitHub repository in a single commit", true, Rule::MissingReturns),
-        ("puppeteer_navigate", "Navigate to a URL", false, Rule::ShortDescription),
-        ("puppeteer_click", "Click an element on the page", false, Rule::ShortDescription),
-        ("puppeteer_fill", "Fill out an input field", false, Rule::ShortDescription),
-        ("puppeteer_hover", "Hover an element on the page", false, Rule::ShortDescription),
-        ("puppeteer_evaluate", "Execute JavaScript in the browser console", true, Rule::MissingReturns),
+        (
+            "git_status",
+            "Shows the working tree status",
+            true,
+            Rule::ShortDescription,
+        ),
+        (
+            "git_checkout",
+            "Switches branches",
+            false,
+            Rule::ShortDescription,
+        ),
+        (
+            "git_log",
+            "Shows the commit logs",
+            true,
+            Rule::ShortDescription,
+        ),
+        (
+            "git_reset",
+            "Unstages all staged changes",
+            false,
+            Rule::ShortDescription,
+        ),
+        (
+            "git_branch",
+            "List Git branches",
+            true,
+            Rule::ShortDescription,
+        ),
+        (
+            "git_commit",
+            "Records changes to the repository",
+            true,
+            Rule::MissingReturns,
+        ),
+        (
+            "fetch",
+            "Fetches a URL from the internet and optionally extracts its contents as markdown.",
+            true,
+            Rule::LoneWord,
+        ),
+        (
+            "search_users",
+            "Search for users on GitHub",
+            true,
+            Rule::ShortDescription,
+        ),
+        (
+            "merge_pull_request",
+            "Merge a pull request",
+            true,
+            Rule::ShortDescription,
+        ),
+        (
+            "merge_pull_request",
+            "Merge a pull request",
+            true,
+            Rule::RestatesName,
+        ),
+        (
+            "create_pull_request_review",
+            "Create a review on a pull request",
+            true,
+            Rule::RestatesName,
+        ),
+        (
+            "get_pull_request_reviews",
+            "Get the reviews on a pull request",
+            true,
+            Rule::RestatesName,
+        ),
+        (
+            "push_files",
+            "Push multiple files to a GitHub repository in a single commit",
+            true,
+            Rule::MissingReturns,
+        ),
+        (
+            "puppeteer_navigate",
+            "Navigate to a URL",
+            false,
+            Rule::ShortDescription,
+        ),
+        (
+            "puppeteer_click",
+            "Click an element on the page",
+            false,
+            Rule::ShortDescription,
+        ),
+        (
+            "puppeteer_fill",
+            "Fill out an input field",
+            false,
+            Rule::ShortDescription,
+        ),
+        (
+            "puppeteer_hover",
+            "Hover an element on the page",
+            false,
+            Rule::ShortDescription,
+        ),
+        (
+            "puppeteer_evaluate",
+            "Execute JavaScript in the browser console",
+            true,
+            Rule::MissingReturns,
+        ),
         // Made up.
-        ("search_knowledge_base", "Searches things", true, Rule::ShortDescription),
-        ("search_knowledge_base", "Searches things", true, Rule::VagueDescription),
-        ("do_work", "Does stuff with data.", true, Rule::VagueDescription),
-        ("sync_calendar", "Handles various things and stuff for the given data items.", false, Rule::VagueDescription),
-        ("delete_document", "Delete document.", false, Rule::RestatesName),
-        ("delete_document", "Deletes the document", false, Rule::RestatesName),
-        ("get_order_status", "Get order status.", true, Rule::RestatesName),
-        ("get_order_status", "TODO: write a real description for this tool", true, Rule::Placeholder),
-        ("send_invoice_email", "Send the invoice email to the customer on file for an order.", true, Rule::MissingReturns),
+        (
+            "search_knowledge_base",
+            "Searches things",
+            true,
+            Rule::ShortDescription,
+        ),
+        (
+            "search_knowledge_base",
+            "Searches things",
+            true,
+            Rule::VagueDescription,
+        ),
+        (
+            "do_work",
+            "Does stuff with data.",
+            true,
+            Rule::VagueDescription,
+        ),
+        (
+            "sync_calendar",
+            "Handles various things and stuff for the given data items.",
+            false,
+            Rule::VagueDescription,
+        ),
+        (
+            "delete_document",
+            "Delete document.",
+            false,
+            Rule::RestatesName,
+        ),
+        (
+            "delete_document",
+            "Deletes the document",
+            false,
+            Rule::RestatesName,
+        ),
+        (
+            "get_order_status",
+            "Get order status.",
+            true,
+            Rule::RestatesName,
+        ),
+        (
+            "get_order_status",
+            "TODO: write a real description for this tool",
+            true,
+            Rule::Placeholder,
+        ),
+        (
+            "send_invoice_email",
+            "Send the invoice email to the customer on file for an order.",
+            true,
+            Rule::MissingReturns,
+        ),
         ("get_order_status", "", true, Rule::MissingDescription),
     ];
 
@@ -1634,10 +2667,17 @@ mod tests {
     fn real_poor_descriptions_fail() {
         for (name, d, returns_data, rule) in REAL_POOR {
             let got = tool_rules(name, Some(d), *returns_data);
-            assert!(got.contains(rule), "{name} {d:?} should trip {rule:?}, got {got:?}");
+            assert!(
+                got.contains(rule),
+                "{name} {d:?} should trip {rule:?}, got {got:?}"
+            );
         }
         for (p, d) in REAL_POOR_PARAMS {
-            assert_eq!(rules(&check_param_description(p, Some(d))), [Rule::ParamRestatesName], "{p} {d:?}");
+            assert_eq!(
+                rules(&check_param_description(p, Some(d))),
+                [Rule::ParamRestatesName],
+                "{p} {d:?}"
+            );
         }
     }
 
@@ -1645,8 +2685,9 @@ mod tests {
 
     #[test]
     fn arbitrary_input_never_panics() {
-        let alphabet: Vec<char> =
-            "aZ_09 -.:\n\t'’é漢→…TODOtodo?!xX🦀\u{0}\u{301}ßİ".chars().collect();
+        let alphabet: Vec<char> = "aZ_09 -.:\n\t'’é漢→…TODOtodo?!xX🦀\u{0}\u{301}ßİ"
+            .chars()
+            .collect();
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = || {
             state ^= state << 13;
@@ -1667,7 +2708,18 @@ mod tests {
             let _ = join_doc_lines(&[s.clone(), String::new(), s.clone()]);
             let _ = stem(&s);
         }
-        for s in ["İtodo: x", "todo", "TODO:", "ＴＯＤＯ：", "a\u{301}todo :", "1. ", "```", "_", "9", "é"] {
+        for s in [
+            "İtodo: x",
+            "todo",
+            "TODO:",
+            "ＴＯＤＯ：",
+            "a\u{301}todo :",
+            "1. ",
+            "```",
+            "_",
+            "9",
+            "é",
+        ] {
             let _ = check_tool_description(s, Some(s), true);
             let _ = check_param_description(s, Some(s));
             let _ = check_tool_name(s);

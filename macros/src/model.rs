@@ -68,7 +68,8 @@ pub struct RangeAttr {
     pub min: Option<NumLit>,
     pub max: Option<NumLit>,
     pub max_exclusive: bool,
-    pub span: Span,
+    /// The written range, for errors spanning all of it.
+    pub tokens: proc_macro2::TokenStream,
 }
 
 /// A numeric literal, possibly negative.

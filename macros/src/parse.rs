@@ -1,7 +1,6 @@
 //! Reading a function signature into the model: parameters, doc comments, the return type.
 
 use proc_macro2::TokenStream;
-use syn::spanned::Spanned;
 use syn::{
     Attribute, Expr, ExprLit, FnArg, GenericArgument, Lit, Meta, Pat, PathArguments, ReturnType,
     Signature, Type,
@@ -65,6 +64,20 @@ pub fn tool_def(cx: &mut Ctxt, attrs: &[Attribute], sig: &Signature, args: Token
                     inputs.push(Input::Context);
                     continue;
                 }
+                if let Type::Path(tp) = &*pt.ty
+                    && tp
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "ToolContext")
+                {
+                    cx.error_spanned_by(
+                        &pt.ty,
+                        "the tool context is injected by reference: write `ctx: &ToolContext`",
+                    );
+                    inputs.push(Input::Context);
+                    continue;
+                }
                 let Pat::Ident(pi) = &*pt.pat else {
                     cx.error_spanned_by(
                         &pt.pat,
@@ -85,7 +98,10 @@ pub fn tool_def(cx: &mut Ctxt, attrs: &[Attribute], sig: &Signature, args: Token
                     );
                 }
                 if let Type::ImplTrait(t) = &*pt.ty {
-                    cx.error_spanned_by(t, "a tool parameter needs a concrete type, not `impl Trait`");
+                    cx.error_spanned_by(
+                        t,
+                        "a tool parameter needs a concrete type, not `impl Trait`",
+                    );
                 }
                 let name = {
                     use syn::ext::IdentExt;
@@ -209,10 +225,4 @@ pub fn strip_param_attrs(sig: &mut Signature) {
                 .retain(|a| !a.path().is_ident("doc") && !a.path().is_ident("arg"));
         }
     }
-}
-
-/// The span of a whole signature, for errors about the function as a whole.
-#[allow(dead_code)]
-pub fn sig_span(sig: &Signature) -> proc_macro2::Span {
-    sig.ident.span().join(sig.paren_token.span.close()).unwrap_or_else(|| sig.span())
 }

@@ -48,7 +48,9 @@ pub fn output<T: Serialize>(value: T) -> Result<Value, ToolError> {
 ///
 /// # Errors
 /// The tool's own error, converted; or a serialization failure.
-pub fn output_result<T: Serialize, E: Into<ToolError>>(result: Result<T, E>) -> Result<Value, ToolError> {
+pub fn output_result<T: Serialize, E: Into<ToolError>>(
+    result: Result<T, E>,
+) -> Result<Value, ToolError> {
     match result {
         Ok(v) => output(v),
         Err(e) => Err(e.into()),

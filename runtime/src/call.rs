@@ -17,7 +17,11 @@ pub struct ToolCall {
 
 impl ToolCall {
     /// A call whose arguments are JSON text (parsed lazily, straight into the argument struct).
-    pub fn new(id: impl Into<String>, name: impl Into<String>, arguments: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
         Self {
             id: id.into(),
             name: name.into(),

@@ -121,8 +121,12 @@ impl fmt::Display for FieldError {
 /// assert_eq!(json["suggestion"], "look the order up with search_orders first");
 /// ```
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{kind}: {message}")]
-pub struct ToolError {
+#[error("{}: {}", .0.kind, .0.message)]
+pub struct ToolError(Box<Inner>);
+
+// Boxed: a tool's `Result<T, ToolError>` stays one pointer wide on the error side.
+#[derive(Clone, Debug, PartialEq)]
+struct Inner {
     kind: ErrorKind,
     message: String,
     suggestion: Option<String>,
@@ -133,13 +137,13 @@ pub struct ToolError {
 impl ToolError {
     /// An error of `kind` with a message for the model.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind,
             message: message.into(),
             suggestion: None,
             retryable: matches!(kind, ErrorKind::Unavailable),
             details: Map::new(),
-        }
+        }))
     }
 
     /// The tool ran and failed for a reason of its own (not retryable).
@@ -171,52 +175,53 @@ impl ToolError {
     /// Adds a hint telling the model what to do next.
     #[must_use]
     pub fn with_suggestion(mut self, suggestion: impl Into<String>) -> Self {
-        self.suggestion = Some(suggestion.into());
+        self.0.suggestion = Some(suggestion.into());
         self
     }
 
     /// Marks the error retryable (or not). Only idempotent tools are ever retried.
     #[must_use]
     pub fn retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+        self.0.retryable = retryable;
         self
     }
 
     /// Adds a machine-readable field to the model-facing JSON (e.g. `retry_after_ms`).
     #[must_use]
     pub fn with_detail(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.details.insert(key.into(), value.into());
+        self.0.details.insert(key.into(), value.into());
         self
     }
 
     /// The stable kind.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The human-readable message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The hint for the model, if any.
     pub fn suggestion(&self) -> Option<&str> {
-        self.suggestion.as_deref()
+        self.0.suggestion.as_deref()
     }
 
     /// Whether a retry may succeed.
     pub fn is_retryable(&self) -> bool {
-        self.retryable
+        self.0.retryable
     }
 
     /// Extra machine-readable fields.
     pub fn details(&self) -> &Map<String, Value> {
-        &self.details
+        &self.0.details
     }
 
     /// A `retry_after_ms` detail, for `rate_limited` and `circuit_open` errors.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.details
+        self.0
+            .details
             .get("retry_after_ms")
             .and_then(Value::as_u64)
             .map(Duration::from_millis)
@@ -224,13 +229,13 @@ impl ToolError {
 
     /// The JSON the model sees: `{"error": message, "kind": kind, "suggestion"?: .., ..details}`.
     pub fn to_model_json(&self) -> Value {
-        let mut obj = Map::with_capacity(3 + self.details.len());
-        obj.insert("error".into(), Value::String(self.message.clone()));
-        obj.insert("kind".into(), Value::String(self.kind.as_str().into()));
-        if let Some(s) = &self.suggestion {
+        let mut obj = Map::with_capacity(3 + self.0.details.len());
+        obj.insert("error".into(), Value::String(self.0.message.clone()));
+        obj.insert("kind".into(), Value::String(self.0.kind.as_str().into()));
+        if let Some(s) = &self.0.suggestion {
             obj.insert("suggestion".into(), Value::String(s.clone()));
         }
-        for (k, v) in &self.details {
+        for (k, v) in &self.0.details {
             obj.entry(k.clone()).or_insert_with(|| v.clone());
         }
         Value::Object(obj)
@@ -270,6 +275,9 @@ mod tests {
 
     #[test]
     fn root_pointer_displays_as_slash() {
-        assert_eq!(FieldError::new("", "expected an object").to_string(), "/: expected an object");
+        assert_eq!(
+            FieldError::new("", "expected an object").to_string(),
+            "/: expected an object"
+        );
     }
 }

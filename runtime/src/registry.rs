@@ -48,10 +48,11 @@ pub struct ToolEntry {
 impl ToolEntry {
     fn new(tool: Box<dyn Tool>) -> Result<Self, RegistryError> {
         let decl = tool.decl();
-        let rules = ArgRules::compile(decl).map_err(|message| RegistryError::InvalidDeclaration {
-            tool: decl.name.into(),
-            message,
-        })?;
+        let rules =
+            ArgRules::compile(decl).map_err(|message| RegistryError::InvalidDeclaration {
+                tool: decl.name.into(),
+                message,
+            })?;
         Ok(Self {
             input_schema: (decl.input_schema)(),
             output_schema: (decl.output_schema)(),
@@ -193,7 +194,12 @@ impl Registry {
         entry: &ToolEntry,
         principal: &Principal,
     ) -> ToolContext {
-        ToolContext::new(call_id, entry.name(), principal.clone(), self.0.state.clone())
+        ToolContext::new(
+            call_id,
+            entry.name(),
+            principal.clone(),
+            self.0.state.clone(),
+        )
     }
 }
 

@@ -33,19 +33,15 @@ pub fn input_schema<T: JsonSchema>(params: &[ParamDecl]) -> Value {
             }
         }
     }
-    // Keep properties in declaration order (schemars already does; re-insert to be sure).
-    if let Some(Value::Object(props)) = obj.remove("properties") {
-        let mut ordered = Map::new();
-        let mut rest = props;
-        for p in params {
-            if let Some(v) = rest.remove(p.name) {
-                ordered.insert(p.name.into(), v);
-            }
+    // The order a reader (and a model) expects: type, properties, required, the rest.
+    let mut ordered = Map::with_capacity(obj.len());
+    for key in ["type", "properties", "required", "additionalProperties"] {
+        if let Some(v) = obj.remove(key) {
+            ordered.insert(key.into(), v);
         }
-        ordered.extend(rest);
-        obj.insert("properties".into(), Value::Object(ordered));
     }
-    root
+    ordered.append(obj);
+    Value::Object(ordered)
 }
 
 /// The output schema of `T`, without `$schema`/`title`.

@@ -174,7 +174,10 @@ impl Validator<'_> {
                 {
                     self.errors.push(FieldError::new(
                         pointer(),
-                        format!("must be at least {min} characters long, got {chars}"),
+                        format!(
+                            "must be at least {} long, got {chars}",
+                            plural(min, "character")
+                        ),
                     ));
                 }
                 if let Some(max) = c.max_len
@@ -182,7 +185,10 @@ impl Validator<'_> {
                 {
                     self.errors.push(FieldError::new(
                         pointer(),
-                        format!("must be at most {max} characters long, got {chars}"),
+                        format!(
+                            "must be at most {} long, got {chars}",
+                            plural(max, "character")
+                        ),
                     ));
                 }
                 if let Some(Some(re)) = self.rules.patterns.get(index)
@@ -201,7 +207,7 @@ impl Validator<'_> {
                 {
                     self.errors.push(FieldError::new(
                         pointer(),
-                        format!("must have at least {min} items, got {n}"),
+                        format!("must have at least {}, got {n}", plural(min, "item")),
                     ));
                 }
                 if let Some(max) = c.max_len
@@ -209,7 +215,7 @@ impl Validator<'_> {
                 {
                     self.errors.push(FieldError::new(
                         pointer(),
-                        format!("must have at most {max} items, got {n}"),
+                        format!("must have at most {}, got {n}", plural(max, "item")),
                     ));
                 }
             }
@@ -316,8 +322,10 @@ impl Validator<'_> {
                 };
                 let mut pointer = String::new();
                 push_token(&mut pointer, key);
-                self.errors
-                    .push(FieldError::new(pointer, format!("unknown argument; {expected}")));
+                self.errors.push(FieldError::new(
+                    pointer,
+                    format!("unknown argument; {expected}"),
+                ));
             }
         }
     }
@@ -376,6 +384,14 @@ impl std::fmt::Display for Num {
             Num::Int(i) => write!(f, "{i}"),
             Num::Float(x) => write!(f, "{x}"),
         }
+    }
+}
+
+fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -464,7 +480,10 @@ impl SlowPath<'_> {
         let Value::Object(obj) = value else {
             return ToolError::invalid_arguments(vec![FieldError::new(
                 "",
-                format!("the arguments must be a JSON object, got {}", json_type_name(value)),
+                format!(
+                    "the arguments must be a JSON object, got {}",
+                    json_type_name(value)
+                ),
             )]);
         };
         let mut v = rules.validator();
@@ -472,9 +491,14 @@ impl SlowPath<'_> {
         per_field(obj, &mut v);
         if v.is_clean() {
             let secret = rules.params.iter().any(|p| p.constraints.secret);
-            v.push(FieldError::new("", describe_serde_error(&self.error, secret)));
+            v.push(FieldError::new(
+                "",
+                describe_serde_error(&self.error, secret),
+            ));
         }
-        v.finish().err().unwrap_or_else(|| ToolError::invalid_arguments(Vec::new()))
+        v.finish()
+            .err()
+            .unwrap_or_else(|| ToolError::invalid_arguments(Vec::new()))
     }
 }
 

@@ -23,12 +23,21 @@ pub fn find<'r>(
 fn unknown_tool(registry: &Registry, principal: &Principal, name: &str) -> ToolError {
     let visible: Vec<&str> = registry.scoped(principal).map(|e| e.name()).collect();
     let shown: String = name.chars().take(64).collect();
-    let mut err = ToolError::new(ErrorKind::UnknownTool, format!("there is no tool named `{shown}`"));
+    let mut err = ToolError::new(
+        ErrorKind::UnknownTool,
+        format!("there is no tool named `{shown}`"),
+    );
     // A near miss (case, spaces, dashes) gets a pointer, never a silent redirect.
     let normal = |s: &str| {
         s.trim()
             .chars()
-            .map(|c| if c == '-' || c == ' ' { '_' } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if c == '-' || c == ' ' {
+                    '_'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect::<String>()
     };
     let wanted = normal(name);
@@ -39,7 +48,10 @@ fn unknown_tool(registry: &Registry, principal: &Principal, name: &str) -> ToolE
     };
     err = err.with_suggestion(suggestion).with_detail(
         "available_tools",
-        visible.into_iter().map(serde_json::Value::from).collect::<Vec<_>>(),
+        visible
+            .into_iter()
+            .map(serde_json::Value::from)
+            .collect::<Vec<_>>(),
     );
     err
 }

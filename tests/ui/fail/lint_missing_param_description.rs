@@ -1,0 +1,12 @@
+use toolwright::tool;
+
+/// Search the company knowledge base for articles matching a query.
+/// Returns the top results with title, snippet and URL.
+#[tool(read_only)]
+async fn search_knowledge_base(
+    query: String,
+) -> Vec<String> {
+    let _ = query; vec![]
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use toolwright::tool;
+
+/// Searches things
+#[tool(read_only)]
+async fn search_knowledge_base(
+    /// Search query. Natural-language questions and keywords both work.
+    query: String,
+) -> Vec<String> {
+    let _ = query; vec![]
+}
+
+fn main() {}

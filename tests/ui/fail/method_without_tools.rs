@@ -1,0 +1,18 @@
+use toolwright::tool;
+
+struct Kb;
+
+impl Kb {
+    /// Search the company knowledge base for articles matching a query.
+    /// Returns the top results with title, snippet and URL.
+    #[tool(read_only)]
+    async fn search_knowledge_base(
+        &self,
+        /// Search query. Natural-language questions and keywords both work.
+        query: String,
+    ) -> Vec<String> {
+        vec![query]
+    }
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+use toolwright::tools;
+
+struct Kb;
+
+#[tools]
+impl Kb {
+    /// Search the company knowledge base for articles matching a query.
+    /// Returns the top results with title, snippet and URL.
+    #[tool(read_only)]
+    async fn search_knowledge_base(
+        &mut self,
+        /// Search query. Natural-language questions and keywords both work.
+        query: String,
+    ) -> Vec<String> {
+        vec![query]
+    }
+}
+
+fn main() {}
