@@ -23,6 +23,7 @@ pub use call::{CallArguments, ToolCall, ToolResult};
 pub use context::ToolContext;
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use executor::Executor;
+pub use policy::confirm::{ConfirmationRequest, Confirmer, Decision};
 pub use principal::Principal;
 pub use registry::{DEFAULT_TIMEOUT, Registry, RegistryBuilder, RegistryError, ToolEntry};
 pub use tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};

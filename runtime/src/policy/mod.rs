@@ -1,5 +1,6 @@
 //! The executor's policies, one module each, applied in the order the executor lists them.
 
+pub mod confirm;
 pub mod execute;
 pub mod permission;
 pub mod rate_limit;
