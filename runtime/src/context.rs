@@ -77,10 +77,8 @@ impl ToolContext {
         Self::new("test-call".into(), "test", principal, StateMap::default())
     }
 
-    #[allow(dead_code)] // used by retries
     pub(crate) fn with_attempt(mut self, attempt: u32) -> Self {
         self.attempt = attempt;
-        self.cancel = CancellationToken::new();
         self
     }
 

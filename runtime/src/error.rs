@@ -37,6 +37,8 @@ pub enum ErrorKind {
     Unavailable,
     /// The tool ran and reported a failure of its own.
     Failed,
+    /// The tool's output exceeded the executor's output cap.
+    OutputTooLarge,
 }
 
 impl ErrorKind {
@@ -55,6 +57,7 @@ impl ErrorKind {
             Self::Panicked => "panicked",
             Self::Unavailable => "unavailable",
             Self::Failed => "failed",
+            Self::OutputTooLarge => "output_too_large",
         }
     }
 

@@ -38,6 +38,7 @@ pub enum RegistryError {
 
 /// One registered tool: declaration, schemas and compiled constraints.
 pub struct ToolEntry {
+    index: usize,
     tool: Box<dyn Tool>,
     decl: &'static ToolDecl,
     input_schema: Value,
@@ -46,7 +47,7 @@ pub struct ToolEntry {
 }
 
 impl ToolEntry {
-    fn new(tool: Box<dyn Tool>) -> Result<Self, RegistryError> {
+    fn new(index: usize, tool: Box<dyn Tool>) -> Result<Self, RegistryError> {
         let decl = tool.decl();
         let rules =
             ArgRules::compile(decl).map_err(|message| RegistryError::InvalidDeclaration {
@@ -54,6 +55,7 @@ impl ToolEntry {
                 message,
             })?;
         Ok(Self {
+            index,
             input_schema: (decl.input_schema)(),
             output_schema: (decl.output_schema)(),
             tool,
@@ -65,6 +67,11 @@ impl ToolEntry {
     /// The name the model calls.
     pub fn name(&self) -> &'static str {
         self.decl.name
+    }
+
+    /// Position in the registry (registration order).
+    pub fn index(&self) -> usize {
+        self.index
     }
 
     /// The tool description.
@@ -193,6 +200,7 @@ impl Registry {
         call_id: Arc<str>,
         entry: &ToolEntry,
         principal: &Principal,
+        attempt: u32,
     ) -> ToolContext {
         ToolContext::new(
             call_id,
@@ -200,6 +208,7 @@ impl Registry {
             principal.clone(),
             self.0.state.clone(),
         )
+        .with_attempt(attempt)
     }
 }
 
@@ -279,7 +288,7 @@ impl RegistryBuilder {
         let mut entries = Vec::with_capacity(self.tools.len());
         let mut index = HashMap::with_capacity(self.tools.len());
         for tool in self.tools {
-            let entry = ToolEntry::new(tool)?;
+            let entry = ToolEntry::new(entries.len(), tool)?;
             if index.insert(entry.name(), entries.len()).is_some() {
                 return Err(RegistryError::DuplicateTool {
                     name: entry.name().into(),

@@ -6,25 +6,135 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use serde_json::Value;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::tool::ToolFuture;
 use crate::{ErrorKind, ToolError};
 
-/// Runs `body` with a `timeout`, catching panics.
+/// Runs `body` with a `timeout`, catching panics. On timeout the body is dropped and `cancel`
+/// is cancelled, so a cooperative tool stops its side effects.
 ///
 /// # Errors
-/// `timeout` when the deadline passes (the body is dropped), `panicked` when it panics, or the
-/// tool's own error.
-pub async fn run(body: ToolFuture, timeout: Duration) -> Result<Value, ToolError> {
+/// `timeout` when the deadline passes, `panicked` when it panics, or the tool's own error.
+pub async fn run(
+    body: ToolFuture,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Value, ToolError> {
     match tokio::time::timeout(timeout, AssertUnwindSafe(body).catch_unwind()).await {
         Ok(Ok(result)) => result,
         Ok(Err(payload)) => Err(panicked(&*payload)),
-        Err(_elapsed) => Err(ToolError::new(
-            ErrorKind::Timeout,
-            format!("the tool did not finish within {}", human(timeout)),
-        )
-        .with_suggestion("try again later, or with a smaller request")),
+        Err(_elapsed) => {
+            cancel.cancel();
+            Err(ToolError::new(
+                ErrorKind::Timeout,
+                format!("the tool did not finish within {}", human(timeout)),
+            )
+            .with_suggestion("try again later, or with a smaller request"))
+        }
     }
+}
+
+/// How the attempts of one call are run.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    /// Deadline of each attempt.
+    pub timeout: Duration,
+    /// Extra attempts allowed for retryable errors.
+    pub retries: u32,
+    /// Whether repeating the call is safe (`idempotent` or `read_only`).
+    pub retry_safe: bool,
+    /// Deadline of the whole call, retries and backoff included.
+    pub deadline: Instant,
+    /// Backoff before retry `n` is random in `[0, min(cap, base * 2^n)]` (full jitter).
+    pub backoff_base: Duration,
+    /// The backoff cap.
+    pub backoff_cap: Duration,
+}
+
+/// One body to run: the future and the cancellation token its context holds.
+pub type Attempt = (ToolFuture, CancellationToken);
+
+/// Runs the first attempt and, for retryable errors of retry-safe tools, more attempts within
+/// the plan's deadline. `again(n)` prepares attempt `n`; `observe` sees every attempt's result
+/// and whether another follows; `stop` (an open breaker) prevents further attempts.
+///
+/// Returns the final result and the number of retries used.
+pub async fn run_attempts(
+    first: Attempt,
+    plan: &Plan,
+    mut again: impl FnMut(u32) -> Result<Attempt, ToolError>,
+    mut observe: impl FnMut(u32, Duration, &Result<Value, ToolError>, bool),
+    stop: impl Fn() -> bool,
+) -> (Result<Value, ToolError>, u32) {
+    let mut next = Some(first);
+    let mut attempt = 0u32;
+    loop {
+        let Some((body, cancel)) = next.take() else {
+            unreachable!("an attempt is always prepared before the loop body runs");
+        };
+        let started = Instant::now();
+        let remaining = plan.deadline.saturating_duration_since(started);
+        let result = if remaining.is_zero() {
+            Err(ToolError::new(ErrorKind::Timeout, "the call ran out of time before this attempt"))
+        } else {
+            run(body, plan.timeout.min(remaining), &cancel).await
+        };
+        let result = result.map_err(|e| classify_timeout(e, plan.retry_safe));
+        let retryable = matches!(&result, Err(e) if e.is_retryable());
+        let backoff = full_jitter(plan.backoff_base, plan.backoff_cap, attempt);
+        let will_retry = retryable
+            && plan.retry_safe
+            && attempt < plan.retries
+            && Instant::now() + backoff < plan.deadline
+            && !stop();
+        observe(attempt, started.elapsed(), &result, will_retry);
+        if !will_retry {
+            return (result, attempt);
+        }
+        tokio::time::sleep(backoff).await;
+        attempt += 1;
+        match again(attempt) {
+            Ok(a) => next = Some(a),
+            Err(e) => return (Err(e), attempt),
+        }
+    }
+}
+
+/// A timed-out call of a tool that is not safe to repeat may have taken effect: say so, and
+/// never retry it.
+fn classify_timeout(e: ToolError, retry_safe: bool) -> ToolError {
+    if e.kind() != ErrorKind::Timeout {
+        return e;
+    }
+    if retry_safe {
+        e.retryable(true)
+    } else {
+        ToolError::new(
+            ErrorKind::OutcomeUnknown,
+            format!("{}; it may or may not have taken effect", e.message()),
+        )
+        .with_suggestion(
+            "do not call it again blindly: check whether the action happened first",
+        )
+    }
+}
+
+/// `random(0, min(cap, base * 2^attempt))`.
+pub fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let ceiling = base
+        .checked_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
+        .unwrap_or(cap)
+        .min(cap);
+    let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+    if nanos == 0 {
+        return Duration::ZERO;
+    }
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(attempt);
+    Duration::from_nanos(h.finish() % (nanos + 1))
 }
 
 /// The error for a caught panic. The panic message stays out of it: it may hold internals.
@@ -52,16 +162,121 @@ mod tests {
     async fn hanging_body_times_out_at_the_deadline() {
         let start = tokio::time::Instant::now();
         let body: ToolFuture = Box::pin(std::future::pending());
-        let err = run(body, Duration::from_secs(5)).await.unwrap_err();
+        let cancel = CancellationToken::new();
+        let err = run(body, Duration::from_secs(5), &cancel).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
+        assert!(cancel.is_cancelled(), "the tool is told to stop");
     }
 
     #[tokio::test]
     async fn panicking_body_becomes_an_error() {
         let body: ToolFuture = Box::pin(async { panic!("secret internals") });
-        let err = run(body, Duration::from_secs(5)).await.unwrap_err();
+        let err = run(body, Duration::from_secs(5), &CancellationToken::new())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Panicked);
         assert!(!err.to_model_json().to_string().contains("secret internals"));
+    }
+
+    fn plan(retries: u32, retry_safe: bool) -> Plan {
+        Plan {
+            timeout: Duration::from_secs(1),
+            retries,
+            retry_safe,
+            deadline: Instant::now() + Duration::from_secs(60),
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_secs(2),
+        }
+    }
+
+    fn hanging() -> Attempt {
+        (Box::pin(std::future::pending()), CancellationToken::new())
+    }
+
+    fn unavailable() -> Attempt {
+        (
+            Box::pin(async { Err(ToolError::unavailable("db down")) }),
+            CancellationToken::new(),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_safe_timeouts_are_retried_until_success() {
+        let (result, retries) = run_attempts(
+            hanging(),
+            &plan(2, true),
+            |n| {
+                Ok(if n < 2 {
+                    hanging()
+                } else {
+                    (Box::pin(async { Ok(Value::from(7)) }), CancellationToken::new())
+                })
+            },
+            |_, _, _, _| {},
+            || false,
+        )
+        .await;
+        assert_eq!(result.unwrap(), 7);
+        assert_eq!(retries, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timed_out_unsafe_call_is_outcome_unknown_and_never_retried() {
+        let mut prepared = 0;
+        let (result, retries) = run_attempts(
+            hanging(),
+            &plan(3, false),
+            |_| {
+                prepared += 1;
+                Ok(hanging())
+            },
+            |_, _, _, _| {},
+            || false,
+        )
+        .await;
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::OutcomeUnknown);
+        assert_eq!((retries, prepared), (0, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_at_the_declared_count_and_when_the_breaker_opens() {
+        let mut seen = Vec::new();
+        let (result, retries) = run_attempts(
+            unavailable(),
+            &plan(2, true),
+            |_| Ok(unavailable()),
+            |n, _, _, again| seen.push((n, again)),
+            || false,
+        )
+        .await;
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Unavailable);
+        assert_eq!(retries, 2);
+        assert_eq!(seen, [(0, true), (1, true), (2, false)]);
+
+        let (_, retries) =
+            run_attempts(unavailable(), &plan(5, true), |_| Ok(unavailable()), |_, _, _, _| {}, || true)
+                .await;
+        assert_eq!(retries, 0, "an open breaker stops retries");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_never_outlive_the_overall_deadline() {
+        let start = Instant::now();
+        let mut p = plan(100, true);
+        p.deadline = start + Duration::from_secs(3);
+        let (result, _) =
+            run_attempts(hanging(), &p, |_| Ok(hanging()), |_, _, _, _| {}, || false).await;
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Timeout);
+        assert!(start.elapsed() <= Duration::from_secs(3));
+    }
+
+    #[test]
+    fn full_jitter_stays_within_its_ceiling() {
+        for attempt in 0..40 {
+            let d = full_jitter(Duration::from_millis(100), Duration::from_secs(2), attempt);
+            let ceiling = Duration::from_millis(100 * (1u64 << attempt.min(5))).min(Duration::from_secs(2));
+            assert!(d <= ceiling, "{attempt}: {d:?} > {ceiling:?}");
+        }
     }
 }

@@ -1,0 +1,369 @@
+//! Audit: one record for every attempt of every call, with secret arguments redacted, sent to
+//! pluggable sinks (tracing, a buffered JSONL file, memory for tests).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::call::CallArguments;
+use crate::decl::ParamDecl;
+
+/// What replaces every secret value.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Keys redacted wherever they appear in arguments, unless the builder replaces the list.
+pub const DEFAULT_SECRET_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "access_token",
+    "refresh_token",
+    "authorization",
+    "private_key",
+    "client_secret",
+];
+
+/// How each policy decided, in pipeline order. `None` means the call never got that far.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Decisions {
+    /// `allowed` or `denied` (lookup and permission are one step: hidden = unknown).
+    pub permission: Option<&'static str>,
+    /// `allowed`, `limited` or `saturated`.
+    pub rate_limit: Option<&'static str>,
+    /// `closed`, `half_open` or `open`.
+    pub circuit_breaker: Option<&'static str>,
+    /// `valid` or `invalid`.
+    pub validation: Option<&'static str>,
+    /// `not_required`, `approved`, `denied` or `pending`.
+    pub confirmation: Option<&'static str>,
+}
+
+/// One audit record: an attempt of a call, or (with `final_record`) the call's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditRecord {
+    /// Milliseconds since the Unix epoch when the record was made.
+    pub timestamp_ms: u64,
+    /// The model's call id.
+    pub call_id: String,
+    /// The principal's id.
+    pub principal: String,
+    /// The principal's tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// The tool name as the model sent it.
+    pub tool: String,
+    /// The arguments, secrets replaced by `"[REDACTED]"`.
+    pub arguments: Value,
+    /// Each policy's decision.
+    pub decisions: Decisions,
+    /// 0 for the first attempt.
+    pub attempt: u32,
+    /// Whether this is the one final record of the call.
+    pub final_record: bool,
+    /// How many retries the call used (final records).
+    pub retries: u32,
+    /// Time spent, in milliseconds.
+    pub duration_ms: u64,
+    /// `ok`, or the error kind (`invalid_arguments`, `timeout`, …).
+    pub outcome: String,
+    /// The error message, for failed outcomes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why a sink could not take a record.
+#[derive(Debug, thiserror::Error)]
+#[error("audit sink failed: {0}")]
+pub struct AuditError(pub String);
+
+/// Where audit records go. `record` must not block for long: the executor calls it inline.
+pub trait AuditSink: Send + Sync {
+    /// Takes one record.
+    ///
+    /// # Errors
+    /// When the record could not be stored; destructive calls then fail closed.
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError>;
+
+    /// Writes out anything buffered.
+    ///
+    /// # Errors
+    /// When the buffer could not be written.
+    fn flush(&self) -> Result<(), AuditError> {
+        Ok(())
+    }
+}
+
+/// Keeps records in memory, for tests and for showing a summary.
+#[derive(Clone, Default)]
+pub struct MemorySink(Arc<Mutex<Vec<AuditRecord>>>);
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of every record so far.
+    pub fn records(&self) -> Vec<AuditRecord> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Every record as JSON lines, as a file sink would write them.
+    pub fn to_jsonl(&self) -> String {
+        self.records()
+            .iter()
+            .filter_map(|r| serde_json::to_string(r).ok())
+            .map(|l| l + "\n")
+            .collect()
+    }
+}
+
+impl AuditSink for MemorySink {
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(record.clone());
+        Ok(())
+    }
+}
+
+/// Appends records as JSON lines to a file, buffered.
+pub struct JsonlSink(Mutex<BufWriter<File>>);
+
+impl JsonlSink {
+    /// Opens (appends to) `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be opened.
+    pub fn open(path: impl AsRef<Path>) -> std::io::Result<Self> {
+        let file = File::options().create(true).append(true).open(path)?;
+        Ok(Self(Mutex::new(BufWriter::new(file))))
+    }
+}
+
+impl AuditSink for JsonlSink {
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        let mut w = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        serde_json::to_writer(&mut *w, record).map_err(|e| AuditError(e.to_string()))?;
+        w.write_all(b"\n").map_err(|e| AuditError(e.to_string()))
+    }
+
+    fn flush(&self) -> Result<(), AuditError> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .flush()
+            .map_err(|e| AuditError(e.to_string()))
+    }
+}
+
+impl Drop for JsonlSink {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// Emits each record as a `tracing` event with OpenTelemetry GenAI attribute names
+/// (`gen_ai.operation.name = "execute_tool"`, `gen_ai.tool.name`, `gen_ai.tool.call.id`,
+/// `error.type`). Arguments are left out, as the semantic conventions advise by default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracingSink;
+
+impl AuditSink for TracingSink {
+    fn record(&self, r: &AuditRecord) -> Result<(), AuditError> {
+        let error_type = (r.outcome != "ok").then_some(r.outcome.as_str());
+        tracing::info!(
+            target: "toolwright::audit",
+            {
+                "gen_ai.operation.name" = "execute_tool",
+                "gen_ai.tool.name" = r.tool.as_str(),
+                "gen_ai.tool.call.id" = r.call_id.as_str(),
+                "error.type" = error_type,
+                "toolwright.principal" = r.principal.as_str(),
+                "toolwright.attempt" = r.attempt,
+                "toolwright.final" = r.final_record,
+                "toolwright.duration_ms" = r.duration_ms,
+            },
+            "tool call {}",
+            if r.final_record { "finished" } else { "attempt" }
+        );
+        Ok(())
+    }
+}
+
+/// Replaces secret values: top-level arguments whose parameter is `#[arg(secret)]`, and any
+/// object key (at any depth) that matches one of `keys`, ignoring case and `-`/`_`.
+pub fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
+    let mut out = value.clone();
+    if let Value::Object(map) = &mut out {
+        for p in params.iter().filter(|p| p.constraints.secret) {
+            if let Some(v) = map.get_mut(p.name) {
+                *v = Value::String(REDACTED.into());
+            }
+        }
+    }
+    redact_keys(&mut out, keys, 0);
+    out
+}
+
+fn normalize(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn redact_keys(value: &mut Value, keys: &[String], depth: usize) {
+    // Arguments are depth-capped before this runs; the guard keeps this total anyway.
+    if depth > 256 {
+        *value = Value::String(REDACTED.into());
+        return;
+    }
+    match value {
+        Value::Object(map) => redact_map(map, keys, depth),
+        Value::Array(items) => {
+            for v in items {
+                redact_keys(v, keys, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn redact_map(map: &mut Map<String, Value>, keys: &[String], depth: usize) {
+    for (k, v) in map.iter_mut() {
+        let nk = normalize(k);
+        if keys.iter().any(|s| *s == nk) {
+            *v = Value::String(REDACTED.into());
+        } else {
+            redact_keys(v, keys, depth + 1);
+        }
+    }
+}
+
+/// The configured keys, normalized for matching.
+pub fn normalize_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    keys.into_iter().map(normalize).collect()
+}
+
+/// The arguments as JSON for the record. Text that is not JSON is not copied (it may hold a
+/// secret the redactor cannot see): only its size is kept.
+pub fn arguments_value(args: &CallArguments) -> Value {
+    match args {
+        CallArguments::Json(v) => v.clone(),
+        CallArguments::Text(t) if t.trim().is_empty() => Value::Object(Map::new()),
+        CallArguments::Text(t) => serde_json::from_str(t).unwrap_or_else(|_| {
+            Value::String(format!("<{} bytes, not valid JSON>", t.len()))
+        }),
+        CallArguments::Invalid { raw, .. } => {
+            Value::String(format!("<{} bytes, not valid JSON>", raw.len()))
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Whole milliseconds, saturating.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decl::Constraints;
+    use serde_json::json;
+
+    static PARAMS: [ParamDecl; 2] = [
+        ParamDecl {
+            name: "api_key",
+            description: "",
+            required: true,
+            constraints: Constraints {
+                min_len: None,
+                max_len: None,
+                min: None,
+                max: None,
+                pattern: None,
+                secret: true,
+                default: None,
+            },
+        },
+        ParamDecl {
+            name: "query",
+            description: "",
+            required: true,
+            constraints: Constraints {
+                min_len: None,
+                max_len: None,
+                min: None,
+                max: None,
+                pattern: None,
+                secret: false,
+                default: None,
+            },
+        },
+    ];
+
+    #[test]
+    fn secret_params_and_configured_keys_are_redacted_at_any_depth() {
+        let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
+        let v = json!({
+            "api_key": "sk-1", "query": "q",
+            "nested": [{"Pass-Word": "p"}, {"deeper": {"ACCESS_TOKEN": {"x": 1}}}]
+        });
+        let r = redact(&v, &PARAMS, &keys);
+        assert_eq!(r["api_key"], REDACTED);
+        assert_eq!(r["query"], "q");
+        assert_eq!(r["nested"][0]["Pass-Word"], "[REDACTED]");
+        assert_eq!(r["nested"][1]["deeper"]["ACCESS_TOKEN"], "[REDACTED]");
+    }
+
+    #[test]
+    fn invalid_json_text_is_not_copied() {
+        let v = arguments_value(&CallArguments::Text("{\"password\": \"hunter2\"".into()));
+        assert!(!v.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn jsonl_sink_writes_one_line_per_record() {
+        let dir = std::env::temp_dir().join(format!("toolwright-audit-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let sink = JsonlSink::open(&dir).unwrap();
+        let rec = AuditRecord {
+            timestamp_ms: 1,
+            call_id: "c".into(),
+            principal: "p".into(),
+            tenant: None,
+            tool: "t".into(),
+            arguments: json!({}),
+            decisions: Decisions::default(),
+            attempt: 0,
+            final_record: true,
+            retries: 0,
+            duration_ms: 0,
+            outcome: "ok".into(),
+            error: None,
+        };
+        sink.record(&rec).unwrap();
+        sink.record(&rec).unwrap();
+        sink.flush().unwrap();
+        let text = std::fs::read_to_string(&dir).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let _ = std::fs::remove_file(&dir);
+    }
+}

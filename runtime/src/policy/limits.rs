@@ -1,0 +1,213 @@
+//! Caps on what a model may send and return: argument size and nesting depth are checked
+//! before any parsing, output size after the tool returns.
+
+use serde_json::Value;
+
+use crate::call::CallArguments;
+use crate::{ErrorKind, FieldError, ToolError};
+
+/// The caps. Defaults: 1 MiB of arguments, 64 levels of nesting, 4 MiB of output.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest argument text, in bytes.
+    pub max_argument_bytes: usize,
+    /// Deepest nesting of arrays and objects in the arguments.
+    pub max_depth: usize,
+    /// Largest tool output, serialized, in bytes.
+    pub max_output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_argument_bytes: 1 << 20,
+            max_depth: 64,
+            max_output_bytes: 4 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks the arguments' size and depth without parsing them.
+    ///
+    /// # Errors
+    /// `invalid_arguments` naming the cap that was exceeded.
+    pub fn check_arguments(&self, args: &CallArguments) -> Result<(), ToolError> {
+        let (bytes, depth) = match args {
+            CallArguments::Text(t) => (t.len(), text_depth(t.as_bytes(), self.max_depth + 1)),
+            CallArguments::Json(v) => value_size_depth(v, self.max_argument_bytes, self.max_depth),
+            CallArguments::Invalid { raw, .. } => (raw.len(), 0),
+        };
+        if bytes > self.max_argument_bytes {
+            return Err(ToolError::invalid_arguments(vec![FieldError::new(
+                "",
+                format!(
+                    "the arguments are {bytes} bytes; the limit is {} bytes",
+                    self.max_argument_bytes
+                ),
+            )])
+            .with_suggestion("send smaller arguments, e.g. fewer or shorter values"));
+        }
+        if depth > self.max_depth {
+            return Err(ToolError::invalid_arguments(vec![FieldError::new(
+                "",
+                format!(
+                    "the arguments nest deeper than {} levels of arrays and objects",
+                    self.max_depth
+                ),
+            )]));
+        }
+        Ok(())
+    }
+
+    /// Checks the output's serialized size.
+    ///
+    /// # Errors
+    /// `output_too_large` when the tool returned more than the cap.
+    pub fn check_output(&self, value: &Value) -> Result<(), ToolError> {
+        let mut counter = Counter {
+            n: 0,
+            limit: self.max_output_bytes,
+        };
+        // The counter refuses to grow past the cap, so this stops early on huge outputs.
+        if serde_json::to_writer(&mut counter, value).is_err() || counter.n > self.max_output_bytes {
+            return Err(ToolError::new(
+                ErrorKind::OutputTooLarge,
+                format!(
+                    "the tool returned more than {} bytes, the output limit",
+                    self.max_output_bytes
+                ),
+            )
+            .with_suggestion("ask for less, e.g. a smaller limit or a narrower query"));
+        }
+        Ok(())
+    }
+}
+
+struct Counter {
+    n: usize,
+    limit: usize,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.n += buf.len();
+        if self.n > self.limit {
+            return Err(std::io::Error::other("output limit"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The nesting depth of JSON text, counted outside strings; stops counting past `stop`.
+fn text_depth(bytes: &[u8], stop: usize) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    if max >= stop {
+                        return max;
+                    }
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// An estimate of a value's serialized size, and its depth; stops early past the caps.
+fn value_size_depth(v: &Value, max_bytes: usize, max_depth: usize) -> (usize, usize) {
+    let mut size = 0usize;
+    let mut deepest = 0usize;
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        if size > max_bytes || deepest > max_depth {
+            break;
+        }
+        match v {
+            Value::Object(m) => {
+                deepest = deepest.max(d);
+                size += 2;
+                for (k, v) in m {
+                    size += k.len() + 4;
+                    stack.push((v, d + 1));
+                }
+            }
+            Value::Array(a) => {
+                deepest = deepest.max(d);
+                size += 2;
+                for v in a {
+                    size += 1;
+                    stack.push((v, d + 1));
+                }
+            }
+            Value::String(s) => size += s.len() + 2,
+            _ => size += 8,
+        }
+    }
+    (size, deepest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_counted_outside_strings() {
+        assert_eq!(text_depth(br#"{"a":[1,{"b":"[[[["}]}"#, 100), 3);
+        assert_eq!(text_depth(br#"{"a":"\"{"}"#, 100), 1);
+    }
+
+    #[test]
+    fn deep_and_large_arguments_are_refused_before_parsing() {
+        let limits = Limits::default();
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let err = limits
+            .check_arguments(&CallArguments::Text(format!("{{\"a\":{deep}}}")))
+            .unwrap_err();
+        assert!(err.to_model_json()["errors"][0].as_str().unwrap().contains("nest deeper"));
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(2 << 20));
+        assert!(limits.check_arguments(&CallArguments::Text(big)).is_err());
+        assert!(limits.check_arguments(&CallArguments::Text("{}".into())).is_ok());
+    }
+
+    #[test]
+    fn parsed_values_are_capped_too() {
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        let v = serde_json::json!({"a": {"b": {"c": {"d": 1}}}});
+        assert!(limits.check_arguments(&CallArguments::Json(v)).is_err());
+    }
+
+    #[test]
+    fn huge_output_is_refused() {
+        let limits = Limits {
+            max_output_bytes: 100,
+            ..Limits::default()
+        };
+        assert!(limits.check_output(&Value::String("x".repeat(50))).is_ok());
+        let err = limits.check_output(&Value::String("x".repeat(500))).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::OutputTooLarge);
+    }
+}
