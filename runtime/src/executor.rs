@@ -24,7 +24,9 @@ use tracing::Instrument;
 use crate::call::{CallArguments, ToolCall, ToolResult};
 use crate::policy::audit::{self, AuditRecord, AuditSink, Decisions};
 use crate::policy::circuit_breaker::{BreakerConfig, BreakerState, CircuitBreaker};
-use crate::policy::confirm::{self, ConfirmationRequest, Confirmer, Decision, TicketError, TicketStore};
+use crate::policy::confirm::{
+    self, ConfirmationRequest, Confirmer, Decision, TicketError, TicketStore,
+};
 use crate::policy::execute::{self, Plan};
 use crate::policy::limits::Limits;
 use crate::policy::permission;
@@ -267,7 +269,10 @@ impl Executor {
     /// The circuit breaker state of `tool`, if registered.
     pub fn breaker_state(&self, tool: &str) -> Option<BreakerState> {
         let entry = self.0.registry.get(tool)?;
-        self.0.breakers.get(entry.index()).map(CircuitBreaker::state)
+        self.0
+            .breakers
+            .get(entry.index())
+            .map(CircuitBreaker::state)
     }
 
     /// How many calls wait for a human's decision (confirmation tickets).
@@ -287,12 +292,18 @@ impl Executor {
         call: &ToolCall,
         confirmer: &dyn Confirmer,
     ) -> ToolResult {
-        self.run(principal, call, Entry::Fresh(Some(confirmer))).await
+        self.run(principal, call, Entry::Fresh(Some(confirmer)))
+            .await
     }
 
     /// Runs the call held by `ticket` with a human's `decision`. The ticket is used once,
     /// only by the principal it was issued to, and only before it expires.
-    pub async fn resume(&self, principal: &Principal, ticket: &str, decision: Decision) -> ToolResult {
+    pub async fn resume(
+        &self,
+        principal: &Principal,
+        ticket: &str,
+        decision: Decision,
+    ) -> ToolResult {
         self.resume_checked(principal, ticket, None, decision).await
     }
 
@@ -324,7 +335,11 @@ impl Executor {
                 .with_suggestion("ask the user to confirm the call again")),
         };
         let Some(store) = &self.0.tickets else {
-            return denied(String::new(), String::new(), "confirmation tickets are not enabled");
+            return denied(
+                String::new(),
+                String::new(),
+                "confirmation tickets are not enabled",
+            );
         };
         let (call_id, name) = call.as_ref().map_or_else(
             || (String::new(), String::new()),
@@ -335,9 +350,13 @@ impl Executor {
             Ok(t) => t,
             Err(e) => {
                 let why = match e {
-                    TicketError::Unknown => "this confirmation ticket is unknown or was already used",
+                    TicketError::Unknown => {
+                        "this confirmation ticket is unknown or was already used"
+                    }
                     TicketError::Expired => "this confirmation ticket expired",
-                    TicketError::WrongPrincipal => "this confirmation ticket belongs to someone else",
+                    TicketError::WrongPrincipal => {
+                        "this confirmation ticket belongs to someone else"
+                    }
                     TicketError::ChangedArguments => {
                         "the arguments differ from the ones the human was asked to confirm"
                     }
@@ -413,11 +432,17 @@ impl Executor {
                 RateDecision::Allowed => d.rate_limit = Some("allowed"),
                 RateDecision::Limited { retry_after } => {
                     d.rate_limit = Some("limited");
-                    return Err(rate_limited(retry_after, "this tool's rate limit is reached"));
+                    return Err(rate_limited(
+                        retry_after,
+                        "this tool's rate limit is reached",
+                    ));
                 }
                 RateDecision::Saturated { retry_after } => {
                     d.rate_limit = Some("saturated");
-                    return Err(rate_limited(retry_after, "the service is handling too many callers"));
+                    return Err(rate_limited(
+                        retry_after,
+                        "the service is handling too many callers",
+                    ));
                 }
             }
         }
@@ -445,7 +470,9 @@ impl Executor {
         let args = raw_args(&call.arguments)?;
         let call_id: Arc<str> = Arc::from(call.id.as_str());
         let prepare = |attempt: u32| {
-            let ctx = x.registry.context(call_id.clone(), entry, principal, attempt);
+            let ctx = x
+                .registry
+                .context(call_id.clone(), entry, principal, attempt);
             let cancel = ctx.cancellation().clone();
             entry
                 .tool()
@@ -566,8 +593,11 @@ impl Executor {
             }
             Decision::Deny { reason } => {
                 d.confirmation = Some("denied");
-                Err(ToolError::new(ErrorKind::Denied, format!("the call was not approved: {reason}"))
-                    .with_suggestion("do not retry; ask the user what they want instead"))
+                Err(ToolError::new(
+                    ErrorKind::Denied,
+                    format!("the call was not approved: {reason}"),
+                )
+                .with_suggestion("do not retry; ask the user what they want instead"))
             }
         }
     }
@@ -584,9 +614,12 @@ fn raw_args(args: &CallArguments) -> Result<RawArgs<'_>, ToolError> {
     match args {
         CallArguments::Text(text) => Ok(RawArgs::Text(text)),
         CallArguments::Json(value) => Ok(RawArgs::Json(value)),
-        CallArguments::Invalid { error, .. } => Err(ToolError::invalid_arguments(vec![
-            FieldError::new("", format!("the arguments are not a JSON object: {error}")),
-        ])),
+        CallArguments::Invalid { error, .. } => {
+            Err(ToolError::invalid_arguments(vec![FieldError::new(
+                "",
+                format!("the arguments are not a JSON object: {error}"),
+            )]))
+        }
     }
 }
 
@@ -689,7 +722,15 @@ impl<'a> Audit<'a> {
             Ok(_) => ("ok", None),
             Err(e) => (e.kind().as_str(), Some(e.message().to_owned())),
         };
-        let rec = self.record(attempt, final_record, retries, took, decisions, outcome, error);
+        let rec = self.record(
+            attempt,
+            final_record,
+            retries,
+            took,
+            decisions,
+            outcome,
+            error,
+        );
         self.send(&rec);
     }
 

@@ -113,7 +113,10 @@ impl MemorySink {
 
     /// A copy of every record so far.
     pub fn records(&self) -> Vec<AuditRecord> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Every record as JSON lines, as a file sink would write them.
@@ -261,9 +264,8 @@ pub fn arguments_value(args: &CallArguments) -> Value {
     match args {
         CallArguments::Json(v) => v.clone(),
         CallArguments::Text(t) if t.trim().is_empty() => Value::Object(Map::new()),
-        CallArguments::Text(t) => serde_json::from_str(t).unwrap_or_else(|_| {
-            Value::String(format!("<{} bytes, not valid JSON>", t.len()))
-        }),
+        CallArguments::Text(t) => serde_json::from_str(t)
+            .unwrap_or_else(|_| Value::String(format!("<{} bytes, not valid JSON>", t.len()))),
         CallArguments::Invalid { raw, .. } => {
             Value::String(format!("<{} bytes, not valid JSON>", raw.len()))
         }

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::tool::BoxFuture;
 use crate::Principal;
+use crate::tool::BoxFuture;
 
 /// What a human is asked to decide.
 #[derive(Clone, Debug)]
@@ -163,7 +163,9 @@ impl TicketStore {
         let Some(ticket) = tickets.get(id) else {
             return Err(TicketError::Unknown);
         };
-        if ticket.principal.id() != principal.id() || ticket.principal.tenant() != principal.tenant() {
+        if ticket.principal.id() != principal.id()
+            || ticket.principal.tenant() != principal.tenant()
+        {
             // Another principal cannot burn someone else's ticket either.
             return Err(TicketError::WrongPrincipal);
         }
@@ -190,7 +192,11 @@ fn new_ticket_id() -> String {
     let mut id = String::from("tkt_");
     for _ in 0..2 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
         id.push_str(&format!("{:016x}", h.finish()));
     }
     id
@@ -228,7 +234,10 @@ mod tests {
         let alice = Principal::new("alice");
         let id = store.issue(&alice, &call(), "{}".into()).unwrap();
         assert!(store.take(&id, &alice, None).is_ok());
-        assert_eq!(store.take(&id, &alice, None).unwrap_err(), TicketError::Unknown);
+        assert_eq!(
+            store.take(&id, &alice, None).unwrap_err(),
+            TicketError::Unknown
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -237,7 +246,10 @@ mod tests {
         let alice = Principal::new("alice");
         let id = store.issue(&alice, &call(), "{}".into()).unwrap();
         tokio::time::advance(Duration::from_secs(60)).await;
-        assert_eq!(store.take(&id, &alice, None).unwrap_err(), TicketError::Expired);
+        assert_eq!(
+            store.take(&id, &alice, None).unwrap_err(),
+            TicketError::Expired
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -245,7 +257,10 @@ mod tests {
         let store = TicketStore::new(Duration::from_secs(60), 10);
         let (alice, mallory) = (Principal::new("alice"), Principal::new("mallory"));
         let id = store.issue(&alice, &call(), "{}".into()).unwrap();
-        assert_eq!(store.take(&id, &mallory, None).unwrap_err(), TicketError::WrongPrincipal);
+        assert_eq!(
+            store.take(&id, &mallory, None).unwrap_err(),
+            TicketError::WrongPrincipal
+        );
         assert!(store.take(&id, &alice, None).is_ok());
     }
 
@@ -253,12 +268,19 @@ mod tests {
     async fn changed_arguments_consume_the_ticket_without_running() {
         let store = TicketStore::new(Duration::from_secs(60), 10);
         let alice = Principal::new("alice");
-        let id = store.issue(&alice, &call(), "{\"id\":\"kb-1\"}".into()).unwrap();
+        let id = store
+            .issue(&alice, &call(), "{\"id\":\"kb-1\"}".into())
+            .unwrap();
         assert_eq!(
-            store.take(&id, &alice, Some("{\"id\":\"kb-2\"}")).unwrap_err(),
+            store
+                .take(&id, &alice, Some("{\"id\":\"kb-2\"}"))
+                .unwrap_err(),
             TicketError::ChangedArguments
         );
-        assert_eq!(store.take(&id, &alice, None).unwrap_err(), TicketError::Unknown);
+        assert_eq!(
+            store.take(&id, &alice, None).unwrap_err(),
+            TicketError::Unknown
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -267,7 +289,10 @@ mod tests {
         let alice = Principal::new("alice");
         store.issue(&alice, &call(), "{}".into()).unwrap();
         store.issue(&alice, &call(), "{}".into()).unwrap();
-        assert_eq!(store.issue(&alice, &call(), "{}".into()).unwrap_err(), TicketError::Full);
+        assert_eq!(
+            store.issue(&alice, &call(), "{}".into()).unwrap_err(),
+            TicketError::Full
+        );
         tokio::time::advance(Duration::from_secs(61)).await;
         assert!(store.issue(&alice, &call(), "{}".into()).is_ok());
         assert_eq!(store.len(), 1);

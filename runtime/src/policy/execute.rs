@@ -77,7 +77,10 @@ pub async fn run_attempts(
         let started = Instant::now();
         let remaining = plan.deadline.saturating_duration_since(started);
         let result = if remaining.is_zero() {
-            Err(ToolError::new(ErrorKind::Timeout, "the call ran out of time before this attempt"))
+            Err(ToolError::new(
+                ErrorKind::Timeout,
+                "the call ran out of time before this attempt",
+            ))
         } else {
             run(body, plan.timeout.min(remaining), &cancel).await
         };
@@ -115,9 +118,7 @@ fn classify_timeout(e: ToolError, retry_safe: bool) -> ToolError {
             ErrorKind::OutcomeUnknown,
             format!("{}; it may or may not have taken effect", e.message()),
         )
-        .with_suggestion(
-            "do not call it again blindly: check whether the action happened first",
-        )
+        .with_suggestion("do not call it again blindly: check whether the action happened first")
     }
 }
 
@@ -163,7 +164,9 @@ mod tests {
         let start = tokio::time::Instant::now();
         let body: ToolFuture = Box::pin(std::future::pending());
         let cancel = CancellationToken::new();
-        let err = run(body, Duration::from_secs(5), &cancel).await.unwrap_err();
+        let err = run(body, Duration::from_secs(5), &cancel)
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
         assert!(cancel.is_cancelled(), "the tool is told to stop");
@@ -210,7 +213,10 @@ mod tests {
                 Ok(if n < 2 {
                     hanging()
                 } else {
-                    (Box::pin(async { Ok(Value::from(7)) }), CancellationToken::new())
+                    (
+                        Box::pin(async { Ok(Value::from(7)) }),
+                        CancellationToken::new(),
+                    )
                 })
             },
             |_, _, _, _| {},
@@ -254,9 +260,14 @@ mod tests {
         assert_eq!(retries, 2);
         assert_eq!(seen, [(0, true), (1, true), (2, false)]);
 
-        let (_, retries) =
-            run_attempts(unavailable(), &plan(5, true), |_| Ok(unavailable()), |_, _, _, _| {}, || true)
-                .await;
+        let (_, retries) = run_attempts(
+            unavailable(),
+            &plan(5, true),
+            |_| Ok(unavailable()),
+            |_, _, _, _| {},
+            || true,
+        )
+        .await;
         assert_eq!(retries, 0, "an open breaker stops retries");
     }
 
@@ -275,7 +286,8 @@ mod tests {
     fn full_jitter_stays_within_its_ceiling() {
         for attempt in 0..40 {
             let d = full_jitter(Duration::from_millis(100), Duration::from_secs(2), attempt);
-            let ceiling = Duration::from_millis(100 * (1u64 << attempt.min(5))).min(Duration::from_secs(2));
+            let ceiling =
+                Duration::from_millis(100 * (1u64 << attempt.min(5))).min(Duration::from_secs(2));
             assert!(d <= ceiling, "{attempt}: {d:?} > {ceiling:?}");
         }
     }

@@ -70,7 +70,8 @@ impl Limits {
             limit: self.max_output_bytes,
         };
         // The counter refuses to grow past the cap, so this stops early on huge outputs.
-        if serde_json::to_writer(&mut counter, value).is_err() || counter.n > self.max_output_bytes {
+        if serde_json::to_writer(&mut counter, value).is_err() || counter.n > self.max_output_bytes
+        {
             return Err(ToolError::new(
                 ErrorKind::OutputTooLarge,
                 format!(
@@ -184,10 +185,19 @@ mod tests {
         let err = limits
             .check_arguments(&CallArguments::Text(format!("{{\"a\":{deep}}}")))
             .unwrap_err();
-        assert!(err.to_model_json()["errors"][0].as_str().unwrap().contains("nest deeper"));
+        assert!(
+            err.to_model_json()["errors"][0]
+                .as_str()
+                .unwrap()
+                .contains("nest deeper")
+        );
         let big = format!("{{\"a\":\"{}\"}}", "x".repeat(2 << 20));
         assert!(limits.check_arguments(&CallArguments::Text(big)).is_err());
-        assert!(limits.check_arguments(&CallArguments::Text("{}".into())).is_ok());
+        assert!(
+            limits
+                .check_arguments(&CallArguments::Text("{}".into()))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -207,7 +217,9 @@ mod tests {
             ..Limits::default()
         };
         assert!(limits.check_output(&Value::String("x".repeat(50))).is_ok());
-        let err = limits.check_output(&Value::String("x".repeat(500))).unwrap_err();
+        let err = limits
+            .check_output(&Value::String("x".repeat(500)))
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::OutputTooLarge);
     }
 }

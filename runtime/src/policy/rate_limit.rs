@@ -39,23 +39,35 @@ pub struct RateLimitsBuilder;
 impl RateLimitsBuilder {
     /// Per principal.
     #[must_use]
-    pub fn per_principal(self, _r: Rate) -> Self { self }
+    pub fn per_principal(self, _r: Rate) -> Self {
+        self
+    }
     /// Per tool.
     #[must_use]
-    pub fn per_tool(self, _r: Rate) -> Self { self }
+    pub fn per_tool(self, _r: Rate) -> Self {
+        self
+    }
     /// Per (principal, tool).
     #[must_use]
-    pub fn per_principal_tool(self, _r: Rate) -> Self { self }
+    pub fn per_principal_tool(self, _r: Rate) -> Self {
+        self
+    }
     /// Key cap.
     #[must_use]
-    pub fn max_keys(self, _n: usize) -> Self { self }
+    pub fn max_keys(self, _n: usize) -> Self {
+        self
+    }
     /// Build.
-    pub fn build(self) -> RateLimits { RateLimits }
+    pub fn build(self) -> RateLimits {
+        RateLimits
+    }
 }
 
 impl RateLimits {
     /// A builder.
-    pub fn builder() -> RateLimitsBuilder { RateLimitsBuilder }
+    pub fn builder() -> RateLimitsBuilder {
+        RateLimitsBuilder
+    }
     /// Registers a tool's declared rate.
     pub fn register_tool(&mut self, _tool: &str, _declared: Option<Rate>) {}
     /// Checks one call.

@@ -1,0 +1,572 @@
+//! The executor's policies, proven at the public API with tokio's paused clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+use toolwright::{
+    AlwaysDeny, AutoApprove, Decision, ErrorKind, Executor, MemorySink, Principal, Registry,
+    ToolCall, ToolContext, ToolError, tool,
+};
+
+#[derive(Default)]
+struct Probe {
+    deletes: AtomicUsize,
+    rate_attempts: AtomicUsize,
+    cancelled: AtomicUsize,
+    charges: AtomicUsize,
+}
+
+/// Permanently delete a document from the knowledge base by its id.
+/// Returns the id of the deleted document. This cannot be undone.
+#[tool(permissions = ["kb:write"], destructive)]
+async fn delete_document(
+    /// The document's id, as returned by search, e.g. "kb-102"
+    id: String,
+    ctx: &ToolContext,
+) -> Result<String, ToolError> {
+    ctx.state::<Arc<Probe>>()?
+        .deletes
+        .fetch_add(1, Ordering::SeqCst);
+    Ok(id)
+}
+
+/// Wait for the upstream inventory service, which never answers in these tests.
+/// Returns the number of units in stock.
+#[tool(read_only, timeout = "2s")]
+async fn query_stalled_inventory(ctx: &ToolContext) -> Result<u32, ToolError> {
+    let probe = ctx.state::<Arc<Probe>>()?.clone();
+    ctx.cancellation().cancelled().await;
+    probe.cancelled.fetch_add(1, Ordering::SeqCst);
+    std::future::pending().await
+}
+
+/// Fetch the exchange rate between two currencies from the flaky upstream rates service.
+/// Returns the rate as a decimal number.
+#[tool(read_only, idempotent, retries = 2, timeout = "1s")]
+async fn fetch_exchange_rate(
+    /// ISO 4217 code of the currency to convert from, e.g. "EUR"
+    #[arg(pattern = "^[A-Z]{3}$")]
+    from: String,
+    /// ISO 4217 code of the currency to convert to, e.g. "USD"
+    #[arg(pattern = "^[A-Z]{3}$")]
+    to: String,
+    ctx: &ToolContext,
+) -> Result<f64, ToolError> {
+    let _ = (from, to);
+    let n = ctx
+        .state::<Arc<Probe>>()?
+        .rate_attempts
+        .fetch_add(1, Ordering::SeqCst);
+    if ctx.attempt() < 2 {
+        Err(ToolError::unavailable(format!(
+            "rates service returned 503 (attempt {n})"
+        )))
+    } else {
+        Ok(1.08)
+    }
+}
+
+/// Charge a customer's card through the payment provider, which hangs in these tests.
+/// Returns the charge id.
+#[tool(permissions = ["payments:write"], timeout = "1s", retries = 0)]
+async fn charge_customer_card(
+    /// Amount to charge in cents, e.g. 1999 for 19.99
+    #[arg(range = 1..=1_000_000)]
+    amount_cents: u64,
+    ctx: &ToolContext,
+) -> Result<String, ToolError> {
+    let _ = amount_cents;
+    ctx.state::<Arc<Probe>>()?
+        .charges
+        .fetch_add(1, Ordering::SeqCst);
+    std::future::pending().await
+}
+
+/// Compute a checksum with a buggy legacy routine that panics on every input.
+/// Returns the checksum as an integer.
+#[tool(read_only)]
+fn compute_legacy_checksum(
+    /// Text to checksum, any UTF-8 string
+    text: String,
+) -> u32 {
+    panic!("legacy routine exploded on {text}")
+}
+
+/// Export the whole audit archive as one text blob, far larger than any model needs.
+/// Returns the archive text.
+#[tool(read_only)]
+async fn export_audit_archive() -> String {
+    "x".repeat(5 << 20)
+}
+
+/// Store a credential for the mail integration in the vault.
+/// Returns the vault entry id of the stored credential.
+#[tool(permissions = ["vault:write"])]
+async fn store_mail_credential(
+    /// Account name the credential belongs to, e.g. "support@example.com"
+    account: String,
+    /// The password of that account; redacted in audit records
+    #[arg(secret, min_len = 8)]
+    password: String,
+) -> Result<String, ToolError> {
+    let _ = password;
+    Ok(format!("vault/{account}"))
+}
+
+struct Fixture {
+    probe: Arc<Probe>,
+    audit: MemorySink,
+}
+
+fn registry(probe: &Arc<Probe>) -> Registry {
+    Registry::builder()
+        .tool(delete_document)
+        .tool(query_stalled_inventory)
+        .tool(fetch_exchange_rate)
+        .tool(charge_customer_card)
+        .tool(compute_legacy_checksum)
+        .tool(export_audit_archive)
+        .tool(store_mail_credential)
+        .state(probe.clone())
+        .build()
+        .expect("registry")
+}
+
+fn setup(
+    configure: impl FnOnce(toolwright::ExecutorBuilder) -> toolwright::ExecutorBuilder,
+) -> (Executor, Fixture) {
+    let probe = Arc::new(Probe::default());
+    let audit = MemorySink::new();
+    let ex = configure(Executor::builder(registry(&probe)).audit(audit.clone())).build();
+    (ex, Fixture { probe, audit })
+}
+
+fn admin() -> Principal {
+    Principal::new("admin").grant("*")
+}
+
+fn call(name: &str, args: &str) -> ToolCall {
+    ToolCall::new("call_1", name, args)
+}
+
+// ---- confirmation -------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn destructive_call_is_denied_when_no_confirmer_is_configured() {
+    let (ex, fx) = setup(|b| b);
+    let r = ex
+        .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn destructive_call_waits_for_approval() {
+    let (ex, fx) = setup(|b| b.confirmer(AutoApprove));
+    let r = ex
+        .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
+        .await;
+    assert_eq!(r.outcome.unwrap(), "kb-1");
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 1);
+
+    let (ex, fx) = setup(|b| b.confirmer(AlwaysDeny("not today".into())));
+    let r = ex
+        .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
+        .await;
+    let err = r.error().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Denied);
+    assert!(err.message().contains("not today"));
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_confirmer_that_never_answers_denies_after_its_timeout() {
+    struct Silent;
+    impl toolwright::Confirmer for Silent {
+        fn confirm<'a>(
+            &'a self,
+            _: &'a toolwright::ConfirmationRequest,
+        ) -> toolwright::BoxFuture<'a, Decision> {
+            Box::pin(std::future::pending())
+        }
+    }
+    let (ex, fx) = setup(|b| {
+        b.confirmer(Silent)
+            .confirmation_timeout(Duration::from_secs(30))
+    });
+    let start = tokio::time::Instant::now();
+    let r = ex
+        .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_eq!(start.elapsed(), Duration::from_secs(30));
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn confirmation_request_shows_redacted_arguments() {
+    struct Capture(std::sync::Mutex<Vec<serde_json::Value>>);
+    impl toolwright::Confirmer for Capture {
+        fn confirm<'a>(
+            &'a self,
+            req: &'a toolwright::ConfirmationRequest,
+        ) -> toolwright::BoxFuture<'a, Decision> {
+            self.0.lock().unwrap().push(req.arguments.clone());
+            Box::pin(async { Decision::Approve })
+        }
+    }
+    let cap = Arc::new(Capture(std::sync::Mutex::new(Vec::new())));
+    struct Shared(Arc<Capture>);
+    impl toolwright::Confirmer for Shared {
+        fn confirm<'a>(
+            &'a self,
+            req: &'a toolwright::ConfirmationRequest,
+        ) -> toolwright::BoxFuture<'a, Decision> {
+            self.0.confirm(req)
+        }
+    }
+    let (ex, _) = setup(|b| {
+        b.confirmer(Shared(cap.clone()))
+            .require_confirmation("store_mail_credential")
+    });
+    let r = ex
+        .call(
+            &admin(),
+            &call(
+                "store_mail_credential",
+                r#"{"account":"a@b.c","password":"hunter2hunter2"}"#,
+            ),
+        )
+        .await;
+    assert!(r.outcome.is_ok());
+    assert_eq!(
+        cap.0.lock().unwrap()[0],
+        json!({"account": "a@b.c", "password": "[REDACTED]"})
+    );
+}
+
+fn ticket_of(r: &toolwright::ToolResult) -> String {
+    let err = r.error().expect("pending");
+    assert_eq!(err.kind(), ErrorKind::ConfirmationRequired);
+    err.details()["ticket"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ticket_runs_the_call_once_after_approval() {
+    let (ex, fx) = setup(|b| b.confirmation_tickets(Duration::from_secs(300)));
+    let alice = Principal::new("alice").grant("kb:write");
+    let r = ex
+        .call(&alice, &call("delete_document", r#"{"id":"kb-7"}"#))
+        .await;
+    let ticket = ticket_of(&r);
+    assert_eq!(
+        fx.probe.deletes.load(Ordering::SeqCst),
+        0,
+        "nothing runs before approval"
+    );
+    assert_eq!(ex.pending_confirmations(), 1);
+
+    // The model retrying the call gets a new ticket; nothing runs.
+    let again = ex
+        .call(&alice, &call("delete_document", r#"{"id":"kb-7"}"#))
+        .await;
+    assert_ne!(ticket_of(&again), ticket);
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+
+    let r = ex.resume(&alice, &ticket, Decision::Approve).await;
+    assert_eq!(r.outcome.unwrap(), "kb-7");
+    assert_eq!(r.call_id, "call_1");
+    let r = ex.resume(&alice, &ticket, Decision::Approve).await;
+    assert_eq!(
+        r.error().unwrap().kind(),
+        ErrorKind::Denied,
+        "a ticket is single use"
+    );
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_ticket_path_runs_the_body_without_approval() {
+    let (ex, fx) = setup(|b| b.confirmation_tickets(Duration::from_secs(60)));
+    let alice = Principal::new("alice").grant("kb:write");
+    let mallory = Principal::new("mallory").grant("kb:write");
+    let fresh = |ex: &Executor| {
+        let ex = ex.clone();
+        let alice = alice.clone();
+        async move {
+            ticket_of(
+                &ex.call(&alice, &call("delete_document", r#"{"id":"kb-1"}"#))
+                    .await,
+            )
+        }
+    };
+
+    // denied by the human
+    let t = fresh(&ex).await;
+    assert_eq!(
+        ex.resume(&alice, &t, Decision::deny("no"))
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+    assert_eq!(
+        ex.resume(&alice, &t, Decision::Approve)
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+
+    // another principal
+    let t = fresh(&ex).await;
+    assert_eq!(
+        ex.resume(&mallory, &t, Decision::Approve)
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+
+    // changed arguments
+    let changed = call("delete_document", r#"{"id":"kb-2"}"#);
+    assert_eq!(
+        ex.resume_call(&alice, &t, &changed, Decision::Approve)
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+    assert_eq!(
+        ex.resume(&alice, &t, Decision::Approve)
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+
+    // expired
+    let t = fresh(&ex).await;
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert_eq!(
+        ex.resume(&alice, &t, Decision::Approve)
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+
+    // unknown / forged
+    assert_eq!(
+        ex.resume(&alice, "tkt_0000", Decision::Approve)
+            .await
+            .error()
+            .unwrap()
+            .kind(),
+        ErrorKind::Denied
+    );
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+
+    // the same arguments in another key order are the same call
+    let t = fresh(&ex).await;
+    let same = ToolCall::with_json("x", "delete_document", json!({"id": "kb-1"}));
+    assert!(
+        ex.resume_call(&alice, &t, &same, Decision::Approve)
+            .await
+            .outcome
+            .is_ok()
+    );
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_resumes_run_the_body_exactly_once() {
+    let (ex, fx) = setup(|b| b.confirmation_tickets(Duration::from_secs(60)));
+    let alice = Principal::new("alice").grant("kb:write");
+    let t = ticket_of(
+        &ex.call(&alice, &call("delete_document", r#"{"id":"kb-1"}"#))
+            .await,
+    );
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (ex, alice, t) = (ex.clone(), alice.clone(), t.clone());
+            tokio::spawn(async move {
+                ex.resume(&alice, &t, Decision::Approve)
+                    .await
+                    .outcome
+                    .is_ok()
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap());
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_principal_that_lost_the_permission_cannot_resume() {
+    let (ex, fx) = setup(|b| b.confirmation_tickets(Duration::from_secs(60)));
+    let alice = Principal::new("alice").grant("kb:write");
+    let t = ticket_of(
+        &ex.call(&alice, &call("delete_document", r#"{"id":"kb-1"}"#))
+            .await,
+    );
+    let demoted = Principal::new("alice");
+    let r = ex.resume(&demoted, &t, Decision::Approve).await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::UnknownTool);
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+}
+
+// ---- execution ----------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_tool_times_out_at_its_declared_deadline_and_is_told_to_stop() {
+    let (ex, fx) = setup(|b| b);
+    let start = tokio::time::Instant::now();
+    let r = ex
+        .call(&admin(), &call("query_stalled_inventory", "{}"))
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::Timeout);
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    tokio::task::yield_now().await;
+    assert_eq!(
+        fx.probe.cancelled.load(Ordering::SeqCst),
+        0,
+        "the body was dropped at the deadline"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retryable_errors_of_idempotent_tools_are_retried_with_backoff() {
+    let (ex, fx) = setup(|b| b);
+    let r = ex
+        .call(
+            &admin(),
+            &call("fetch_exchange_rate", r#"{"from":"EUR","to":"USD"}"#),
+        )
+        .await;
+    assert_eq!(r.outcome.unwrap(), json!(1.08));
+    assert_eq!(fx.probe.rate_attempts.load(Ordering::SeqCst), 3);
+    let records = fx.audit.records();
+    let attempts: Vec<_> = records
+        .iter()
+        .map(|r| (r.attempt, r.final_record, r.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        attempts,
+        [
+            (0, false, "unavailable"),
+            (1, false, "unavailable"),
+            (0, true, "ok")
+        ]
+    );
+    assert_eq!(records[2].retries, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_non_idempotent_call_is_outcome_unknown_and_not_retried() {
+    let (ex, fx) = setup(|b| b);
+    let r = ex
+        .call(
+            &admin(),
+            &call("charge_customer_card", r#"{"amount_cents": 1999}"#),
+        )
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(fx.probe.charges.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_tool_is_reported_and_the_executor_keeps_serving() {
+    let (ex, _) = setup(|b| b);
+    let r = ex
+        .call(
+            &admin(),
+            &call("compute_legacy_checksum", r#"{"text":"abc"}"#),
+        )
+        .await;
+    let err = r.error().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Panicked);
+    assert!(
+        !r.to_model_json().to_string().contains("exploded"),
+        "panic text stays internal"
+    );
+    let r = ex
+        .call(
+            &admin(),
+            &call("fetch_exchange_rate", r#"{"from":"EUR","to":"USD"}"#),
+        )
+        .await;
+    assert!(r.outcome.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn output_over_the_cap_is_refused() {
+    let (ex, _) = setup(|b| b);
+    let r = ex.call(&admin(), &call("export_audit_archive", "{}")).await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::OutputTooLarge);
+}
+
+#[tokio::test(start_paused = true)]
+async fn arguments_over_the_caps_are_refused_before_parsing() {
+    let (ex, _) = setup(|b| b);
+    let deep = format!("{{\"text\":{}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
+    let r = ex
+        .call(&admin(), &call("compute_legacy_checksum", &deep))
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::InvalidArguments);
+    let huge = format!("{{\"text\":\"{}\"}}", "a".repeat(2 << 20));
+    let r = ex
+        .call(&admin(), &call("compute_legacy_checksum", &huge))
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::InvalidArguments);
+}
+
+// ---- audit --------------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn every_call_has_one_final_audit_record_with_secrets_redacted() {
+    let (ex, fx) = setup(|b| b.redact_key("account"));
+    let secret = "correct-horse-battery-staple";
+    let args = format!(r#"{{"account":"ops@example.com","password":"{secret}"}}"#);
+    ex.call(&admin(), &call("store_mail_credential", &args))
+        .await;
+    ex.call(
+        &Principal::new("nobody"),
+        &call("store_mail_credential", &args),
+    )
+    .await;
+    ex.call(
+        &admin(),
+        &call(
+            "store_mail_credential",
+            r#"{"account":"x","password":"short"}"#,
+        ),
+    )
+    .await;
+    let records = fx.audit.records();
+    assert_eq!(records.iter().filter(|r| r.final_record).count(), 3);
+    let text = fx.audit.to_jsonl();
+    assert!(!text.contains(secret), "{text}");
+    assert!(
+        !text.contains("ops@example.com"),
+        "configured keys are redacted too"
+    );
+    assert_eq!(records[0].arguments["password"], "[REDACTED]");
+    assert_eq!(records[0].decisions.permission, Some("allowed"));
+    assert_eq!(records[1].decisions.permission, Some("denied"));
+    assert_eq!(records[1].outcome, "unknown_tool");
+    assert_eq!(records[2].decisions.validation, Some("invalid"));
+}
