@@ -17,6 +17,7 @@ fn generator() -> SchemaGenerator {
 /// `$schema` or `title` (several providers reject them).
 pub fn input_schema<T: JsonSchema>(params: &[ParamDecl]) -> Value {
     let mut root = generator().into_root_schema_for::<T>().to_value();
+    bound_integers(&mut root, 0);
     let obj = ensure_object(&mut root);
     obj.remove("$schema");
     obj.remove("title");
@@ -47,11 +48,59 @@ pub fn input_schema<T: JsonSchema>(params: &[ParamDecl]) -> Value {
 /// The output schema of `T`, without `$schema`/`title`.
 pub fn output_schema<T: JsonSchema + ?Sized>() -> Value {
     let mut root = generator().into_root_schema_for::<T>().to_value();
+    bound_integers(&mut root, 0);
     if let Value::Object(obj) = &mut root {
         obj.remove("$schema");
         obj.remove("title");
     }
     root
+}
+
+/// schemars marks fixed-width integers with a `format` (`int32`, `uint8`, …) but bounds only
+/// some of them. Write every width's bounds out, so a validator reading the schema rejects
+/// exactly what deserialization rejects.
+fn bound_integers(schema: &mut Value, depth: usize) {
+    if depth > 128 {
+        return;
+    }
+    match schema {
+        Value::Object(m) => {
+            let bounds = match m.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i128::from(i8::MIN), i128::from(i8::MAX))),
+                Some("int16") => Some((i128::from(i16::MIN), i128::from(i16::MAX))),
+                Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
+                Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
+                Some("uint8") => Some((0, i128::from(u8::MAX))),
+                Some("uint16") => Some((0, i128::from(u16::MAX))),
+                Some("uint32") => Some((0, i128::from(u32::MAX))),
+                Some("uint64" | "uint") => Some((0, i128::from(u64::MAX))),
+                _ => None,
+            };
+            if let Some((min, max)) = bounds {
+                let num = |n: i128| {
+                    i64::try_from(n)
+                        .map(Value::from)
+                        .or_else(|_| u64::try_from(n).map(Value::from))
+                        .unwrap_or(Value::Null)
+                };
+                if !m.contains_key("minimum") && !m.contains_key("exclusiveMinimum") {
+                    m.insert("minimum".into(), num(min));
+                }
+                if !m.contains_key("maximum") && !m.contains_key("exclusiveMaximum") {
+                    m.insert("maximum".into(), num(max));
+                }
+            }
+            for v in m.values_mut() {
+                bound_integers(v, depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                bound_integers(v, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn ensure_object(v: &mut Value) -> &mut Map<String, Value> {

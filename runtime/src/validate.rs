@@ -442,7 +442,36 @@ pub fn parse_fast<T: DeserializeOwned>(args: RawArgs<'_>) -> Result<T, SlowPath<
         RawArgs::Text(text) => serde_json::from_str::<T>(text),
         RawArgs::Json(value) => T::deserialize(value),
     };
-    parsed.map_err(|error| SlowPath { args, error })
+    match parsed {
+        Ok(v) => Ok(v),
+        Err(error) => integral_floats_as_integers(args)
+            .and_then(|v| T::deserialize(&v).ok())
+            .ok_or(SlowPath { args, error }),
+    }
+}
+
+/// JSON Schema counts `5.0` as an integer and models do send it; serde does not. The
+/// arguments with every integral float rewritten as an integer, if there was any.
+fn integral_floats_as_integers(args: RawArgs<'_>) -> Option<Value> {
+    fn fix(v: &mut Value) -> bool {
+        match v {
+            Value::Number(n) if n.is_f64() => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 => {
+                    *v = Value::from(f as i64);
+                    true
+                }
+                _ => false,
+            },
+            Value::Array(items) => items.iter_mut().fold(false, |acc, v| fix(v) || acc),
+            Value::Object(m) => m.values_mut().fold(false, |acc, v| fix(v) || acc),
+            _ => false,
+        }
+    }
+    let mut value = match args {
+        RawArgs::Text(text) => serde_json::from_str::<Value>(text).ok()?,
+        RawArgs::Json(value) => value.clone(),
+    };
+    fix(&mut value).then_some(value)
 }
 
 /// Arguments that failed the fast path, kept to diagnose field by field.
@@ -485,6 +514,11 @@ impl SlowPath<'_> {
                     json_type_name(value)
                 ),
             )]);
+        };
+        let normalized = integral_floats_as_integers(RawArgs::Json(value));
+        let obj = match &normalized {
+            Some(Value::Object(o)) => o,
+            _ => obj,
         };
         let mut v = rules.validator();
         v.unknown_fields(obj);
