@@ -178,7 +178,7 @@ impl ExecutorBuilder {
         self
     }
 
-    /// Also redacts argument keys named `key` (any depth, ignoring case, `-` and `_`).
+    /// Also redacts argument keys containing `key` (any depth, ignoring case, `-` and `_`).
     #[must_use]
     pub fn redact_key(mut self, key: &str) -> Self {
         self.secret_keys.extend(audit::normalize_keys([key]));

@@ -204,7 +204,7 @@ impl AuditSink for TracingSink {
 }
 
 /// Replaces secret values: top-level arguments whose parameter is `#[arg(secret)]`, and any
-/// object key (at any depth) that matches one of `keys`, ignoring case and `-`/`_`.
+/// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`.
 pub fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
     let mut out = value.clone();
     if let Value::Object(map) = &mut out {
@@ -245,7 +245,9 @@ fn redact_keys(value: &mut Value, keys: &[String], depth: usize) {
 fn redact_map(map: &mut Map<String, Value>, keys: &[String], depth: usize) {
     for (k, v) in map.iter_mut() {
         let nk = normalize(k);
-        if keys.iter().any(|s| *s == nk) {
+        // Containment, not equality: `x_api_key`, `github_token` and `db_password` are secrets
+        // too. A false positive only hides a value from the audit log.
+        if keys.iter().any(|s| nk.contains(s.as_str())) {
             *v = Value::String(REDACTED.into());
         } else {
             redact_keys(v, keys, depth + 1);

@@ -1,0 +1,81 @@
+//! No secret value ever appears in any audit sink's output, wherever the model puts it.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::json;
+use toolwright::{Executor, JsonlSink, MemorySink, Principal, Registry, ToolCall, ToolError, tool};
+
+/// Register a webhook that receives order events, signed with a shared key.
+/// Returns the id of the new webhook subscription.
+#[tool(permissions = ["hooks:write"])]
+async fn register_order_webhook(
+    /// HTTPS URL that receives the events, e.g. "https://example.com/hooks/orders"
+    url: String,
+    /// Shared signing key for the HMAC signature header; at least 16 characters
+    #[arg(secret, min_len = 16)]
+    signing_key: String,
+    /// Extra HTTP headers sent with each event, e.g. {"X-Team": "billing"}
+    headers: BTreeMap<String, String>,
+) -> Result<String, ToolError> {
+    let _ = (signing_key, headers);
+    Ok(format!("hook:{url}"))
+}
+
+fn secret() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9]{12,24}".prop_map(|s| format!("S3CR3T{s}"))
+}
+
+#[derive(Debug, Clone)]
+enum Placement {
+    SigningKey,
+    Header(&'static str),
+    SigningKeyWrongType,
+    InvalidJsonText,
+}
+
+fn placement() -> impl Strategy<Value = Placement> {
+    prop_oneof![
+        Just(Placement::SigningKey),
+        Just(Placement::Header("Authorization")),
+        Just(Placement::Header("X-Api-Key")),
+        Just(Placement::Header("db_password")),
+        Just(Placement::Header("GitHub-Token")),
+        Just(Placement::SigningKeyWrongType),
+        Just(Placement::InvalidJsonText),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn secrets_never_reach_audit_output(secret in secret(), placement in placement(), allowed in any::<bool>(), short in any::<bool>()) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let memory = MemorySink::new();
+        let registry = Registry::builder().tool(register_order_webhook).build().unwrap();
+        let ex = Executor::builder(registry)
+            .audit(memory.clone())
+            .audit(JsonlSink::open(&path).unwrap())
+            .build();
+        let key = if short { secret[..10].to_owned() } else { secret.clone() };
+        let args = match &placement {
+            Placement::SigningKey => json!({"url": "https://x", "signing_key": key, "headers": {}}).to_string(),
+            Placement::Header(h) => json!({"url": "https://x", "signing_key": "k".repeat(16), "headers": {(*h): key}}).to_string(),
+            Placement::SigningKeyWrongType => json!({"url": "https://x", "signing_key": [key], "headers": {}}).to_string(),
+            Placement::InvalidJsonText => format!(r#"{{"url": "https://x", "signing_key": "{key}", "headers": {{"#),
+        };
+        let principal = if allowed { Principal::new("p").grant("hooks:write") } else { Principal::new("p") };
+        let result = rt.block_on(ex.call(&principal, &ToolCall::new("c", "register_order_webhook", args)));
+        drop(ex);
+        let needle = &key[..10];
+        let file = std::fs::read_to_string(&path).unwrap();
+        prop_assert!(!file.contains(needle), "JSONL sink leaked: {file}");
+        prop_assert!(!memory.to_jsonl().contains(needle), "memory sink leaked");
+        prop_assert!(!format!("{:?}", memory.records()).contains(needle), "records leaked");
+        prop_assert!(!result.to_model_json().to_string().contains(needle), "error shown to the model leaked");
+        prop_assert_eq!(memory.records().iter().filter(|r| r.final_record).count(), 1);
+    }
+}
