@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod agent;
 mod call;
 mod context;
 pub mod decl;

@@ -1,0 +1,187 @@
+//! The agent loop, driven by the scripted model.
+
+use std::sync::Arc;
+
+use toolwright::agent::{Agent, AgentOutcome, Message, ModelError, ModelTurn, ScriptedModel};
+use toolwright::{Executor, Principal, Registry, ToolCall, ToolContext, ToolError, tool};
+
+/// Wait at the shared checkpoint until the other lookup arrives, then report which side this is.
+/// Returns the side's name.
+#[tool(read_only, timeout = "5s")]
+async fn wait_at_checkpoint(
+    /// Which side arrives at the checkpoint: "left" or "right"
+    side: String,
+    ctx: &ToolContext,
+) -> Result<String, ToolError> {
+    ctx.state::<Arc<tokio::sync::Barrier>>()?.wait().await;
+    Ok(side)
+}
+
+/// Look up a customer's loyalty tier by their customer number.
+/// Returns the tier name: bronze, silver or gold.
+#[tool(permissions = ["crm:read"], read_only)]
+async fn get_loyalty_tier(
+    /// Customer number, e.g. 1042; from 1 to 99999
+    #[arg(range = 1..=99_999)]
+    customer: u32,
+) -> &'static str {
+    if customer % 2 == 0 { "gold" } else { "silver" }
+}
+
+/// Delete a customer's account and every order it holds. Returns the deleted account number.
+#[tool(permissions = ["crm:admin"], destructive)]
+async fn delete_customer_account(
+    /// Customer number, e.g. 1042
+    customer: u32,
+) -> u32 {
+    customer
+}
+
+fn executor() -> Executor {
+    Executor::new(
+        Registry::builder()
+            .tool(wait_at_checkpoint)
+            .tool(get_loyalty_tier)
+            .tool(delete_customer_account)
+            .state(Arc::new(tokio::sync::Barrier::new(2)))
+            .build()
+            .unwrap(),
+    )
+}
+
+fn agent_principal() -> Principal {
+    Principal::new("agent").grant("crm:read")
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalid_arguments_are_fed_back_and_fixed_on_the_next_turn() {
+    let model = ScriptedModel::new([
+        ModelTurn::calls([ToolCall::new(
+            "c1",
+            "get_loyalty_tier",
+            r#"{"customer": 0}"#,
+        )]),
+        ModelTurn::calls([ToolCall::new(
+            "c2",
+            "get_loyalty_tier",
+            r#"{"customer": 42}"#,
+        )]),
+        ModelTurn::final_text("Customer 42 is gold."),
+    ]);
+    let agent = Agent::new(executor(), model.clone(), agent_principal());
+    let run = agent.run("What tier is customer 42?").await.unwrap();
+    assert_eq!(
+        run.outcome,
+        AgentOutcome::Final("Customer 42 is gold.".into())
+    );
+    assert_eq!(run.iterations, 3);
+    let requests = model.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[0].tools,
+        ["wait_at_checkpoint", "get_loyalty_tier"],
+        "only scoped tools are offered"
+    );
+    let Message::ToolResults(first) = &requests[1].messages[2] else {
+        panic!("tool results fed back")
+    };
+    assert_eq!(first[0].call_id, "c1");
+    assert_eq!(
+        first[0].to_model_json()["errors"][0],
+        "/customer: must be at least 1, got 0"
+    );
+    let Message::ToolResults(second) = &requests[2].messages[4] else {
+        panic!()
+    };
+    assert_eq!(second[0].outcome.as_ref().unwrap(), "gold");
+}
+
+#[tokio::test(start_paused = true)]
+async fn calls_of_one_turn_run_concurrently_and_keep_their_ids() {
+    let model = ScriptedModel::new([
+        ModelTurn::calls([
+            ToolCall::new("left_1", "wait_at_checkpoint", r#"{"side":"left"}"#),
+            ToolCall::new("right_1", "wait_at_checkpoint", r#"{"side":"right"}"#),
+        ]),
+        ModelTurn::final_text("both arrived"),
+    ]);
+    let run = Agent::new(executor(), model, agent_principal())
+        .run("go")
+        .await
+        .unwrap();
+    let Message::ToolResults(results) = &run.messages[2] else {
+        panic!()
+    };
+    // Each waits for the other: run one after the other, both would time out.
+    let got: Vec<_> = results
+        .iter()
+        .map(|r| (r.call_id.as_str(), r.outcome.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [("left_1", "left".into()), ("right_1", "right".into())]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_iteration_limit_is_a_distinct_outcome() {
+    let looping = (0..20).map(|i| {
+        ModelTurn::calls([ToolCall::new(
+            format!("c{i}"),
+            "get_loyalty_tier",
+            r#"{"customer":1}"#,
+        )])
+    });
+    let model = ScriptedModel::new(looping);
+    let run = Agent::new(executor(), model.clone(), agent_principal())
+        .run("loop")
+        .await
+        .unwrap();
+    assert_eq!(
+        run.outcome,
+        AgentOutcome::IterationLimit { max_iterations: 10 }
+    );
+    assert_eq!(run.iterations, 10);
+    assert_eq!(model.remaining(), 10);
+
+    let model = ScriptedModel::new((0..5).map(|_| ModelTurn::calls([])));
+    let run = Agent::new(executor(), model, agent_principal())
+        .max_iterations(3)
+        .run("x")
+        .await
+        .unwrap();
+    assert_eq!(
+        run.outcome,
+        AgentOutcome::IterationLimit { max_iterations: 3 }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn hidden_and_destructive_tools_are_refused_inside_the_loop() {
+    let model = ScriptedModel::new([
+        ModelTurn::calls([ToolCall::new(
+            "c1",
+            "delete_customer_account",
+            r#"{"customer": 7}"#,
+        )]),
+        ModelTurn::final_text("I cannot do that."),
+    ]);
+    let run = Agent::new(executor(), model, agent_principal())
+        .run("delete 7")
+        .await
+        .unwrap();
+    let Message::ToolResults(results) = &run.messages[2] else {
+        panic!()
+    };
+    assert_eq!(results[0].to_model_json()["kind"], "unknown_tool");
+}
+
+#[tokio::test]
+async fn an_exhausted_script_is_an_error_not_a_hang() {
+    let model = ScriptedModel::new([]);
+    let err = Agent::new(executor(), model, agent_principal())
+        .run("hi")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ModelError::ScriptExhausted));
+}
