@@ -1,75 +1,339 @@
-//! toolwright in one screen: declare tools, register them, and run a model's tool calls
-//! through the executor. `cargo run --example quickstart`
+//! toolwright in one screen: a scripted model drives an agent through every safety policy.
+//!
+//! ```sh
+//! cargo run --example quickstart            # asks before the destructive call on a terminal
+//! cargo run -q --example quickstart -- --no # deny it non-interactively (--yes approves)
+//! cargo run -q --example quickstart -- --json   # audit records as JSON lines at the end
+//! ```
 
 #[path = "support/tools.rs"]
 mod tools;
 
-use serde_json::Value;
-use tools::{OrderDesk, delete_document, search_knowledge_base, send_customer_email};
-use toolwright::{Executor, Principal, Registry, ToolCall};
+use std::io::IsTerminal;
+use std::time::Duration;
 
-#[tokio::main(flavor = "current_thread")]
+use serde_json::Value;
+use tools::{OrderDesk, delete_document, issue_refund, search_knowledge_base, send_customer_email};
+use toolwright::agent::{Agent, AgentOutcome, Message, ModelTurn, ScriptedModel};
+use toolwright::{
+    AlwaysDeny, AutoApprove, Confirmer, Executor, MemorySink, Principal, Registry, TerminalPrompt,
+    ToolCall, ToolResult,
+};
+
+const HELP: &str = "\
+quickstart: an agent run through toolwright's executor, with a scripted model (no network)
+
+USAGE: cargo run --example quickstart -- [--yes | --no] [--json]
+
+  --yes    approve the destructive call without asking
+  --no     deny the destructive call without asking
+           (default: ask on a terminal, deny when stdin is not a terminal)
+  --json   print the audit records as JSON lines at the end
+  --help   this text
+";
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn dim(&self, t: &str) -> String {
+        self.paint("2", t)
+    }
+    fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn green(&self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    fn red(&self, t: &str) -> String {
+        self.paint("31", t)
+    }
+    fn cyan(&self, t: &str) -> String {
+        self.paint("36", t)
+    }
+}
+
+#[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{HELP}");
+        return Ok(());
+    }
+    if let Some(bad) = args
+        .iter()
+        .find(|a| !matches!(a.as_str(), "--yes" | "--no" | "--json"))
+    {
+        eprintln!("unknown argument `{bad}`\n\n{HELP}");
+        std::process::exit(2);
+    }
+    let confirmer: Box<dyn Confirmer> = if args.iter().any(|a| a == "--yes") {
+        Box::new(AutoApprove)
+    } else if args.iter().any(|a| a == "--no") {
+        Box::new(AlwaysDeny("the user said no (--no)".into()))
+    } else {
+        Box::new(TerminalPrompt)
+    };
+    let json = args.iter().any(|a| a == "--json");
+    let style = Style {
+        on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+
+    // 1. Declare (examples/support/tools.rs) and register the tools: one line each.
+    let mut desk = OrderDesk::demo();
+    desk.latency = Duration::from_millis(1500); // the first lookup hits a slow replica
     let registry = Registry::builder()
         .tool(search_knowledge_base)
         .tool(delete_document)
         .tool(send_customer_email)
-        .tools(OrderDesk::demo())
+        .tool(issue_refund)
+        .tools(desk)
         .build()?;
 
-    let agent = Principal::new("support-agent").grant_all(["kb:read", "orders:read"]);
-    println!("tools visible to {}:", agent.id());
-    for entry in registry.scoped(&agent) {
-        println!("  - {}: {}", entry.name(), entry.description());
+    // 2. An executor with an in-memory audit log; everything else is the safe default.
+    let audit = MemorySink::new();
+    let executor = Executor::builder(registry)
+        .audit(audit.clone())
+        .confirmer(ConfirmerBox(confirmer))
+        .build();
+
+    // 3. The principal the agent acts for: it may read the KB, orders and send mail, and
+    //    delete KB documents, but not issue refunds.
+    let agent_principal = Principal::new("support-agent").grant_all([
+        "kb:read",
+        "kb:write",
+        "orders:read",
+        "mail:send",
+    ]);
+
+    println!(
+        "{}",
+        style.bold("toolwright quickstart: a scripted model drives an agent through every policy")
+    );
+    println!(
+        "{}",
+        style.dim(&format!(
+            "tools offered to {}: {}",
+            agent_principal.id(),
+            executor
+                .registry()
+                .scoped(&agent_principal)
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    );
+
+    let model = ScriptedModel::new(script());
+    let printer = style_printer(style.on, audit.clone());
+    let agent = Agent::new(executor, model, agent_principal)
+        .max_iterations(9)
+        .on_message(printer);
+    let run = agent
+        .run("A customer asks about refunds for order A-1001; help them.")
+        .await?;
+
+    let s = &style;
+    match &run.outcome {
+        AgentOutcome::Final(text) => println!("\n{} {text}", s.bold("final answer:")),
+        AgentOutcome::IterationLimit { max_iterations } => println!(
+            "\n{} the model was still calling tools after {max_iterations} turns; the loop stopped it",
+            s.red("iteration limit:")
+        ),
     }
 
-    let executor = Executor::new(registry);
-    let calls = [
-        (
-            "read-only call",
-            "search_knowledge_base",
-            r#"{"query": "refund"}"#,
-        ),
-        (
-            "invalid arguments",
-            "search_knowledge_base",
-            r#"{"query": "", "limit": 50}"#,
-        ),
-        (
-            "method over shared state",
-            "get_order_status",
-            r#"{"order_id": "A-1001"}"#,
-        ),
-        (
-            "a tool this principal may not see",
-            "delete_document",
-            r#"{"id": "kb-102"}"#,
-        ),
-        ("not JSON at all", "get_order_status", "{order_id: A-1001"),
-    ];
-    for (i, (what, name, args)) in calls.into_iter().enumerate() {
-        let call = ToolCall::new(format!("call_{i}"), name, args);
-        println!("\n# {what}\nmodel  -> {name}({args})");
-        let result = executor.call(&agent, &call).await;
-        let shown = compact(&result.to_model_json());
-        let label = if result.is_error() {
-            "error "
+    println!(
+        "\n{}",
+        s.bold("audit log (one final record per call; secrets redacted)")
+    );
+    for r in audit.records().iter().filter(|r| r.final_record) {
+        let outcome = if r.outcome == "ok" {
+            s.green("ok")
         } else {
-            "result"
+            s.red(&r.outcome)
         };
-        println!("{label} <- {shown}");
+        println!(
+            "  {:<7} {:<22} {:<22} retries={} {}",
+            r.call_id,
+            r.tool,
+            outcome,
+            r.retries,
+            s.dim(&r.arguments.to_string())
+        );
+    }
+    if json {
+        print!("{}", audit.to_jsonl());
     }
     Ok(())
 }
 
-fn compact(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 300 {
-        format!(
-            "{}…",
-            &s[..s.char_indices().nth(300).map_or(s.len(), |(i, _)| i)]
-        )
-    } else {
-        s
+/// The model's turns. Each one makes a policy act.
+fn script() -> Vec<ModelTurn> {
+    let call = |id: &str, name: &str, args: &str| ToolCall::new(id, name, args);
+    vec![
+        // a read-only call that succeeds
+        ModelTurn::calls([call(
+            "c1",
+            "search_knowledge_base",
+            r#"{"query": "refund"}"#,
+        )]),
+        // invalid arguments: every problem comes back at once…
+        ModelTurn::calls([call(
+            "c2",
+            "search_knowledge_base",
+            r#"{"query": "", "limit": 50}"#,
+        )]),
+        // …and the model fixes them on the next turn
+        ModelTurn::calls([call(
+            "c3",
+            "search_knowledge_base",
+            r#"{"query": "refund policy", "limit": 3}"#,
+        )]),
+        // a tool this principal may not see, and a 4th search inside the 3/min rate limit
+        ModelTurn::calls([
+            call(
+                "c4",
+                "issue_refund",
+                r#"{"order_id": "A-1001", "amount_cents": 4999}"#,
+            ),
+            call("c5", "search_knowledge_base", r#"{"query": "shipping"}"#),
+        ]),
+        // a timeout on the first attempt, retried because the tool is idempotent
+        ModelTurn::calls([call("c6", "get_order_status", r#"{"order_id": "A-1001"}"#)]),
+        // a secret argument: the audit log shows it as [REDACTED]
+        ModelTurn::calls([call(
+            "c7",
+            "send_customer_email",
+            r#"{"to": "ana@example.com", "subject": "Your refund", "body": "Refunds take 14 days.", "api_key": "sk-live-51Hx9Kq2EXAMPLE"}"#,
+        )]),
+        // a destructive call: a human decides before the body runs
+        ModelTurn::calls([call("c8", "delete_document", r#"{"id": "kb-102"}"#)]),
+        // a model stuck in a loop: the iteration limit ends the run
+        ModelTurn::calls([call("c9", "get_order_status", r#"{"order_id": "A-1002"}"#)]),
+        ModelTurn::calls([call("c10", "get_order_status", r#"{"order_id": "A-1002"}"#)]),
+        ModelTurn::final_text("never reached"),
+    ]
+}
+
+/// Prints each message as it joins the conversation.
+fn style_printer(on: bool, audit: MemorySink) -> impl Fn(&Message) + Send + Sync + 'static {
+    move |m: &Message| {
+        let s = Style { on };
+        match m {
+            Message::Assistant { tool_calls, text } => {
+                if let Some(t) = text {
+                    println!("\n{} {t}", s.cyan("model:"));
+                }
+                for c in tool_calls {
+                    let args = match &c.arguments {
+                        toolwright::CallArguments::Text(t) => t.clone(),
+                        other => format!("{other:?}"),
+                    };
+                    println!(
+                        "\n{} {}({})",
+                        s.cyan("model  →"),
+                        s.bold(&c.name),
+                        shorten(&args, 90)
+                    );
+                }
+            }
+            Message::ToolResults(results) => {
+                for r in results {
+                    print_result(&s, r, &audit);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
+    let records = audit.records();
+    for attempt in records
+        .iter()
+        .filter(|rec| rec.call_id == r.call_id && !rec.final_record)
+    {
+        if attempt.outcome != "approved" {
+            println!(
+                "  {} attempt {} ended in {} after {} ms; retrying",
+                s.dim("policy ·"),
+                attempt.attempt + 1,
+                s.red(&attempt.outcome),
+                attempt.duration_ms
+            );
+        }
+    }
+    let decisions = records
+        .into_iter()
+        .rev()
+        .find(|rec| rec.call_id == r.call_id && rec.final_record)
+        .map(|rec| {
+            let d = rec.decisions;
+            let mut parts = Vec::new();
+            for (name, v) in [
+                ("permission", d.permission),
+                ("rate limit", d.rate_limit),
+                ("validation", d.validation),
+                ("confirmation", d.confirmation),
+            ] {
+                if let Some(v) = v {
+                    parts.push(format!("{name}: {v}"));
+                }
+            }
+            if rec.retries > 0 {
+                parts.push(format!("retries: {}", rec.retries));
+            }
+            parts.join(", ")
+        })
+        .unwrap_or_default();
+    println!("  {} {}", s.dim("policy ·"), s.dim(&decisions));
+    match &r.outcome {
+        Ok(v) => println!("  {} {}", s.green("result ←"), shorten(&v.to_string(), 150)),
+        Err(e) => {
+            let j = e.to_model_json();
+            let mut line = format!("{} — {}", e.kind(), e.message());
+            if let Some(Value::Array(errors)) = j.get("errors") {
+                for err in errors {
+                    line.push_str(&format!(
+                        "\n             {}",
+                        err.as_str().unwrap_or_default()
+                    ));
+                }
+            }
+            if let Some(ms) = j.get("retry_after_ms") {
+                line.push_str(&format!(" (retry_after_ms: {ms})"));
+            }
+            if let Some(sug) = e.suggestion() {
+                line.push_str(&format!("\n             suggestion: {sug}"));
+            }
+            println!("  {} {}", s.red("error  ←"), line);
+        }
+    }
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+/// Lets the flag choose the confirmer at run time.
+struct ConfirmerBox(Box<dyn Confirmer>);
+
+impl Confirmer for ConfirmerBox {
+    fn confirm<'a>(
+        &'a self,
+        request: &'a toolwright::ConfirmationRequest,
+    ) -> toolwright::BoxFuture<'a, toolwright::Decision> {
+        self.0.confirm(request)
     }
 }

@@ -109,6 +109,20 @@ pub async fn send_customer_email(
     Ok(format!("<{}.{}@mail.example.com>", subject.len(), to.len()))
 }
 
+/// Refund an order to the customer's original payment method.
+/// Returns the refund id assigned by the payment provider.
+#[tool(permissions = ["payments:write"], destructive)]
+pub async fn issue_refund(
+    /// Order number as printed on the receipt, e.g. "A-1001"
+    #[arg(pattern = "^A-[0-9]{4}$")]
+    order_id: String,
+    /// Amount to refund in cents, from 1 to 100000 (1000.00)
+    #[arg(range = 1..=100_000)]
+    amount_cents: u32,
+) -> Result<String, ToolError> {
+    Ok(format!("rf_{order_id}_{amount_cents}"))
+}
+
 /// Status of one order.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct OrderStatus {
@@ -123,8 +137,9 @@ pub struct OrderStatus {
 /// The order desk: tools over a shared (here in-memory) order database.
 pub struct OrderDesk {
     orders: Mutex<BTreeMap<String, OrderStatus>>,
-    /// Simulated latency of the order database.
+    /// Simulated latency of the order database's first answer (a cold replica).
     pub latency: Duration,
+    cold: std::sync::atomic::AtomicBool,
 }
 
 impl OrderDesk {
@@ -147,6 +162,7 @@ impl OrderDesk {
         Self {
             orders: Mutex::new(orders),
             latency: Duration::from_millis(0),
+            cold: std::sync::atomic::AtomicBool::new(true),
         }
     }
 }
@@ -155,7 +171,7 @@ impl OrderDesk {
 impl OrderDesk {
     /// Look up the status of a customer order by its order number.
     /// Returns the status and, once shipped, the carrier tracking number.
-    #[tool(permissions = ["orders:read"], read_only, idempotent, retries = 2, timeout = "2s")]
+    #[tool(permissions = ["orders:read"], read_only, idempotent, retries = 2, timeout = "1s")]
     async fn get_order_status(
         &self,
         /// Order number as printed on the receipt, e.g. "A-1001"
@@ -163,8 +179,8 @@ impl OrderDesk {
         order_id: String,
         ctx: &ToolContext,
     ) -> Result<OrderStatus, ToolError> {
-        // The first attempt hits a slow replica in the demo; retries go to the primary.
-        if ctx.attempt() == 0 && !self.latency.is_zero() {
+        // The very first lookup hits a cold replica in the demo; the retry finds it warm.
+        if ctx.attempt() == 0 && self.cold.swap(false, std::sync::atomic::Ordering::SeqCst) {
             tokio::time::sleep(self.latency).await;
         }
         let orders = self

@@ -148,6 +148,7 @@ pub struct Agent<M> {
     principal: Principal,
     system: Option<String>,
     max_iterations: u32,
+    observer: Option<Box<dyn Fn(&Message) + Send + Sync>>,
 }
 
 impl<M: ModelClient> Agent<M> {
@@ -159,7 +160,23 @@ impl<M: ModelClient> Agent<M> {
             principal,
             system: None,
             max_iterations: DEFAULT_MAX_ITERATIONS,
+            observer: None,
         }
+    }
+
+    /// Calls `observer` with every message as it joins the conversation (model turns and
+    /// tool results), e.g. to print a live transcript.
+    #[must_use]
+    pub fn on_message(mut self, observer: impl Fn(&Message) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
+    }
+
+    fn push(&self, messages: &mut Vec<Message>, message: Message) {
+        if let Some(observe) = &self.observer {
+            observe(&message);
+        }
+        messages.push(message);
     }
 
     /// Sets the system prompt.
@@ -209,10 +226,11 @@ impl<M: ModelClient> Agent<M> {
                 .await?;
             match turn {
                 ModelTurn::Final(text) => {
-                    messages.push(Message::Assistant {
+                    let message = Message::Assistant {
                         text: Some(text.clone()),
                         tool_calls: Vec::new(),
-                    });
+                    };
+                    self.push(&mut messages, message);
                     return Ok(AgentRun {
                         outcome: AgentOutcome::Final(text),
                         messages,
@@ -220,15 +238,18 @@ impl<M: ModelClient> Agent<M> {
                     });
                 }
                 ModelTurn::ToolCalls { text, calls } => {
+                    self.push(
+                        &mut messages,
+                        Message::Assistant {
+                            text,
+                            tool_calls: calls.clone(),
+                        },
+                    );
                     let results = futures_util::future::join_all(
                         calls.iter().map(|c| self.executor.call(&self.principal, c)),
                     )
                     .await;
-                    messages.push(Message::Assistant {
-                        text,
-                        tool_calls: calls,
-                    });
-                    messages.push(Message::ToolResults(results));
+                    self.push(&mut messages, Message::ToolResults(results));
                 }
             }
         }

@@ -674,8 +674,6 @@ impl<'a> Audit<'a> {
         retries: u32,
         took: Duration,
         decisions: &Decisions,
-        outcome: &str,
-        error: Option<String>,
     ) -> AuditRecord {
         AuditRecord {
             timestamp_ms: audit::now_ms(),
@@ -689,8 +687,8 @@ impl<'a> Audit<'a> {
             final_record,
             retries,
             duration_ms: audit::millis(took),
-            outcome: outcome.to_owned(),
-            error,
+            outcome: String::from("ok"),
+            error: None,
         }
     }
 
@@ -718,19 +716,11 @@ impl<'a> Audit<'a> {
         if self.x.sinks.is_empty() {
             return;
         }
-        let (outcome, error) = match result {
-            Ok(_) => ("ok", None),
-            Err(e) => (e.kind().as_str(), Some(e.message().to_owned())),
-        };
-        let rec = self.record(
-            attempt,
-            final_record,
-            retries,
-            took,
-            decisions,
-            outcome,
-            error,
-        );
+        let mut rec = self.record(attempt, final_record, retries, took, decisions);
+        if let Err(e) = result {
+            e.kind().as_str().clone_into(&mut rec.outcome);
+            rec.error = Some(e.message().to_owned());
+        }
         self.send(&rec);
     }
 
@@ -739,7 +729,8 @@ impl<'a> Audit<'a> {
         if self.x.sinks.is_empty() {
             return true;
         }
-        let rec = self.record(0, false, 0, Duration::ZERO, decisions, "approved", None);
+        let mut rec = self.record(0, false, 0, Duration::ZERO, decisions);
+        "approved".clone_into(&mut rec.outcome);
         self.send(&rec)
     }
 }

@@ -26,7 +26,9 @@ pub use error::{ErrorKind, FieldError, ToolError};
 pub use executor::{Executor, ExecutorBuilder};
 pub use policy::audit::{AuditRecord, AuditSink, JsonlSink, MemorySink, TracingSink};
 pub use policy::circuit_breaker::{BreakerConfig, BreakerState};
-pub use policy::confirm::{AlwaysDeny, AutoApprove, ConfirmationRequest, Confirmer, Decision};
+pub use policy::confirm::{
+    AlwaysDeny, AutoApprove, ConfirmationRequest, Confirmer, Decision, TerminalPrompt,
+};
 pub use policy::limits::Limits;
 pub use policy::rate_limit::Rate;
 pub use principal::Principal;

@@ -462,8 +462,20 @@ fn integral_floats_as_integers(args: RawArgs<'_>) -> Option<Value> {
                 }
                 _ => false,
             },
-            Value::Array(items) => items.iter_mut().fold(false, |acc, v| fix(v) || acc),
-            Value::Object(m) => m.values_mut().fold(false, |acc, v| fix(v) || acc),
+            Value::Array(items) => {
+                let mut changed = false;
+                for v in items {
+                    changed |= fix(v);
+                }
+                changed
+            }
+            Value::Object(m) => {
+                let mut changed = false;
+                for v in m.values_mut() {
+                    changed |= fix(v);
+                }
+                changed
+            }
             _ => false,
         }
     }

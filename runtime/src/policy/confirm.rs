@@ -71,6 +71,44 @@ impl Confirmer for AlwaysDeny {
     }
 }
 
+/// Asks on the terminal: prints the tool and its (redacted) arguments to stderr and reads
+/// `y`/`n` from stdin. Denies when stdin is not a terminal, so a piped or CI run never
+/// approves by accident.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TerminalPrompt;
+
+impl Confirmer for TerminalPrompt {
+    fn confirm<'a>(&'a self, request: &'a ConfirmationRequest) -> BoxFuture<'a, Decision> {
+        use std::io::{BufRead, IsTerminal, Write};
+        let question = format!(
+            "\n{} wants to run `{}` with {}\n  {}\nApprove? [y/N] ",
+            request.principal.id(),
+            request.tool,
+            request.arguments,
+            request.description
+        );
+        Box::pin(async move {
+            if !std::io::stdin().is_terminal() {
+                return Decision::deny("no one is at the terminal to approve it");
+            }
+            let answer = tokio::task::spawn_blocking(move || {
+                let mut err = std::io::stderr();
+                let _ = err.write_all(question.as_bytes());
+                let _ = err.flush();
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).map(|_| line)
+            })
+            .await;
+            match answer {
+                Ok(Ok(line)) if matches!(line.trim(), "y" | "Y" | "yes" | "Yes") => {
+                    Decision::Approve
+                }
+                _ => Decision::deny("the user declined"),
+            }
+        })
+    }
+}
+
 /// A pending call waiting for a human decision (the non-blocking form of confirmation).
 #[derive(Clone, Debug)]
 pub(crate) struct Ticket {
