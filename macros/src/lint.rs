@@ -2727,3 +2727,169 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod more_good_examples {
+    use super::*;
+
+    /// Good descriptions in the styles of provider docs and READMEs, none of them tuned for.
+    const GOOD: &[(&str, &str, bool, &[(&str, &str)])] = &[
+        (
+            "get_current_weather",
+            "Get the current weather in a given location.",
+            true,
+            &[
+                ("location", "The city and state, e.g. San Francisco, CA"),
+                ("unit", "Temperature unit: celsius or fahrenheit"),
+            ],
+        ),
+        (
+            "get_stock_price",
+            "Retrieves the current stock price for a given ticker symbol. The ticker symbol must be a valid symbol for a publicly traded company on a major US stock exchange like NYSE or NASDAQ. The tool will return the latest trade price in USD.",
+            true,
+            &[(
+                "ticker",
+                "The stock ticker symbol, e.g. AAPL for Apple Inc.",
+            )],
+        ),
+        (
+            "lookup_order",
+            "Look up an order by its id and return its status, items and shipping address.",
+            true,
+            &[(
+                "order_id",
+                "Order id as shown in the confirmation email, e.g. ORD-2024-0042",
+            )],
+        ),
+        (
+            "send_slack_message",
+            "Post a message to a Slack channel as the support bot.",
+            false,
+            &[
+                (
+                    "channel",
+                    "Channel name without the leading #, e.g. support-escalations",
+                ),
+                ("text", "Message text in Slack mrkdwn format"),
+            ],
+        ),
+        (
+            "create_calendar_event",
+            "Create an event in the user's primary calendar. Returns the new event's id and its HTML link.",
+            true,
+            &[
+                ("title", "Event title shown in the calendar"),
+                ("start", "Start time in RFC 3339, e.g. 2025-03-01T09:00:00Z"),
+                (
+                    "duration_minutes",
+                    "Length of the event in minutes, from 5 to 480",
+                ),
+            ],
+        ),
+        (
+            "list_open_pull_requests",
+            "List the open pull requests of a GitHub repository, newest first.",
+            true,
+            &[
+                ("repo", "Repository in owner/name form, e.g. rust-lang/rust"),
+                (
+                    "limit",
+                    "Maximum number of pull requests to return, 1 to 100",
+                ),
+            ],
+        ),
+        (
+            "convert_currency",
+            "Convert an amount of money from one currency to another using today's exchange rate. Returns the converted amount.",
+            true,
+            &[
+                ("amount", "Amount in the source currency, e.g. 12.50"),
+                ("from", "ISO 4217 code of the source currency, e.g. EUR"),
+                ("to", "ISO 4217 code of the target currency, e.g. USD"),
+            ],
+        ),
+        (
+            "translate_text",
+            "Translate text into the target language. Returns the translated text.",
+            true,
+            &[
+                ("text", "Text to translate, up to 5000 characters"),
+                (
+                    "target_language",
+                    "ISO 639-1 code of the language to translate into, e.g. de",
+                ),
+            ],
+        ),
+        (
+            "run_sql_query",
+            "Run a read-only SQL query against the analytics warehouse and return up to 100 rows as JSON.",
+            true,
+            &[("query", "A single SELECT statement in PostgreSQL dialect")],
+        ),
+        (
+            "read_file",
+            "Read the complete contents of a file from the file system.",
+            true,
+            &[("path", "Absolute path of the file to read")],
+        ),
+        (
+            "delete_user_account",
+            "Permanently delete a user account and all of its data. This cannot be undone.",
+            false,
+            &[("user_id", "Id of the account to delete, e.g. usr_8f3k2")],
+        ),
+        (
+            "get_order_status",
+            "Look up the status of a customer order by its order number. Returns the order status such as shipped or processing.",
+            true,
+            &[(
+                "order_number",
+                "Order number as printed on the receipt, e.g. A-1042",
+            )],
+        ),
+        (
+            "search_flights",
+            "Search for available flights between two airports on a date. Returns flight numbers, times and prices.",
+            true,
+            &[
+                ("origin", "IATA code of the departure airport, e.g. SFO"),
+                ("destination", "IATA code of the arrival airport, e.g. JFK"),
+                ("date", "Departure date as YYYY-MM-DD"),
+            ],
+        ),
+        (
+            "calculate_shipping_cost",
+            "Calculate the shipping cost for a parcel from its weight and destination country.",
+            true,
+            &[
+                ("weight_kg", "Parcel weight in kilograms, e.g. 2.5"),
+                (
+                    "country",
+                    "ISO 3166-1 alpha-2 destination country code, e.g. FR",
+                ),
+            ],
+        ),
+        (
+            "fetch_web_page",
+            "Fetch a web page over HTTPS and return its main text as Markdown.",
+            true,
+            &[("url", "Absolute https URL of the page")],
+        ),
+    ];
+
+    #[test]
+    fn typical_good_descriptions_pass() {
+        let mut rejected = Vec::new();
+        for (name, desc, returns, params) in GOOD {
+            let mut f = check_tool_name(name);
+            f.extend(check_tool_description(name, Some(desc), *returns));
+            for (p, d) in *params {
+                f.extend(check_param_description(p, Some(d)));
+            }
+            if !f.is_empty() {
+                rejected.push((name, f));
+            }
+        }
+        assert!(rejected.is_empty(), "wrongly rejected: {rejected:#?}");
+    }
+}
