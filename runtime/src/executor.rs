@@ -474,9 +474,8 @@ impl Executor {
                 .registry
                 .context(call_id.clone(), entry, principal, attempt);
             let cancel = ctx.cancellation().clone();
-            entry
-                .tool()
-                .prepare(args, entry.rules(), ctx)
+            x.registry
+                .prepare(entry, args, ctx)
                 .map(|body| (body, cancel))
         };
         let first = prepare(0).inspect_err(|_| d.validation = Some("invalid"))?;

@@ -10,6 +10,7 @@ mod context;
 pub mod decl;
 mod error;
 mod executor;
+pub mod guards;
 pub mod policy;
 mod principal;
 mod registry;
@@ -24,6 +25,7 @@ pub use call::{CallArguments, ToolCall, ToolResult};
 pub use context::ToolContext;
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use executor::{Executor, ExecutorBuilder};
+pub use guards::{AllowedUrl, Identifier, SafePath};
 pub use policy::audit::{AuditRecord, AuditSink, JsonlSink, MemorySink, TracingSink};
 pub use policy::circuit_breaker::{BreakerConfig, BreakerState};
 pub use policy::confirm::{

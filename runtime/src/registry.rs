@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::context::StateMap;
 use crate::decl::{ParamDecl, PolicyDecl, ToolDecl};
+use crate::guards::Guards;
 use crate::tool::{Tool, ToolSet};
 use crate::validate::ArgRules;
 use crate::{Principal, ToolContext};
@@ -25,6 +26,14 @@ pub enum RegistryError {
     DuplicateTool {
         /// The shared name.
         name: String,
+    },
+    /// The `path_root` cannot be used.
+    #[error("the path root `{path}` cannot be used: {message}")]
+    InvalidPathRoot {
+        /// The configured root.
+        path: String,
+        /// Why.
+        message: String,
     },
     /// A declaration is unusable (only hand-written declarations can get here).
     #[error("tool `{tool}` is declared wrongly: {message}")]
@@ -134,6 +143,7 @@ struct Inner {
     index: HashMap<&'static str, usize>,
     state: StateMap,
     default_timeout: Duration,
+    guards: Arc<Guards>,
 }
 
 /// Every tool an application offers. Cheap to clone (shared).
@@ -190,6 +200,22 @@ impl Registry {
         self.0.entries.is_empty()
     }
 
+    /// Parses and validates `args` for `entry` with this registry's guards in force
+    /// (path root, URL allowlist), returning the body's future.
+    ///
+    /// # Errors
+    /// `invalid_arguments` with every problem.
+    pub fn prepare(
+        &self,
+        entry: &ToolEntry,
+        args: crate::RawArgs<'_>,
+        ctx: ToolContext,
+    ) -> Result<crate::ToolFuture, crate::ToolError> {
+        crate::guards::with_guards(&self.0.guards, || {
+            entry.tool().prepare(args, entry.rules(), ctx)
+        })
+    }
+
     /// The timeout of `entry`: declared, else the registry default.
     pub fn timeout_of(&self, entry: &ToolEntry) -> Duration {
         entry.policy().timeout.unwrap_or(self.0.default_timeout)
@@ -233,6 +259,8 @@ pub struct RegistryBuilder {
     tools: Vec<Box<dyn Tool>>,
     state: StateMap,
     default_timeout: Duration,
+    root: Option<std::path::PathBuf>,
+    url_hosts: Vec<String>,
 }
 
 impl Default for RegistryBuilder {
@@ -241,6 +269,8 @@ impl Default for RegistryBuilder {
             tools: Vec::new(),
             state: StateMap::default(),
             default_timeout: DEFAULT_TIMEOUT,
+            root: None,
+            url_hosts: Vec::new(),
         }
     }
 }
@@ -280,11 +310,37 @@ impl RegistryBuilder {
         self
     }
 
+    /// The folder [`SafePath`](crate::SafePath) arguments are confined to.
+    #[must_use]
+    pub fn path_root(mut self, root: impl Into<std::path::PathBuf>) -> Self {
+        self.root = Some(root.into());
+        self
+    }
+
+    /// Allows [`AllowedUrl`](crate::AllowedUrl) arguments on `host` (`".example.com"` allows
+    /// every subdomain).
+    #[must_use]
+    pub fn allow_url_host(mut self, host: impl Into<String>) -> Self {
+        self.url_hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
     /// Computes every schema and checks the set.
     ///
     /// # Errors
-    /// [`RegistryError::DuplicateTool`] when two tools share a name.
+    /// [`RegistryError::DuplicateTool`] when two tools share a name;
+    /// [`RegistryError::InvalidPathRoot`] when the path root does not exist.
     pub fn build(self) -> Result<Registry, RegistryError> {
+        let root = match self.root {
+            Some(r) => Some(
+                r.canonicalize()
+                    .map_err(|e| RegistryError::InvalidPathRoot {
+                        path: r.display().to_string(),
+                        message: e.to_string(),
+                    })?,
+            ),
+            None => None,
+        };
         let mut entries = Vec::with_capacity(self.tools.len());
         let mut index = HashMap::with_capacity(self.tools.len());
         for tool in self.tools {
@@ -301,6 +357,10 @@ impl RegistryBuilder {
             index,
             state: self.state,
             default_timeout: self.default_timeout,
+            guards: Arc::new(Guards {
+                root,
+                url_hosts: self.url_hosts,
+            }),
         })))
     }
 }

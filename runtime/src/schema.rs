@@ -125,10 +125,15 @@ fn apply_param(prop: &mut Value, param: &ParamDecl) {
     let c = &param.constraints;
     let prop = ensure_object(prop);
     if !param.description.is_empty() {
-        prop.insert(
-            "description".into(),
-            Value::String(param.description.into()),
-        );
+        // A type that explains itself (a guard such as `SafePath`) keeps its sentence after
+        // the parameter's own.
+        let text = match prop.get("description").and_then(Value::as_str) {
+            Some(own) if !own.is_empty() && own != param.description => {
+                format!("{} {own}", param.description)
+            }
+            _ => param.description.to_owned(),
+        };
+        prop.insert("description".into(), Value::String(text));
     }
     let types = types_of(prop);
     let is_array = types.contains(&"array");
