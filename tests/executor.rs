@@ -115,6 +115,26 @@ async fn store_mail_credential(
     Ok(format!("vault/{account}"))
 }
 
+/// Ping the status endpoint of the billing service. Returns "ok" when it answers.
+#[tool(read_only, rate_limit = "5/min")]
+async fn ping_billing_service() -> &'static str {
+    "ok"
+}
+
+/// Look up an invoice in the billing database, which is down in these tests.
+/// Returns the invoice total in cents.
+#[tool(read_only)]
+async fn get_invoice_total(
+    /// Invoice number, e.g. 2024-0042
+    #[arg(pattern = "^[0-9]{4}-[0-9]{4}$")]
+    invoice: String,
+) -> Result<u64, ToolError> {
+    let _ = invoice;
+    Err(ToolError::unavailable(
+        "billing database connection refused",
+    ))
+}
+
 struct Fixture {
     probe: Arc<Probe>,
     audit: MemorySink,
@@ -129,6 +149,8 @@ fn registry(probe: &Arc<Probe>) -> Registry {
         .tool(compute_legacy_checksum)
         .tool(export_audit_archive)
         .tool(store_mail_credential)
+        .tool(ping_billing_service)
+        .tool(get_invoice_total)
         .state(probe.clone())
         .build()
         .expect("registry")
@@ -569,4 +591,121 @@ async fn every_call_has_one_final_audit_record_with_secrets_redacted() {
     assert_eq!(records[1].decisions.permission, Some("denied"));
     assert_eq!(records[1].outcome, "unknown_tool");
     assert_eq!(records[2].decisions.validation, Some("invalid"));
+}
+
+// ---- rate limits and breaker ----------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn a_declared_rate_limit_refuses_the_sixth_call_for_exactly_twelve_seconds() {
+    let (ex, _) = setup(|b| b);
+    let alice = Principal::new("alice");
+    for _ in 0..5 {
+        assert!(
+            ex.call(&alice, &call("ping_billing_service", "{}"))
+                .await
+                .outcome
+                .is_ok()
+        );
+    }
+    let r = ex.call(&alice, &call("ping_billing_service", "{}")).await;
+    let err = r.error().unwrap();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(r.to_model_json()["retry_after_ms"], 12_000);
+    assert!(
+        ex.call(&Principal::new("bob"), &call("ping_billing_service", "{}"))
+            .await
+            .outcome
+            .is_ok()
+    );
+    tokio::time::advance(Duration::from_millis(11_999)).await;
+    assert!(
+        ex.call(&alice, &call("ping_billing_service", "{}"))
+            .await
+            .outcome
+            .is_err()
+    );
+    tokio::time::advance(Duration::from_millis(1)).await;
+    assert!(
+        ex.call(&alice, &call("ping_billing_service", "{}"))
+            .await
+            .outcome
+            .is_ok()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn builder_level_limits_cover_every_tool() {
+    let (ex, _) = setup(|b| b.rate_limit_per_principal(toolwright::Rate::per_minute(2)));
+    let alice = Principal::new("alice").grant("*");
+    assert!(
+        ex.call(
+            &alice,
+            &call("fetch_exchange_rate", r#"{"from":"EUR","to":"USD"}"#)
+        )
+        .await
+        .outcome
+        .is_ok()
+    );
+    assert!(
+        ex.call(&alice, &call("ping_billing_service", "{}"))
+            .await
+            .outcome
+            .is_ok()
+    );
+    let r = ex.call(&alice, &call("ping_billing_service", "{}")).await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::RateLimited);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_breaker_opens_on_infrastructure_failures_only_and_probes_after_cool_down() {
+    let config = toolwright::BreakerConfig {
+        failure_threshold: 3,
+        window: 10,
+        minimum_calls: 3,
+        open_for: Duration::from_secs(30),
+        half_open_permits: 1,
+    };
+    let (ex, _) = setup(|b| b.circuit_breaker(config));
+    let p = admin();
+    for _ in 0..10 {
+        let r = ex
+            .call(&p, &call("get_invoice_total", r#"{"invoice":"bad"}"#))
+            .await;
+        assert_eq!(r.error().unwrap().kind(), ErrorKind::InvalidArguments);
+    }
+    assert_eq!(
+        ex.breaker_state("get_invoice_total"),
+        Some(toolwright::BreakerState::Closed)
+    );
+    for _ in 0..3 {
+        let r = ex
+            .call(&p, &call("get_invoice_total", r#"{"invoice":"2024-0042"}"#))
+            .await;
+        assert_eq!(r.error().unwrap().kind(), ErrorKind::Unavailable);
+    }
+    let r = ex
+        .call(&p, &call("get_invoice_total", r#"{"invoice":"2024-0042"}"#))
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::CircuitOpen);
+    assert_eq!(r.to_model_json()["retry_after_ms"], 30_000);
+    // Other tools are not affected.
+    assert!(
+        ex.call(&p, &call("ping_billing_service", "{}"))
+            .await
+            .outcome
+            .is_ok()
+    );
+    tokio::time::advance(Duration::from_secs(30)).await;
+    let r = ex
+        .call(&p, &call("get_invoice_total", r#"{"invoice":"2024-0042"}"#))
+        .await;
+    assert_eq!(
+        r.error().unwrap().kind(),
+        ErrorKind::Unavailable,
+        "the probe ran"
+    );
+    assert_eq!(
+        ex.breaker_state("get_invoice_total"),
+        Some(toolwright::BreakerState::Open)
+    );
 }

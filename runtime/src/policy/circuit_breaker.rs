@@ -1,56 +1,375 @@
-//! Circuit breaker (stub until the real one lands).
+//! A circuit breaker per tool, with resilience4j's semantics: CLOSED → OPEN when
+//! `failure_threshold` of the last `window` calls failed (once `minimum_calls` were seen);
+//! OPEN → HALF_OPEN on the first call after `open_for`; HALF_OPEN admits exactly
+//! `half_open_permits` probes, closes when they all succeed and reopens on any failure.
+//! Only infrastructure failures count; ignored outcomes (and dropped permits) release their
+//! slot. Time comes from tokio's clock.
 
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// Breaker settings.
-#[derive(Clone, Debug, Default)]
-pub struct BreakerConfig;
+use tokio::time::Instant;
 
-/// Rejection while open.
-#[derive(Debug)]
+/// Breaker settings.
+#[derive(Clone, Debug)]
+pub struct BreakerConfig {
+    /// Failures among the last `window` calls that open the breaker.
+    pub failure_threshold: u32,
+    /// How many recent calls are remembered.
+    pub window: u32,
+    /// Calls needed before the breaker may open.
+    pub minimum_calls: u32,
+    /// How long the breaker stays open before it lets probes through.
+    pub open_for: Duration,
+    /// Probes admitted while half-open.
+    pub half_open_permits: u32,
+}
+
+impl Default for BreakerConfig {
+    /// 5 failures of the last 20 calls (at least 5 seen) open it for 30 s; 1 probe.
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            window: 20,
+            minimum_calls: 5,
+            open_for: Duration::from_secs(30),
+            half_open_permits: 1,
+        }
+    }
+}
+
+/// The breaker's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerState {
+    /// Calls flow; outcomes are counted.
+    Closed,
+    /// Calls are refused until the cool-down ends.
+    Open,
+    /// A limited number of probes decide whether to close again.
+    HalfOpen,
+}
+
+/// A refused call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BreakerOpen {
     /// When to try again.
     pub retry_after: Duration,
 }
 
-/// Breaker state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BreakerState {
-    /// Calls flow.
-    Closed,
-    /// Calls are rejected.
-    Open,
-    /// Probes are admitted.
-    HalfOpen,
+#[derive(Debug)]
+enum State {
+    Closed { recent: VecDeque<bool> },
+    Open { until: Instant },
+    HalfOpen { in_flight: u32, succeeded: u32 },
 }
 
-/// A per-tool breaker.
 #[derive(Debug)]
-pub struct CircuitBreaker;
+struct Inner {
+    state: State,
+    /// Bumped on every transition, so a permit from an earlier state records nothing.
+    generation: u64,
+}
+
+/// A circuit breaker for one tool.
+///
+/// ```
+/// use toolwright::policy::circuit_breaker::{BreakerConfig, BreakerState, CircuitBreaker};
+///
+/// let breaker = CircuitBreaker::new(BreakerConfig { failure_threshold: 2, minimum_calls: 2, ..Default::default() });
+/// breaker.try_acquire().unwrap().failure();
+/// breaker.try_acquire().unwrap().failure();
+/// assert_eq!(breaker.state(), BreakerState::Open);
+/// assert!(breaker.try_acquire().is_err());
+/// ```
+#[derive(Debug)]
+pub struct CircuitBreaker {
+    config: BreakerConfig,
+    inner: Mutex<Inner>,
+}
 
 impl CircuitBreaker {
-    /// A breaker.
-    pub fn new(_config: BreakerConfig) -> Self {
-        Self
+    /// A closed breaker.
+    pub fn new(config: BreakerConfig) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                state: State::Closed {
+                    recent: VecDeque::new(),
+                },
+                generation: 0,
+            }),
+            config,
+        }
     }
-    /// Admits a call.
-    pub fn try_acquire(&self) -> Result<BreakerPermit<'_>, BreakerOpen> {
-        Ok(BreakerPermit(self))
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
-    /// The state.
+
+    /// The current state (an open breaker whose cool-down ended reads as half-open).
     pub fn state(&self) -> BreakerState {
-        BreakerState::Closed
+        match self.lock().state {
+            State::Closed { .. } => BreakerState::Closed,
+            State::Open { until } if Instant::now() >= until => BreakerState::HalfOpen,
+            State::Open { .. } => BreakerState::Open,
+            State::HalfOpen { .. } => BreakerState::HalfOpen,
+        }
+    }
+
+    /// Admits a call, or refuses it while open (and while the half-open probes are taken).
+    ///
+    /// # Errors
+    /// [`BreakerOpen`] with the time until the breaker may admit calls again.
+    pub fn try_acquire(&self) -> Result<BreakerPermit<'_>, BreakerOpen> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        if let State::Open { until } = inner.state {
+            if now < until {
+                return Err(BreakerOpen {
+                    retry_after: until - now,
+                });
+            }
+            inner.state = State::HalfOpen {
+                in_flight: 0,
+                succeeded: 0,
+            };
+            inner.generation += 1;
+        }
+        let half_open = match &mut inner.state {
+            State::Closed { .. } => false,
+            State::HalfOpen {
+                in_flight,
+                succeeded,
+            } => {
+                if *in_flight + *succeeded >= self.config.half_open_permits.max(1) {
+                    // Probes are out; their outcome decides. Ask again shortly.
+                    return Err(BreakerOpen {
+                        retry_after: Duration::from_secs(1),
+                    });
+                }
+                *in_flight += 1;
+                true
+            }
+            State::Open { .. } => unreachable!("handled above"),
+        };
+        Ok(BreakerPermit {
+            breaker: self,
+            generation: inner.generation,
+            half_open,
+            done: false,
+        })
+    }
+
+    fn record(&self, generation: u64, half_open: bool, outcome: Option<bool>) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        let cfg = &self.config;
+        let now = Instant::now();
+        let next = match (&mut inner.state, outcome) {
+            (State::Closed { .. }, None) => None,
+            (State::Closed { recent }, Some(ok)) => {
+                recent.push_back(ok);
+                while recent.len() > cfg.window.max(1) as usize {
+                    recent.pop_front();
+                }
+                let failures = recent.iter().filter(|ok| !**ok).count() as u32;
+                let open = recent.len() as u32 >= cfg.minimum_calls
+                    && failures >= cfg.failure_threshold.max(1);
+                open.then(|| State::Open {
+                    until: now + cfg.open_for,
+                })
+            }
+            (State::HalfOpen { in_flight, .. }, None) if half_open => {
+                *in_flight = in_flight.saturating_sub(1);
+                None
+            }
+            (
+                State::HalfOpen {
+                    in_flight,
+                    succeeded,
+                },
+                Some(true),
+            ) if half_open => {
+                *in_flight = in_flight.saturating_sub(1);
+                *succeeded += 1;
+                (*succeeded >= cfg.half_open_permits.max(1)).then(|| State::Closed {
+                    recent: VecDeque::new(),
+                })
+            }
+            (State::HalfOpen { .. }, Some(false)) if half_open => Some(State::Open {
+                until: now + cfg.open_for,
+            }),
+            _ => None,
+        };
+        if let Some(state) = next {
+            inner.state = state;
+            inner.generation += 1;
+        }
     }
 }
 
-/// An admitted call.
-pub struct BreakerPermit<'a>(#[allow(dead_code)] &'a CircuitBreaker);
+/// An admitted call. Record its outcome; dropping it records nothing (and frees a probe slot).
+#[derive(Debug)]
+pub struct BreakerPermit<'a> {
+    breaker: &'a CircuitBreaker,
+    generation: u64,
+    half_open: bool,
+    done: bool,
+}
 
 impl BreakerPermit<'_> {
-    /// Success.
-    pub fn success(self) {}
-    /// Failure.
-    pub fn failure(self) {}
-    /// Neither.
-    pub fn ignore(self) {}
+    /// The call succeeded.
+    pub fn success(mut self) {
+        self.finish(Some(true));
+    }
+
+    /// The call failed for an infrastructure reason (timeout, panic, unavailable).
+    pub fn failure(mut self) {
+        self.finish(Some(false));
+    }
+
+    /// The outcome says nothing about the tool's health (invalid arguments, a denial).
+    pub fn ignore(mut self) {
+        self.finish(None);
+    }
+
+    fn finish(&mut self, outcome: Option<bool>) {
+        if !self.done {
+            self.done = true;
+            self.breaker
+                .record(self.generation, self.half_open, outcome);
+        }
+    }
+}
+
+impl Drop for BreakerPermit<'_> {
+    fn drop(&mut self) {
+        self.finish(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::advance;
+
+    fn breaker() -> CircuitBreaker {
+        CircuitBreaker::new(BreakerConfig {
+            failure_threshold: 3,
+            window: 10,
+            minimum_calls: 5,
+            open_for: Duration::from_secs(30),
+            half_open_permits: 2,
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn opens_at_the_threshold_once_minimum_calls_are_seen() {
+        let b = breaker();
+        for _ in 0..3 {
+            b.try_acquire().unwrap().failure();
+        }
+        assert_eq!(
+            b.state(),
+            BreakerState::Closed,
+            "3 failures but only 3 calls seen"
+        );
+        b.try_acquire().unwrap().success();
+        assert_eq!(b.state(), BreakerState::Closed);
+        b.try_acquire().unwrap().success();
+        assert_eq!(b.state(), BreakerState::Open, "3 of 5 failed");
+        assert_eq!(
+            b.try_acquire().unwrap_err().retry_after,
+            Duration::from_secs(30)
+        );
+        advance(Duration::from_secs(10)).await;
+        assert_eq!(
+            b.try_acquire().unwrap_err().retry_after,
+            Duration::from_secs(20)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ignored_outcomes_never_count() {
+        let b = breaker();
+        for _ in 0..50 {
+            b.try_acquire().unwrap().ignore();
+        }
+        assert_eq!(b.state(), BreakerState::Closed);
+    }
+
+    fn open(b: &CircuitBreaker) {
+        for _ in 0..5 {
+            b.try_acquire().unwrap().failure();
+        }
+        assert_eq!(b.state(), BreakerState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn half_open_admits_exactly_the_probes_and_closes_when_they_succeed() {
+        let b = breaker();
+        open(&b);
+        advance(Duration::from_secs(30)).await;
+        let p1 = b.try_acquire().unwrap();
+        let p2 = b.try_acquire().unwrap();
+        assert!(b.try_acquire().is_err(), "only two probes");
+        p1.success();
+        assert!(b.try_acquire().is_err(), "a probe still decides");
+        p2.success();
+        assert_eq!(b.state(), BreakerState::Closed);
+        assert!(b.try_acquire().is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_probe_reopens_for_a_full_cool_down() {
+        let b = breaker();
+        open(&b);
+        advance(Duration::from_secs(30)).await;
+        let p = b.try_acquire().unwrap();
+        let other = b.try_acquire().unwrap();
+        p.failure();
+        assert_eq!(b.state(), BreakerState::Open);
+        other.success(); // from the earlier half-open period: records nothing
+        assert_eq!(b.state(), BreakerState::Open);
+        assert_eq!(
+            b.try_acquire().unwrap_err().retry_after,
+            Duration::from_secs(30)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_probe_frees_its_slot() {
+        let b = breaker();
+        open(&b);
+        advance(Duration::from_secs(30)).await;
+        let p1 = b.try_acquire().unwrap();
+        let p2 = b.try_acquire().unwrap();
+        drop(p1);
+        let p3 = b.try_acquire().expect("slot freed");
+        p2.success();
+        p3.success();
+        assert_eq!(b.state(), BreakerState::Closed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn old_failures_slide_out_of_the_window() {
+        let b = breaker();
+        for _ in 0..2 {
+            b.try_acquire().unwrap().failure();
+        }
+        for _ in 0..10 {
+            b.try_acquire().unwrap().success();
+        }
+        b.try_acquire().unwrap().failure();
+        b.try_acquire().unwrap().failure();
+        assert_eq!(
+            b.state(),
+            BreakerState::Closed,
+            "the first two failures left the window"
+        );
+        b.try_acquire().unwrap().failure();
+        assert_eq!(b.state(), BreakerState::Open);
+    }
 }

@@ -1,8 +1,32 @@
-//! Rate limits (stub until the GCRA limiter lands): the `Rate` type and an always-allow stack.
+//! Rate limits: GCRA (the algorithm `governor` implements) over one bounded, sharded table of
+//! 64-bit keys, with time from tokio's clock so paused-clock tests are exact.
+//!
+//! Three scopes are checked in this order: per principal (all tools), per (principal, tool),
+//! per tool (all principals). Quota is not refunded when a later scope refuses, so the order
+//! matters: an abusive principal exhausts its own quotas before it can touch a tool's shared
+//! one. Keys are keyed SipHash values of the principal id and tool name (random per process,
+//! so collisions cannot be engineered); an entry is 16 bytes of key and state. A key whose
+//! state has decayed back to "never seen" is evicted losslessly; when the table is full of
+//! active keys, new keys are refused as `Saturated` (fail closed) instead of growing memory.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-/// `count` calls per `per`, e.g. `30/min`.
+use tokio::time::Instant;
+
+/// `count` calls per `per`, with bursts of up to `count`.
+///
+/// ```
+/// use std::time::Duration;
+/// use toolwright::Rate;
+///
+/// let rate: Rate = "30/min".parse().unwrap();
+/// assert_eq!(rate, Rate { count: 30, per: Duration::from_secs(60) });
+/// assert!("lots".parse::<Rate>().is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rate {
     /// Calls allowed per period (also the burst).
@@ -11,67 +35,460 @@ pub struct Rate {
     pub per: Duration,
 }
 
+impl Rate {
+    /// `n` calls per second.
+    pub const fn per_second(n: u32) -> Self {
+        Self {
+            count: n,
+            per: Duration::from_secs(1),
+        }
+    }
+    /// `n` calls per minute.
+    pub const fn per_minute(n: u32) -> Self {
+        Self {
+            count: n,
+            per: Duration::from_secs(60),
+        }
+    }
+    /// `n` calls per hour.
+    pub const fn per_hour(n: u32) -> Self {
+        Self {
+            count: n,
+            per: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Why a rate did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid rate {text:?}: {reason}; write calls per period, e.g. \"30/min\" (also /s, /h, /day)"
+)]
+pub struct RateParseError {
+    text: String,
+    reason: &'static str,
+}
+
+impl FromStr for Rate {
+    type Err = RateParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason| RateParseError {
+            text: s.to_owned(),
+            reason,
+        };
+        let (count, unit) = s.split_once('/').ok_or_else(|| err("it has no `/`"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| err("the count is not a whole number"))?;
+        if count == 0 {
+            return Err(err("a rate of 0 would disable the tool"));
+        }
+        let secs = match unit.trim() {
+            "s" | "sec" | "second" => 1,
+            "m" | "min" | "minute" => 60,
+            "h" | "hr" | "hour" => 3600,
+            "d" | "day" => 86_400,
+            _ => return Err(err("the period is not one of s, min, h, day")),
+        };
+        Ok(Rate {
+            count,
+            per: Duration::from_secs(secs),
+        })
+    }
+}
+
 /// The outcome of a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RateDecision {
     /// Go ahead.
     Allowed,
-    /// Over the limit; retry after the wait.
+    /// Over the limit: a call would be allowed after `retry_after`.
     Limited {
         /// How long until a call would be allowed.
         retry_after: Duration,
     },
-    /// The key table is full of active keys.
+    /// The key table is full of active keys: new callers wait until one decays.
     Saturated {
         /// How long until room is expected.
         retry_after: Duration,
     },
 }
 
-/// The stack of limits the executor checks.
-#[derive(Default)]
-pub struct RateLimits;
+/// GCRA parameters in nanoseconds: emission interval and burst tolerance.
+#[derive(Clone, Copy, Debug)]
+struct Gcra {
+    interval: u64,
+    tolerance: u64,
+}
 
-/// Builds [`RateLimits`].
-#[derive(Default)]
-pub struct RateLimitsBuilder;
-
-impl RateLimitsBuilder {
-    /// Per principal.
-    #[must_use]
-    pub fn per_principal(self, _r: Rate) -> Self {
-        self
-    }
-    /// Per tool.
-    #[must_use]
-    pub fn per_tool(self, _r: Rate) -> Self {
-        self
-    }
-    /// Per (principal, tool).
-    #[must_use]
-    pub fn per_principal_tool(self, _r: Rate) -> Self {
-        self
-    }
-    /// Key cap.
-    #[must_use]
-    pub fn max_keys(self, _n: usize) -> Self {
-        self
-    }
-    /// Build.
-    pub fn build(self) -> RateLimits {
-        RateLimits
+impl From<Rate> for Gcra {
+    fn from(rate: Rate) -> Self {
+        let per = u64::try_from(rate.per.as_nanos()).unwrap_or(u64::MAX);
+        let interval = (per / u64::from(rate.count.max(1))).max(1);
+        Self {
+            interval,
+            tolerance: interval.saturating_mul(u64::from(rate.count.max(1)) - 1),
+        }
     }
 }
 
-impl RateLimits {
-    /// A builder.
-    pub fn builder() -> RateLimitsBuilder {
-        RateLimitsBuilder
+/// Keys are already uniformly distributed hashes: use them as they are.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    /// Registers a tool's declared rate.
-    pub fn register_tool(&mut self, _tool: &str, _declared: Option<Rate>) {}
-    /// Checks one call.
-    pub fn check(&self, _principal: &str, _tool: &str) -> RateDecision {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+const SHARDS: usize = 64;
+
+type Shard = HashMap<u64, u64, BuildHasherDefault<Identity>>;
+
+/// A bounded, sharded GCRA table: key → theoretical arrival time (nanoseconds since `start`).
+pub struct KeyedRateLimiter {
+    shards: Vec<Mutex<Shard>>,
+    per_shard: usize,
+    start: Instant,
+}
+
+impl KeyedRateLimiter {
+    /// A table holding at most about `max_keys` keys.
+    pub fn new(max_keys: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            per_shard: max_keys.div_ceil(SHARDS).max(1),
+            start: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        // +1: a stored arrival time of 0 never means "now".
+        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    /// Checks (and on success, counts) one call for `key` at `rate`.
+    pub fn check(&self, key: u64, rate: Rate) -> RateDecision {
+        let gcra = Gcra::from(rate);
+        let now = self.now();
+        let shard = &self.shards[(key as usize) % SHARDS];
+        let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = map.get(&key).copied();
+        let tat = stored.unwrap_or(now).max(now);
+        if tat - now > gcra.tolerance {
+            return RateDecision::Limited {
+                retry_after: Duration::from_nanos(tat - now - gcra.tolerance),
+            };
+        }
+        if stored.is_none() && map.len() >= self.per_shard {
+            // Keys back at "never seen" carry no information: drop them, then retry.
+            map.retain(|_, t| *t > now);
+            if map.len() >= self.per_shard {
+                let soonest = map.values().copied().min().unwrap_or(now);
+                return RateDecision::Saturated {
+                    retry_after: Duration::from_nanos(soonest.saturating_sub(now).max(1)),
+                };
+            }
+        }
+        map.insert(key, tat + gcra.interval);
         RateDecision::Allowed
+    }
+
+    /// Drops every key whose state has decayed to "never seen" (lossless).
+    pub fn evict_idle(&self) {
+        let now = self.now();
+        for shard in &self.shards {
+            shard
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .retain(|_, t| *t > now);
+        }
+    }
+
+    /// How many keys are held.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
+            .sum()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Builds [`RateLimits`].
+#[derive(Clone, Debug, Default)]
+pub struct RateLimitsBuilder {
+    per_principal: Option<Rate>,
+    per_principal_tool: Option<Rate>,
+    per_tool: Option<Rate>,
+    max_keys: Option<usize>,
+}
+
+impl RateLimitsBuilder {
+    /// Every principal, across all tools.
+    #[must_use]
+    pub fn per_principal(mut self, rate: Rate) -> Self {
+        self.per_principal = Some(rate);
+        self
+    }
+    /// Each (principal, tool) pair for tools that declare no `rate_limit`.
+    #[must_use]
+    pub fn per_principal_tool(mut self, rate: Rate) -> Self {
+        self.per_principal_tool = Some(rate);
+        self
+    }
+    /// Each tool, across all principals.
+    #[must_use]
+    pub fn per_tool(mut self, rate: Rate) -> Self {
+        self.per_tool = Some(rate);
+        self
+    }
+    /// The most keys held at once (default 100 000).
+    #[must_use]
+    pub fn max_keys(mut self, max: usize) -> Self {
+        self.max_keys = Some(max);
+        self
+    }
+    /// The limits.
+    pub fn build(self) -> RateLimits {
+        RateLimits {
+            table: KeyedRateLimiter::new(self.max_keys.unwrap_or(100_000)),
+            per_principal: self.per_principal,
+            default_tool: self.per_principal_tool,
+            per_tool: self.per_tool,
+            declared: HashMap::new(),
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    }
+}
+
+/// The stack of limits the executor checks for each call.
+pub struct RateLimits {
+    table: KeyedRateLimiter,
+    per_principal: Option<Rate>,
+    default_tool: Option<Rate>,
+    per_tool: Option<Rate>,
+    declared: HashMap<String, Rate>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl RateLimits {
+    /// Starts a builder.
+    pub fn builder() -> RateLimitsBuilder {
+        RateLimitsBuilder::default()
+    }
+
+    /// Registers a tool's declared `rate_limit` (per principal on that tool).
+    pub fn register_tool(&mut self, tool: &str, declared: Option<Rate>) {
+        if let Some(rate) = declared {
+            self.declared.insert(tool.to_owned(), rate);
+        }
+    }
+
+    fn key(&self, scope: u8, principal: Option<&str>, tool: Option<&str>) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        scope.hash(&mut h);
+        principal.hash(&mut h);
+        tool.hash(&mut h);
+        h.finish()
+    }
+
+    /// Checks one call: per principal, then per (principal, tool), then per tool.
+    pub fn check(&self, principal: &str, tool: &str) -> RateDecision {
+        if let Some(rate) = self.per_principal {
+            let d = self.table.check(self.key(0, Some(principal), None), rate);
+            if d != RateDecision::Allowed {
+                return d;
+            }
+        }
+        if let Some(rate) = self.declared.get(tool).copied().or(self.default_tool) {
+            let d = self
+                .table
+                .check(self.key(1, Some(principal), Some(tool)), rate);
+            if d != RateDecision::Allowed {
+                return d;
+            }
+        }
+        if let Some(rate) = self.per_tool {
+            let d = self.table.check(self.key(2, None, Some(tool)), rate);
+            if d != RateDecision::Allowed {
+                return d;
+            }
+        }
+        RateDecision::Allowed
+    }
+
+    /// Drops keys whose state decayed to "never seen".
+    pub fn evict_idle(&self) {
+        self.table.evict_idle();
+    }
+
+    /// How many keys are held.
+    pub fn keys(&self) -> usize {
+        self.table.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::advance;
+
+    fn limited(d: &RateDecision) -> Option<Duration> {
+        match d {
+            RateDecision::Limited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn five_per_minute_refuses_the_sixth_for_exactly_twelve_seconds() {
+        let t = KeyedRateLimiter::new(100);
+        let rate = Rate::per_minute(5);
+        for _ in 0..5 {
+            assert_eq!(t.check(1, rate), RateDecision::Allowed);
+        }
+        assert_eq!(limited(&t.check(1, rate)), Some(Duration::from_secs(12)));
+        advance(Duration::from_millis(11_999)).await;
+        assert_eq!(limited(&t.check(1, rate)), Some(Duration::from_millis(1)));
+        advance(Duration::from_millis(1)).await;
+        assert_eq!(t.check(1, rate), RateDecision::Allowed);
+        assert!(limited(&t.check(1, rate)).is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_are_independent() {
+        let t = KeyedRateLimiter::new(100);
+        let rate = Rate::per_second(1);
+        assert_eq!(t.check(1, rate), RateDecision::Allowed);
+        assert!(limited(&t.check(1, rate)).is_some());
+        assert_eq!(t.check(2, rate), RateDecision::Allowed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abusive_principal_exhausts_only_its_own_quota() {
+        let limits = RateLimits::builder()
+            .per_principal(Rate::per_minute(3))
+            .per_tool(Rate::per_minute(10))
+            .build();
+        for _ in 0..3 {
+            assert_eq!(limits.check("mallory", "search"), RateDecision::Allowed);
+        }
+        for _ in 0..100 {
+            assert!(limited(&limits.check("mallory", "search")).is_some());
+        }
+        for who in ["a", "b", "c"] {
+            assert_eq!(limits.check(who, "search"), RateDecision::Allowed, "{who}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn declared_rates_apply_per_principal_and_tool() {
+        let mut limits = RateLimits::builder().build();
+        limits.register_tool("search", Some(Rate::per_minute(2)));
+        assert_eq!(limits.check("a", "search"), RateDecision::Allowed);
+        assert_eq!(limits.check("a", "search"), RateDecision::Allowed);
+        assert_eq!(
+            limited(&limits.check("a", "search")),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(limits.check("b", "search"), RateDecision::Allowed);
+        assert_eq!(
+            limits.check("a", "other"),
+            RateDecision::Allowed,
+            "undeclared tools are free"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flood_of_fresh_keys_stays_within_the_cap() {
+        let t = KeyedRateLimiter::new(6400);
+        let rate = Rate::per_minute(1);
+        let mut saturated = 0;
+        for key in 0..100_000u64 {
+            let k = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            if matches!(t.check(k, rate), RateDecision::Saturated { .. }) {
+                saturated += 1;
+            }
+        }
+        assert!(t.len() <= 6400, "{}", t.len());
+        assert!(saturated > 90_000);
+        // Once their state decays, the keys go and room returns.
+        advance(Duration::from_secs(60)).await;
+        assert_eq!(t.check(12345, rate), RateDecision::Allowed);
+        t.evict_idle();
+        assert!(t.len() <= 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn existing_keys_keep_working_when_the_table_is_full() {
+        let t = KeyedRateLimiter::new(64);
+        let rate = Rate::per_second(100);
+        let keys: Vec<u64> = (0..64u64).map(|k| k * SHARDS as u64).collect(); // all in shard 0
+        assert_eq!(t.check(keys[0], rate), RateDecision::Allowed);
+        assert!(matches!(
+            t.check(keys[1], rate),
+            RateDecision::Saturated { .. }
+        ));
+        assert_eq!(t.check(keys[0], rate), RateDecision::Allowed);
+    }
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!("5/s".parse::<Rate>().unwrap(), Rate::per_second(5));
+        assert_eq!(" 100 / hour ".parse::<Rate>().unwrap(), Rate::per_hour(100));
+        for bad in ["lots", "0/s", "5/fortnight", "-1/s", "/s"] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            /// Between any two allowed calls of a key, at most `count` (the burst) plus one per
+            /// emission interval elapsed were allowed: GCRA never over-admits.
+            #[test]
+            fn never_more_than_the_rate_allows(count in 1u32..6, steps in prop::collection::vec(0u64..3000, 1..60)) {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+                rt.block_on(async {
+                    let t = KeyedRateLimiter::new(10);
+                    let rate = Rate { count, per: Duration::from_secs(1) };
+                    let interval = Duration::from_secs(1) / count;
+                    let start = Instant::now();
+                    let mut allowed = Vec::new();
+                    for ms in steps {
+                        advance(Duration::from_millis(ms)).await;
+                        if t.check(7, rate) == RateDecision::Allowed {
+                            allowed.push(start.elapsed());
+                        }
+                    }
+                    for i in 0..allowed.len() {
+                        for j in i..allowed.len() {
+                            let span = allowed[j] - allowed[i];
+                            let budget = count as usize + (span.as_nanos() / interval.as_nanos()) as usize;
+                            prop_assert!(j - i + 1 <= budget, "{} calls in {span:?} > {budget}", j - i + 1);
+                        }
+                    }
+                    Ok(())
+                })?;
+            }
+        }
     }
 }
