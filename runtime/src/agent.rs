@@ -122,6 +122,8 @@ pub struct AgentRun {
     pub iterations: u32,
 }
 
+type Observer = Box<dyn Fn(&Message) + Send + Sync>;
+
 /// Runs a model against an executor on behalf of one principal.
 ///
 /// ```
@@ -148,7 +150,7 @@ pub struct Agent<M> {
     principal: Principal,
     system: Option<String>,
     max_iterations: u32,
-    observer: Option<Box<dyn Fn(&Message) + Send + Sync>>,
+    observer: Option<Observer>,
 }
 
 impl<M: ModelClient> Agent<M> {
