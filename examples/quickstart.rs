@@ -294,7 +294,11 @@ fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
             parts.join(", ")
         })
         .unwrap_or_default();
-    println!("  {} {}", s.dim("policy ·"), s.dim(&decisions));
+    println!(
+        "  {} {}",
+        s.dim(&format!("policy · {}:", r.name)),
+        s.dim(&decisions)
+    );
     match &r.outcome {
         Ok(v) => println!("  {} {}", s.green("result ←"), shorten(&v.to_string(), 150)),
         Err(e) => {

@@ -709,3 +709,54 @@ async fn the_breaker_opens_on_infrastructure_failures_only_and_probes_after_cool
         Some(toolwright::BreakerState::Open)
     );
 }
+
+/// Wait for the warehouse scanner to report a parcel, blocking the calling thread.
+/// Returns the parcel's barcode.
+#[tool(read_only, timeout = "5s")]
+fn wait_for_parcel_scan(ctx: &ToolContext) -> Result<String, ToolError> {
+    let rx = ctx.state::<std::sync::Mutex<std::sync::mpsc::Receiver<String>>>()?;
+    let rx = rx
+        .lock()
+        .map_err(|_| ToolError::unavailable("scanner poisoned"))?;
+    rx.recv_timeout(Duration::from_secs(3))
+        .map_err(|_| ToolError::failed("no parcel was scanned within 3 s"))
+}
+
+/// Report a scanned parcel to the waiting warehouse tools. Returns the barcode it reported.
+#[tool(read_only)]
+async fn report_parcel_scan(
+    /// Barcode of the scanned parcel, e.g. "PKG-0042"
+    barcode: String,
+    ctx: &ToolContext,
+) -> Result<String, ToolError> {
+    let tx = ctx.state::<std::sync::mpsc::SyncSender<String>>()?;
+    tx.send(barcode.clone())
+        .map_err(|_| ToolError::failed("nobody waits for a scan"))?;
+    Ok(barcode)
+}
+
+/// Sync tools run on the blocking pool: a sync tool blocking its thread does not stop an async
+/// tool on a single-threaded runtime from running and unblocking it.
+#[tokio::test(flavor = "current_thread")]
+async fn sync_tools_run_on_the_blocking_pool() {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(1);
+    let registry = Registry::builder()
+        .tool(wait_for_parcel_scan)
+        .tool(report_parcel_scan)
+        .state(std::sync::Mutex::new(rx))
+        .state(tx)
+        .build()
+        .unwrap();
+    let ex = Executor::new(registry);
+    let p = Principal::anonymous();
+    let wait_call = call("wait_for_parcel_scan", "{}");
+    let waiting = ex.call(&p, &wait_call);
+    let reporting = async {
+        tokio::task::yield_now().await;
+        ex.call(&p, &call("report_parcel_scan", r#"{"barcode":"PKG-0042"}"#))
+            .await
+    };
+    let (waited, reported) = tokio::join!(waiting, reporting);
+    assert_eq!(reported.outcome.unwrap(), "PKG-0042");
+    assert_eq!(waited.outcome.unwrap(), "PKG-0042");
+}
