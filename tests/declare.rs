@@ -273,6 +273,18 @@ async fn executor_calls_async_sync_and_method_tools() {
         )
         .await;
     assert_eq!(r.outcome.unwrap(), json!("<1-Normal-2@mail>"));
+    // `null` for a parameter with a default (what OpenAI strict mode sends) means the default.
+    let r = ex
+        .call(
+            &p,
+            &ToolCall::new(
+                "7",
+                "send_support_email",
+                r#"{"to":[{"email":"a@example.com"}],"subject":"Hi","body":"x","priority":null,"api_key":null}"#,
+            ),
+        )
+        .await;
+    assert_eq!(r.outcome.unwrap(), json!("<1-Normal-2@mail>"));
 }
 
 #[tokio::test]
@@ -476,6 +488,11 @@ fn schema_and_typed_validator_agree_on_examples() {
             "send_support_email",
             json!({"to": [{"email": "a@b.c"}], "subject": "s", "body": "b", "priority": "asap"}),
             false,
+        ),
+        (
+            "send_support_email",
+            json!({"to": [{"email": "a@b.c"}], "subject": "s", "body": "b", "priority": null}),
+            true,
         ),
         ("get_order_status", json!({"order_id": "A-12"}), true),
         ("get_order_status", json!({"order_id": "a-12"}), false),

@@ -222,9 +222,13 @@ fn tool_support(
     let fields = def.params.iter().map(|p| {
         let ident = &p.ident;
         let ty = &p.ty;
+        let ty_text = quote!(#ty).to_string();
         let default = p.arg.default.as_ref().map(|_| {
+            // `null` means "use the default" too: OpenAI's strict mode sends null for every
+            // argument the model leaves out.
             let path = names.default_fn(p).to_string();
-            quote!(#[serde(default = #path)])
+            let with = format!("{}_or_null", names.default_fn(p));
+            quote!(#[serde(default = #path, deserialize_with = #with)] #[schemars(with = #ty_text)])
         });
         quote!(#default #ident: #ty)
     });
@@ -234,9 +238,17 @@ fn tool_support(
         let f = names.default_fn(p);
         let fj = names.default_json_fn(p);
         let value = default_expr(p, expr);
+        let or_null = format_ident!("{}_or_null", f);
         Some(quote! {
             #[allow(non_snake_case, clippy::unnecessary_wraps)]
             fn #f() -> #ty { #value }
+            #[allow(non_snake_case)]
+            fn #or_null<'de, D: #tw::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<#ty, D::Error> {
+                ::core::result::Result::Ok(
+                    <::core::option::Option<#ty> as #tw::serde::Deserialize>::deserialize(d)?
+                        .unwrap_or_else(#f),
+                )
+            }
             #[allow(non_snake_case)]
             fn #fj() -> #tw::serde_json::Value { #tw::default_json(#f()) }
         })

@@ -13,6 +13,7 @@ mod executor;
 pub mod guards;
 pub mod policy;
 mod principal;
+pub mod providers;
 mod registry;
 pub mod schema;
 mod tool;

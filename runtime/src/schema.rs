@@ -162,8 +162,54 @@ fn apply_param(prop: &mut Value, param: &ParamDecl) {
     }
     if let Some(default) = c.default {
         prop.insert("default".into(), default());
+        allow_null(prop);
     } else {
         prop.remove("default");
+    }
+}
+
+/// A parameter with a default also accepts `null` (meaning "use the default").
+fn allow_null(prop: &mut Map<String, Value>) {
+    match prop.get_mut("type") {
+        Some(Value::String(t)) => {
+            if t != "null" {
+                let t = t.clone();
+                prop.insert("type".into(), Value::Array(vec![t.into(), "null".into()]));
+            }
+            if let Some(Value::Array(e)) = prop.get_mut("enum")
+                && !e.contains(&Value::Null)
+            {
+                e.push(Value::Null);
+            }
+        }
+        Some(Value::Array(types)) => {
+            if !types.iter().any(|t| t == "null") {
+                types.push("null".into());
+            }
+        }
+        Some(_) => {}
+        None => {
+            if let Some(Value::Array(branches)) = prop.get_mut("anyOf") {
+                if !branches
+                    .iter()
+                    .any(|b| b.get("type").and_then(Value::as_str) == Some("null"))
+                {
+                    branches.push(serde_json::json!({"type": "null"}));
+                }
+            } else {
+                let keep = ["description", "default"];
+                let inner: Map<String, Value> = prop
+                    .iter()
+                    .filter(|(k, _)| !keep.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                prop.retain(|k, _| keep.contains(&k.as_str()));
+                prop.insert(
+                    "anyOf".into(),
+                    serde_json::json!([Value::Object(inner), {"type": "null"}]),
+                );
+            }
+        }
     }
 }
 

@@ -276,7 +276,12 @@ impl Validator<'_> {
         index: usize,
     ) -> Option<T> {
         let param = self.rules.params.get(index)?;
-        match obj.get(param.name) {
+        let value = match obj.get(param.name) {
+            // `null` for a parameter with a default means "use the default".
+            Some(Value::Null) if param.constraints.default.is_some() => None,
+            other => other,
+        };
+        match value {
             None => {
                 // Missing is fine exactly when serde would accept it: a declared default, or
                 // a type (an `Option`, or an alias of one) that deserializes from null.

@@ -1,0 +1,97 @@
+//! Google Gemini API (`generateContent`).
+//!
+//! - Tools: one Tool block `[{"functionDeclarations": [{"name", "description",
+//!   "parameters"?}]}]` (API reference "Function calling" and `Tool`/`FunctionDeclaration`;
+//!   python-genai `types.py` `FunctionDeclaration`, `Schema`). `parameters` is a `Schema`, a
+//!   subset of OpenAPI 3.0: no `$ref`/`$defs` (inlined here; recursion is cut with a note), no
+//!   `additionalProperties`, no `$schema`, `nullable: true` instead of a `null` type, `enum`
+//!   only for strings (other enums are listed in the description), `anyOf` allowed,
+//!   `propertyOrdering` added so arguments come back in declaration order. A tool without
+//!   parameters omits `parameters` (an object schema with no properties is refused).
+//! - Tool calls: `candidates[0].content.parts[].functionCall = {name, args, id?}`; models that
+//!   send no `id` get `call_<n>` ids, and the result echoes whatever id was used.
+//! - Results: one `{"role": "user", "parts": [{"functionResponse": {"name", "id"?,
+//!   "response": {"result": …} | {"error": …}}}]}` message (`response` must be an object).
+
+use serde_json::{Value, json};
+
+use super::{Export, ExportNote, ParseError, arguments_from_value, lower};
+use crate::{ToolCall, ToolEntry, ToolResult};
+
+/// The `tools` array for Gemini: one Tool with every function declaration.
+pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    let mut notes = Vec::new();
+    let declarations: Vec<Value> = tools
+        .into_iter()
+        .map(|e| {
+            let mut changes = Vec::new();
+            let parameters = lower::gemini(e.input_schema(), &mut changes);
+            notes.extend(changes.into_iter().map(|message| ExportNote {
+                tool: e.name().into(),
+                message,
+            }));
+            let mut decl = json!({"name": e.name(), "description": e.description()});
+            let empty = parameters
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_none_or(serde_json::Map::is_empty);
+            if !empty {
+                decl["parameters"] = parameters;
+            }
+            decl
+        })
+        .collect();
+    Export {
+        tools: json!([{"functionDeclarations": declarations}]),
+        notes,
+    }
+}
+
+/// The `functionCall` parts of the first candidate (the whole response body), in order.
+///
+/// # Errors
+/// When the body has no `candidates[0].content.parts`, or a call has no name.
+pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
+    let parts = response
+        .get("candidates")
+        .and_then(|c| c.get(0))
+        .and_then(|c| c.get("content"))
+        .and_then(|c| c.get("parts"))
+        .and_then(Value::as_array)
+        .ok_or(ParseError::Missing("candidates[0].content.parts"))?;
+    parts
+        .iter()
+        .filter_map(|p| p.get("functionCall"))
+        .enumerate()
+        .map(|(index, call)| {
+            let name = call
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or(ParseError::NoName { index })?;
+            Ok(ToolCall {
+                id: super::id_text(call.get("id")).unwrap_or_else(|| format!("call_{index}")),
+                name: name.to_owned(),
+                arguments: arguments_from_value(call.get("args")),
+            })
+        })
+        .collect()
+}
+
+/// One user message with a `functionResponse` part per result.
+pub fn format_results(results: &[ToolResult]) -> Value {
+    let parts: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            let response = match &r.outcome {
+                Ok(v) => json!({"result": v}),
+                Err(e) => json!({"error": e.to_model_json()}),
+            };
+            let mut fr = json!({"name": r.name, "response": response});
+            if !r.call_id.is_empty() {
+                fr["id"] = Value::String(r.call_id.clone());
+            }
+            json!({"functionResponse": fr})
+        })
+        .collect();
+    json!({"role": "user", "parts": parts})
+}

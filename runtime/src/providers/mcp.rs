@@ -1,0 +1,91 @@
+//! Model Context Protocol (specification 2025-06-18, `schema/2025-06-18/schema.ts`).
+//!
+//! - Tools: a `ListToolsResult` `{"tools": [{"name", "description", "inputSchema",
+//!   "outputSchema"?, "annotations": {"readOnlyHint", "destructiveHint", "idempotentHint",
+//!   "openWorldHint"}}]}`. Every hint is sent explicitly: absent hints default to
+//!   `destructiveHint: true` and `openWorldHint: true` in the specification. `outputSchema`
+//!   must describe an object (`"type": "object"` at the root), so it is sent only for tools
+//!   whose output is an object; others get a note.
+//! - Tool calls: a `tools/call` request (`{"jsonrpc", "id", "method": "tools/call",
+//!   "params": {"name", "arguments"?}}`) or its `params`.
+//! - Results: a `CallToolResult` per call: `{"content": [{"type": "text", "text"}],
+//!   "structuredContent"?, "isError"}`; structured content is sent for object values.
+
+use serde_json::{Value, json};
+
+use super::{Export, ExportNote, ParseError, arguments_from_value, result_text};
+use crate::{ToolCall, ToolEntry, ToolResult};
+
+/// One tool's MCP definition.
+pub fn tool_definition(e: &ToolEntry, notes: &mut Vec<ExportNote>) -> Value {
+    let p = e.policy();
+    let mut tool = json!({
+        "name": e.name(),
+        "description": e.description(),
+        "inputSchema": e.input_schema(),
+        "annotations": {
+            "readOnlyHint": p.read_only,
+            "destructiveHint": p.destructive,
+            "idempotentHint": p.idempotent || p.read_only,
+            "openWorldHint": p.open_world,
+        },
+    });
+    match e.output_schema() {
+        Some(schema) if schema.get("type").and_then(Value::as_str) == Some("object") => {
+            tool["outputSchema"] = schema.clone();
+        }
+        Some(_) => notes.push(ExportNote {
+            tool: e.name().into(),
+            message: "outputSchema omitted: MCP needs an object at its root".into(),
+        }),
+        None => {}
+    }
+    tool
+}
+
+/// A `ListToolsResult`.
+pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    let mut notes = Vec::new();
+    let tools: Vec<Value> = tools
+        .into_iter()
+        .map(|e| tool_definition(e, &mut notes))
+        .collect();
+    Export {
+        tools: json!({"tools": tools}),
+        notes,
+    }
+}
+
+/// The call in a `tools/call` request (or in its `params` object).
+///
+/// # Errors
+/// When there is no tool name.
+pub fn parse_tool_calls(request: &Value) -> Result<Vec<ToolCall>, ParseError> {
+    let params = request.get("params").unwrap_or(request);
+    let name = params
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or(ParseError::NoName { index: 0 })?;
+    Ok(vec![ToolCall {
+        id: super::id_text(request.get("id")).unwrap_or_default(),
+        name: name.to_owned(),
+        arguments: arguments_from_value(params.get("arguments")),
+    }])
+}
+
+/// One `CallToolResult`.
+pub fn call_tool_result(r: &ToolResult) -> Value {
+    let mut out = json!({
+        "content": [{"type": "text", "text": result_text(r)}],
+        "isError": r.is_error(),
+    });
+    if let Ok(v @ Value::Object(_)) = &r.outcome {
+        out["structuredContent"] = v.clone();
+    }
+    out
+}
+
+/// A `CallToolResult` per result, in order.
+pub fn format_results(results: &[ToolResult]) -> Value {
+    Value::Array(results.iter().map(call_tool_result).collect())
+}

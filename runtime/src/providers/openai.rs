@@ -1,0 +1,138 @@
+//! OpenAI Chat Completions.
+//!
+//! - Tools: `[{"type": "function", "function": {"name", "description", "parameters", "strict"}}]`
+//!   (API reference, "Create chat completion" → `tools`; openai-python
+//!   `types/chat/chat_completion_tool_param.py`, `types/shared_params/function_definition.py`).
+//! - Strict mode (guide "Structured Outputs" → "Supported schemas"): every object has
+//!   `additionalProperties: false` and lists every property in `required`; optional fields are
+//!   expressed as a union with `null`; supported keywords are `type`, `enum`, `const`, `anyOf`,
+//!   `$ref`/`$defs` (recursion allowed), string `pattern` and `format` (date-time, time, date,
+//!   duration, email, hostname, ipv4, ipv6, uuid), number `minimum`/`maximum`/exclusive
+//!   bounds/`multipleOf`, array `minItems`/`maxItems`; at most 10 levels of object nesting and
+//!   5000 properties; the root must be an object. Keywords outside that list are removed and,
+//!   where they carry meaning (`default`, `minLength`, `maxLength`, …), moved into the
+//!   description. A schema that cannot be made strict (free-form maps, `allOf`, …) is sent
+//!   as it is with `"strict": false`, and an [`ExportNote`] says why.
+//! - Tool calls: `choices[0].message.tool_calls[] = {id, type: "function", function: {name,
+//!   arguments}}`, `arguments` being JSON text.
+//! - Results: one `{"role": "tool", "tool_call_id", "content"}` message per call.
+
+use serde_json::{Value, json};
+
+use super::{Export, ExportNote, ParseError, arguments_from_text, lower, result_text};
+use crate::{ToolCall, ToolEntry, ToolResult};
+
+/// A tool's `parameters` and `strict` flag, with notes.
+pub(crate) fn strict_parameters(entry: &ToolEntry, notes: &mut Vec<ExportNote>) -> (Value, bool) {
+    match lower::openai_strict(entry.input_schema()) {
+        Ok((schema, changes)) => {
+            notes.extend(changes.into_iter().map(|message| ExportNote {
+                tool: entry.name().into(),
+                message,
+            }));
+            (schema, true)
+        }
+        Err(reason) => {
+            notes.push(ExportNote {
+                tool: entry.name().into(),
+                message: format!("not strict: {reason}"),
+            });
+            (entry.input_schema().clone(), false)
+        }
+    }
+}
+
+/// The `tools` array for Chat Completions.
+pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    let mut notes = Vec::new();
+    let tools = tools
+        .into_iter()
+        .map(|e| {
+            let (parameters, strict) = strict_parameters(e, &mut notes);
+            json!({
+                "type": "function",
+                "function": {
+                    "name": e.name(),
+                    "description": e.description(),
+                    "parameters": parameters,
+                    "strict": strict,
+                }
+            })
+        })
+        .collect();
+    Export {
+        tools: Value::Array(tools),
+        notes,
+    }
+}
+
+/// The tool calls of a Chat Completions response (the whole body), in order. A response
+/// without tool calls gives an empty list.
+///
+/// # Errors
+/// When the body has no `choices[0].message`, or a call has no function name.
+pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
+    let message = response
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .and_then(|c| c.get("message"))
+        .ok_or(ParseError::Missing("choices[0].message"))?;
+    parse_message_tool_calls(message)
+}
+
+/// The tool calls of one assistant message.
+///
+/// # Errors
+/// When a call has no function name.
+pub fn parse_message_tool_calls(message: &Value) -> Result<Vec<ToolCall>, ParseError> {
+    let Some(calls) = message.get("tool_calls").and_then(Value::as_array) else {
+        return Ok(Vec::new());
+    };
+    calls
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            let function = c.get("function");
+            let name = function
+                .and_then(|f| f.get("name"))
+                .and_then(Value::as_str)
+                .ok_or(ParseError::NoName { index })?;
+            let id = super::id_text(c.get("id")).unwrap_or_else(|| format!("call_{index}"));
+            let arguments = match function.and_then(|f| f.get("arguments")) {
+                Some(Value::String(text)) => arguments_from_text(text),
+                other => super::arguments_from_value(other),
+            };
+            Ok(ToolCall {
+                id,
+                name: name.to_owned(),
+                arguments,
+            })
+        })
+        .collect()
+}
+
+/// The final text of a response, if the model answered without (or besides) tool calls.
+pub fn response_text(response: &Value) -> Option<&str> {
+    response
+        .get("choices")?
+        .get(0)?
+        .get("message")?
+        .get("content")?
+        .as_str()
+}
+
+/// `role: "tool"` messages, one per result, in order.
+pub fn format_results(results: &[ToolResult]) -> Value {
+    Value::Array(
+        results
+            .iter()
+            .map(|r| {
+                json!({
+                    "role": "tool",
+                    "tool_call_id": r.call_id,
+                    "content": result_text(r),
+                })
+            })
+            .collect(),
+    )
+}

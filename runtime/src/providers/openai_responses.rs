@@ -1,0 +1,86 @@
+//! OpenAI Responses API.
+//!
+//! - Tools: flat `{"type": "function", "name", "description", "parameters", "strict"}`
+//!   (API reference "Create a model response" → `tools`; openai-python
+//!   `types/responses/function_tool_param.py`), with the same strict-mode lowering as
+//!   [`openai`](super::openai).
+//! - Tool calls: `output[]` items of `type: "function_call"` with `call_id`, `name` and
+//!   `arguments` (JSON text) (`types/responses/response_function_tool_call.py`).
+//! - Results: `{"type": "function_call_output", "call_id", "output"}` input items.
+
+use serde_json::{Value, json};
+
+use super::{Export, ParseError, arguments_from_text, result_text};
+use crate::{ToolCall, ToolEntry, ToolResult};
+
+/// The `tools` array for the Responses API.
+pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    let mut notes = Vec::new();
+    let tools = tools
+        .into_iter()
+        .map(|e| {
+            let (parameters, strict) = super::openai::strict_parameters(e, &mut notes);
+            json!({
+                "type": "function",
+                "name": e.name(),
+                "description": e.description(),
+                "parameters": parameters,
+                "strict": strict,
+            })
+        })
+        .collect();
+    Export {
+        tools: Value::Array(tools),
+        notes,
+    }
+}
+
+/// The `function_call` items of a response (the whole body), in order.
+///
+/// # Errors
+/// When the body has no `output` list, or a call has no name.
+pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
+    let output = response
+        .get("output")
+        .and_then(Value::as_array)
+        .ok_or(ParseError::Missing("output"))?;
+    output
+        .iter()
+        .filter(|item| item.get("type").and_then(Value::as_str) == Some("function_call"))
+        .enumerate()
+        .map(|(index, item)| {
+            let name = item
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or(ParseError::NoName { index })?;
+            let id = super::id_text(item.get("call_id"))
+                .or_else(|| super::id_text(item.get("id")))
+                .unwrap_or_else(|| format!("call_{index}"));
+            let arguments = match item.get("arguments") {
+                Some(Value::String(text)) => arguments_from_text(text),
+                other => super::arguments_from_value(other),
+            };
+            Ok(ToolCall {
+                id,
+                name: name.to_owned(),
+                arguments,
+            })
+        })
+        .collect()
+}
+
+/// `function_call_output` items, one per result, in order.
+pub fn format_results(results: &[ToolResult]) -> Value {
+    Value::Array(
+        results
+            .iter()
+            .map(|r| {
+                json!({
+                    "type": "function_call_output",
+                    "call_id": r.call_id,
+                    "output": result_text(r),
+                })
+            })
+            .collect(),
+    )
+}
