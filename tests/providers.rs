@@ -1,0 +1,352 @@
+//! Provider exports, parsers and result formats.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use toolwright::providers::{anthropic, gemini, mcp, openai, openai_responses};
+use toolwright::{CallArguments, Executor, Principal, Registry, ToolCall, ToolError, tool};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Nothing is broken yet
+    Low,
+    /// Someone is blocked
+    High,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Reporter {
+    /// Reporter's email address, e.g. ana@example.com
+    pub email: String,
+    /// Team of the reporter, if known
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Category {
+    /// Category name, e.g. "billing"
+    pub name: String,
+    /// Sub-categories, as deep as needed
+    pub children: Vec<Category>,
+}
+
+/// File a support ticket in the helpdesk. Returns the new ticket's number.
+#[tool(permissions = ["tickets:write"])]
+async fn file_support_ticket(
+    /// One-line summary shown in the ticket list, 5 to 120 characters
+    #[arg(min_len = 5, max_len = 120)]
+    title: String,
+    /// How bad it is: low or high
+    severity: Severity,
+    /// Who reports the problem
+    reporter: Reporter,
+    /// Optional second reporter copied on updates
+    cc: Option<Reporter>,
+    /// Labels to attach, e.g. ["vpn", "login"]
+    #[arg(max_len = 5)]
+    labels: Vec<String>,
+    /// Priority from 1 (highest) to 4. Defaults to 3.
+    #[arg(range = 1..=4, default = 3)]
+    priority: u8,
+) -> Result<u64, ToolError> {
+    let _ = (title, severity, reporter, cc, labels, priority);
+    Ok(1042)
+}
+
+/// Tag a document with free-form key/value metadata. Returns the number of keys stored.
+#[tool(permissions = ["kb:write"])]
+async fn tag_document_metadata(
+    /// Document id, e.g. "kb-102"
+    id: String,
+    /// Metadata to store, e.g. {"owner": "billing"}
+    metadata: BTreeMap<String, String>,
+) -> usize {
+    let _ = id;
+    metadata.len()
+}
+
+/// Create a category tree in the knowledge base. Returns how many categories were created.
+#[tool(permissions = ["kb:write"])]
+async fn create_category_tree(
+    /// The root category and its sub-categories
+    root: Category,
+) -> usize {
+    fn count(c: &Category) -> usize {
+        1 + c.children.iter().map(count).sum::<usize>()
+    }
+    count(&root)
+}
+
+/// Get the current UTC time as an RFC 3339 timestamp. Returns the timestamp string.
+#[tool(read_only)]
+async fn get_current_time() -> String {
+    "2026-11-26T12:00:00Z".into()
+}
+
+fn registry() -> Registry {
+    Registry::builder()
+        .tool(file_support_ticket)
+        .tool(tag_document_metadata)
+        .tool(create_category_tree)
+        .tool(get_current_time)
+        .build()
+        .unwrap()
+}
+
+fn check_snapshot(name: &str, actual: &Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/snapshots/providers/{name}.json"));
+    let text = serde_json::to_string_pretty(actual).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(expected, text, "{} differs (UPDATE_SNAPSHOTS=1 to accept)", path.display());
+}
+
+fn walk<'a>(v: &'a Value, out: &mut Vec<&'a serde_json::Map<String, Value>>) {
+    match v {
+        Value::Object(m) => {
+            out.push(m);
+            for x in m.values() {
+                walk(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+        _ => {}
+    }
+}
+
+/// Every schema node, but not property names that happen to look like keywords.
+fn schema_nodes(schema: &Value) -> Vec<&serde_json::Map<String, Value>> {
+    let mut all = Vec::new();
+    walk(schema, &mut all);
+    all
+}
+
+#[test]
+fn openai_exports_are_strict_where_possible_and_say_why_not() {
+    let r = registry();
+    let export = openai::export(r.iter());
+    check_snapshot("openai", &export.tools);
+    let tools = export.tools.as_array().unwrap();
+    let strict: Vec<(&str, bool)> = tools
+        .iter()
+        .map(|t| (t["function"]["name"].as_str().unwrap(), t["function"]["strict"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        strict,
+        [("file_support_ticket", true), ("tag_document_metadata", false), ("create_category_tree", true), ("get_current_time", true)]
+    );
+    assert!(export.notes.iter().any(|n| n.tool == "tag_document_metadata" && n.message.starts_with("not strict: ")));
+    const ALLOWED: &[&str] = &[
+        "type", "description", "title", "enum", "$ref", "$defs", "pattern", "format", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "properties",
+        "required", "additionalProperties", "items", "anyOf",
+    ];
+    for t in tools.iter().filter(|t| t["function"]["strict"] == true) {
+        let params = &t["function"]["parameters"];
+        let mut nodes = Vec::new();
+        collect_schema_nodes(params, &mut nodes);
+        for node in nodes {
+            for k in node.keys() {
+                assert!(ALLOWED.contains(&k.as_str()), "{}: keyword `{k}` in {node:?}", t["function"]["name"]);
+            }
+            if let Some(Value::Object(props)) = node.get("properties") {
+                assert_eq!(node["additionalProperties"], false, "closed object");
+                let required: Vec<&str> = node["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                let keys: Vec<&str> = props.keys().map(String::as_str).collect();
+                assert_eq!(required, keys, "every property required");
+            }
+        }
+    }
+    // Optional became nullable; the default moved into the description.
+    let ticket = &tools[0]["function"]["parameters"]["properties"];
+    assert_eq!(ticket["priority"]["type"], json!(["integer", "null"]));
+    assert!(ticket["priority"]["description"].as_str().unwrap().contains("Default: 3."));
+    assert!(ticket["cc"]["anyOf"].as_array().unwrap().iter().any(|b| b["type"] == "null"));
+    assert!(ticket["title"]["description"].as_str().unwrap().contains("At least 5 characters."));
+}
+
+/// Schema nodes only: walks `properties` values, `items`, `anyOf` branches and `$defs`.
+fn collect_schema_nodes<'a>(v: &'a Value, out: &mut Vec<&'a serde_json::Map<String, Value>>) {
+    let Value::Object(m) = v else { return };
+    out.push(m);
+    for key in ["properties", "$defs"] {
+        if let Some(Value::Object(children)) = m.get(key) {
+            children.values().for_each(|c| collect_schema_nodes(c, out));
+        }
+    }
+    if let Some(items) = m.get("items") {
+        collect_schema_nodes(items, out);
+    }
+    if let Some(Value::Array(branches)) = m.get("anyOf") {
+        branches.iter().for_each(|b| collect_schema_nodes(b, out));
+    }
+}
+
+#[test]
+fn openai_responses_exports_are_flat() {
+    let export = openai_responses::export(registry().iter());
+    check_snapshot("openai-responses", &export.tools);
+    for t in export.tools.as_array().unwrap() {
+        assert_eq!(t["type"], "function");
+        assert!(t["name"].is_string() && t["parameters"].is_object() && t["strict"].is_boolean());
+        assert!(t.get("function").is_none());
+    }
+}
+
+#[test]
+fn anthropic_exports_use_input_schema() {
+    let export = anthropic::export(registry().iter());
+    check_snapshot("anthropic", &export.tools);
+    for t in export.tools.as_array().unwrap() {
+        assert_eq!(t["input_schema"]["type"], "object");
+        assert_eq!(t.as_object().unwrap().len(), 3);
+    }
+}
+
+#[test]
+fn gemini_exports_stay_inside_the_openapi_subset() {
+    let export = gemini::export(registry().iter());
+    check_snapshot("gemini", &export.tools);
+    let decls = export.tools[0]["functionDeclarations"].as_array().unwrap();
+    assert_eq!(export.tools.as_array().unwrap().len(), 1, "one Tool block");
+    assert!(decls[3].get("parameters").is_none(), "no-argument tools omit parameters");
+    for d in decls {
+        if let Some(params) = d.get("parameters") {
+            for node in schema_nodes(params) {
+                for banned in ["$ref", "$defs", "additionalProperties", "$schema", "const", "oneOf", "default", "exclusiveMinimum"] {
+                    assert!(!node.contains_key(banned) || node.get("properties").is_some_and(|p| p.get(banned).is_some()), "{banned} in {}", d["name"]);
+                }
+                if let Some(t) = node.get("type") {
+                    assert!(t.is_string(), "type is one string: {t}");
+                }
+                if let Some(Value::Array(e)) = node.get("enum") {
+                    assert!(e.iter().all(Value::is_string));
+                    assert_eq!(node["type"], "string");
+                }
+            }
+        }
+    }
+    let props = &decls[0]["parameters"]["properties"];
+    assert_eq!(props["severity"]["enum"], json!(["low", "high"]));
+    assert_eq!(props["cc"]["nullable"], true);
+    assert_eq!(props["reporter"]["properties"]["email"]["type"], "string");
+    assert!(export.notes.iter().any(|n| n.tool == "create_category_tree" && n.message.contains("recursive")));
+}
+
+#[test]
+fn mcp_exports_carry_every_annotation() {
+    let export = mcp::export(registry().iter());
+    check_snapshot("mcp", &export.tools);
+    for t in export.tools["tools"].as_array().unwrap() {
+        let a = t["annotations"].as_object().unwrap();
+        for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
+            assert!(a[hint].is_boolean(), "{hint}");
+        }
+        assert_eq!(t["inputSchema"]["type"], "object");
+        if let Some(o) = t.get("outputSchema") {
+            assert_eq!(o["type"], "object");
+        }
+    }
+}
+
+// ---- parsing what models really send -----------------------------------------------------------
+
+#[test]
+fn openai_tool_calls_parse_from_strings_objects_and_garbage() {
+    let body = json!({
+        "id": "chatcmpl-1", "object": "chat.completion",
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+            "role": "assistant", "content": null,
+            "tool_calls": [
+                {"id": "call_a", "type": "function", "function": {"name": "get_current_time", "arguments": ""}},
+                {"id": "call_b", "type": "function", "function": {"name": "tag_document_metadata", "arguments": "{\"id\":\"kb-1\",\"metadata\":{}}"}},
+                {"id": "call_c", "type": "function", "function": {"name": "tag_document_metadata", "arguments": "{\"id\": \"kb-1\", "}},
+                {"id": "call_d", "type": "function", "function": {"name": "tag_document_metadata", "arguments": {"id": "kb-2", "metadata": {}}}},
+                {"id": "call_e", "type": "function", "function": {"name": "tag_document_metadata", "arguments": "[1,2]"}}
+            ]}}]
+    });
+    let calls = openai::parse_tool_calls(&body).unwrap();
+    let ids: Vec<&str> = calls.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["call_a", "call_b", "call_c", "call_d", "call_e"]);
+    assert_eq!(calls[0].arguments, CallArguments::Json(json!({})));
+    assert_eq!(calls[1].arguments, CallArguments::Json(json!({"id": "kb-1", "metadata": {}})));
+    assert!(matches!(calls[2].arguments, CallArguments::Invalid { .. }));
+    assert_eq!(calls[3].arguments, CallArguments::Json(json!({"id": "kb-2", "metadata": {}})));
+    assert!(matches!(&calls[4].arguments, CallArguments::Invalid { error, .. } if error.contains("array")));
+    assert!(openai::parse_tool_calls(&json!({"choices": []})).is_err());
+    let plain = json!({"choices": [{"message": {"role": "assistant", "content": "Hi"}}]});
+    assert!(openai::parse_tool_calls(&plain).unwrap().is_empty());
+    assert_eq!(openai::response_text(&plain), Some("Hi"));
+}
+
+#[test]
+fn responses_anthropic_gemini_and_mcp_calls_parse() {
+    let responses = json!({"output": [
+        {"type": "reasoning", "id": "rs_1", "summary": []},
+        {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "get_current_time", "arguments": "{}"},
+        {"type": "function_call", "id": "fc_2", "call_id": "call_2", "name": "get_current_time", "arguments": "not json"}
+    ]});
+    let calls = openai_responses::parse_tool_calls(&responses).unwrap();
+    assert_eq!((calls[0].id.as_str(), calls[1].id.as_str()), ("call_1", "call_2"));
+    assert!(matches!(calls[1].arguments, CallArguments::Invalid { .. }));
+
+    let claude = json!({"id": "msg_1", "type": "message", "role": "assistant", "stop_reason": "tool_use", "content": [
+        {"type": "text", "text": "Let me check."},
+        {"type": "tool_use", "id": "toolu_01", "name": "get_current_time", "input": {}},
+        {"type": "tool_use", "id": "toolu_02", "name": "tag_document_metadata", "input": {"id": "kb-1", "metadata": {"a": "b"}}}
+    ]});
+    let calls = anthropic::parse_tool_calls(&claude).unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[1].id, "toolu_02");
+    assert_eq!(anthropic::response_text(&claude).as_deref(), Some("Let me check."));
+
+    let gem = json!({"candidates": [{"content": {"role": "model", "parts": [
+        {"functionCall": {"name": "get_current_time", "args": {}}},
+        {"functionCall": {"name": "tag_document_metadata", "id": "fc-9", "args": {"id": "kb-1", "metadata": {}}}}
+    ]}}]});
+    let calls = gemini::parse_tool_calls(&gem).unwrap();
+    assert_eq!((calls[0].id.as_str(), calls[1].id.as_str()), ("call_0", "fc-9"));
+
+    let req = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "get_current_time"}});
+    let calls = mcp::parse_tool_calls(&req).unwrap();
+    assert_eq!((calls[0].id.as_str(), &calls[0].arguments), ("7", &CallArguments::Json(json!({}))));
+    assert!(mcp::parse_tool_calls(&json!({"params": {}})).is_err());
+}
+
+#[tokio::test]
+async fn results_format_back_with_each_providers_error_flag() {
+    let ex = Executor::new(registry());
+    let p = Principal::new("p").grant("*");
+    let ok = ex.call(&p, &ToolCall::new("call_ok", "get_current_time", "")).await;
+    let bad = ex.call(&p, &ToolCall::new("call_bad", "tag_document_metadata", "{\"id\": 5}")).await;
+    let results = [ok, bad];
+
+    let oa = openai::format_results(&results);
+    assert_eq!(oa[0], json!({"role": "tool", "tool_call_id": "call_ok", "content": "\"2026-11-26T12:00:00Z\""}));
+    assert_eq!(serde_json::from_str::<Value>(oa[1]["content"].as_str().unwrap()).unwrap()["kind"], "invalid_arguments");
+
+    let rs = openai_responses::format_results(&results);
+    assert_eq!(rs[1]["type"], "function_call_output");
+    assert_eq!(rs[1]["call_id"], "call_bad");
+
+    let an = anthropic::format_results(&results);
+    assert_eq!(an["role"], "user");
+    assert!(an["content"][0].get("is_error").is_none());
+    assert_eq!(an["content"][1]["is_error"], true);
+    assert_eq!(an["content"][1]["tool_use_id"], "call_bad");
+
+    let ge = gemini::format_results(&results);
+    assert_eq!(ge["parts"][0]["functionResponse"]["response"]["result"], "2026-11-26T12:00:00Z");
+    assert_eq!(ge["parts"][1]["functionResponse"]["response"]["error"]["kind"], "invalid_arguments");
+
+    let mc = mcp::format_results(&results);
+    assert_eq!(mc[0]["isError"], false);
+    assert_eq!(mc[1]["isError"], true);
+}
