@@ -4,6 +4,9 @@
 //! cargo run --example quickstart            # asks before the destructive call on a terminal
 //! cargo run -q --example quickstart -- --no # deny it non-interactively (--yes approves)
 //! cargo run -q --example quickstart -- --json   # audit records as JSON lines at the end
+//! OPENAI_API_KEY=… cargo run --example quickstart -- --model openai:gpt-4.1-mini
+//! OPENAI_BASE_URL=http://localhost:11434/v1 cargo run --example quickstart -- --model openai:llama3.1
+//! ANTHROPIC_API_KEY=… cargo run --example quickstart -- --model anthropic:claude-sonnet-4-5
 //! ```
 
 #[path = "support/tools.rs"]
@@ -14,7 +17,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tools::{OrderDesk, delete_document, issue_refund, search_knowledge_base, send_customer_email};
-use toolwright::agent::{Agent, AgentOutcome, Message, ModelTurn, ScriptedModel};
+use toolwright::agent::{Agent, AgentOutcome, Message, ModelClient, ModelTurn, ScriptedModel};
 use toolwright::{
     AlwaysDeny, AutoApprove, Confirmer, Executor, MemorySink, Principal, Registry, TerminalPrompt,
     ToolCall, ToolResult,
@@ -23,13 +26,16 @@ use toolwright::{
 const HELP: &str = "\
 quickstart: an agent run through toolwright's executor, with a scripted model (no network)
 
-USAGE: cargo run --example quickstart -- [--yes | --no] [--json]
+USAGE: cargo run --example quickstart -- [--yes | --no] [--json] [--model PROVIDER:MODEL]
 
-  --yes    approve the destructive call without asking
-  --no     deny the destructive call without asking
-           (default: ask on a terminal, deny when stdin is not a terminal)
-  --json   print the audit records as JSON lines at the end
-  --help   this text
+  --yes            approve the destructive call without asking
+  --no             deny the destructive call without asking
+                   (default: ask on a terminal, deny when stdin is not a terminal)
+  --json           print the audit records as JSON lines at the end
+  --model P:M      drive the agent with a real model instead of the script:
+                   openai:MODEL    (OPENAI_API_KEY; OPENAI_BASE_URL for Ollama, vLLM, LM Studio)
+                   anthropic:MODEL (ANTHROPIC_API_KEY)
+  --help           this text
 ";
 
 struct Style {
@@ -68,12 +74,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print!("{HELP}");
         return Ok(());
     }
-    if let Some(bad) = args
-        .iter()
-        .find(|a| !matches!(a.as_str(), "--yes" | "--no" | "--json"))
-    {
-        eprintln!("unknown argument `{bad}`\n\n{HELP}");
-        std::process::exit(2);
+    let mut model_flag = None;
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--yes" | "--no" | "--json" => {}
+            "--model" => match rest.next() {
+                Some(m) => model_flag = Some(m.clone()),
+                None => usage_error("--model needs PROVIDER:MODEL, e.g. openai:gpt-4.1-mini"),
+            },
+            other => usage_error(&format!("unknown argument `{other}`")),
+        }
     }
     let confirmer: Box<dyn Confirmer> = if args.iter().any(|a| a == "--yes") {
         Box::new(AutoApprove)
@@ -114,9 +125,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "mail:send",
     ]);
 
+    let driver = model_flag.as_deref().unwrap_or("a scripted model");
     println!(
         "{}",
-        style.bold("toolwright quickstart: a scripted model drives an agent through every policy")
+        style.bold(&format!(
+            "toolwright quickstart: {driver} drives an agent through every policy"
+        ))
     );
     println!(
         "{}",
@@ -132,7 +146,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
     );
 
-    let model = ScriptedModel::new(script());
+    let model: Box<dyn ModelClient> = match &model_flag {
+        None => Box::new(ScriptedModel::new(script())),
+        Some(spec) => real_model(spec),
+    };
     let printer = style_printer(style.on, audit.clone());
     let agent = Agent::new(executor, model, agent_principal)
         .max_iterations(9)
@@ -173,6 +190,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print!("{}", audit.to_jsonl());
     }
     Ok(())
+}
+
+fn usage_error(message: &str) -> ! {
+    eprintln!("{message}\n\n{HELP}");
+    std::process::exit(2);
+}
+
+/// `openai:MODEL` or `anthropic:MODEL`, configured from the usual environment variables.
+fn real_model(spec: &str) -> Box<dyn ModelClient> {
+    match spec.split_once(':') {
+        Some(("openai", model)) => Box::new(toolwright::clients::OpenAiClient::from_env(model)),
+        Some(("anthropic", model)) => {
+            Box::new(toolwright::clients::AnthropicClient::from_env(model))
+        }
+        _ => usage_error(&format!(
+            "unknown model `{spec}`: use openai:MODEL or anthropic:MODEL"
+        )),
+    }
 }
 
 /// The model's turns. Each one makes a policy act.

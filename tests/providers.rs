@@ -97,7 +97,8 @@ fn registry() -> Registry {
 }
 
 fn check_snapshot(name: &str, actual: &Value) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/snapshots/providers/{name}.json"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/snapshots/providers/{name}.json"));
     let text = serde_json::to_string_pretty(actual).unwrap() + "\n";
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -105,7 +106,12 @@ fn check_snapshot(name: &str, actual: &Value) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(expected, text, "{} differs (UPDATE_SNAPSHOTS=1 to accept)", path.display());
+    assert_eq!(
+        expected,
+        text,
+        "{} differs (UPDATE_SNAPSHOTS=1 to accept)",
+        path.display()
+    );
 }
 
 fn walk<'a>(v: &'a Value, out: &mut Vec<&'a serde_json::Map<String, Value>>) {
@@ -136,17 +142,49 @@ fn openai_exports_are_strict_where_possible_and_say_why_not() {
     let tools = export.tools.as_array().unwrap();
     let strict: Vec<(&str, bool)> = tools
         .iter()
-        .map(|t| (t["function"]["name"].as_str().unwrap(), t["function"]["strict"].as_bool().unwrap()))
+        .map(|t| {
+            (
+                t["function"]["name"].as_str().unwrap(),
+                t["function"]["strict"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         strict,
-        [("file_support_ticket", true), ("tag_document_metadata", false), ("create_category_tree", true), ("get_current_time", true)]
+        [
+            ("file_support_ticket", true),
+            ("tag_document_metadata", false),
+            ("create_category_tree", true),
+            ("get_current_time", true)
+        ]
     );
-    assert!(export.notes.iter().any(|n| n.tool == "tag_document_metadata" && n.message.starts_with("not strict: ")));
+    assert!(
+        export
+            .notes
+            .iter()
+            .any(|n| n.tool == "tag_document_metadata" && n.message.starts_with("not strict: "))
+    );
     const ALLOWED: &[&str] = &[
-        "type", "description", "title", "enum", "$ref", "$defs", "pattern", "format", "minimum", "maximum",
-        "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "properties",
-        "required", "additionalProperties", "items", "anyOf",
+        "type",
+        "description",
+        "title",
+        "enum",
+        "$ref",
+        "$defs",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "anyOf",
     ];
     for t in tools.iter().filter(|t| t["function"]["strict"] == true) {
         let params = &t["function"]["parameters"];
@@ -154,11 +192,20 @@ fn openai_exports_are_strict_where_possible_and_say_why_not() {
         collect_schema_nodes(params, &mut nodes);
         for node in nodes {
             for k in node.keys() {
-                assert!(ALLOWED.contains(&k.as_str()), "{}: keyword `{k}` in {node:?}", t["function"]["name"]);
+                assert!(
+                    ALLOWED.contains(&k.as_str()),
+                    "{}: keyword `{k}` in {node:?}",
+                    t["function"]["name"]
+                );
             }
             if let Some(Value::Object(props)) = node.get("properties") {
                 assert_eq!(node["additionalProperties"], false, "closed object");
-                let required: Vec<&str> = node["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+                let required: Vec<&str> = node["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
                 let keys: Vec<&str> = props.keys().map(String::as_str).collect();
                 assert_eq!(required, keys, "every property required");
             }
@@ -167,9 +214,25 @@ fn openai_exports_are_strict_where_possible_and_say_why_not() {
     // Optional became nullable; the default moved into the description.
     let ticket = &tools[0]["function"]["parameters"]["properties"];
     assert_eq!(ticket["priority"]["type"], json!(["integer", "null"]));
-    assert!(ticket["priority"]["description"].as_str().unwrap().contains("Default: 3."));
-    assert!(ticket["cc"]["anyOf"].as_array().unwrap().iter().any(|b| b["type"] == "null"));
-    assert!(ticket["title"]["description"].as_str().unwrap().contains("At least 5 characters."));
+    assert!(
+        ticket["priority"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Default: 3.")
+    );
+    assert!(
+        ticket["cc"]["anyOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["type"] == "null")
+    );
+    assert!(
+        ticket["title"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("At least 5 characters.")
+    );
 }
 
 /// Schema nodes only: walks `properties` values, `items`, `anyOf` branches and `$defs`.
@@ -216,12 +279,31 @@ fn gemini_exports_stay_inside_the_openapi_subset() {
     check_snapshot("gemini", &export.tools);
     let decls = export.tools[0]["functionDeclarations"].as_array().unwrap();
     assert_eq!(export.tools.as_array().unwrap().len(), 1, "one Tool block");
-    assert!(decls[3].get("parameters").is_none(), "no-argument tools omit parameters");
+    assert!(
+        decls[3].get("parameters").is_none(),
+        "no-argument tools omit parameters"
+    );
     for d in decls {
         if let Some(params) = d.get("parameters") {
             for node in schema_nodes(params) {
-                for banned in ["$ref", "$defs", "additionalProperties", "$schema", "const", "oneOf", "default", "exclusiveMinimum"] {
-                    assert!(!node.contains_key(banned) || node.get("properties").is_some_and(|p| p.get(banned).is_some()), "{banned} in {}", d["name"]);
+                for banned in [
+                    "$ref",
+                    "$defs",
+                    "additionalProperties",
+                    "$schema",
+                    "const",
+                    "oneOf",
+                    "default",
+                    "exclusiveMinimum",
+                ] {
+                    assert!(
+                        !node.contains_key(banned)
+                            || node
+                                .get("properties")
+                                .is_some_and(|p| p.get(banned).is_some()),
+                        "{banned} in {}",
+                        d["name"]
+                    );
                 }
                 if let Some(t) = node.get("type") {
                     assert!(t.is_string(), "type is one string: {t}");
@@ -237,7 +319,12 @@ fn gemini_exports_stay_inside_the_openapi_subset() {
     assert_eq!(props["severity"]["enum"], json!(["low", "high"]));
     assert_eq!(props["cc"]["nullable"], true);
     assert_eq!(props["reporter"]["properties"]["email"]["type"], "string");
-    assert!(export.notes.iter().any(|n| n.tool == "create_category_tree" && n.message.contains("recursive")));
+    assert!(
+        export
+            .notes
+            .iter()
+            .any(|n| n.tool == "create_category_tree" && n.message.contains("recursive"))
+    );
 }
 
 #[test]
@@ -246,7 +333,12 @@ fn mcp_exports_carry_every_annotation() {
     check_snapshot("mcp", &export.tools);
     for t in export.tools["tools"].as_array().unwrap() {
         let a = t["annotations"].as_object().unwrap();
-        for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
+        for hint in [
+            "readOnlyHint",
+            "destructiveHint",
+            "idempotentHint",
+            "openWorldHint",
+        ] {
             assert!(a[hint].is_boolean(), "{hint}");
         }
         assert_eq!(t["inputSchema"]["type"], "object");
@@ -276,10 +368,18 @@ fn openai_tool_calls_parse_from_strings_objects_and_garbage() {
     let ids: Vec<&str> = calls.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["call_a", "call_b", "call_c", "call_d", "call_e"]);
     assert_eq!(calls[0].arguments, CallArguments::Json(json!({})));
-    assert_eq!(calls[1].arguments, CallArguments::Json(json!({"id": "kb-1", "metadata": {}})));
+    assert_eq!(
+        calls[1].arguments,
+        CallArguments::Json(json!({"id": "kb-1", "metadata": {}}))
+    );
     assert!(matches!(calls[2].arguments, CallArguments::Invalid { .. }));
-    assert_eq!(calls[3].arguments, CallArguments::Json(json!({"id": "kb-2", "metadata": {}})));
-    assert!(matches!(&calls[4].arguments, CallArguments::Invalid { error, .. } if error.contains("array")));
+    assert_eq!(
+        calls[3].arguments,
+        CallArguments::Json(json!({"id": "kb-2", "metadata": {}}))
+    );
+    assert!(
+        matches!(&calls[4].arguments, CallArguments::Invalid { error, .. } if error.contains("array"))
+    );
     assert!(openai::parse_tool_calls(&json!({"choices": []})).is_err());
     let plain = json!({"choices": [{"message": {"role": "assistant", "content": "Hi"}}]});
     assert!(openai::parse_tool_calls(&plain).unwrap().is_empty());
@@ -294,7 +394,10 @@ fn responses_anthropic_gemini_and_mcp_calls_parse() {
         {"type": "function_call", "id": "fc_2", "call_id": "call_2", "name": "get_current_time", "arguments": "not json"}
     ]});
     let calls = openai_responses::parse_tool_calls(&responses).unwrap();
-    assert_eq!((calls[0].id.as_str(), calls[1].id.as_str()), ("call_1", "call_2"));
+    assert_eq!(
+        (calls[0].id.as_str(), calls[1].id.as_str()),
+        ("call_1", "call_2")
+    );
     assert!(matches!(calls[1].arguments, CallArguments::Invalid { .. }));
 
     let claude = json!({"id": "msg_1", "type": "message", "role": "assistant", "stop_reason": "tool_use", "content": [
@@ -305,18 +408,27 @@ fn responses_anthropic_gemini_and_mcp_calls_parse() {
     let calls = anthropic::parse_tool_calls(&claude).unwrap();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[1].id, "toolu_02");
-    assert_eq!(anthropic::response_text(&claude).as_deref(), Some("Let me check."));
+    assert_eq!(
+        anthropic::response_text(&claude).as_deref(),
+        Some("Let me check.")
+    );
 
     let gem = json!({"candidates": [{"content": {"role": "model", "parts": [
         {"functionCall": {"name": "get_current_time", "args": {}}},
         {"functionCall": {"name": "tag_document_metadata", "id": "fc-9", "args": {"id": "kb-1", "metadata": {}}}}
     ]}}]});
     let calls = gemini::parse_tool_calls(&gem).unwrap();
-    assert_eq!((calls[0].id.as_str(), calls[1].id.as_str()), ("call_0", "fc-9"));
+    assert_eq!(
+        (calls[0].id.as_str(), calls[1].id.as_str()),
+        ("call_0", "fc-9")
+    );
 
     let req = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "get_current_time"}});
     let calls = mcp::parse_tool_calls(&req).unwrap();
-    assert_eq!((calls[0].id.as_str(), &calls[0].arguments), ("7", &CallArguments::Json(json!({}))));
+    assert_eq!(
+        (calls[0].id.as_str(), &calls[0].arguments),
+        ("7", &CallArguments::Json(json!({})))
+    );
     assert!(mcp::parse_tool_calls(&json!({"params": {}})).is_err());
 }
 
@@ -324,13 +436,26 @@ fn responses_anthropic_gemini_and_mcp_calls_parse() {
 async fn results_format_back_with_each_providers_error_flag() {
     let ex = Executor::new(registry());
     let p = Principal::new("p").grant("*");
-    let ok = ex.call(&p, &ToolCall::new("call_ok", "get_current_time", "")).await;
-    let bad = ex.call(&p, &ToolCall::new("call_bad", "tag_document_metadata", "{\"id\": 5}")).await;
+    let ok = ex
+        .call(&p, &ToolCall::new("call_ok", "get_current_time", ""))
+        .await;
+    let bad = ex
+        .call(
+            &p,
+            &ToolCall::new("call_bad", "tag_document_metadata", "{\"id\": 5}"),
+        )
+        .await;
     let results = [ok, bad];
 
     let oa = openai::format_results(&results);
-    assert_eq!(oa[0], json!({"role": "tool", "tool_call_id": "call_ok", "content": "\"2026-11-26T12:00:00Z\""}));
-    assert_eq!(serde_json::from_str::<Value>(oa[1]["content"].as_str().unwrap()).unwrap()["kind"], "invalid_arguments");
+    assert_eq!(
+        oa[0],
+        json!({"role": "tool", "tool_call_id": "call_ok", "content": "\"2026-11-26T12:00:00Z\""})
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(oa[1]["content"].as_str().unwrap()).unwrap()["kind"],
+        "invalid_arguments"
+    );
 
     let rs = openai_responses::format_results(&results);
     assert_eq!(rs[1]["type"], "function_call_output");
@@ -343,8 +468,14 @@ async fn results_format_back_with_each_providers_error_flag() {
     assert_eq!(an["content"][1]["tool_use_id"], "call_bad");
 
     let ge = gemini::format_results(&results);
-    assert_eq!(ge["parts"][0]["functionResponse"]["response"]["result"], "2026-11-26T12:00:00Z");
-    assert_eq!(ge["parts"][1]["functionResponse"]["response"]["error"]["kind"], "invalid_arguments");
+    assert_eq!(
+        ge["parts"][0]["functionResponse"]["response"]["result"],
+        "2026-11-26T12:00:00Z"
+    );
+    assert_eq!(
+        ge["parts"][1]["functionResponse"]["response"]["error"]["kind"],
+        "invalid_arguments"
+    );
 
     let mc = mcp::format_results(&results);
     assert_eq!(mc[0]["isError"], false);

@@ -2733,7 +2733,14 @@ mod more_good_examples {
     use super::*;
 
     /// Good descriptions in the styles of provider docs and READMEs, none of them tuned for.
-    const GOOD: &[(&str, &str, bool, &[(&str, &str)])] = &[
+    type Example = (
+        &'static str,
+        &'static str,
+        bool,
+        &'static [(&'static str, &'static str)],
+    );
+
+    const GOOD: &[Example] = &[
         (
             "get_current_weather",
             "Get the current weather in a given location.",

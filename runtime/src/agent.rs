@@ -99,6 +99,24 @@ pub trait ModelClient: Send + Sync {
     ) -> BoxFuture<'a, Result<ModelTurn, ModelError>>;
 }
 
+impl<T: ModelClient + ?Sized> ModelClient for Box<T> {
+    fn complete<'a>(
+        &'a self,
+        request: ModelRequest<'a>,
+    ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
+        (**self).complete(request)
+    }
+}
+
+impl<T: ModelClient + ?Sized> ModelClient for Arc<T> {
+    fn complete<'a>(
+        &'a self,
+        request: ModelRequest<'a>,
+    ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
+        (**self).complete(request)
+    }
+}
+
 /// How an agent run ended. Hitting the iteration limit is an outcome, not an error.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AgentOutcome {

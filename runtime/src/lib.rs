@@ -6,6 +6,8 @@
 
 pub mod agent;
 mod call;
+#[cfg(feature = "clients")]
+pub mod clients;
 mod context;
 pub mod decl;
 mod error;

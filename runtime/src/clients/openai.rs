@@ -1,0 +1,129 @@
+use serde_json::{Value, json};
+
+use crate::agent::{Message, ModelClient, ModelError, ModelRequest, ModelTurn};
+use crate::call::CallArguments;
+use crate::providers;
+use crate::tool::BoxFuture;
+
+/// An OpenAI-compatible Chat Completions client.
+///
+/// ```no_run
+/// use toolwright::clients::OpenAiClient;
+/// // OPENAI_API_KEY and, for Ollama/vLLM/LM Studio, OPENAI_BASE_URL (e.g. http://localhost:11434/v1)
+/// let client = OpenAiClient::from_env("gpt-4.1-mini");
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpenAiClient {
+    http: reqwest::Client,
+    base_url: String,
+    api_key: Option<String>,
+    model: String,
+}
+
+impl OpenAiClient {
+    /// A client for `model` at `base_url` (e.g. `https://api.openai.com/v1`).
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            api_key: None,
+            model: model.into(),
+        }
+    }
+
+    /// A client configured from `OPENAI_BASE_URL` (default `https://api.openai.com/v1`) and
+    /// `OPENAI_API_KEY`.
+    pub fn from_env(model: impl Into<String>) -> Self {
+        let base =
+            std::env::var("OPENAI_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".into());
+        let mut client = Self::new(base, model);
+        client.api_key = std::env::var("OPENAI_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty());
+        client
+    }
+
+    /// Sets the API key (sent as a bearer token).
+    #[must_use]
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The request body for one turn.
+    pub fn body(&self, request: &ModelRequest<'_>) -> Value {
+        let mut messages = Vec::new();
+        for m in request.messages {
+            match m {
+                Message::System(text) => messages.push(json!({"role": "system", "content": text})),
+                Message::User(text) => messages.push(json!({"role": "user", "content": text})),
+                Message::Assistant { text, tool_calls } => {
+                    let mut msg = json!({"role": "assistant", "content": text});
+                    if !tool_calls.is_empty() {
+                        msg["tool_calls"] = tool_calls
+                            .iter()
+                            .map(|c| {
+                                json!({
+                                    "id": c.id,
+                                    "type": "function",
+                                    "function": {"name": c.name, "arguments": arguments_text(&c.arguments)},
+                                })
+                            })
+                            .collect();
+                    }
+                    messages.push(msg);
+                }
+                Message::ToolResults(results) => {
+                    if let Value::Array(items) = providers::openai::format_results(results) {
+                        messages.extend(items);
+                    }
+                }
+            }
+        }
+        let mut body = json!({"model": self.model, "messages": messages});
+        if !request.tools.is_empty() {
+            body["tools"] = providers::openai::export(request.tools.iter().copied()).tools;
+        }
+        body
+    }
+}
+
+fn arguments_text(args: &CallArguments) -> String {
+    match args {
+        CallArguments::Text(t) => t.clone(),
+        CallArguments::Json(v) => v.to_string(),
+        CallArguments::Invalid { raw, .. } => raw.clone(),
+    }
+}
+
+/// A Chat Completions response as a model turn.
+pub(crate) fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
+    let calls = providers::openai::parse_tool_calls(response)
+        .map_err(|e| ModelError::Malformed(e.to_string()))?;
+    let text = providers::openai::response_text(response).map(str::to_owned);
+    if calls.is_empty() {
+        Ok(ModelTurn::Final(text.unwrap_or_default()))
+    } else {
+        Ok(ModelTurn::ToolCalls { text, calls })
+    }
+}
+
+impl ModelClient for OpenAiClient {
+    fn complete<'a>(
+        &'a self,
+        request: ModelRequest<'a>,
+    ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
+        let body = self.body(&request);
+        Box::pin(async move {
+            let mut req = self
+                .http
+                .post(format!("{}/chat/completions", self.base_url))
+                .json(&body);
+            if let Some(key) = &self.api_key {
+                req = req.bearer_auth(key);
+            }
+            let response = req.send().await.map_err(|e| super::send_error(&e))?;
+            turn(&super::read_json(response).await?)
+        })
+    }
+}
