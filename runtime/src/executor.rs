@@ -541,7 +541,7 @@ impl Executor {
                         tool: entry.name(),
                         description: entry.description(),
                         principal: principal.clone(),
-                        arguments: audit.arguments().clone(),
+                        arguments: Value::clone(audit.arguments()),
                     };
                     let asked = AssertUnwindSafe(confirmer.confirm(&request)).catch_unwind();
                     match tokio::time::timeout(x.confirm_timeout, asked).await {
@@ -637,7 +637,7 @@ struct Audit<'a> {
     x: &'a Inner,
     principal: &'a Principal,
     call: &'a ToolCall,
-    arguments: OnceLock<Value>,
+    arguments: OnceLock<Arc<Value>>,
 }
 
 impl<'a> Audit<'a> {
@@ -650,7 +650,7 @@ impl<'a> Audit<'a> {
         }
     }
 
-    fn arguments(&self) -> &Value {
+    fn arguments(&self) -> &Arc<Value> {
         self.arguments.get_or_init(|| {
             // Secret parameters are redacted even when the tool is hidden from this caller.
             let params = self
@@ -658,11 +658,11 @@ impl<'a> Audit<'a> {
                 .registry
                 .get(&self.call.name)
                 .map_or(&[][..], ToolEntry::params);
-            audit::redact(
+            Arc::new(audit::redact(
                 &audit::arguments_value(&self.call.arguments),
                 params,
                 &self.x.secret_keys,
-            )
+            ))
         })
     }
 

@@ -168,8 +168,14 @@ impl Validator<'_> {
         match value.view() {
             ArgView::Absent => {}
             ArgView::Str(s) => {
-                let chars = s.chars().count() as u64;
+                // A UTF-8 string of n bytes holds between n/4 and n characters: count them only
+                // when a bound falls inside that range.
+                let bytes = s.len() as u64;
+                let clearly_ok = c.min_len.is_none_or(|m| bytes.div_ceil(4) >= m)
+                    && c.max_len.is_none_or(|m| bytes <= m);
+                let chars = if clearly_ok { 0 } else { s.chars().count() as u64 };
                 if let Some(min) = c.min_len
+                    && !clearly_ok
                     && chars < min
                 {
                     self.errors.push(FieldError::new(
@@ -181,6 +187,7 @@ impl Validator<'_> {
                     ));
                 }
                 if let Some(max) = c.max_len
+                    && !clearly_ok
                     && chars > max
                 {
                     self.errors.push(FieldError::new(

@@ -60,8 +60,8 @@ pub struct AuditRecord {
     pub tenant: Option<String>,
     /// The tool name as the model sent it.
     pub tool: String,
-    /// The arguments, secrets replaced by `"[REDACTED]"`.
-    pub arguments: Value,
+    /// The arguments, secrets replaced by `"[REDACTED]"` (shared between a call's records).
+    pub arguments: Arc<Value>,
     /// Each policy's decision.
     pub decisions: Decisions,
     /// 0 for the first attempt.
@@ -101,22 +101,52 @@ pub trait AuditSink: Send + Sync {
     }
 }
 
-/// Keeps records in memory, for tests and for showing a summary.
-#[derive(Clone, Default)]
-pub struct MemorySink(Arc<Mutex<Vec<AuditRecord>>>);
+/// Keeps records in memory, for tests and for showing a summary. Unbounded by default;
+/// [`MemorySink::bounded`] keeps only the most recent records.
+#[derive(Clone)]
+pub struct MemorySink {
+    records: Arc<Mutex<std::collections::VecDeque<AuditRecord>>>,
+    limit: usize,
+}
+
+impl Default for MemorySink {
+    fn default() -> Self {
+        Self::bounded(usize::MAX)
+    }
+}
 
 impl MemorySink {
-    /// An empty sink.
+    /// An empty, unbounded sink.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// A copy of every record so far.
+    /// A sink that keeps the latest `limit` records and drops older ones.
+    pub fn bounded(limit: usize) -> Self {
+        Self {
+            records: Arc::default(),
+            limit: limit.max(1),
+        }
+    }
+
+    /// A copy of every record kept.
     pub fn records(&self) -> Vec<AuditRecord> {
-        self.0
+        self.records
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// How many records are kept.
+    pub fn len(&self) -> usize {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether no record is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Every record as JSON lines, as a file sink would write them.
@@ -131,10 +161,11 @@ impl MemorySink {
 
 impl AuditSink for MemorySink {
     fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(record.clone());
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        if records.len() >= self.limit {
+            records.pop_front();
+        }
+        records.push_back(record.clone());
         Ok(())
     }
 }
@@ -242,16 +273,33 @@ fn redact_keys(value: &mut Value, keys: &[String], depth: usize) {
     }
 }
 
+/// Whether `key`, lowercased without `-`/`_`, contains one of `keys`. Containment, not
+/// equality: `x_api_key`, `github_token` and `db_password` are secrets too; a false positive
+/// only hides a value from the audit log. Short ASCII keys (the usual case) stay on the stack.
+fn key_matches(key: &str, keys: &[String]) -> bool {
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    if key.is_ascii() && key.len() <= buf.len() {
+        for b in key.bytes().filter(|b| *b != b'_' && *b != b'-') {
+            buf[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+        let nk = &buf[..n];
+        return keys
+            .iter()
+            .any(|s| s.is_empty() || nk.windows(s.len()).any(|w| w == s.as_bytes()));
+    }
+    let nk = normalize(key);
+    keys.iter().any(|s| nk.contains(s.as_str()))
+}
+
 fn redact_map(map: &mut Map<String, Value>, keys: &[String], depth: usize) {
     for (k, v) in map.iter_mut() {
-        let nk = normalize(k);
-        // Containment, not equality: `x_api_key`, `github_token` and `db_password` are secrets
-        // too. A false positive only hides a value from the audit log.
-        if keys.iter().any(|s| nk.contains(s.as_str())) {
+        if key_matches(k, keys) {
             *v = Value::String(REDACTED.into());
-        } else {
-            redact_keys(v, keys, depth + 1);
+            continue;
         }
+        redact_keys(v, keys, depth + 1);
     }
 }
 
@@ -354,7 +402,7 @@ mod tests {
             principal: "p".into(),
             tenant: None,
             tool: "t".into(),
-            arguments: json!({}),
+            arguments: Arc::new(json!({})),
             decisions: Decisions::default(),
             attempt: 0,
             final_record: true,

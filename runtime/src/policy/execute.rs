@@ -86,12 +86,13 @@ pub async fn run_attempts(
         };
         let result = result.map_err(|e| classify_timeout(e, plan.retry_safe));
         let retryable = matches!(&result, Err(e) if e.is_retryable());
-        let backoff = full_jitter(plan.backoff_base, plan.backoff_cap, attempt);
-        let will_retry = retryable
-            && plan.retry_safe
-            && attempt < plan.retries
-            && Instant::now() + backoff < plan.deadline
-            && !stop();
+        let may_retry = retryable && plan.retry_safe && attempt < plan.retries;
+        let backoff = if may_retry {
+            full_jitter(plan.backoff_base, plan.backoff_cap, attempt)
+        } else {
+            Duration::ZERO
+        };
+        let will_retry = may_retry && Instant::now() + backoff < plan.deadline && !stop();
         observe(attempt, started.elapsed(), &result, will_retry);
         if !will_retry {
             return (result, attempt);

@@ -105,6 +105,15 @@ impl std::io::Write for Counter {
 
 /// The nesting depth of JSON text, counted outside strings; stops counting past `stop`.
 fn text_depth(bytes: &[u8], stop: usize) -> usize {
+    // Fast path: with fewer opening brackets than the cap, the depth cannot reach it.
+    let openers = memchr::memchr2_iter(b'[', b'{', bytes).take(stop).count();
+    if openers < stop {
+        return openers;
+    }
+    exact_depth(bytes, stop)
+}
+
+fn exact_depth(bytes: &[u8], stop: usize) -> usize {
     let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
     for &b in bytes {
         if in_str {
@@ -174,8 +183,10 @@ mod tests {
 
     #[test]
     fn depth_is_counted_outside_strings() {
-        assert_eq!(text_depth(br#"{"a":[1,{"b":"[[[["}]}"#, 100), 3);
-        assert_eq!(text_depth(br#"{"a":"\"{"}"#, 100), 1);
+        assert_eq!(exact_depth(br#"{"a":[1,{"b":"[[[["}]}"#, 100), 3);
+        assert_eq!(exact_depth(br#"{"a":"\"{"}"#, 100), 1);
+        // Brackets inside strings count towards the fast path's bound, never past the exact depth.
+        assert_eq!(text_depth(br#"{"a":"[[[[[[[["}"#, 4), 1);
     }
 
     #[test]
