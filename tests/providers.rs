@@ -469,7 +469,7 @@ async fn results_format_back_with_each_providers_error_flag() {
 
     let ge = gemini::format_results(&results);
     assert_eq!(
-        ge["parts"][0]["functionResponse"]["response"]["result"],
+        ge["parts"][0]["functionResponse"]["response"]["output"],
         "2026-11-26T12:00:00Z"
     );
     assert_eq!(

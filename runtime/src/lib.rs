@@ -13,6 +13,8 @@ pub mod decl;
 mod error;
 mod executor;
 pub mod guards;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod policy;
 mod principal;
 pub mod providers;

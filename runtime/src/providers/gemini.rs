@@ -11,7 +11,11 @@
 //! - Tool calls: `candidates[0].content.parts[].functionCall = {name, args, id?}`; models that
 //!   send no `id` get `call_<n>` ids, and the result echoes whatever id was used.
 //! - Results: one `{"role": "user", "parts": [{"functionResponse": {"name", "id"?,
-//!   "response": {"result": …} | {"error": …}}}]}` message (`response` must be an object).
+//!   "response": {"output": …} | {"error": …}}}]}` message (`response` must be an object; the
+//!   `FunctionResponse.response` docs name the `output` and `error` keys).
+//! - Free-form objects (maps) cannot be expressed in the `Schema` subset (an object needs
+//!   properties): such tools send their JSON Schema as `parametersJsonSchema` instead, which
+//!   Gemini accepts as an alternative to `parameters`.
 
 use serde_json::{Value, json};
 
@@ -35,7 +39,17 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
                 .get("properties")
                 .and_then(Value::as_object)
                 .is_none_or(serde_json::Map::is_empty);
-            if !empty {
+            if has_free_form_object(&parameters) {
+                notes.push(ExportNote {
+                    tool: e.name().into(),
+                    message: "a free-form object cannot be written in Gemini's Schema subset; sent as parametersJsonSchema".into(),
+                });
+                let mut schema = e.input_schema().clone();
+                if let Value::Object(m) = &mut schema {
+                    m.remove("$schema");
+                }
+                decl["parametersJsonSchema"] = schema;
+            } else if !empty {
                 decl["parameters"] = parameters;
             }
             decl
@@ -45,6 +59,24 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
         tools: json!([{"functionDeclarations": declarations}]),
         notes,
     }
+}
+
+/// Whether a nested object has no declared properties (a map).
+fn has_free_form_object(schema: &Value) -> bool {
+    fn walk(v: &Value, root: bool) -> bool {
+        let Value::Object(m) = v else { return false };
+        let object = m.get("type").and_then(Value::as_str) == Some("object");
+        let props = m.get("properties").and_then(Value::as_object);
+        if object && !root && props.is_none_or(serde_json::Map::is_empty) {
+            return true;
+        }
+        props.is_some_and(|p| p.values().any(|c| walk(c, false)))
+            || m.get("items").is_some_and(|i| walk(i, false))
+            || m.get("anyOf")
+                .and_then(Value::as_array)
+                .is_some_and(|b| b.iter().any(|c| walk(c, false)))
+    }
+    walk(schema, true)
 }
 
 /// The `functionCall` parts of the first candidate (the whole response body), in order.
@@ -83,7 +115,7 @@ pub fn format_results(results: &[ToolResult]) -> Value {
         .iter()
         .map(|r| {
             let response = match &r.outcome {
-                Ok(v) => json!({"result": v}),
+                Ok(v) => json!({"output": v}),
                 Err(e) => json!({"error": e.to_model_json()}),
             };
             let mut fr = json!({"name": r.name, "response": response});
