@@ -72,23 +72,37 @@ fn registry() -> Registry {
 }
 
 fn bench_calls(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let bare = Executor::new(registry());
     let guarded = Executor::builder(registry())
-        .rate_limit_per_principal(Rate { count: u32::MAX, per: std::time::Duration::from_secs(1) })
-        .default_tool_rate_limit(Rate { count: u32::MAX, per: std::time::Duration::from_secs(1) })
+        .rate_limit_per_principal(Rate {
+            count: u32::MAX,
+            per: std::time::Duration::from_secs(1),
+        })
+        .default_tool_rate_limit(Rate {
+            count: u32::MAX,
+            per: std::time::Duration::from_secs(1),
+        })
         .audit(MemorySink::bounded(1024))
         .build();
     let admin = Principal::new("bench").grant_all(["crm:read", "crm:write"]);
 
-    for (size, name, json) in [("small", "lookup_customer_record", small_json()), ("10KB", "store_customer_note", large_json())] {
+    for (size, name, json) in [
+        ("small", "lookup_customer_record", small_json()),
+        ("10KB", "store_customer_note", large_json()),
+    ] {
         let mut g = c.benchmark_group(format!("call/{size}"));
         let call = ToolCall::new("call_1", name, json.clone());
         g.bench_function("floor: serde + direct call", |b| {
             b.to_async(&rt).iter(|| async {
                 if size == "small" {
                     let a: SmallArgs = serde_json::from_str(black_box(&json)).unwrap();
-                    let out = lookup_customer_record(a.id, a.orders, a.archived).await.unwrap();
+                    let out = lookup_customer_record(a.id, a.orders, a.archived)
+                        .await
+                        .unwrap();
                     black_box(serde_json::to_value(out).unwrap())
                 } else {
                     let a: LargeArgs = serde_json::from_str(black_box(&json)).unwrap();
@@ -97,12 +111,20 @@ fn bench_calls(c: &mut Criterion) {
                 }
             });
         });
-        g.bench_function("executor: defaults (permission, validation, breaker, timeout)", |b| {
-            b.to_async(&rt).iter(|| async { black_box(bare.call(&admin, black_box(&call)).await) });
-        });
-        g.bench_function("executor: every policy (+ rate limits, audit to memory)", |b| {
-            b.to_async(&rt).iter(|| async { black_box(guarded.call(&admin, black_box(&call)).await) });
-        });
+        g.bench_function(
+            "executor: defaults (permission, validation, breaker, timeout)",
+            |b| {
+                b.to_async(&rt)
+                    .iter(|| async { black_box(bare.call(&admin, black_box(&call)).await) });
+            },
+        );
+        g.bench_function(
+            "executor: every policy (+ rate limits, audit to memory)",
+            |b| {
+                b.to_async(&rt)
+                    .iter(|| async { black_box(guarded.call(&admin, black_box(&call)).await) });
+            },
+        );
         g.finish();
     }
 }

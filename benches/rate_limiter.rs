@@ -14,7 +14,11 @@ use toolwright::policy::rate_limit::RateLimits;
 fn rss_bytes() -> usize {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<usize>().ok())
+        })
         .map_or(0, |pages| pages * 4096)
 }
 
@@ -24,7 +28,10 @@ fn keys(n: usize) -> Vec<String> {
 
 fn bench_checks(c: &mut Criterion) {
     let ids = keys(10_000);
-    let ours = RateLimits::builder().per_principal(Rate::per_second(1_000_000)).max_keys(2_000_000).build();
+    let ours = RateLimits::builder()
+        .per_principal(Rate::per_second(1_000_000))
+        .max_keys(2_000_000)
+        .build();
     let theirs = RateLimiter::keyed(Quota::per_second(NonZeroU32::new(1_000_000).unwrap()));
     let mut g = c.benchmark_group("rate_limit/check_10k_keys");
     let mut i = 0usize;
@@ -49,7 +56,10 @@ fn report_memory(_: &mut Criterion) {
     const N: usize = 1_000_000;
     let ids = keys(N);
     let before = rss_bytes();
-    let ours = RateLimits::builder().per_principal(Rate::per_minute(10)).max_keys(N + N / 10).build();
+    let ours = RateLimits::builder()
+        .per_principal(Rate::per_minute(10))
+        .max_keys(N + N / 10)
+        .build();
     for id in &ids {
         black_box(ours.check(id, "tool"));
     }

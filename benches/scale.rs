@@ -10,7 +10,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use toolwright::decl::ToolDecl;
 use toolwright::providers::{anthropic, gemini, mcp, openai, openai_responses};
 use toolwright::validate::ArgRules;
-use toolwright::{Executor, Principal, RawArgs, Registry, Tool, ToolCall, ToolContext, ToolError, ToolFuture, tool};
+use toolwright::{
+    Executor, Principal, RawArgs, Registry, Tool, ToolCall, ToolContext, ToolError, ToolFuture,
+    tool,
+};
 
 /// Look up a customer record by id in the CRM. Returns the record's display name.
 #[tool(read_only)]
@@ -31,7 +34,12 @@ impl Tool for Renamed {
     fn decl(&self) -> &'static ToolDecl {
         self.decl
     }
-    fn prepare(&self, args: RawArgs<'_>, rules: &ArgRules, ctx: ToolContext) -> Result<ToolFuture, ToolError> {
+    fn prepare(
+        &self,
+        args: RawArgs<'_>,
+        rules: &ArgRules,
+        ctx: ToolContext,
+    ) -> Result<ToolFuture, ToolError> {
         lookup_customer_record.prepare(args, rules, ctx)
     }
 }
@@ -41,7 +49,10 @@ fn registry(n: usize) -> Registry {
     let mut b = Registry::builder();
     for i in 0..n {
         let name: &'static str = Box::leak(format!("lookup_customer_record_{i}").into_boxed_str());
-        let decl: &'static ToolDecl = Box::leak(Box::new(ToolDecl { name, ..clone_decl(base) }));
+        let decl: &'static ToolDecl = Box::leak(Box::new(ToolDecl {
+            name,
+            ..clone_decl(base)
+        }));
         b = b.tool(Renamed { decl });
     }
     b.build().expect("registry")
@@ -60,7 +71,10 @@ fn clone_decl(d: &'static ToolDecl) -> ToolDecl {
 }
 
 fn bench_registry_size(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let p = Principal::anonymous();
     let mut g = c.benchmark_group("scale/registry_size");
     for n in [10usize, 100, 1_000, 10_000] {
@@ -71,7 +85,8 @@ fn bench_registry_size(c: &mut Criterion) {
         });
         let call = ToolCall::new("c", name.clone(), r#"{"id":"cus_1"}"#);
         g.bench_with_input(BenchmarkId::new("call", n), &call, |b, call| {
-            b.to_async(&rt).iter(|| async { black_box(ex.call(&p, call).await) });
+            b.to_async(&rt)
+                .iter(|| async { black_box(ex.call(&p, call).await) });
         });
     }
     g.finish();
@@ -81,15 +96,22 @@ fn bench_export(c: &mut Criterion) {
     let r = registry(100);
     let mut g = c.benchmark_group("scale/export_100_tools");
     g.bench_function("openai", |b| b.iter(|| black_box(openai::export(r.iter()))));
-    g.bench_function("openai-responses", |b| b.iter(|| black_box(openai_responses::export(r.iter()))));
-    g.bench_function("anthropic", |b| b.iter(|| black_box(anthropic::export(r.iter()))));
+    g.bench_function("openai-responses", |b| {
+        b.iter(|| black_box(openai_responses::export(r.iter())))
+    });
+    g.bench_function("anthropic", |b| {
+        b.iter(|| black_box(anthropic::export(r.iter())))
+    });
     g.bench_function("gemini", |b| b.iter(|| black_box(gemini::export(r.iter()))));
     g.bench_function("mcp", |b| b.iter(|| black_box(mcp::export(r.iter()))));
     g.finish();
 }
 
 fn bench_concurrency(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let ex = Arc::new(Executor::new(registry(100)));
     const CALLS: usize = 256;
     let mut g = c.benchmark_group("scale/concurrent_calls");
@@ -105,7 +127,11 @@ fn bench_concurrency(c: &mut Criterion) {
                             tokio::spawn(async move {
                                 let p = Principal::new(format!("p{t}"));
                                 for i in 0..CALLS / tasks {
-                                    let call = ToolCall::new("c", format!("lookup_customer_record_{}", (t + i) % 100), r#"{"id":"cus_1"}"#);
+                                    let call = ToolCall::new(
+                                        "c",
+                                        format!("lookup_customer_record_{}", (t + i) % 100),
+                                        r#"{"id":"cus_1"}"#,
+                                    );
                                     black_box(ex.call(&p, &call).await);
                                 }
                             })
@@ -121,5 +147,10 @@ fn bench_concurrency(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_registry_size, bench_export, bench_concurrency);
+criterion_group!(
+    benches,
+    bench_registry_size,
+    bench_export,
+    bench_concurrency
+);
 criterion_main!(benches);

@@ -30,20 +30,32 @@ fn registry() -> Result<Registry, toolwright::RegistryError> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let executor = Executor::new(registry()?);
     if let Some(addr) = flag("--http") {
         let addr: SocketAddr = addr.parse()?;
         eprintln!("toolwright MCP server on http://{addr}/mcp");
-        serve_http(SharedExecutor::new(executor), addr, |token: &str| match token {
-            "demo-reader" => Some(Principal::new("demo-reader").grant_all(["kb:read", "orders:read"])),
-            "demo-admin" => Some(Principal::new("demo-admin").grant("*")),
-            _ => None,
-        })
+        serve_http(
+            SharedExecutor::new(executor),
+            addr,
+            |token: &str| match token {
+                "demo-reader" => {
+                    Some(Principal::new("demo-reader").grant_all(["kb:read", "orders:read"]))
+                }
+                "demo-admin" => Some(Principal::new("demo-admin").grant("*")),
+                _ => None,
+            },
+        )
         .await?;
     } else {
         let grants = flag("--grant").unwrap_or_else(|| "kb:read,kb:write,orders:read".into());
-        let principal = Principal::new("mcp-stdio").grant_all(grants.split(',').map(str::trim).filter(|g| !g.is_empty()));
+        let principal = Principal::new("mcp-stdio")
+            .grant_all(grants.split(',').map(str::trim).filter(|g| !g.is_empty()));
         serve_stdio(executor, principal).await?;
     }
     Ok(())

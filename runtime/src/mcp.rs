@@ -63,7 +63,11 @@ impl SharedExecutor {
 
     /// The current executor.
     pub fn current(&self) -> Executor {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).executor.clone()
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .executor
+            .clone()
     }
 
     /// Replaces the executor (a new registry) and tells every connected client that the tool
@@ -140,7 +144,10 @@ impl ServerHandler for McpServer {
                 .enable_tool_list_changed()
                 .build(),
         )
-        .with_server_info(Implementation::new(self.name.clone(), env!("CARGO_PKG_VERSION")))
+        .with_server_info(Implementation::new(
+            self.name.clone(),
+            env!("CARGO_PKG_VERSION"),
+        ))
     }
 
     fn list_tools(
@@ -175,9 +182,13 @@ impl ServerHandler for McpServer {
             let call = ToolCall {
                 id,
                 name: request.name.to_string(),
-                arguments: CallArguments::Json(Value::Object(request.arguments.unwrap_or_default())),
+                arguments: CallArguments::Json(Value::Object(
+                    request.arguments.unwrap_or_default(),
+                )),
             };
-            let result = executor.call_with_confirmer(&principal, &call, &confirmer).await;
+            let result = executor
+                .call_with_confirmer(&principal, &call, &confirmer)
+                .await;
             let result: CallToolResult = from_json(providers::mcp::call_tool_result(&result))?;
             Ok(CallToolResponse::Complete(result))
         }
@@ -283,27 +294,29 @@ pub async fn serve_http_on(
     let resolver: Arc<dyn TokenResolver> = Arc::new(resolver);
     let app = axum::Router::new()
         .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn(move |mut req: axum::extract::Request, next: axum::middleware::Next| {
-            let resolver = resolver.clone();
-            async move {
-                let token = req
-                    .headers()
-                    .get(axum::http::header::AUTHORIZATION)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("Bearer "))
-                    .map(str::trim);
-                match token.and_then(|t| resolver.resolve(t)) {
-                    Some(principal) => {
-                        req.extensions_mut().insert(principal);
-                        next.run(req).await
+        .layer(axum::middleware::from_fn(
+            move |mut req: axum::extract::Request, next: axum::middleware::Next| {
+                let resolver = resolver.clone();
+                async move {
+                    let token = req
+                        .headers()
+                        .get(axum::http::header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "))
+                        .map(str::trim);
+                    match token.and_then(|t| resolver.resolve(t)) {
+                        Some(principal) => {
+                            req.extensions_mut().insert(principal);
+                            next.run(req).await
+                        }
+                        None => axum::response::IntoResponse::into_response((
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+                            "a valid bearer token is required",
+                        )),
                     }
-                    None => axum::response::IntoResponse::into_response((
-                        axum::http::StatusCode::UNAUTHORIZED,
-                        [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
-                        "a valid bearer token is required",
-                    )),
                 }
-            }
-        }));
+            },
+        ));
     axum::serve(listener, app).await
 }

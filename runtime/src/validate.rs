@@ -173,7 +173,11 @@ impl Validator<'_> {
                 let bytes = s.len() as u64;
                 let clearly_ok = c.min_len.is_none_or(|m| bytes.div_ceil(4) >= m)
                     && c.max_len.is_none_or(|m| bytes <= m);
-                let chars = if clearly_ok { 0 } else { s.chars().count() as u64 };
+                let chars = if clearly_ok {
+                    0
+                } else {
+                    s.chars().count() as u64
+                };
                 if let Some(min) = c.min_len
                     && !clearly_ok
                     && chars < min

@@ -141,7 +141,10 @@ impl MemorySink {
 
     /// How many records are kept.
     pub fn len(&self) -> usize {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Whether no record is kept.
