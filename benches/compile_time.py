@@ -6,8 +6,8 @@
               validation and a hand-written registry (what #[tool] generates, written out)
   rmcp        the same functions as rmcp #[tool] methods in a #[tool_router] impl
 
-Dependencies are built first; what is timed is rebuilding each tools crate alone (its own
-code and macro expansion), the median of --runs builds. Usage:
+Dependencies are built first; what is timed is rebuilding each tools crate alone, without
+incremental compilation (its own code and macro expansion), the median of --runs builds. Usage:
 
   python3 benches/compile_time.py [--tools 200] [--runs 3]
 """
@@ -172,10 +172,12 @@ def main():
     for v in variants:
         write(work / v / "Cargo.toml", f'[package]\nname = "gen_{v}"\nversion = "0.0.0"\nedition = "2024"\n\n[dependencies]\n{deps[v]}')
         write(work / v / "src" / "lib.rs", gens[v](args.tools))
-    env = dict(os.environ, CARGO_TARGET_DIR=str(work / "target"))
-    subprocess.run(["cargo", "build", "--quiet", "--workspace"], cwd=work, env=env, check=True)
+    # No incremental cache: each timed build compiles the crate from scratch.
+    env = dict(os.environ, CARGO_TARGET_DIR=str(work / "target"), CARGO_INCREMENTAL="0")
     results = {}
     for v in variants:
+        # Warm-up: the dependencies as this crate alone unifies their features.
+        subprocess.run(["cargo", "build", "--quiet", "-p", f"gen_{v}"], cwd=work, env=env, check=True)
         times = []
         for _ in range(args.runs):
             (work / v / "src" / "lib.rs").touch()
