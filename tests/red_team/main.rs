@@ -1,0 +1,5 @@
+//! Red team: an adversarial corpus run as ordinary tests. Every model output is hostile.
+
+mod corpus;
+mod faults;
+mod load;
