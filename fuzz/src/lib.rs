@@ -1,0 +1,3 @@
+//! Fuzz target bodies, shared with the stable property tests in `tests/fuzz_props.rs`.
+#[path = "targets.rs"]
+pub mod targets;
