@@ -388,7 +388,11 @@ fn tool_support(
         }
     };
 
+    let version = env!("CARGO_PKG_VERSION");
     quote! {
+        // Generated code and the runtime it calls must come from one release.
+        const _: () = #tw::assert_version(#version);
+
         #[derive(#tw::serde::Deserialize, #tw::schemars::JsonSchema)]
         #[serde(crate = "::toolwright::__private::serde", deny_unknown_fields)]
         #[schemars(crate = "::toolwright::__private::schemars")]

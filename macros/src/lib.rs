@@ -19,7 +19,31 @@ use syn::{ImplItem, ItemFn, ItemImpl};
 
 use crate::ctxt::Ctxt;
 
-/// Turns a function into a tool. See the `toolwright` crate documentation.
+/// Turns a function into a tool: its doc comment becomes the description, each parameter's
+/// doc comment its property description, and the function stays callable as written.
+///
+/// Settings: `permissions = ["kb:read", ...]`, `read_only`, `destructive`, `idempotent`,
+/// `open_world`, `timeout = "5s"`, `retries = 2`, `rate_limit = "30/min"`, `allow(rule, ...)`.
+/// On a parameter, `#[arg(min_len = 1, max_len = 200, range = 1..=20, pattern = "...",
+/// default = 5, secret)]`; a `&ToolContext` parameter is injected.
+///
+/// The description linter rejects poor names and descriptions at compile time. Rules that
+/// `allow(...)` may silence, one name per rule, for the rare justified case:
+///
+/// | rule | what it rejects |
+/// | --- | --- |
+/// | `lone_word` | a one-word name (`search`) |
+/// | `vague_name` | vague words only (`do_stuff`, `handle_data`, `helper`, `tool1`) |
+/// | `short_description` | a description under 30 characters |
+/// | `long_description` | a description over 1024 characters |
+/// | `placeholder` | TODO, TBD, FIXME, XXX, "lorem ipsum", "description here" |
+/// | `restates_name` | a description that only restates the name |
+/// | `vague_description` | a description made of vague words only |
+/// | `missing_returns` | a data-returning tool whose description never says what it returns |
+/// | `param_restates_name` | a parameter doc that only restates its name ("The query") |
+///
+/// Never allowable: `name_format` (snake_case `[a-z0-9_]`), `name_length` (at most 64),
+/// `missing_description`, `missing_param_description`.
 #[proc_macro_attribute]
 pub fn tool(args: TokenStream, input: TokenStream) -> TokenStream {
     expand_tool(args.into(), input.into()).into()

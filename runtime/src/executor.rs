@@ -275,6 +275,17 @@ impl Executor {
             .map(CircuitBreaker::state)
     }
 
+    /// How many rate-limit keys are held (bounded by `max_rate_limit_keys`).
+    pub fn rate_limit_keys(&self) -> usize {
+        self.0.rate_limits.keys()
+    }
+
+    /// Drops rate-limit keys whose state decayed back to "never seen" (lossless); call it
+    /// periodically to return memory after a burst of callers.
+    pub fn evict_idle_rate_limit_keys(&self) {
+        self.0.rate_limits.evict_idle();
+    }
+
     /// How many calls wait for a human's decision (confirmation tickets).
     pub fn pending_confirmations(&self) -> usize {
         self.0.tickets.as_ref().map_or(0, TicketStore::len)

@@ -91,3 +91,31 @@ async fn ten_thousand_calls_each_get_one_outcome_and_one_final_record() {
     assert_eq!(unique.len(), 10_000);
     assert_eq!(ex.pending_confirmations(), 0);
 }
+
+/// After a flood of fresh principals, per-caller state returns to empty once it decays.
+#[tokio::test(start_paused = true)]
+async fn per_caller_state_returns_to_baseline_after_a_flood() {
+    let ex = Executor::builder(Registry::builder().tool(get_loyalty_tier).build().unwrap())
+        .rate_limit_per_principal(Rate::per_minute(60))
+        .max_rate_limit_keys(5_000)
+        .build();
+    assert_eq!(ex.rate_limit_keys(), 0);
+    for i in 0..20_000u32 {
+        let p = Principal::new(format!("fresh-{i}"));
+        let _ = ex
+            .call(
+                &p,
+                &ToolCall::new("c", "get_loyalty_tier", r#"{"customer":1}"#),
+            )
+            .await;
+    }
+    assert!(
+        ex.rate_limit_keys() <= 5_000 + 64,
+        "bounded: {}",
+        ex.rate_limit_keys()
+    );
+    tokio::time::advance(std::time::Duration::from_secs(61)).await;
+    ex.evict_idle_rate_limit_keys();
+    assert_eq!(ex.rate_limit_keys(), 0, "back to baseline");
+    assert_eq!(ex.pending_confirmations(), 0);
+}
