@@ -25,7 +25,11 @@ async fn get_loyalty_tier(
     #[arg(range = 1..=99_999)]
     customer: u32,
 ) -> &'static str {
-    if customer % 2 == 0 { "gold" } else { "silver" }
+    if customer.is_multiple_of(2) {
+        "gold"
+    } else {
+        "silver"
+    }
 }
 
 /// Delete a customer's account and every order it holds. Returns the deleted account number.

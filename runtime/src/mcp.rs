@@ -136,6 +136,10 @@ fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ErrorDat
     serde_json::from_value(value).map_err(|e| ErrorData::internal_error(e.to_string(), None))
 }
 
+/// The newest MCP revision served: it keeps `initialize` sessions and lets the server ask the
+/// client mid-call (elicitation), which rmcp refuses on later revisions.
+const PROTOCOL: ProtocolVersion = ProtocolVersion::V_2025_11_25;
+
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -144,10 +148,15 @@ impl ServerHandler for McpServer {
                 .enable_tool_list_changed()
                 .build(),
         )
+        .with_protocol_version(PROTOCOL)
         .with_server_info(Implementation::new(
             self.name.clone(),
             env!("CARGO_PKG_VERSION"),
         ))
+    }
+
+    fn supported_protocol_versions(&self) -> std::borrow::Cow<'static, [ProtocolVersion]> {
+        std::borrow::Cow::Borrowed(ProtocolVersion::known_up_to(&PROTOCOL))
     }
 
     fn list_tools(

@@ -14,7 +14,11 @@ async fn get_loyalty_tier(
     customer: u32,
 ) -> &'static str {
     tokio::task::yield_now().await;
-    if customer % 2 == 0 { "gold" } else { "silver" }
+    if customer.is_multiple_of(2) {
+        "gold"
+    } else {
+        "silver"
+    }
 }
 
 /// Charge a stored card for a small amount; fails for odd amounts in this test.
@@ -25,7 +29,7 @@ async fn charge_stored_card(
     #[arg(range = 1..=10_000)]
     cents: u32,
 ) -> Result<String, ToolError> {
-    if cents % 2 == 1 {
+    if !cents.is_multiple_of(2) {
         Err(ToolError::unavailable("payment gateway 503"))
     } else {
         Ok(format!("ch_{cents}"))
