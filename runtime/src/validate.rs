@@ -564,7 +564,8 @@ impl SlowPath<'_> {
     }
 }
 
-fn json_type_name(v: &Value) -> &'static str {
+/// "a string", "an array", …: a JSON value's type in words.
+pub(crate) fn json_type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

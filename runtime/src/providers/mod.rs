@@ -68,7 +68,10 @@ pub(crate) fn arguments_from_text(text: &str) -> CallArguments {
         Ok(Value::Object(m)) => CallArguments::Json(Value::Object(m)),
         Ok(other) => CallArguments::Invalid {
             raw: text.to_owned(),
-            error: format!("expected a JSON object, got {}", kind_of(&other)),
+            error: format!(
+                "expected a JSON object, got {}",
+                crate::validate::json_type_name(&other)
+            ),
         },
         Err(e) => CallArguments::Invalid {
             raw: text.to_owned(),
@@ -85,19 +88,11 @@ pub(crate) fn arguments_from_value(value: Option<&Value>) -> CallArguments {
         Some(Value::String(s)) => arguments_from_text(s),
         Some(other) => CallArguments::Invalid {
             raw: other.to_string(),
-            error: format!("expected a JSON object, got {}", kind_of(other)),
+            error: format!(
+                "expected a JSON object, got {}",
+                crate::validate::json_type_name(other)
+            ),
         },
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
