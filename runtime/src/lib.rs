@@ -31,7 +31,9 @@ pub use context::ToolContext;
 pub use error::{ErrorKind, FieldError, ToolError};
 pub use executor::{Executor, ExecutorBuilder};
 pub use guards::{AllowedUrl, Identifier, SafePath};
-pub use policy::audit::{AuditRecord, AuditSink, JsonlSink, MemorySink, TracingSink};
+pub use policy::audit::{
+    AuditRecord, AuditSink, BackgroundSink, JsonlSink, MemorySink, TracingSink,
+};
 pub use policy::circuit_breaker::{BreakerConfig, BreakerState};
 pub use policy::confirm::{
     AlwaysDeny, AutoApprove, ConfirmationRequest, Confirmer, Decision, TerminalPrompt,

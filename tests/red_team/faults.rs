@@ -182,3 +182,82 @@ async fn a_crashing_confirmer_denies() {
     assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
     assert_eq!(purges.load(Ordering::SeqCst), 0);
 }
+
+/// A sink that blocks until released, as a hung log shipper would.
+struct BlockedSink {
+    gate: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    written: Arc<AtomicUsize>,
+}
+
+impl AuditSink for BlockedSink {
+    fn record(&self, _: &AuditRecord) -> Result<(), AuditError> {
+        let gate = self
+            .gate
+            .lock()
+            .map_err(|_| AuditError("poisoned".into()))?;
+        let _ = gate.recv();
+        self.written.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_blocked_sink_behind_a_queue_stalls_no_call_and_destructive_calls_fail_closed_when_full()
+{
+    let purges = Arc::new(AtomicUsize::new(0));
+    let (release, gate) = std::sync::mpsc::channel();
+    let written = Arc::new(AtomicUsize::new(0));
+    let queue = toolwright::BackgroundSink::new(
+        BlockedSink {
+            gate: std::sync::Mutex::new(gate),
+            written: written.clone(),
+        },
+        8,
+    )
+    .unwrap();
+    let memory = MemorySink::new();
+    let ex = Executor::builder(registry(&purges))
+        .audit(queue)
+        .audit(memory.clone())
+        .confirmer(toolwright::AutoApprove)
+        .build();
+    // The sink is blocked, yet calls complete: 20 calls, far more records than the queue holds.
+    for i in 0..20 {
+        let r = ex
+            .call(
+                &admin(),
+                &ToolCall::new(format!("c{i}"), "get_service_health", "{}"),
+            )
+            .await;
+        assert!(r.outcome.is_ok());
+    }
+    // With the queue full, an approved destructive call is refused rather than run unrecorded.
+    let r = ex
+        .call(
+            &admin(),
+            &ToolCall::new("purge", "purge_report_cache", "{}"),
+        )
+        .await;
+    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_eq!(purges.load(Ordering::SeqCst), 0);
+    // The other sink kept every record.
+    assert_eq!(
+        memory.records().iter().filter(|r| r.final_record).count(),
+        21
+    );
+    // Released, the blocked sink drains what it queued.
+    for _ in 0..20 {
+        let _ = release.send(());
+    }
+    drop(release);
+    for _ in 0..200 {
+        if written.load(Ordering::SeqCst) >= 8 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        written.load(Ordering::SeqCst) >= 8,
+        "queued records were written once released"
+    );
+}

@@ -209,6 +209,57 @@ impl Drop for JsonlSink {
     }
 }
 
+/// Moves writing off the calling thread: records go through a bounded queue to a dedicated
+/// thread that feeds `inner`. A slow or blocked sink then never stalls tool calls. When the
+/// queue is full the record is refused (counted in [`BackgroundSink::dropped`]), so destructive
+/// calls fail closed instead of running unrecorded, and memory stays bounded.
+pub struct BackgroundSink {
+    tx: std::sync::mpsc::SyncSender<AuditRecord>,
+    dropped: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl BackgroundSink {
+    /// Feeds `inner` from a queue of at most `capacity` records.
+    ///
+    /// # Errors
+    /// When the writer thread cannot be started.
+    pub fn new(inner: impl AuditSink + 'static, capacity: usize) -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<AuditRecord>(capacity.max(1));
+        std::thread::Builder::new()
+            .name("toolwright-audit".into())
+            .spawn(move || {
+                for record in rx {
+                    if let Err(e) = inner.record(&record) {
+                        tracing::error!(target: "toolwright::audit", error = %e, "background audit sink failed");
+                    }
+                }
+                let _ = inner.flush();
+            })?;
+        Ok(Self {
+            tx,
+            dropped: Arc::default(),
+        })
+    }
+
+    /// Records refused because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl AuditSink for BackgroundSink {
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        self.tx.try_send(record.clone()).map_err(|e| {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            AuditError(match e {
+                std::sync::mpsc::TrySendError::Full(_) => "the audit queue is full".into(),
+                std::sync::mpsc::TrySendError::Disconnected(_) => "the audit writer stopped".into(),
+            })
+        })
+    }
+}
+
 /// Emits each record as a `tracing` event with OpenTelemetry GenAI attribute names
 /// (`gen_ai.operation.name = "execute_tool"`, `gen_ai.tool.name`, `gen_ai.tool.call.id`,
 /// `error.type`). Arguments are left out, as the semantic conventions advise by default.
