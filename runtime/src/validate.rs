@@ -237,6 +237,15 @@ impl Validator<'_> {
 
     fn check_range(&mut self, _index: usize, param: &ParamDecl, v: Num) {
         let c = &param.constraints;
+        if let Num::Float(f) = v
+            && !f.is_finite()
+        {
+            self.errors.push(FieldError::new(
+                pointer_for(param.name),
+                "must be a finite number",
+            ));
+            return;
+        }
         let shown = if c.secret {
             String::from("a different value")
         } else {
