@@ -397,13 +397,16 @@ impl Executor {
         let audit = Audit::new(&self.0, principal, call);
         let mut decisions = Decisions::default();
         let mut retries = 0;
-        let outcome = AssertUnwindSafe(
-            self.pipeline(principal, call, how, &audit, &mut decisions, &mut retries)
-                .instrument(span.clone()),
-        )
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|payload| Err(execute::panicked(&*payload)));
+        let pipeline = self.pipeline(principal, call, how, &audit, &mut decisions, &mut retries);
+        // Entering a span on every poll costs even when nobody listens: instrument only then.
+        let caught = if span.is_disabled() {
+            AssertUnwindSafe(pipeline).catch_unwind().await
+        } else {
+            AssertUnwindSafe(pipeline.instrument(span.clone()))
+                .catch_unwind()
+                .await
+        };
+        let outcome = caught.unwrap_or_else(|payload| Err(execute::panicked(&*payload)));
         if let Err(e) = &outcome {
             span.record("error.type", e.kind().as_str());
         }

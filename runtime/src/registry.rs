@@ -138,9 +138,33 @@ impl std::fmt::Debug for ToolEntry {
     }
 }
 
+/// FNV-1a for the name index. The index is built once from names the developer chose and is
+/// only read afterwards, so an unkeyed hash cannot be turned against it: a model's colliding
+/// name costs only its own lookup. (Rate-limit keys, which callers choose, stay on SipHash.)
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type Index = HashMap<&'static str, usize, std::hash::BuildHasherDefault<Fnv>>;
+
 struct Inner {
     entries: Vec<ToolEntry>,
-    index: HashMap<&'static str, usize>,
+    index: Index,
     state: StateMap,
     default_timeout: Duration,
     guards: Arc<Guards>,
@@ -342,7 +366,7 @@ impl RegistryBuilder {
             None => None,
         };
         let mut entries = Vec::with_capacity(self.tools.len());
-        let mut index = HashMap::with_capacity(self.tools.len());
+        let mut index = Index::with_capacity_and_hasher(self.tools.len(), Default::default());
         for tool in self.tools {
             let entry = ToolEntry::new(entries.len(), tool)?;
             if index.insert(entry.name(), entries.len()).is_some() {
