@@ -475,9 +475,10 @@ impl Executor {
                 .with_detail("retry_after_ms", audit::millis(open.retry_after)));
             }
         };
-        d.circuit_breaker = Some(match breaker.state() {
-            BreakerState::HalfOpen => "half_open",
-            _ => "closed",
+        d.circuit_breaker = Some(if permit.is_probe() {
+            "half_open"
+        } else {
+            "closed"
         });
 
         // validate.

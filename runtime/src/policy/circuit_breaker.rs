@@ -220,6 +220,11 @@ pub struct BreakerPermit<'a> {
 }
 
 impl BreakerPermit<'_> {
+    /// Whether this call is a half-open probe.
+    pub fn is_probe(&self) -> bool {
+        self.half_open
+    }
+
     /// The call succeeded.
     pub fn success(mut self) {
         self.finish(Some(true));
