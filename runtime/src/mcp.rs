@@ -182,10 +182,7 @@ impl ServerHandler for McpServer {
         let confirmer = Elicitation(context.peer.clone());
         let id = serde_json::to_value(&context.id)
             .ok()
-            .map(|v| match v {
-                Value::String(s) => s,
-                other => other.to_string(),
-            })
+            .and_then(|v| providers::id_text(Some(&v)))
             .unwrap_or_default();
         async move {
             let call = ToolCall {

@@ -168,18 +168,21 @@ fn apply_param(prop: &mut Value, param: &ParamDecl) {
     }
 }
 
-/// A parameter with a default also accepts `null` (meaning "use the default").
-fn allow_null(prop: &mut Map<String, Value>) {
+/// Makes a property schema accept `null` as well: a parameter with a default (where `null`
+/// means "use the default"), and OpenAI strict mode's way of writing an optional property.
+/// A schema without a `type` (a `$ref`, say) is wrapped in `anyOf`, keeping its description
+/// and default outside.
+pub(crate) fn allow_null(prop: &mut Map<String, Value>) {
+    if let Some(Value::Array(values)) = prop.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
     match prop.get_mut("type") {
         Some(Value::String(t)) => {
             if t != "null" {
                 let t = t.clone();
                 prop.insert("type".into(), Value::Array(vec![t.into(), "null".into()]));
-            }
-            if let Some(Value::Array(e)) = prop.get_mut("enum")
-                && !e.contains(&Value::Null)
-            {
-                e.push(Value::Null);
             }
         }
         Some(Value::Array(types)) => {

@@ -110,15 +110,11 @@ fn input_of(args: &CallArguments) -> Value {
 }
 
 /// A Messages response as a model turn.
-pub(crate) fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
-    let calls = providers::anthropic::parse_tool_calls(response)
-        .map_err(|e| ModelError::Malformed(e.to_string()))?;
-    let text = providers::anthropic::response_text(response);
-    if calls.is_empty() {
-        Ok(ModelTurn::Final(text.unwrap_or_default()))
-    } else {
-        Ok(ModelTurn::ToolCalls { text, calls })
-    }
+fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
+    super::turn(
+        providers::anthropic::parse_tool_calls(response),
+        providers::anthropic::response_text(response),
+    )
 }
 
 impl ModelClient for AnthropicClient {

@@ -44,6 +44,19 @@ fn retry_after_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     Some(Duration::from_secs_f64(secs.clamp(0.0, 86_400.0)).as_millis() as u64)
 }
 
+/// The model's turn from the calls and text a provider module parsed out of a response.
+fn turn(
+    calls: Result<Vec<crate::ToolCall>, crate::providers::ParseError>,
+    text: Option<String>,
+) -> Result<crate::agent::ModelTurn, ModelError> {
+    let calls = calls.map_err(|e| ModelError::Malformed(e.to_string()))?;
+    if calls.is_empty() {
+        Ok(crate::agent::ModelTurn::Final(text.unwrap_or_default()))
+    } else {
+        Ok(crate::agent::ModelTurn::ToolCalls { text, calls })
+    }
+}
+
 fn send_error(e: &reqwest::Error) -> ModelError {
     ModelError::Request(format!("the request could not be sent: {e}"))
 }

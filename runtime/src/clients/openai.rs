@@ -97,15 +97,11 @@ fn arguments_text(args: &CallArguments) -> String {
 }
 
 /// A Chat Completions response as a model turn.
-pub(crate) fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
-    let calls = providers::openai::parse_tool_calls(response)
-        .map_err(|e| ModelError::Malformed(e.to_string()))?;
-    let text = providers::openai::response_text(response).map(str::to_owned);
-    if calls.is_empty() {
-        Ok(ModelTurn::Final(text.unwrap_or_default()))
-    } else {
-        Ok(ModelTurn::ToolCalls { text, calls })
-    }
+fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
+    super::turn(
+        providers::openai::parse_tool_calls(response),
+        providers::openai::response_text(response).map(str::to_owned),
+    )
 }
 
 impl ModelClient for OpenAiClient {

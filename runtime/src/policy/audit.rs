@@ -368,7 +368,7 @@ pub fn arguments_value(args: &CallArguments) -> Value {
     match args {
         // Cloning (and redacting) is recursive: a value nested deeper than any valid arguments
         // (parsers stop at 128 levels; the executor's cap is 64) is not copied.
-        CallArguments::Json(v) if deeper_than(v, 128) => {
+        CallArguments::Json(v) if super::limits::value_size_depth(v, usize::MAX, 128).1 > 128 => {
             Value::String("<arguments nested deeper than 128 levels>".into())
         }
         CallArguments::Json(v) => v.clone(),
@@ -379,22 +379,6 @@ pub fn arguments_value(args: &CallArguments) -> Value {
             Value::String(format!("<{} bytes, not valid JSON>", raw.len()))
         }
     }
-}
-
-/// Whether `v` nests deeper than `limit`, found without recursion.
-fn deeper_than(v: &Value, limit: usize) -> bool {
-    let mut stack = vec![(v, 1usize)];
-    while let Some((v, d)) = stack.pop() {
-        if d > limit {
-            return true;
-        }
-        match v {
-            Value::Array(a) => stack.extend(a.iter().map(|x| (x, d + 1))),
-            Value::Object(m) => stack.extend(m.values().map(|x| (x, d + 1))),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// Milliseconds since the Unix epoch.

@@ -144,8 +144,9 @@ fn exact_depth(bytes: &[u8], stop: usize) -> usize {
     max
 }
 
-/// An estimate of a value's serialized size, and its depth; stops early past the caps.
-fn value_size_depth(v: &Value, max_bytes: usize, max_depth: usize) -> (usize, usize) {
+/// An estimate of a value's serialized size, and its depth, found without recursion; stops
+/// early past the caps.
+pub(crate) fn value_size_depth(v: &Value, max_bytes: usize, max_depth: usize) -> (usize, usize) {
     let mut size = 0usize;
     let mut deepest = 0usize;
     let mut stack = vec![(v, 1usize)];

@@ -335,8 +335,10 @@ fn strict_node(
             .unwrap_or_default();
         let mut all = Vec::with_capacity(properties.len());
         for (name, prop) in properties.iter_mut() {
-            if !required.contains(name) {
-                make_nullable(prop);
+            if !required.contains(name)
+                && let Value::Object(p) = prop
+            {
+                crate::schema::allow_null(p);
             }
             all.push(Value::String(name.clone()));
         }
@@ -345,47 +347,6 @@ fn strict_node(
     }
     append_description(&mut out, &extra);
     Ok(Value::Object(out))
-}
-
-/// Lets a strict-mode property be `null`, which is how strict mode says "optional".
-fn make_nullable(v: &mut Value) {
-    let Value::Object(m) = v else { return };
-    if let Some(Value::Array(enum_values)) = m.get_mut("enum")
-        && !enum_values.contains(&Value::Null)
-    {
-        enum_values.push(Value::Null);
-    }
-    match m.get_mut("type") {
-        Some(Value::String(t)) if t != "null" => {
-            let t = t.clone();
-            m.insert("type".into(), json!([t, "null"]));
-            return;
-        }
-        Some(Value::Array(types)) => {
-            if !types.iter().any(|t| t == "null") {
-                types.push("null".into());
-            }
-            return;
-        }
-        Some(_) => return,
-        None => {}
-    }
-    if let Some(Value::Array(branches)) = m.get_mut("anyOf") {
-        if !branches
-            .iter()
-            .any(|b| b.get("type").and_then(Value::as_str) == Some("null"))
-        {
-            branches.push(json!({"type": "null"}));
-        }
-        return;
-    }
-    // A bare `$ref` (or an enum without a type): wrap it.
-    let description = m.remove("description");
-    let inner = Value::Object(std::mem::take(m));
-    m.insert("anyOf".into(), json!([inner, {"type": "null"}]));
-    if let Some(d) = description {
-        m.insert("description".into(), d);
-    }
 }
 
 // ---- Gemini ------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, arguments_from_text, lower, result_text};
+use super::{Export, ExportNote, ParseError, lower, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// A tool's `parameters` and `strict` flag, with notes.
@@ -98,10 +98,7 @@ pub fn parse_message_tool_calls(message: &Value) -> Result<Vec<ToolCall>, ParseE
                 .and_then(Value::as_str)
                 .ok_or(ParseError::NoName { index })?;
             let id = super::id_text(c.get("id")).unwrap_or_else(|| format!("call_{index}"));
-            let arguments = match function.and_then(|f| f.get("arguments")) {
-                Some(Value::String(text)) => arguments_from_text(text),
-                other => super::arguments_from_value(other),
-            };
+            let arguments = super::arguments_from_value(function.and_then(|f| f.get("arguments")));
             Ok(ToolCall {
                 id,
                 name: name.to_owned(),

@@ -10,7 +10,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ParseError, arguments_from_text, result_text};
+use super::{Export, ParseError, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Responses API.
@@ -56,10 +56,7 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
             let id = super::id_text(item.get("call_id"))
                 .or_else(|| super::id_text(item.get("id")))
                 .unwrap_or_else(|| format!("call_{index}"));
-            let arguments = match item.get("arguments") {
-                Some(Value::String(text)) => arguments_from_text(text),
-                other => super::arguments_from_value(other),
-            };
+            let arguments = super::arguments_from_value(item.get("arguments"));
             Ok(ToolCall {
                 id,
                 name: name.to_owned(),
