@@ -189,3 +189,59 @@ async fn an_exhausted_script_is_an_error_not_a_hang() {
         .unwrap_err();
     assert!(matches!(err, ModelError::ScriptExhausted));
 }
+
+/// Count the calls running right now and the most seen at once.
+#[derive(Default)]
+struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+/// Look up the stock level of one product in the slow warehouse system.
+/// Returns the number of units in stock.
+#[tool(read_only)]
+async fn get_stock_level(
+    /// Product code, e.g. "P-1042"
+    product: String,
+    ctx: &ToolContext,
+) -> Result<u32, ToolError> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let gauge = ctx.state::<Arc<Gauge>>()?.clone();
+    let now = gauge.now.fetch_add(1, SeqCst) + 1;
+    gauge.peak.fetch_max(now, SeqCst);
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    gauge.now.fetch_sub(1, SeqCst);
+    Ok(u32::try_from(product.len()).unwrap_or(0))
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_turn_runs_a_bounded_number_of_calls_a_few_at_a_time() {
+    let gauge = Arc::new(Gauge::default());
+    let executor = Executor::new(
+        Registry::builder()
+            .tool(get_stock_level)
+            .state(gauge.clone())
+            .build()
+            .unwrap(),
+    );
+    let flood: Vec<ToolCall> = (0..10_000)
+        .map(|i| ToolCall::new(format!("c{i}"), "get_stock_level", r#"{"product":"P-1"}"#))
+        .collect();
+    let model = ScriptedModel::new([ModelTurn::calls(flood), ModelTurn::final_text("done")]);
+    let run = Agent::new(executor, model, Principal::new("agent"))
+        .max_calls_per_turn(20)
+        .max_concurrent_calls(3)
+        .run("check stock")
+        .await
+        .unwrap();
+    let Message::ToolResults(results) = &run.messages[2] else {
+        panic!()
+    };
+    assert_eq!(results.len(), 10_000, "every call id gets an answer");
+    assert!(results[..20].iter().all(|r| r.outcome.is_ok()));
+    assert!(results[20..].iter().all(|r| {
+        r.error().map(toolwright::ToolError::kind) == Some(toolwright::ErrorKind::Denied)
+    }));
+    assert_eq!(results[9_999].call_id, "c9999");
+    assert_eq!(gauge.peak.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

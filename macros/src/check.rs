@@ -45,6 +45,15 @@ fn check_policy(cx: &mut Ctxt, def: &ToolDef) {
              call is safe",
         );
     }
+    if let (Some((n, span)), Some(_)) = (p.retries, p.destructive)
+        && n > 0
+    {
+        cx.error_at(
+            span,
+            "a destructive tool cannot declare `retries`: a human approved one run, not several; \
+             remove `retries` and let the model ask again if the call fails",
+        );
+    }
 }
 
 /// What a parameter's type is, as far as the syntax tells.

@@ -8,10 +8,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::call::{ToolCall, ToolResult};
 use crate::registry::ToolEntry;
 use crate::tool::BoxFuture;
-use crate::{Executor, Principal};
+use crate::{ErrorKind, Executor, Principal, ToolError};
 
 /// The default iteration limit.
 pub const DEFAULT_MAX_ITERATIONS: u32 = 10;
+
+/// The default cap on tool calls run from one model turn.
+pub const DEFAULT_MAX_CALLS_PER_TURN: usize = 16;
+
+/// The default number of one turn's calls that run at once.
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 4;
 
 /// One message of a conversation, independent of any provider's wire shape.
 #[derive(Clone, Debug, PartialEq)]
@@ -168,6 +174,8 @@ pub struct Agent<M> {
     principal: Principal,
     system: Option<String>,
     max_iterations: u32,
+    max_calls_per_turn: usize,
+    max_concurrent_calls: usize,
     observer: Option<Observer>,
 }
 
@@ -180,6 +188,8 @@ impl<M: ModelClient> Agent<M> {
             principal,
             system: None,
             max_iterations: DEFAULT_MAX_ITERATIONS,
+            max_calls_per_turn: DEFAULT_MAX_CALLS_PER_TURN,
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             observer: None,
         }
     }
@@ -210,6 +220,21 @@ impl<M: ModelClient> Agent<M> {
     #[must_use]
     pub fn max_iterations(mut self, n: u32) -> Self {
         self.max_iterations = n;
+        self
+    }
+
+    /// The most tool calls run from one model turn (default 16). Calls beyond it are not run;
+    /// each gets a `denied` result saying so, so the model sees an answer for every call id.
+    #[must_use]
+    pub fn max_calls_per_turn(mut self, n: usize) -> Self {
+        self.max_calls_per_turn = n;
+        self
+    }
+
+    /// How many calls of one turn run at once (default 4); the rest wait their turn.
+    #[must_use]
+    pub fn max_concurrent_calls(mut self, n: usize) -> Self {
+        self.max_concurrent_calls = n.max(1);
         self
     }
 
@@ -265,10 +290,7 @@ impl<M: ModelClient> Agent<M> {
                             tool_calls: calls.clone(),
                         },
                     );
-                    let results = futures_util::future::join_all(
-                        calls.iter().map(|c| self.executor.call(&self.principal, c)),
-                    )
-                    .await;
+                    let results = self.run_turn(&calls).await;
                     self.push(&mut messages, Message::ToolResults(results));
                 }
             }
@@ -280,6 +302,34 @@ impl<M: ModelClient> Agent<M> {
             messages,
             iterations,
         })
+    }
+}
+
+impl<M> Agent<M> {
+    /// Runs one turn's calls, at most `max_concurrent_calls` at a time and at most
+    /// `max_calls_per_turn` in all, results in call order.
+    async fn run_turn(&self, calls: &[ToolCall]) -> Vec<ToolResult> {
+        use futures_util::StreamExt;
+        let allowed = calls.len().min(self.max_calls_per_turn);
+        let mut results: Vec<ToolResult> = futures_util::stream::iter(&calls[..allowed])
+            .map(|c| self.executor.call(&self.principal, c))
+            .buffered(self.max_concurrent_calls.max(1))
+            .collect()
+            .await;
+        results.extend(calls[allowed..].iter().map(|c| ToolResult {
+            call_id: c.id.clone(),
+            name: c.name.clone(),
+            outcome: Err(ToolError::new(
+                ErrorKind::Denied,
+                format!(
+                    "this turn asked for {} tool calls and at most {} run per turn; this one was not run",
+                    calls.len(),
+                    self.max_calls_per_turn
+                ),
+            )
+            .with_suggestion("call fewer tools at once; repeat the calls you still need")),
+        }));
+        results
     }
 }
 

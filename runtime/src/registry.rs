@@ -58,6 +58,10 @@ pub struct ToolEntry {
 impl ToolEntry {
     fn new(index: usize, tool: Box<dyn Tool>) -> Result<Self, RegistryError> {
         let decl = tool.decl();
+        check_decl(decl).map_err(|message| RegistryError::InvalidDeclaration {
+            tool: decl.name.chars().take(64).collect(),
+            message: message.into(),
+        })?;
         let rules =
             ArgRules::compile(decl).map_err(|message| RegistryError::InvalidDeclaration {
                 tool: decl.name.into(),
@@ -127,6 +131,52 @@ impl ToolEntry {
     pub fn visible_to(&self, principal: &Principal) -> bool {
         principal.allows(self.decl.policy.permissions)
     }
+}
+
+/// The most retries a tool may declare (the macro's limit too).
+const MAX_RETRIES: u32 = 10;
+
+/// What `#[tool]` checks at compile time, checked again for declarations written by hand: a
+/// hand-written [`ToolDecl`] gets no weaker guarantees than a generated one.
+fn check_decl(decl: &ToolDecl) -> Result<(), &'static str> {
+    let p = &decl.policy;
+    let name_ok = (1..=64).contains(&decl.name.len())
+        && decl
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !name_ok {
+        return Err("the name must be 1 to 64 letters, digits, `_` or `-`");
+    }
+    if decl.description.trim().is_empty() {
+        return Err("the tool needs a description");
+    }
+    if p.destructive && p.read_only {
+        return Err("a tool cannot be both destructive and read_only");
+    }
+    if p.destructive && p.permissions.is_empty() {
+        return Err("a destructive tool must declare at least one permission");
+    }
+    if p.retries > 0 && !(p.idempotent || p.read_only) {
+        return Err("retries need an idempotent (or read_only) tool");
+    }
+    if p.retries > 0 && p.destructive {
+        return Err("a destructive tool cannot declare retries: a human approves one run");
+    }
+    if p.retries > MAX_RETRIES {
+        return Err("a tool may declare at most 10 retries");
+    }
+    if p.rate_limit
+        .is_some_and(|r| r.count == 0 || r.per.is_zero())
+    {
+        return Err("a rate limit must allow at least one call per non-zero period");
+    }
+    for (i, param) in decl.params.iter().enumerate() {
+        if decl.params[..i].iter().any(|q| q.name == param.name) {
+            return Err("two parameters share a name");
+        }
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for ToolEntry {

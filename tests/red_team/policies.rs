@@ -454,3 +454,92 @@ async fn huge_names_and_ids_are_capped_in_audit_records() {
     assert!(record.tool.len() <= 128 + 3, "{}", record.tool.len());
     assert!(record.call_id.len() <= 256 + 3, "{}", record.call_id.len());
 }
+
+/// A tool declared by hand, without the macro, with whatever policy the test gives it.
+struct HandWritten(&'static toolwright::decl::ToolDecl);
+
+impl toolwright::Tool for HandWritten {
+    fn decl(&self) -> &'static toolwright::decl::ToolDecl {
+        self.0
+    }
+    fn prepare(
+        &self,
+        _: toolwright::RawArgs<'_>,
+        _: &toolwright::validate::ArgRules,
+        _: ToolContext,
+    ) -> Result<toolwright::ToolFuture, ToolError> {
+        Ok(Box::pin(async { Ok(serde_json::Value::Null) }))
+    }
+}
+
+fn hand_written(policy: toolwright::decl::PolicyDecl) -> &'static toolwright::decl::ToolDecl {
+    Box::leak(Box::new(toolwright::decl::ToolDecl {
+        name: "purge_old_invoices",
+        description: "Purge invoices older than seven years. Returns how many were purged.",
+        params: &[],
+        policy,
+        blocking: false,
+        input_schema: || serde_json::json!({"type": "object", "properties": {}}),
+        output_schema: || None,
+    }))
+}
+
+#[test]
+fn hand_written_declarations_are_held_to_the_macros_rules() {
+    use toolwright::decl::PolicyDecl;
+    let base = || PolicyDecl {
+        permissions: &["billing:admin"],
+        read_only: false,
+        destructive: false,
+        idempotent: false,
+        open_world: false,
+        timeout: None,
+        retries: 0,
+        rate_limit: None,
+    };
+    let refused = [
+        PolicyDecl {
+            destructive: true,
+            read_only: true,
+            ..base()
+        },
+        PolicyDecl {
+            destructive: true,
+            permissions: &[],
+            ..base()
+        },
+        PolicyDecl {
+            retries: 2,
+            ..base()
+        },
+        PolicyDecl {
+            destructive: true,
+            idempotent: true,
+            retries: 1,
+            ..base()
+        },
+    ];
+    for policy in refused {
+        let shown = format!("{policy:?}");
+        let built = Registry::builder()
+            .tool(HandWritten(hand_written(policy)))
+            .build();
+        assert!(
+            matches!(
+                built,
+                Err(toolwright::RegistryError::InvalidDeclaration { .. })
+            ),
+            "{shown}"
+        );
+    }
+    let fine = PolicyDecl {
+        destructive: true,
+        ..base()
+    };
+    assert!(
+        Registry::builder()
+            .tool(HandWritten(hand_written(fine)))
+            .build()
+            .is_ok()
+    );
+}
