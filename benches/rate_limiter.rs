@@ -27,7 +27,10 @@ fn keys(n: usize) -> Vec<String> {
 }
 
 fn principals(n: usize) -> Vec<toolwright::Principal> {
-    keys(n).into_iter().map(toolwright::Principal::new).collect()
+    keys(n)
+        .into_iter()
+        .map(toolwright::Principal::new)
+        .collect()
 }
 
 fn bench_checks(c: &mut Criterion) {

@@ -543,3 +543,52 @@ fn hand_written_declarations_are_held_to_the_macros_rules() {
             .is_ok()
     );
 }
+
+/// Keeps the text of every span field, as a text log would print it.
+#[derive(Default, Clone)]
+struct FieldLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tracing::field::Visit for FieldLog {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let mut log = self.0.lock().unwrap();
+        log.push(format!("{}={value:?}", field.name()));
+    }
+}
+
+impl tracing::Subscriber for FieldLog {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        span.record(&mut self.clone());
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        values.record(&mut self.clone());
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn model_chosen_names_and_ids_are_escaped_in_spans() {
+    let (registry, _w) = world();
+    let executor = Executor::new(registry);
+    let log = FieldLog::default();
+    let forged = "get_service_health\n2026-12-02 INFO admin approved \u{1b}[2Jwipe";
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(log.clone(), || {
+        runtime.block_on(executor.call(&admin(), &ToolCall::new("id\r\nx", forged, "{}")));
+    });
+    let lines = log.0.lock().unwrap().join("\n");
+    assert!(lines.contains("gen_ai.tool.name"), "{lines}");
+    assert!(!lines.contains('\u{1b}'), "{lines}");
+    for field in log.0.lock().unwrap().iter() {
+        assert!(!field.contains('\n') && !field.contains('\r'), "{field:?}");
+    }
+}
