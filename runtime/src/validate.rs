@@ -13,6 +13,8 @@ use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+pub(crate) use strict::{StrictError, parse as parse_strict};
+
 use crate::decl::{Bound, ParamDecl, ToolDecl};
 use crate::tool::RawArgs;
 use crate::{FieldError, ToolError};

@@ -385,3 +385,20 @@ async fn a_key_given_twice_is_refused_at_any_depth() {
     };
     assert!(s.ex.call(&agent(), &call).await.outcome.is_ok());
 }
+
+#[tokio::test]
+async fn a_key_given_twice_in_a_providers_argument_text_is_refused() {
+    let s = setup();
+    let body = json!({"choices": [{"message": {"role": "assistant", "tool_calls": [
+        {"id": "call_a", "type": "function", "function": {
+            "name": "reassign_support_ticket",
+            "arguments": r#"{"id":"T-1","priority":1,"labels":{"team":"a","team":"b"}}"#
+        }}
+    ]}}]});
+    let calls = toolwright::providers::openai::parse_tool_calls(&body).unwrap();
+    let r = s.ex.call(&agent(), &calls[0]).await;
+    assert_eq!(
+        errors(&r),
+        ["/labels: the key `team` appears more than once in this object; send each key once"]
+    );
+}
