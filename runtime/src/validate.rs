@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 pub(crate) use strict::{StrictError, parse as parse_strict};
 
 use crate::decl::{Bound, ParamDecl, ToolDecl};
+use crate::error::MAX_LISTED_ERRORS;
 use crate::tool::RawArgs;
 use crate::{FieldError, ToolError};
 
@@ -165,8 +166,6 @@ pub struct Validator<'r> {
     errors: Vec<FieldError>,
     unlisted: usize,
 }
-
-use crate::error::MAX_LISTED_ERRORS;
 
 impl Validator<'_> {
     /// Checks parameter `index`'s value against its declared constraints.
