@@ -32,6 +32,18 @@ enum Placement {
     Header(&'static str),
     SigningKeyWrongType,
     InvalidJsonText,
+    /// Under a secret-looking key, inside a value of the wrong type.
+    NestedWrongType(&'static str),
+    /// Under a key the tool does not declare.
+    UndeclaredKey,
+    /// The fields as a positional array.
+    Positional,
+    /// The whole arguments object encoded once more, as a JSON string.
+    DoubleEncoded,
+    /// In a call to a tool name that is not registered.
+    UnknownTool,
+    /// Next to a duplicate key.
+    DuplicateKey,
 }
 
 fn placement() -> impl Strategy<Value = Placement> {
@@ -43,6 +55,13 @@ fn placement() -> impl Strategy<Value = Placement> {
         Just(Placement::Header("GitHub-Token")),
         Just(Placement::SigningKeyWrongType),
         Just(Placement::InvalidJsonText),
+        Just(Placement::NestedWrongType("api_key")),
+        Just(Placement::NestedWrongType("Refresh-Token")),
+        Just(Placement::UndeclaredKey),
+        Just(Placement::Positional),
+        Just(Placement::DoubleEncoded),
+        Just(Placement::UnknownTool),
+        Just(Placement::DuplicateKey),
     ]
 }
 
@@ -50,7 +69,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn secrets_never_reach_audit_output(secret in secret(), placement in placement(), allowed in any::<bool>(), short in any::<bool>()) {
+    fn secrets_never_reach_audit_output(secret in secret(), placement in placement(), allowed in any::<bool>(), short in any::<bool>(), as_json in any::<bool>()) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
@@ -66,9 +85,24 @@ proptest! {
             Placement::Header(h) => json!({"url": "https://x", "signing_key": "k".repeat(16), "headers": {(*h): key}}).to_string(),
             Placement::SigningKeyWrongType => json!({"url": "https://x", "signing_key": [key], "headers": {}}).to_string(),
             Placement::InvalidJsonText => format!(r#"{{"url": "https://x", "signing_key": "{key}", "headers": {{"#),
+            Placement::NestedWrongType(k) => json!({"url": "https://x", "signing_key": "k".repeat(16), "headers": {"x": {(*k): [key]}}}).to_string(),
+            Placement::UndeclaredKey => json!({"url": "https://x", "signing_key": "k".repeat(16), "headers": {}, "note": key}).to_string(),
+            Placement::Positional => json!(["https://x", key, {}]).to_string(),
+            Placement::DoubleEncoded => json!(json!({"url": "https://x", "signing_key": key, "headers": {}}).to_string()).to_string(),
+            Placement::UnknownTool => json!({"url": key, "headers": {"x": key}}).to_string(),
+            Placement::DuplicateKey => format!(r#"{{"url": "{key}", "url": "https://x", "signing_key": "{}", "headers": {{}}}}"#, "k".repeat(16)),
+        };
+        let name = match placement {
+            Placement::UnknownTool => "register_order_webhooks",
+            _ => "register_order_webhook",
+        };
+        let call = match serde_json::from_str(&args) {
+            // Arguments handed over already parsed take the other path through validation.
+            Ok(value) if as_json => ToolCall::with_json("c", name, value),
+            _ => ToolCall::new("c", name, args),
         };
         let principal = if allowed { Principal::new("p").grant("hooks:write") } else { Principal::new("p") };
-        let result = rt.block_on(ex.call(&principal, &ToolCall::new("c", "register_order_webhook", args)));
+        let result = rt.block_on(ex.call(&principal, &call));
         drop(ex);
         let needle = &key[..10];
         let file = std::fs::read_to_string(&path).unwrap();

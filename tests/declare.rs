@@ -311,16 +311,16 @@ async fn every_argument_error_is_reported_at_once_with_pointers() {
     let joined = errors.join("\n");
     assert!(joined.contains("/extra: unknown argument"), "{joined}");
     assert!(
-        joined.contains("/to/0/email: invalid type: integer `1`, expected a string"),
+        joined.contains("/to/0/email: expected a string, got an integer"),
         "{joined}"
     );
-    assert!(joined.contains("/subject: invalid type"), "{joined}");
+    assert!(joined.contains("/subject: expected a string"), "{joined}");
     assert!(
         joined.contains("/body: missing required argument"),
         "{joined}"
     );
     assert!(
-        joined.contains("/priority: unknown variant `asap`"),
+        joined.contains("/priority: unknown variant; expected one of"),
         "{joined}"
     );
     assert_eq!(errors.len(), 5, "{joined}");

@@ -127,6 +127,46 @@ proptest! {
     }
 }
 
+fn non_object() -> impl Strategy<Value = Value> {
+    // Arrays of a valid object's fields in declaration order are what serde's sequence form of
+    // the argument struct would accept.
+    let limit = prop_oneof![
+        Just(Value::Null),
+        (1..=50u8).prop_map(Value::from),
+        any_json()
+    ];
+    let filter = prop_oneof![Just(Value::Null), Just(json!({"tag": "x"})), any_json()];
+    let positional = (limit, filter)
+        .prop_map(|(limit, filter)| json!(["refund", limit, [], "open", filter, 0.5, 1]));
+    prop_oneof![
+        any_json().prop_filter("not an object", |v| !v.is_object()),
+        positional,
+        any_json().prop_map(|v| Value::String(json!({"query": "a", "x": v}).to_string())),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn arguments_that_are_not_an_object_are_always_refused(root in non_object(), ws in "[ \t\n\r]{0,3}") {
+        let registry = Registry::builder().tool(search_support_tickets).build().unwrap();
+        let entry = registry.get("search_support_tickets").unwrap();
+        prop_assert!(!jsonschema::draft202012::is_valid(entry.input_schema(), &root));
+        let ctx = ToolContext::for_test(Principal::anonymous());
+        let by_value = entry.tool().prepare(RawArgs::Json(&root), entry.rules(), ctx).err();
+        let text = format!("{ws}{root}");
+        let ctx = ToolContext::for_test(Principal::anonymous());
+        let by_text = entry.tool().prepare(RawArgs::Text(&text), entry.rules(), ctx).err();
+        for err in [by_value, by_text] {
+            prop_assert!(err.is_some(), "accepted {}", text);
+            let err = err.unwrap_or_else(|| ToolError::failed("unreachable"));
+            let first = err.to_model_json()["errors"][0].as_str().unwrap_or_default().to_owned();
+            prop_assert!(first.starts_with("/: the arguments must be a JSON object, got "), "{}", first);
+        }
+    }
+}
+
 /// Generated values mostly fail somewhere; make sure the valid side is exercised too.
 #[test]
 fn valid_examples_pass_both() {

@@ -93,14 +93,36 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// How many field errors an `invalid_arguments` error lists; the rest are counted in one
+/// final entry.
+pub(crate) const MAX_LISTED_ERRORS: usize = 20;
+/// Longest pointer kept, in bytes; a longer one (a huge key) ends in `…`.
+const MAX_POINTER_BYTES: usize = 256;
+/// Longest message kept, in bytes.
+const MAX_MESSAGE_BYTES: usize = 1024;
+
 impl FieldError {
-    /// A field error at `pointer`.
+    /// A field error at `pointer`. A pointer longer than 256 bytes or a message longer than
+    /// 1024 bytes is cut (on a character boundary) and ends in `…`.
     pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
-            pointer: pointer.into(),
-            message: message.into(),
+            pointer: truncated(pointer.into(), MAX_POINTER_BYTES),
+            message: truncated(message.into(), MAX_MESSAGE_BYTES),
         }
     }
+}
+
+/// `text` cut to at most `max` bytes plus `…`.
+fn truncated(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 impl fmt::Display for FieldError {
@@ -165,17 +187,37 @@ impl ToolError {
         Self::new(ErrorKind::Unavailable, message)
     }
 
-    /// The arguments are wrong; `errors` lists every problem at once.
-    pub fn invalid_arguments(errors: Vec<FieldError>) -> Self {
-        let message = match errors.as_slice() {
-            [] => "the arguments are invalid".to_owned(),
-            [one] => format!("invalid argument {one}"),
-            many => format!("{} invalid arguments", many.len()),
+    /// The arguments are wrong; `errors` lists every problem at once. The first 20 are listed, each cut to a bounded length, and one final entry
+    /// counts the rest.
+    pub fn invalid_arguments(mut errors: Vec<FieldError>) -> Self {
+        let unlisted = errors.len().saturating_sub(MAX_LISTED_ERRORS);
+        errors.truncate(MAX_LISTED_ERRORS);
+        Self::invalid_arguments_bounded(errors, unlisted)
+    }
+
+    /// `listed` errors (at most `MAX_LISTED_ERRORS` are kept) and `unlisted` more found.
+    pub(crate) fn invalid_arguments_bounded(listed: Vec<FieldError>, unlisted: usize) -> Self {
+        let unlisted = unlisted + listed.len().saturating_sub(MAX_LISTED_ERRORS);
+        // Fields are public: errors built without `FieldError::new` are bounded here.
+        let listed: Vec<FieldError> = listed
+            .into_iter()
+            .take(MAX_LISTED_ERRORS)
+            .map(|e| FieldError::new(e.pointer, e.message))
+            .collect();
+        let message = match (listed.as_slice(), unlisted) {
+            ([], 0) => "the arguments are invalid".to_owned(),
+            ([one], 0) => format!("invalid argument {one}"),
+            (many, more) => format!("{} invalid arguments", many.len() + more),
         };
-        let list = errors
+        let mut list: Vec<Value> = listed
             .iter()
             .map(|e| Value::String(e.to_string()))
             .collect();
+        if unlisted > 0 {
+            list.push(Value::String(format!(
+                "…and {unlisted} more not listed; fix the ones above first"
+            )));
+        }
         Self::new(ErrorKind::InvalidArguments, message)
             .with_suggestion("fix every listed argument and call the tool again")
             .with_detail("errors", Value::Array(list))
@@ -251,9 +293,14 @@ impl ToolError {
     }
 }
 
+/// Mostly the tool's output failing to serialize; a body that parses JSON with `?` lands here
+/// too, so the message never repeats a value (serde quotes the offending one).
 impl From<serde_json::Error> for ToolError {
     fn from(err: serde_json::Error) -> Self {
-        Self::failed(format!("could not serialize the tool's output: {err}"))
+        let what = crate::validate::describe_json_error(&err);
+        Self::failed(format!(
+            "could not convert the tool's data to or from JSON: {what}"
+        ))
     }
 }
 
@@ -280,6 +327,41 @@ mod tests {
         assert!(e.is_retryable());
         assert!(e.kind().is_infrastructure());
         assert!(!ToolError::failed("no").is_retryable());
+    }
+
+    #[test]
+    fn only_the_first_errors_are_listed_and_the_rest_counted() {
+        let errors = (0..96_000)
+            .map(|i| FieldError::new(format!("/k{i}"), "unknown argument"))
+            .collect();
+        let j = ToolError::invalid_arguments(errors).to_model_json();
+        assert_eq!(j["error"], "96000 invalid arguments");
+        let list = j["errors"].as_array().unwrap();
+        assert_eq!(list.len(), MAX_LISTED_ERRORS + 1);
+        assert_eq!(
+            list[MAX_LISTED_ERRORS],
+            "…and 95980 more not listed; fix the ones above first"
+        );
+    }
+
+    #[test]
+    fn huge_pointers_and_messages_are_cut_on_a_character_boundary() {
+        let e = FieldError {
+            pointer: format!("/{}", "é".repeat(500_000)),
+            message: "ü".repeat(500_000),
+        };
+        let j = ToolError::invalid_arguments(vec![e]).to_model_json();
+        let text = j["errors"][0].as_str().unwrap();
+        assert!(text.len() < 2_000, "{} bytes", text.len());
+        assert_eq!(text.matches('…').count(), 2);
+    }
+
+    #[test]
+    fn a_parse_error_converted_with_question_mark_does_not_repeat_the_value() {
+        let err = serde_json::from_str::<u8>(r#""S3CR3T-77318842""#).unwrap_err();
+        let e = ToolError::from(err);
+        assert!(!e.message().contains("S3CR3T"), "{}", e.message());
+        assert!(e.message().contains("expected u8"), "{}", e.message());
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Argument validation: parse into the tool's argument struct, then check the declared
 //! `#[arg(...)]` constraints. The fast path parses straight into the typed struct; only when
-//! that fails is the input walked field by field, so every error is reported at once.
+//! that fails is the input walked field by field, so every error is reported at once. Only a
+//! JSON object is accepted, a key may appear once, and no message repeats an argument's value.
+
+mod message;
+mod strict;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet, VecDeque};
@@ -9,7 +13,10 @@ use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+pub(crate) use strict::{StrictError, parse as parse_strict};
+
 use crate::decl::{Bound, ParamDecl, ToolDecl};
+use crate::error::MAX_LISTED_ERRORS;
 use crate::tool::RawArgs;
 use crate::{FieldError, ToolError};
 
@@ -52,6 +59,7 @@ impl ArgRules {
         Validator {
             rules: self,
             errors: Vec::new(),
+            unlisted: 0,
         }
     }
 }
@@ -151,10 +159,12 @@ impl ArgValue for f64 {
     }
 }
 
-/// Collects every argument error of one call.
+/// Collects every argument error of one call: the first 20 in full, the rest only counted
+/// (96 000 unknown keys must not become a 7 MB error).
 pub struct Validator<'r> {
     rules: &'r ArgRules,
     errors: Vec<FieldError>,
+    unlisted: usize,
 }
 
 impl Validator<'_> {
@@ -182,7 +192,7 @@ impl Validator<'_> {
                     && !clearly_ok
                     && chars < min
                 {
-                    self.errors.push(FieldError::new(
+                    self.push(FieldError::new(
                         pointer(),
                         format!(
                             "must be at least {} long, got {chars}",
@@ -194,7 +204,7 @@ impl Validator<'_> {
                     && !clearly_ok
                     && chars > max
                 {
-                    self.errors.push(FieldError::new(
+                    self.push(FieldError::new(
                         pointer(),
                         format!(
                             "must be at most {} long, got {chars}",
@@ -205,7 +215,7 @@ impl Validator<'_> {
                 if let Some(Some(re)) = self.rules.patterns.get(index)
                     && !re.is_match(s)
                 {
-                    self.errors.push(FieldError::new(
+                    self.push(FieldError::new(
                         pointer(),
                         format!("must match the pattern `{}`", re.as_str()),
                     ));
@@ -216,7 +226,7 @@ impl Validator<'_> {
                 if let Some(min) = c.min_len
                     && n < min
                 {
-                    self.errors.push(FieldError::new(
+                    self.push(FieldError::new(
                         pointer(),
                         format!("must have at least {}, got {n}", plural(min, "item")),
                     ));
@@ -224,7 +234,7 @@ impl Validator<'_> {
                 if let Some(max) = c.max_len
                     && n > max
                 {
-                    self.errors.push(FieldError::new(
+                    self.push(FieldError::new(
                         pointer(),
                         format!("must have at most {}, got {n}", plural(max, "item")),
                     ));
@@ -240,13 +250,13 @@ impl Validator<'_> {
         if let Num::Float(f) = v
             && !f.is_finite()
         {
-            self.errors.push(FieldError::new(
+            self.push(FieldError::new(
                 pointer_for(param.name),
                 "must be a finite number",
             ));
             return;
         }
-        let shown = if c.secret {
+        let shown = if c.secret || crate::policy::audit::is_default_secret_key(param.name) {
             String::from("a different value")
         } else {
             v.to_string()
@@ -257,7 +267,7 @@ impl Validator<'_> {
                 Bound::Exclusive(b) => (v.cmp_bound(b) > 0, format!("greater than {b}")),
             };
             if !ok {
-                self.errors.push(FieldError::new(
+                self.push(FieldError::new(
                     pointer_for(param.name),
                     format!("must be {words}, got {shown}"),
                 ));
@@ -269,7 +279,7 @@ impl Validator<'_> {
                 Bound::Exclusive(b) => (v.cmp_bound(b) < 0, format!("less than {b}")),
             };
             if !ok {
-                self.errors.push(FieldError::new(
+                self.push(FieldError::new(
                     pointer_for(param.name),
                     format!("must be {words}, got {shown}"),
                 ));
@@ -306,7 +316,7 @@ impl Validator<'_> {
                 // Missing is fine exactly when serde would accept it: a declared default, or
                 // a type (an `Option`, or an alias of one) that deserializes from null.
                 if param.constraints.default.is_none() && T::deserialize(&Value::Null).is_err() {
-                    self.errors.push(FieldError::new(
+                    self.push(FieldError::new(
                         pointer_for(param.name),
                         "missing required argument",
                     ));
@@ -327,8 +337,9 @@ impl Validator<'_> {
                             Segment::Unknown => {}
                         }
                     }
-                    let message = describe_serde_error(&err.into_inner(), param.constraints.secret);
-                    self.errors.push(FieldError::new(pointer, message));
+                    let message =
+                        message::describe(err.inner(), param.constraints.secret, Some(value));
+                    self.push(FieldError::new(pointer, message));
                     None
                 }
             },
@@ -337,21 +348,22 @@ impl Validator<'_> {
 
     /// Slow path: reports every key of `obj` that is not a parameter.
     pub fn unknown_fields(&mut self, obj: &Map<String, Value>) {
+        let message = if self.rules.params.is_empty() {
+            "unknown argument; this tool takes no arguments".to_owned()
+        } else {
+            let names: Vec<_> = self.rules.params.iter().map(|p| p.name).collect();
+            format!("unknown argument; expected one of: {}", names.join(", "))
+        };
         for key in obj.keys() {
-            if !self.rules.params.iter().any(|p| p.name == key) {
-                let expected = if self.rules.params.is_empty() {
-                    "this tool takes no arguments".to_owned()
-                } else {
-                    let names: Vec<_> = self.rules.params.iter().map(|p| p.name).collect();
-                    format!("expected one of: {}", names.join(", "))
-                };
-                let mut pointer = String::new();
-                push_token(&mut pointer, key);
-                self.errors.push(FieldError::new(
-                    pointer,
-                    format!("unknown argument; {expected}"),
-                ));
+            if self.rules.params.iter().any(|p| p.name == key) {
+                continue;
             }
+            if self.errors.len() >= MAX_LISTED_ERRORS {
+                // Counted only: building the pointer of a huge key list costs for nothing.
+                self.unlisted += 1;
+                continue;
+            }
+            self.push(FieldError::new(pointer_for(key), message.clone()));
         }
     }
 
@@ -360,21 +372,28 @@ impl Validator<'_> {
     /// # Errors
     /// `invalid_arguments` with every collected error.
     pub fn finish(self) -> Result<(), ToolError> {
-        if self.errors.is_empty() {
+        if self.is_clean() {
             Ok(())
         } else {
-            Err(ToolError::invalid_arguments(self.errors))
+            Err(ToolError::invalid_arguments_bounded(
+                self.errors,
+                self.unlisted,
+            ))
         }
     }
 
     /// Adds an error found outside the declared constraints.
     pub fn push(&mut self, error: FieldError) {
-        self.errors.push(error);
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(error);
+        } else {
+            self.unlisted += 1;
+        }
     }
 
     /// Whether nothing was found so far.
     pub fn is_clean(&self) -> bool {
-        self.errors.is_empty()
+        self.errors.is_empty() && self.unlisted == 0
     }
 }
 
@@ -438,40 +457,72 @@ fn push_token(pointer: &mut String, token: &str) {
     }
 }
 
-/// serde_json's messages end in " at line 1 column 7" and may quote the offending value;
-/// keep the useful part and never echo a secret.
-fn describe_serde_error(err: &serde_json::Error, secret: bool) -> String {
-    let text = err.to_string();
-    let text = match text.rfind(" at line ") {
-        Some(pos) => text[..pos].to_owned(),
-        None => text,
-    };
-    if secret {
-        match err.classify() {
-            serde_json::error::Category::Data => "has the wrong type or format".to_owned(),
-            _ => "is not valid".to_owned(),
-        }
-    } else {
-        text
-    }
-}
-
 /// Parses the whole argument object into `T` (the fast path).
 ///
 /// # Errors
-/// The input, kept for [`SlowPath::diagnose`], which finds every problem at once.
+/// The input, kept for [`SlowPath::diagnose`], which finds every problem at once. Anything but
+/// a JSON object is refused here: a derived struct would also accept its fields as a
+/// positional array, which no schema allows and which key-based redaction cannot see into.
 #[doc(hidden)]
 pub fn parse_fast<T: DeserializeOwned>(args: RawArgs<'_>) -> Result<T, SlowPath<'_>> {
+    let refused = SlowPath { args, error: None };
     let parsed = match args {
-        RawArgs::Text(text) if text.trim().is_empty() => serde_json::from_str::<T>("{}"),
-        RawArgs::Text(text) => serde_json::from_str::<T>(text),
+        RawArgs::Text(text) => match root_of(text) {
+            Root::Empty => serde_json::from_str::<T>("{}"),
+            Root::Object => {
+                let parsed = serde_json::from_str::<T>(text);
+                // A derived struct refuses a repeated field itself; a map or `Value` inside it
+                // keeps the last one silently. Only text with a nested object can hold those.
+                if parsed.is_ok()
+                    && memchr::memchr_iter(b'{', text.as_bytes()).nth(1).is_some()
+                    && strict::parse(text).is_err()
+                {
+                    return Err(refused);
+                }
+                parsed
+            }
+            Root::Other(_) => return Err(refused),
+        },
+        RawArgs::Json(value) if !value.is_object() => return Err(refused),
         RawArgs::Json(value) => T::deserialize(value),
     };
     match parsed {
         Ok(v) => Ok(v),
         Err(error) => integral_floats_as_integers(args)
             .and_then(|v| T::deserialize(&v).ok())
-            .ok_or(SlowPath { args, error }),
+            .ok_or(SlowPath {
+                args,
+                error: Some(error),
+            }),
+    }
+}
+
+/// What argument text holds at its root, judged by its first byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Root {
+    /// Nothing (or only whitespace): no arguments, read as `{}`.
+    Empty,
+    /// An object, or text that is not JSON at all.
+    Object,
+    /// A JSON value of another type: "an array", "a string", …
+    Other(&'static str),
+}
+
+/// Looks at the first byte of `text` after JSON whitespace; no parsing.
+pub(crate) fn root_of(text: &str) -> Root {
+    if text.trim().is_empty() {
+        return Root::Empty;
+    }
+    let first = text
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    match first {
+        Some(b'[') => Root::Other("an array"),
+        Some(b'"') => Root::Other("a string"),
+        Some(b't' | b'f') => Root::Other("a boolean"),
+        Some(b'n') => Root::Other("null"),
+        Some(b'-' | b'0'..=b'9') => Root::Other("a number"),
+        _ => Root::Object,
     }
 }
 
@@ -505,7 +556,7 @@ fn integral_floats_as_integers(args: RawArgs<'_>) -> Option<Value> {
         }
     }
     let mut value = match args {
-        RawArgs::Text(text) => serde_json::from_str::<Value>(text).ok()?,
+        RawArgs::Text(text) => strict::parse(text).ok()?,
         RawArgs::Json(value) => value.clone(),
     };
     fix(&mut value).then_some(value)
@@ -515,42 +566,56 @@ fn integral_floats_as_integers(args: RawArgs<'_>) -> Option<Value> {
 #[doc(hidden)]
 pub struct SlowPath<'a> {
     args: RawArgs<'a>,
-    error: serde_json::Error,
+    /// The fast path's own error; `None` when the input was refused before parsing.
+    error: Option<serde_json::Error>,
 }
 
 impl SlowPath<'_> {
     /// Runs `per_field` (generated: one type check per parameter) over the arguments object and
-    /// returns every problem found. When the fields look fine one by one (e.g. a duplicate key),
-    /// the fast path's own error is reported.
+    /// returns every problem found. When the fields look fine one by one, the fast path's own
+    /// error is reported.
     pub fn diagnose(
         self,
         rules: &ArgRules,
         per_field: impl FnOnce(&Map<String, Value>, &mut Validator<'_>),
     ) -> ToolError {
+        let one = |pointer: String, message: String| {
+            ToolError::invalid_arguments(vec![FieldError::new(pointer, message)])
+        };
+        let not_an_object = |kind: &str| {
+            one(
+                String::new(),
+                format!("the arguments must be a JSON object, got {kind}"),
+            )
+        };
         let parsed;
         let value = match self.args {
-            RawArgs::Text(text) => match serde_json::from_str::<Value>(text) {
-                Ok(v) => {
-                    parsed = v;
+            RawArgs::Text(text) => match root_of(text) {
+                Root::Other(kind) => return not_an_object(kind),
+                Root::Empty => {
+                    parsed = Value::Object(Map::new());
                     &parsed
                 }
-                Err(e) => {
-                    return ToolError::invalid_arguments(vec![FieldError::new(
-                        "",
-                        format!("the arguments are not valid JSON: {e}"),
-                    )]);
-                }
+                Root::Object => match strict::parse(text) {
+                    Ok(v) => {
+                        parsed = v;
+                        &parsed
+                    }
+                    Err(strict::StrictError::Syntax(e)) => {
+                        return one(
+                            String::new(),
+                            format!("the arguments are not valid JSON: {e}"),
+                        );
+                    }
+                    Err(strict::StrictError::Duplicate { pointer, key }) => {
+                        return one(pointer, duplicate_key_message(&key));
+                    }
+                },
             },
             RawArgs::Json(value) => value,
         };
         let Value::Object(obj) = value else {
-            return ToolError::invalid_arguments(vec![FieldError::new(
-                "",
-                format!(
-                    "the arguments must be a JSON object, got {}",
-                    json_type_name(value)
-                ),
-            )]);
+            return not_an_object(json_type_name(value));
         };
         let normalized = integral_floats_as_integers(RawArgs::Json(value));
         let obj = match &normalized {
@@ -562,15 +627,30 @@ impl SlowPath<'_> {
         per_field(obj, &mut v);
         if v.is_clean() {
             let secret = rules.params.iter().any(|p| p.constraints.secret);
-            v.push(FieldError::new(
-                "",
-                describe_serde_error(&self.error, secret),
-            ));
+            let message = match &self.error {
+                Some(e) => message::describe(e, secret, Some(value)),
+                None => "the arguments are not valid".to_owned(),
+            };
+            v.push(FieldError::new("", message));
         }
         v.finish()
             .err()
             .unwrap_or_else(|| ToolError::invalid_arguments(Vec::new()))
     }
+}
+
+/// Names the repeated key unless it looks like it holds a secret.
+fn duplicate_key_message(key: &str) -> String {
+    if crate::policy::audit::is_default_secret_key(key) {
+        "a key appears more than once in this object; send each key once".to_owned()
+    } else {
+        format!("the key `{key}` appears more than once in this object; send each key once")
+    }
+}
+
+/// A serde_json error in words, without any value it quoted.
+pub(crate) fn describe_json_error(err: &serde_json::Error) -> String {
+    message::describe(err, false, None)
 }
 
 /// "a string", "an array", …: a JSON value's type in words.

@@ -292,18 +292,64 @@ impl AuditSink for TracingSink {
 }
 
 /// Replaces secret values: top-level arguments whose parameter is `#[arg(secret)]`, and any
-/// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`.
+/// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`. Only
+/// declared parameters keep their values: any other top-level key (every key, for a tool that
+/// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
+/// that is not an object is not copied at all.
 pub fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
-    let mut out = value.clone();
-    if let Value::Object(map) = &mut out {
-        for p in params.iter().filter(|p| p.constraints.secret) {
-            if let Some(v) = map.get_mut(p.name) {
-                *v = Value::String(REDACTED.into());
-            }
-        }
-    }
-    redact_keys(&mut out, keys, 0);
-    out
+    let Value::Object(map) = value else {
+        return match value {
+            Value::String(s) if is_placeholder(s) => value.clone(),
+            other => not_an_object(other),
+        };
+    };
+    let out = map
+        .iter()
+        .map(|(k, v)| {
+            let declared = params.iter().find(|p| p.name == k);
+            let v = match declared {
+                Some(p) if !p.constraints.secret && !key_matches(k, keys) => {
+                    let mut v = v.clone();
+                    redact_keys(&mut v, keys, 1);
+                    v
+                }
+                _ => Value::String(REDACTED.into()),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    Value::Object(out)
+}
+
+/// Whether `key` contains one of [`DEFAULT_SECRET_KEYS`] (ignoring case, `-` and `_`): such a key
+/// is not named in error messages.
+pub(crate) fn is_default_secret_key(key: &str) -> bool {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    key_matches(
+        key,
+        KEYS.get_or_init(|| normalize_keys(DEFAULT_SECRET_KEYS.iter().copied())),
+    )
+}
+
+const TOO_DEEP: &str = "[arguments nested deeper than 128 levels]";
+const NOT_JSON: (&str, &str) = ("[not valid JSON: ", " bytes]");
+const NOT_AN_OBJECT: (&str, &str) = ("[not a JSON object: ", "]");
+const KINDS: [&str; 5] = ["null", "a boolean", "a number", "a string", "an array"];
+
+/// What the record holds instead of a root that is not an object (a double-encoded object, a
+/// positional array): its type only, since no key says which part is secret.
+fn not_an_object(value: &Value) -> Value {
+    let kind = crate::validate::json_type_name(value);
+    Value::String(format!("{}{kind}{}", NOT_AN_OBJECT.0, NOT_AN_OBJECT.1))
+}
+
+/// Whether `s` is exactly one of the placeholders [`arguments_value`] makes (a number of bytes
+/// or a type name is all the room they leave).
+fn is_placeholder(s: &str) -> bool {
+    let between = |(open, close): (&str, &str)| s.strip_prefix(open)?.strip_suffix(close);
+    s == TOO_DEEP
+        || between(NOT_JSON).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        || between(NOT_AN_OBJECT).is_some_and(|k| KINDS.contains(&k))
 }
 
 fn normalize(key: &str) -> String {
@@ -365,22 +411,32 @@ pub fn normalize_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String
     keys.into_iter().map(normalize).collect()
 }
 
-/// The arguments as JSON for the record. Text that is not JSON is not copied (it may hold a
-/// secret the redactor cannot see): only its size is kept.
+/// The arguments as JSON for the record. Text that is not JSON, and a root that is not an
+/// object, are not copied (they may hold a secret the redactor cannot see): only their size or
+/// type is kept.
 pub fn arguments_value(args: &CallArguments) -> Value {
+    let not_json = |len: usize| Value::String(format!("{}{len}{}", NOT_JSON.0, NOT_JSON.1));
     match args {
+        CallArguments::Json(v) if !v.is_object() => not_an_object(v),
         // Cloning (and redacting) is recursive: a value nested deeper than any valid arguments
         // (parsers stop at 128 levels; the executor's cap is 64) is not copied.
         CallArguments::Json(v) if super::limits::value_size_depth(v, usize::MAX, 128).1 > 128 => {
-            Value::String("<arguments nested deeper than 128 levels>".into())
+            Value::String(TOO_DEEP.into())
         }
         CallArguments::Json(v) => v.clone(),
         CallArguments::Text(t) if t.trim().is_empty() => Value::Object(Map::new()),
-        CallArguments::Text(t) => serde_json::from_str(t)
-            .unwrap_or_else(|_| Value::String(format!("<{} bytes, not valid JSON>", t.len()))),
-        CallArguments::Invalid { raw, .. } => {
-            Value::String(format!("<{} bytes, not valid JSON>", raw.len()))
-        }
+        CallArguments::Text(t) => match serde_json::from_str::<Value>(t) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(other) => not_an_object(&other),
+            Err(_) => not_json(t.len()),
+        },
+        // Judged by the first byte only: a provider already found it unusable.
+        CallArguments::Invalid { raw, .. } => match crate::validate::root_of(raw) {
+            crate::validate::Root::Other(kind) => {
+                Value::String(format!("{}{kind}{}", NOT_AN_OBJECT.0, NOT_AN_OBJECT.1))
+            }
+            _ => not_json(raw.len()),
+        },
     }
 }
 
@@ -437,14 +493,67 @@ mod tests {
     fn secret_params_and_configured_keys_are_redacted_at_any_depth() {
         let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
         let v = json!({
-            "api_key": "sk-1", "query": "q",
-            "nested": [{"Pass-Word": "p"}, {"deeper": {"ACCESS_TOKEN": {"x": 1}}}]
+            "api_key": "sk-1",
+            "query": ["q", {"Pass-Word": "p"}, {"deeper": {"ACCESS_TOKEN": {"x": 1}}}]
         });
         let r = redact(&v, &PARAMS, &keys);
         assert_eq!(r["api_key"], REDACTED);
-        assert_eq!(r["query"], "q");
-        assert_eq!(r["nested"][0]["Pass-Word"], "[REDACTED]");
-        assert_eq!(r["nested"][1]["deeper"]["ACCESS_TOKEN"], "[REDACTED]");
+        assert_eq!(r["query"][0], "q");
+        assert_eq!(r["query"][1]["Pass-Word"], "[REDACTED]");
+        assert_eq!(r["query"][2]["deeper"]["ACCESS_TOKEN"], "[REDACTED]");
+    }
+
+    #[test]
+    fn undeclared_keys_keep_only_their_names() {
+        let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
+        let v = json!({"query": "q", "note": "S3CR3T", "config": {"x": ["S3CR3T"]}});
+        assert_eq!(
+            redact(&v, &PARAMS, &keys),
+            json!({"query": "q", "note": REDACTED, "config": REDACTED})
+        );
+        // A tool that is not registered has no parameters: nothing but the keys is kept.
+        assert_eq!(
+            redact(&json!({"query": "S3CR3T"}), &[], &keys),
+            json!({"query": REDACTED})
+        );
+    }
+
+    #[test]
+    fn a_root_that_is_not_an_object_is_replaced_by_its_type() {
+        let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
+        let record = |args: CallArguments| redact(&arguments_value(&args), &PARAMS, &keys);
+        for (args, expected) in [
+            (
+                CallArguments::Text(r#""{\"password\":\"S3CR3T\"}""#.into()),
+                "[not a JSON object: a string]",
+            ),
+            (
+                CallArguments::Text(r#"["T-1", "S3CR3T", null]"#.into()),
+                "[not a JSON object: an array]",
+            ),
+            (
+                CallArguments::Json(json!("S3CR3T")),
+                "[not a JSON object: a string]",
+            ),
+            (
+                CallArguments::Invalid {
+                    raw: "[\"S3CR3T\"]".into(),
+                    error: String::new(),
+                },
+                "[not a JSON object: an array]",
+            ),
+            (
+                CallArguments::Text("{\"S3CR3T\"".into()),
+                "[not valid JSON: 9 bytes]",
+            ),
+        ] {
+            assert_eq!(record(args), json!(expected));
+        }
+        // Called directly on a string that is not one of its placeholders, it copies nothing.
+        assert_eq!(
+            redact(&json!("[not valid JSON: S3CR3T]"), &PARAMS, &keys),
+            json!("[not a JSON object: a string]")
+        );
     }
 
     #[test]

@@ -64,8 +64,10 @@ pub(crate) fn arguments_from_text(text: &str) -> CallArguments {
     if text.trim().is_empty() {
         return CallArguments::Json(Value::Object(Map::new()));
     }
-    match serde_json::from_str::<Value>(text) {
+    match crate::validate::parse_strict(text) {
         Ok(Value::Object(m)) => CallArguments::Json(Value::Object(m)),
+        // Kept as text: the validator reports the repeated key with its pointer.
+        Err(crate::validate::StrictError::Duplicate { .. }) => CallArguments::Text(text.to_owned()),
         Ok(other) => CallArguments::Invalid {
             raw: text.to_owned(),
             error: format!(
@@ -73,7 +75,7 @@ pub(crate) fn arguments_from_text(text: &str) -> CallArguments {
                 crate::validate::json_type_name(&other)
             ),
         },
-        Err(e) => CallArguments::Invalid {
+        Err(crate::validate::StrictError::Syntax(e)) => CallArguments::Invalid {
             raw: text.to_owned(),
             error: format!("not valid JSON: {e}"),
         },
