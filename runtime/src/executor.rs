@@ -829,9 +829,23 @@ fn rate_limited(retry_after: Duration, message: &str) -> ToolError {
         .with_detail("retry_after_ms", ms)
 }
 
+/// The arguments as the tool's `prepare` reads them. Anything but a JSON object is refused here,
+/// whatever the tool: a hand-written `Tool` gets the same guarantee as a generated one.
 fn raw_args(args: &CallArguments) -> Result<RawArgs<'_>, ToolError> {
+    let not_an_object = |kind: &str| {
+        ToolError::invalid_arguments(vec![FieldError::new(
+            "",
+            format!("the arguments must be a JSON object, got {kind}"),
+        )])
+    };
     match args {
-        CallArguments::Text(text) => Ok(RawArgs::Text(text)),
+        CallArguments::Text(text) => match crate::validate::root_of(text) {
+            crate::validate::Root::Other(kind) => Err(not_an_object(kind)),
+            _ => Ok(RawArgs::Text(text)),
+        },
+        CallArguments::Json(value) if !value.is_object() => {
+            Err(not_an_object(crate::validate::json_type_name(value)))
+        }
         CallArguments::Json(value) => Ok(RawArgs::Json(value)),
         CallArguments::Invalid { error, .. } => {
             Err(ToolError::invalid_arguments(vec![FieldError::new(

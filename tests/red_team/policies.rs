@@ -592,3 +592,48 @@ fn model_chosen_names_and_ids_are_escaped_in_spans() {
         assert!(!field.contains('\n') && !field.contains('\r'), "{field:?}");
     }
 }
+
+#[tokio::test]
+async fn a_hand_written_tool_never_sees_a_root_that_is_not_an_object() {
+    use toolwright::decl::PolicyDecl;
+    let decl = hand_written(PolicyDecl {
+        permissions: &[],
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+        open_world: false,
+        timeout: None,
+        retries: 0,
+        rate_limit: None,
+    });
+    let executor = Executor::new(Registry::builder().tool(HandWritten(decl)).build().unwrap());
+    for args in [
+        r#"["T-1", 1, null]"#,
+        "[]",
+        r#""{\"password\":\"x\"}""#,
+        "7",
+        "null",
+    ] {
+        let r = executor
+            .call(
+                &Principal::anonymous(),
+                &ToolCall::new("c", "purge_old_invoices", args),
+            )
+            .await;
+        assert_eq!(
+            r.error().map(ToolError::kind),
+            Some(ErrorKind::InvalidArguments),
+            "{args}"
+        );
+    }
+    let r = executor
+        .call(
+            &Principal::anonymous(),
+            &ToolCall::with_json("c", "purge_old_invoices", serde_json::json!([1, 2])),
+        )
+        .await;
+    assert_eq!(
+        r.error().map(ToolError::kind),
+        Some(ErrorKind::InvalidArguments)
+    );
+}
