@@ -63,7 +63,13 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let handle = tokio::task::spawn_blocking(f);
+    // The thread holds the call's bulkhead slot until it returns, even after a timeout stopped
+    // waiting for it: a hung sync tool can never take more threads than its slots.
+    let lease = crate::policy::bulkhead::current();
+    let handle = tokio::task::spawn_blocking(move || {
+        let _lease = lease;
+        f()
+    });
     async move {
         match handle.await {
             Ok(v) => Ok(v),

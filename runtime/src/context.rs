@@ -55,12 +55,13 @@ impl ToolContext {
         tool: &'static str,
         principal: Principal,
         state: StateMap,
+        cancel: CancellationToken,
     ) -> Self {
         Self {
             call_id,
             tool,
             principal,
-            cancel: CancellationToken::new(),
+            cancel,
             attempt: 0,
             state,
         }
@@ -74,7 +75,13 @@ impl ToolContext {
     /// assert_eq!(ctx.principal().id(), "tester");
     /// ```
     pub fn for_test(principal: Principal) -> Self {
-        Self::new("test-call".into(), "test", principal, StateMap::default())
+        Self::new(
+            "test-call".into(),
+            "test",
+            principal,
+            StateMap::default(),
+            CancellationToken::new(),
+        )
     }
 
     pub(crate) fn with_attempt(mut self, attempt: u32) -> Self {

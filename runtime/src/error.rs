@@ -39,6 +39,10 @@ pub enum ErrorKind {
     Failed,
     /// The tool's output exceeded the executor's output cap.
     OutputTooLarge,
+    /// Too many calls of this tool are running at once (its bulkhead is full). Retryable.
+    Busy,
+    /// The caller went away or cancelled the call before it finished; nothing runs after that.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -58,6 +62,8 @@ impl ErrorKind {
             Self::Unavailable => "unavailable",
             Self::Failed => "failed",
             Self::OutputTooLarge => "output_too_large",
+            Self::Busy => "busy",
+            Self::Cancelled => "cancelled",
         }
     }
 

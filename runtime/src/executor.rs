@@ -3,13 +3,18 @@
 //! ```text
 //! lookup + permission  hidden tools answer exactly like unknown ones
 //! argument caps        size and nesting depth, before any parsing
-//! rate limit           per principal, per (principal, tool), per tool
-//! circuit breaker      per tool; open after repeated infrastructure failures
+//! rate limit           per principal, per (principal, tool), per tool; tenants apart
+//! circuit breaker      per tool; open after repeated failures from more than one caller
 //! validate             parse + declared constraints; every error with its JSON pointer
 //! confirm              destructive: a human decision before the body runs; deny by default
-//! execute              timeout, panic capture, retries with full-jitter backoff, output cap
+//! bulkhead             per tool: at most N bodies running, a hung one holds its slot
+//! execute              own task, timeout, panic capture, retries with backoff, output cap
 //! audit                a record per attempt and one final record, secrets redacted
 //! ```
+//!
+//! Dropping the future of a call (the caller went away, an MCP client cancelled) cancels the
+//! tool's token, abandons a pending confirmation and aborts the body's task: nothing runs after
+//! that, and the final audit record says `cancelled`.
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
@@ -19,15 +24,17 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::call::{CallArguments, ToolCall, ToolResult};
 use crate::policy::audit::{self, AuditRecord, AuditSink, Decisions};
+use crate::policy::bulkhead::Bulkhead;
 use crate::policy::circuit_breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use crate::policy::confirm::{
     self, ConfirmationRequest, Confirmer, Decision, TicketError, TicketStore,
 };
-use crate::policy::execute::{self, Plan};
+use crate::policy::execute::{self, Attempt, Plan};
 use crate::policy::limits::Limits;
 use crate::policy::permission;
 use crate::policy::rate_limit::{Rate, RateDecision, RateLimits};
@@ -68,6 +75,7 @@ struct Inner {
     registry: Registry,
     rate_limits: RateLimits,
     breakers: Vec<CircuitBreaker>,
+    bulkheads: Vec<Bulkhead>,
     confirmer: Option<Arc<dyn Confirmer>>,
     tickets: Option<TicketStore>,
     confirm_also: HashSet<String>,
@@ -93,8 +101,10 @@ pub struct ExecutorBuilder {
     registry: Registry,
     rate_limits: crate::policy::rate_limit::RateLimitsBuilder,
     breaker: BreakerConfig,
+    max_concurrent: usize,
+    max_concurrent_of: std::collections::HashMap<String, usize>,
     confirmer: Option<Arc<dyn Confirmer>>,
-    tickets: Option<(Duration, usize)>,
+    tickets: Option<(Duration, confirm::TicketQuota)>,
     confirm_also: HashSet<String>,
     confirm_timeout: Duration,
     sinks: Vec<Arc<dyn AuditSink>>,
@@ -141,6 +151,22 @@ impl ExecutorBuilder {
         self
     }
 
+    /// The most bodies of one tool that run at once (default 32); a call beyond that is
+    /// answered `busy` at once. A body holds its slot until it really ends, so a hung tool
+    /// cannot take more threads or tasks than this.
+    #[must_use]
+    pub fn max_concurrent_calls(mut self, max: usize) -> Self {
+        self.max_concurrent = max;
+        self
+    }
+
+    /// Like [`ExecutorBuilder::max_concurrent_calls`], for one tool.
+    #[must_use]
+    pub fn max_concurrent_calls_of(mut self, tool: impl Into<String>, max: usize) -> Self {
+        self.max_concurrent_of.insert(tool.into(), max);
+        self
+    }
+
     /// Asks `confirmer` before every call that needs confirmation.
     #[must_use]
     pub fn confirmer(mut self, confirmer: impl Confirmer + 'static) -> Self {
@@ -153,7 +179,24 @@ impl ExecutorBuilder {
     /// expire after `ttl`.
     #[must_use]
     pub fn confirmation_tickets(mut self, ttl: Duration) -> Self {
-        self.tickets = Some((ttl, 10_000));
+        let quota = self.tickets.map(|(_, q)| q).unwrap_or_default();
+        self.tickets = Some((ttl, quota));
+        self
+    }
+
+    /// Bounds pending confirmation tickets: at most `total` at once (default 10 000), at most
+    /// `per_principal` for any one principal (default 100), so one caller cannot lock everyone
+    /// out. Each ticket keeps one canonical copy of its arguments (at most the argument cap).
+    #[must_use]
+    pub fn max_pending_confirmations(mut self, total: usize, per_principal: usize) -> Self {
+        let ttl = self.tickets.map_or(Duration::from_secs(900), |(t, _)| t);
+        self.tickets = Some((
+            ttl,
+            confirm::TicketQuota {
+                total,
+                per_principal,
+            },
+        ));
         self
     }
 
@@ -211,12 +254,27 @@ impl ExecutorBuilder {
             .iter()
             .map(|_| CircuitBreaker::new(self.breaker.clone()))
             .collect();
+        let bulkheads = self
+            .registry
+            .iter()
+            .map(|e| {
+                Bulkhead::new(
+                    self.max_concurrent_of
+                        .get(e.name())
+                        .copied()
+                        .unwrap_or(self.max_concurrent),
+                )
+            })
+            .collect();
         Executor(Arc::new(Inner {
             registry: self.registry,
             rate_limits,
             breakers,
+            bulkheads,
             confirmer: self.confirmer,
-            tickets: self.tickets.map(|(ttl, max)| TicketStore::new(ttl, max)),
+            tickets: self
+                .tickets
+                .map(|(ttl, quota)| TicketStore::new(ttl, quota)),
             confirm_also: self.confirm_also,
             confirm_timeout: self.confirm_timeout,
             sinks: self.sinks,
@@ -249,6 +307,8 @@ impl Executor {
             registry,
             rate_limits: RateLimits::builder(),
             breaker: BreakerConfig::default(),
+            max_concurrent: Bulkhead::DEFAULT_MAX_CONCURRENT,
+            max_concurrent_of: std::collections::HashMap::new(),
             confirmer: None,
             tickets: None,
             confirm_also: HashSet::new(),
@@ -273,6 +333,13 @@ impl Executor {
             .breakers
             .get(entry.index())
             .map(CircuitBreaker::state)
+    }
+
+    /// How many bodies of `tool` are running now (bounded by its bulkhead), if registered. A
+    /// body that timed out but has not stopped yet still counts.
+    pub fn running_calls(&self, tool: &str) -> Option<usize> {
+        let entry = self.0.registry.get(tool)?;
+        self.0.bulkheads.get(entry.index()).map(Bulkhead::in_flight)
     }
 
     /// How many rate-limit keys are held (bounded by `max_rate_limit_keys`).
@@ -318,8 +385,9 @@ impl Executor {
         self.resume_checked(principal, ticket, None, decision).await
     }
 
-    /// Like [`Executor::resume`], but also checks that `call` carries exactly the arguments
-    /// the ticket was issued for (a changed call consumes the ticket and is denied).
+    /// Like [`Executor::resume`], but also checks that `call` names the same tool and carries
+    /// exactly the arguments the ticket was issued for (a changed call consumes the ticket and
+    /// is denied).
     pub async fn resume_call(
         &self,
         principal: &Principal,
@@ -356,8 +424,10 @@ impl Executor {
             || (String::new(), String::new()),
             |(c, _)| (c.id.clone(), c.name.clone()),
         );
-        let taken = store.take(ticket, principal, call.as_ref().map(|(_, a)| a.as_str()));
-        let ticket = match taken {
+        let expected = call
+            .as_ref()
+            .map(|(c, canonical)| (c.name.as_str(), canonical.as_str()));
+        let ticket = match store.take(ticket, principal, expected) {
             Ok(t) => t,
             Err(e) => {
                 let why = match e {
@@ -368,10 +438,12 @@ impl Executor {
                     TicketError::WrongPrincipal => {
                         "this confirmation ticket belongs to someone else"
                     }
-                    TicketError::ChangedArguments => {
-                        "the arguments differ from the ones the human was asked to confirm"
+                    TicketError::ChangedCall => {
+                        "the tool or arguments differ from the ones the human was asked to confirm"
                     }
-                    TicketError::Full => "too many calls wait for confirmation",
+                    TicketError::Full | TicketError::PrincipalFull => {
+                        "too many calls wait for confirmation"
+                    }
                 };
                 return denied(call_id, name, why);
             }
@@ -379,38 +451,63 @@ impl Executor {
         let call = ToolCall {
             id: ticket.call_id,
             name: ticket.tool,
-            arguments: ticket.arguments,
+            arguments: CallArguments::Text(ticket.canonical_args),
         };
         self.run(principal, &call, Entry::Resumed(&decision)).await
     }
 
     async fn run(&self, principal: &Principal, call: &ToolCall, how: Entry<'_>) -> ToolResult {
+        // Names and ids are the model's text: escaped and capped before they reach text logs.
         let span = tracing::info_span!(
             "execute_tool",
-            "otel.name" = %format_args!("execute_tool {}", call.name),
+            "otel.name" = %format_args!("execute_tool {}", Printable(&call.name)),
             "gen_ai.operation.name" = "execute_tool",
-            "gen_ai.tool.name" = %call.name,
-            "gen_ai.tool.call.id" = %call.id,
+            "gen_ai.tool.name" = %Printable(&call.name),
+            "gen_ai.tool.call.id" = %Printable(&call.id),
             "error.type" = tracing::field::Empty,
         );
-        let started = Instant::now();
         let audit = Audit::new(&self.0, principal, call);
-        let mut decisions = Decisions::default();
-        let mut retries = 0;
-        let pipeline = self.pipeline(principal, call, how, &audit, &mut decisions, &mut retries);
-        // Entering a span on every poll costs even when nobody listens: instrument only then.
-        let caught = if span.is_disabled() {
-            AssertUnwindSafe(pipeline).catch_unwind().await
-        } else {
-            AssertUnwindSafe(pipeline.instrument(span.clone()))
-                .catch_unwind()
-                .await
+        let mut unfinished = Unfinished {
+            audit: &audit,
+            cancel: CancellationToken::new(),
+            started: Instant::now(),
+            decisions: Decisions::default(),
+            retries: 0,
+            finished: false,
         };
-        let outcome = caught.unwrap_or_else(|payload| Err(execute::panicked(&*payload)));
+        let outcome = {
+            let pipeline = self.pipeline(
+                principal,
+                call,
+                how,
+                &audit,
+                &unfinished.cancel,
+                &mut unfinished.decisions,
+                &mut unfinished.retries,
+            );
+            // Entering a span on every poll costs even when nobody listens: instrument only then.
+            let caught = if span.is_disabled() {
+                AssertUnwindSafe(pipeline).catch_unwind().await
+            } else {
+                AssertUnwindSafe(pipeline.instrument(span.clone()))
+                    .catch_unwind()
+                    .await
+            };
+            caught.unwrap_or_else(|payload| Err(execute::panicked(&*payload)))
+        };
+        unfinished.finished = true;
+        let outcome = outcome.map_err(|e| self.0.limits.cap_error(e));
         if let Err(e) = &outcome {
             span.record("error.type", e.kind().as_str());
         }
-        audit.emit(0, true, retries, started.elapsed(), &decisions, &outcome);
+        audit.emit(
+            0,
+            true,
+            unfinished.retries,
+            unfinished.started.elapsed(),
+            &unfinished.decisions,
+            &outcome,
+        );
         ToolResult {
             call_id: call.id.clone(),
             name: call.name.clone(),
@@ -418,21 +515,31 @@ impl Executor {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn pipeline(
         &self,
         principal: &Principal,
         call: &ToolCall,
         how: Entry<'_>,
         audit: &Audit<'_>,
+        call_cancel: &CancellationToken,
         d: &mut Decisions,
         retries: &mut u32,
     ) -> Result<Value, ToolError> {
         let x = &*self.0;
 
-        // lookup + permission: a hidden tool is indistinguishable from a missing one.
-        let entry = permission::find(&x.registry, principal, &call.name).inspect_err(|_| {
-            d.permission = Some("denied");
-        })?;
+        // lookup + permission: a hidden tool is indistinguishable from a missing one. Calls to
+        // unknown names still count against the caller's own rate limit.
+        let entry = match permission::find(&x.registry, principal, &call.name) {
+            Ok(entry) => entry,
+            Err(unknown) => {
+                d.permission = Some("unknown_tool");
+                if matches!(how, Entry::Fresh(_)) {
+                    check_rate(x.rate_limits.check_principal(principal), d)?;
+                }
+                return Err(unknown);
+            }
+        };
         d.permission = Some("allowed");
 
         // argument caps, before any parsing.
@@ -442,23 +549,7 @@ impl Executor {
 
         // rate limit: a resumed call was counted when it was first made.
         if matches!(how, Entry::Fresh(_)) {
-            match x.rate_limits.check(principal.id(), entry.name()) {
-                RateDecision::Allowed => d.rate_limit = Some("allowed"),
-                RateDecision::Limited { retry_after } => {
-                    d.rate_limit = Some("limited");
-                    return Err(rate_limited(
-                        retry_after,
-                        "this tool's rate limit is reached",
-                    ));
-                }
-                RateDecision::Saturated { retry_after } => {
-                    d.rate_limit = Some("saturated");
-                    return Err(rate_limited(
-                        retry_after,
-                        "the service is handling too many callers",
-                    ));
-                }
-            }
+            check_rate(x.rate_limits.check(principal, entry.name()), d)?;
         }
 
         // circuit breaker.
@@ -487,13 +578,13 @@ impl Executor {
         let prepare = |attempt: u32| {
             let ctx = x
                 .registry
-                .context(call_id.clone(), entry, principal, attempt);
+                .context(call_id.clone(), entry, principal, attempt, call_cancel);
             let cancel = ctx.cancellation().clone();
             x.registry
                 .prepare(entry, args, ctx)
                 .map(|body| (body, cancel))
         };
-        let first = prepare(0).inspect_err(|_| d.validation = Some("invalid"))?;
+        let (body, cancel) = prepare(0).inspect_err(|_| d.validation = Some("invalid"))?;
         d.validation = Some("valid");
 
         // confirm.
@@ -502,6 +593,18 @@ impl Executor {
         } else {
             d.confirmation = Some("not_required");
         }
+
+        // bulkhead: a slot per running body, taken only once the call may run.
+        let bulkhead = &x.bulkheads[entry.index()];
+        let lease = bulkhead
+            .try_acquire()
+            .inspect_err(|_| d.bulkhead = Some("full"))?;
+        d.bulkhead = Some("admitted");
+        let first = Attempt {
+            body,
+            cancel,
+            lease,
+        };
 
         // execute.
         let policy = entry.policy();
@@ -518,7 +621,14 @@ impl Executor {
         let (result, used) = execute::run_attempts(
             first,
             &plan,
-            prepare,
+            |attempt| {
+                let (body, cancel) = prepare(attempt)?;
+                Ok(Attempt {
+                    body,
+                    cancel,
+                    lease: bulkhead.try_acquire()?,
+                })
+            },
             |attempt, took, result, again| {
                 if again {
                     audit.emit(attempt, false, attempt, took, &decisions, result);
@@ -531,7 +641,7 @@ impl Executor {
         let result = result.and_then(|v| x.limits.check_output(&v).map(|()| v));
         match &result {
             Ok(_) => permit.success(),
-            Err(e) if e.kind().is_infrastructure() => permit.failure(),
+            Err(e) if e.kind().is_infrastructure() => permit.failure(principal, e.kind()),
             Err(_) => permit.ignore(),
         }
         result
@@ -579,6 +689,13 @@ impl Executor {
                             )
                             .with_detail("ticket", ticket)
                             .with_detail("expires_in_ms", audit::millis(store.ttl())),
+                            Err(TicketError::PrincipalFull) => ToolError::new(
+                                ErrorKind::Denied,
+                                "you already have too many calls waiting for confirmation",
+                            )
+                            .with_suggestion(
+                                "ask the user to decide on the pending calls first",
+                            ),
                             Err(_) => ToolError::new(
                                 ErrorKind::Denied,
                                 "too many calls are waiting for confirmation",
@@ -615,6 +732,94 @@ impl Executor {
             }
         }
     }
+}
+
+/// Records a rate-limit decision; a refusal ends the call.
+fn check_rate(decision: RateDecision, d: &mut Decisions) -> Result<(), ToolError> {
+    match decision {
+        RateDecision::Allowed => {
+            d.rate_limit = Some("allowed");
+            Ok(())
+        }
+        RateDecision::Limited { retry_after } => {
+            d.rate_limit = Some("limited");
+            Err(rate_limited(
+                retry_after,
+                "this tool's rate limit is reached",
+            ))
+        }
+        RateDecision::Saturated { retry_after } => {
+            d.rate_limit = Some("saturated");
+            Err(rate_limited(
+                retry_after,
+                "the service is handling too many callers",
+            ))
+        }
+    }
+}
+
+/// A call whose future may be dropped before it ends: then the tool's token fires (the body's
+/// task is aborted with the dropped future) and the final audit record says `cancelled`.
+struct Unfinished<'a> {
+    audit: &'a Audit<'a>,
+    cancel: CancellationToken,
+    started: Instant,
+    decisions: Decisions,
+    retries: u32,
+    finished: bool,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.cancel.cancel();
+        let cancelled = Err(ToolError::new(
+            ErrorKind::Cancelled,
+            "the call was cancelled before it finished",
+        ));
+        self.audit.emit(
+            0,
+            true,
+            self.retries,
+            self.started.elapsed(),
+            &self.decisions,
+            &cancelled,
+        );
+    }
+}
+
+/// The model's text for a text log: control characters escaped, at most 128 characters.
+struct Printable<'a>(&'a str);
+
+impl std::fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        for (i, c) in self.0.chars().enumerate() {
+            if i == 128 {
+                return f.write_char('…');
+            }
+            if c.is_control() || c == '\\' {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn capped(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 fn rate_limited(retry_after: Duration, message: &str) -> ToolError {
@@ -689,12 +894,13 @@ impl<'a> Audit<'a> {
         took: Duration,
         decisions: &Decisions,
     ) -> AuditRecord {
+        // The model chooses the id and the name: a record keeps a bounded copy.
         AuditRecord {
             timestamp_ms: audit::now_ms(),
-            call_id: self.call.id.clone(),
+            call_id: capped(&self.call.id, 256),
             principal: self.principal.id().to_owned(),
             tenant: self.principal.tenant().map(str::to_owned),
-            tool: self.call.name.clone(),
+            tool: capped(&self.call.name, 128),
             arguments: self.arguments().clone(),
             decisions: decisions.clone(),
             attempt,

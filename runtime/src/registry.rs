@@ -251,12 +251,16 @@ impl Registry {
         entry: &ToolEntry,
         principal: &Principal,
         attempt: u32,
+        call_cancel: &tokio_util::sync::CancellationToken,
     ) -> ToolContext {
+        // Each attempt gets its own token (a timed-out attempt is told to stop) under the
+        // call's, which fires when the caller drops the call.
         ToolContext::new(
             call_id,
             entry.name(),
             principal.clone(),
             self.0.state.clone(),
+            call_cancel.child_token(),
         )
         .with_attempt(attempt)
     }

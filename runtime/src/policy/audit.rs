@@ -34,7 +34,8 @@ pub const DEFAULT_SECRET_KEYS: &[&str] = &[
 /// How each policy decided, in pipeline order. `None` means the call never got that far.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Decisions {
-    /// `allowed` or `denied` (lookup and permission are one step: hidden = unknown).
+    /// `allowed`, or `unknown_tool` for a name that is missing or hidden from this caller
+    /// (lookup and permission are one step: hidden = unknown).
     pub permission: Option<&'static str>,
     /// `allowed`, `limited` or `saturated`.
     pub rate_limit: Option<&'static str>,
@@ -44,6 +45,8 @@ pub struct Decisions {
     pub validation: Option<&'static str>,
     /// `not_required`, `approved`, `denied` or `pending`.
     pub confirmation: Option<&'static str>,
+    /// `admitted`, or `full` when the tool already ran as many bodies as it may.
+    pub bulkhead: Option<&'static str>,
 }
 
 /// One audit record: an attempt of a call, or (with `final_record`) the call's outcome.

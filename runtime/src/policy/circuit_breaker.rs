@@ -4,12 +4,19 @@
 //! `half_open_permits` probes, closes when they all succeed and reopens on any failure.
 //! Only infrastructure failures count; ignored outcomes (and dropped permits) release their
 //! slot. Time comes from tokio's clock.
+//!
+//! One caller cannot open a breaker for everyone: failures a caller's input can trigger
+//! (panics, timeouts) count at most `failure_threshold - 1` per principal, so they open the
+//! breaker only when more than one principal sees them. `unavailable` — the tool reporting that
+//! its own dependency is down — is infrastructure-shaped and counts in full whoever called.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::{ErrorKind, Principal};
 
 /// Breaker settings.
 #[derive(Clone, Debug)]
@@ -59,9 +66,26 @@ pub struct BreakerOpen {
 
 #[derive(Debug)]
 enum State {
-    Closed { recent: VecDeque<bool> },
+    Closed { recent: VecDeque<Outcome> },
     Open { until: Instant },
     HalfOpen { in_flight: u32, succeeded: u32 },
+}
+
+/// One counted call in the closed state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Success,
+    /// The tool reported its dependency down: counts whoever called.
+    Unavailable,
+    /// A failure the caller's input may have caused, by a hash of who called.
+    Failure(u64),
+}
+
+/// What a finished call tells the breaker.
+#[derive(Clone, Copy, Debug)]
+enum Report {
+    Ignore,
+    Counted(Outcome),
 }
 
 #[derive(Debug)]
@@ -75,10 +99,11 @@ struct Inner {
 ///
 /// ```
 /// use toolwright::policy::circuit_breaker::{BreakerConfig, BreakerState, CircuitBreaker};
+/// use toolwright::{ErrorKind, Principal};
 ///
 /// let breaker = CircuitBreaker::new(BreakerConfig { failure_threshold: 2, minimum_calls: 2, ..Default::default() });
-/// breaker.try_acquire().unwrap().failure();
-/// breaker.try_acquire().unwrap().failure();
+/// breaker.try_acquire().unwrap().failure(&Principal::anonymous(), ErrorKind::Unavailable);
+/// breaker.try_acquire().unwrap().failure(&Principal::anonymous(), ErrorKind::Unavailable);
 /// assert_eq!(breaker.state(), BreakerState::Open);
 /// assert!(breaker.try_acquire().is_err());
 /// ```
@@ -160,7 +185,11 @@ impl CircuitBreaker {
         })
     }
 
-    fn record(&self, generation: u64, half_open: bool, outcome: Option<bool>) {
+    fn record(&self, generation: u64, half_open: bool, report: Report) {
+        let outcome = match report {
+            Report::Ignore => None,
+            Report::Counted(o) => Some(o),
+        };
         let mut inner = self.lock();
         if inner.generation != generation {
             return;
@@ -169,14 +198,14 @@ impl CircuitBreaker {
         let now = Instant::now();
         let next = match (&mut inner.state, outcome) {
             (State::Closed { .. }, None) => None,
-            (State::Closed { recent }, Some(ok)) => {
-                recent.push_back(ok);
+            (State::Closed { recent }, Some(outcome)) => {
+                recent.push_back(outcome);
                 while recent.len() > cfg.window.max(1) as usize {
                     recent.pop_front();
                 }
-                let failures = recent.iter().filter(|ok| !**ok).count() as u32;
                 let open = recent.len() as u32 >= cfg.minimum_calls
-                    && failures >= cfg.failure_threshold.max(1);
+                    && counted_failures(recent, cfg.failure_threshold.max(1))
+                        >= cfg.failure_threshold.max(1);
                 open.then(|| State::Open {
                     until: now + cfg.open_for,
                 })
@@ -190,7 +219,7 @@ impl CircuitBreaker {
                     in_flight,
                     succeeded,
                 },
-                Some(true),
+                Some(Outcome::Success),
             ) if half_open => {
                 *in_flight = in_flight.saturating_sub(1);
                 *succeeded += 1;
@@ -198,7 +227,7 @@ impl CircuitBreaker {
                     recent: VecDeque::new(),
                 })
             }
-            (State::HalfOpen { .. }, Some(false)) if half_open => Some(State::Open {
+            (State::HalfOpen { .. }, Some(_)) if half_open => Some(State::Open {
                 until: now + cfg.open_for,
             }),
             _ => None,
@@ -208,6 +237,36 @@ impl CircuitBreaker {
             inner.generation += 1;
         }
     }
+}
+
+/// Failures in the window, each principal's input-shaped failures counted at most
+/// `threshold - 1` times.
+fn counted_failures(recent: &VecDeque<Outcome>, threshold: u32) -> u32 {
+    let mut per_principal: Vec<(u64, u32)> = Vec::new();
+    let mut total = 0;
+    for outcome in recent {
+        match outcome {
+            Outcome::Success => {}
+            Outcome::Unavailable => total += 1,
+            Outcome::Failure(who) => match per_principal.iter_mut().find(|(w, _)| w == who) {
+                Some((_, n)) => *n += 1,
+                None => per_principal.push((*who, 1)),
+            },
+        }
+    }
+    total
+        + per_principal
+            .iter()
+            .map(|(_, n)| (*n).min(threshold - 1))
+            .sum::<u32>()
+}
+
+/// A stable hash of who called (tenant and id).
+fn principal_hash(p: &Principal) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (p.tenant(), p.id()).hash(&mut h);
+    h.finish()
 }
 
 /// An admitted call. Record its outcome; dropping it records nothing (and frees a probe slot).
@@ -227,37 +286,78 @@ impl BreakerPermit<'_> {
 
     /// The call succeeded.
     pub fn success(mut self) {
-        self.finish(Some(true));
+        self.finish(Report::Counted(Outcome::Success));
     }
 
-    /// The call failed for an infrastructure reason (timeout, panic, unavailable).
-    pub fn failure(mut self) {
-        self.finish(Some(false));
+    /// The call of `principal` failed for an infrastructure reason (`kind`: timeout, panic,
+    /// unavailable, …). Only `unavailable` counts in full; the others count at most
+    /// `failure_threshold - 1` times per principal.
+    pub fn failure(mut self, principal: &Principal, kind: ErrorKind) {
+        let outcome = if kind == ErrorKind::Unavailable {
+            Outcome::Unavailable
+        } else {
+            Outcome::Failure(principal_hash(principal))
+        };
+        self.finish(Report::Counted(outcome));
     }
 
     /// The outcome says nothing about the tool's health (invalid arguments, a denial).
     pub fn ignore(mut self) {
-        self.finish(None);
+        self.finish(Report::Ignore);
     }
 
-    fn finish(&mut self, outcome: Option<bool>) {
+    fn finish(&mut self, report: Report) {
         if !self.done {
             self.done = true;
-            self.breaker
-                .record(self.generation, self.half_open, outcome);
+            self.breaker.record(self.generation, self.half_open, report);
         }
     }
 }
 
 impl Drop for BreakerPermit<'_> {
     fn drop(&mut self) {
-        self.finish(None);
+        self.finish(Report::Ignore);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn anyone() -> Principal {
+        Principal::anonymous()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_principal_alone_cannot_open_it_with_input_shaped_failures() {
+        let b = breaker();
+        let mallory = Principal::new("mallory");
+        for _ in 0..20 {
+            b.try_acquire()
+                .unwrap()
+                .failure(&mallory, ErrorKind::Panicked);
+        }
+        assert_eq!(b.state(), BreakerState::Closed);
+        // The same id in another tenant is another principal; with it the failures are
+        // no longer one caller's doing.
+        b.try_acquire().unwrap().failure(
+            &Principal::new("mallory").with_tenant("acme"),
+            ErrorKind::Timeout,
+        );
+        assert_eq!(b.state(), BreakerState::Open);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dependency_reported_down_counts_whoever_called() {
+        let b = breaker();
+        let alice = Principal::new("alice");
+        for _ in 0..5 {
+            b.try_acquire()
+                .unwrap()
+                .failure(&alice, ErrorKind::Unavailable);
+        }
+        assert_eq!(b.state(), BreakerState::Open);
+    }
     use tokio::time::advance;
 
     fn breaker() -> CircuitBreaker {
@@ -274,7 +374,9 @@ mod tests {
     async fn opens_at_the_threshold_once_minimum_calls_are_seen() {
         let b = breaker();
         for _ in 0..3 {
-            b.try_acquire().unwrap().failure();
+            b.try_acquire()
+                .unwrap()
+                .failure(&anyone(), ErrorKind::Unavailable);
         }
         assert_eq!(
             b.state(),
@@ -307,7 +409,9 @@ mod tests {
 
     fn open(b: &CircuitBreaker) {
         for _ in 0..5 {
-            b.try_acquire().unwrap().failure();
+            b.try_acquire()
+                .unwrap()
+                .failure(&anyone(), ErrorKind::Unavailable);
         }
         assert_eq!(b.state(), BreakerState::Open);
     }
@@ -334,7 +438,7 @@ mod tests {
         advance(Duration::from_secs(30)).await;
         let p = b.try_acquire().unwrap();
         let other = b.try_acquire().unwrap();
-        p.failure();
+        p.failure(&anyone(), ErrorKind::Unavailable);
         assert_eq!(b.state(), BreakerState::Open);
         other.success(); // from the earlier half-open period: records nothing
         assert_eq!(b.state(), BreakerState::Open);
@@ -362,19 +466,27 @@ mod tests {
     async fn old_failures_slide_out_of_the_window() {
         let b = breaker();
         for _ in 0..2 {
-            b.try_acquire().unwrap().failure();
+            b.try_acquire()
+                .unwrap()
+                .failure(&anyone(), ErrorKind::Unavailable);
         }
         for _ in 0..10 {
             b.try_acquire().unwrap().success();
         }
-        b.try_acquire().unwrap().failure();
-        b.try_acquire().unwrap().failure();
+        b.try_acquire()
+            .unwrap()
+            .failure(&anyone(), ErrorKind::Unavailable);
+        b.try_acquire()
+            .unwrap()
+            .failure(&anyone(), ErrorKind::Unavailable);
         assert_eq!(
             b.state(),
             BreakerState::Closed,
             "the first two failures left the window"
         );
-        b.try_acquire().unwrap().failure();
+        b.try_acquire()
+            .unwrap()
+            .failure(&anyone(), ErrorKind::Unavailable);
         assert_eq!(b.state(), BreakerState::Open);
     }
 }

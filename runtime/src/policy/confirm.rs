@@ -115,36 +115,91 @@ pub(crate) struct Ticket {
     pub principal: Principal,
     pub call_id: String,
     pub tool: String,
-    /// The exact arguments, canonical (keys sorted), as the call is bound to them.
+    /// The exact arguments, canonical (keys sorted): the one copy kept, the call is bound to
+    /// them, and a resumed call runs with them.
     pub canonical_args: String,
-    pub arguments: crate::call::CallArguments,
     pub expires_at: tokio::time::Instant,
 }
 
-/// Pending tickets: single use (taken under a lock), bound to a principal and arguments,
-/// expiring, and bounded in number.
-pub(crate) struct TicketStore {
-    tickets: std::sync::Mutex<std::collections::HashMap<String, Ticket>>,
-    ttl: std::time::Duration,
-    max_pending: usize,
+/// How many tickets may wait at once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TicketQuota {
+    pub total: usize,
+    pub per_principal: usize,
 }
 
-/// Why a ticket could not be used.
+impl Default for TicketQuota {
+    fn default() -> Self {
+        Self {
+            total: 10_000,
+            per_principal: 100,
+        }
+    }
+}
+
+type Owner = (String, Option<String>);
+
+fn owner(p: &Principal) -> Owner {
+    (p.id().to_owned(), p.tenant().map(str::to_owned))
+}
+
+#[derive(Default)]
+struct Pending {
+    tickets: std::collections::HashMap<String, Ticket>,
+    per_owner: std::collections::HashMap<Owner, usize>,
+}
+
+impl Pending {
+    fn remove(&mut self, id: &str) -> Option<Ticket> {
+        let ticket = self.tickets.remove(id)?;
+        let key = owner(&ticket.principal);
+        if let Some(n) = self.per_owner.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_owner.remove(&key);
+            }
+        }
+        Some(ticket)
+    }
+
+    fn drop_expired(&mut self, now: tokio::time::Instant) {
+        let expired: Vec<String> = self
+            .tickets
+            .iter()
+            .filter(|(_, t)| t.expires_at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            self.remove(&id);
+        }
+    }
+}
+
+/// Pending tickets: single use (taken under a lock), bound to a principal, a tool and its
+/// arguments, expiring, and bounded in number overall and per principal.
+pub(crate) struct TicketStore {
+    pending: std::sync::Mutex<Pending>,
+    ttl: std::time::Duration,
+    quota: TicketQuota,
+}
+
+/// Why a ticket could not be issued or used.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum TicketError {
     Unknown,
     Expired,
     WrongPrincipal,
-    ChangedArguments,
+    ChangedCall,
     Full,
+    PrincipalFull,
 }
 
 impl TicketStore {
-    pub(crate) fn new(ttl: std::time::Duration, max_pending: usize) -> Self {
+    pub(crate) fn new(ttl: std::time::Duration, quota: TicketQuota) -> Self {
         Self {
-            tickets: std::sync::Mutex::new(std::collections::HashMap::new()),
+            pending: std::sync::Mutex::new(Pending::default()),
             ttl,
-            max_pending,
+            quota,
         }
     }
 
@@ -152,8 +207,8 @@ impl TicketStore {
         self.ttl
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Ticket>> {
-        self.tickets
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -166,39 +221,49 @@ impl TicketStore {
         canonical_args: String,
     ) -> Result<String, TicketError> {
         let now = tokio::time::Instant::now();
-        let mut tickets = self.lock();
-        if tickets.len() >= self.max_pending {
-            tickets.retain(|_, t| t.expires_at > now);
-            if tickets.len() >= self.max_pending {
-                return Err(TicketError::Full);
+        let key = owner(principal);
+        let mut pending = self.lock();
+        let over = |p: &Pending| {
+            if p.per_owner.get(&key).copied().unwrap_or(0) >= self.quota.per_principal.max(1) {
+                Some(TicketError::PrincipalFull)
+            } else if p.tickets.len() >= self.quota.total.max(1) {
+                Some(TicketError::Full)
+            } else {
+                None
+            }
+        };
+        if over(&pending).is_some() {
+            pending.drop_expired(now);
+            if let Some(e) = over(&pending) {
+                return Err(e);
             }
         }
         let id = new_ticket_id();
-        tickets.insert(
+        pending.tickets.insert(
             id.clone(),
             Ticket {
                 principal: principal.clone(),
                 call_id: call.id.clone(),
                 tool: call.name.clone(),
                 canonical_args,
-                arguments: call.arguments.clone(),
                 expires_at: now + self.ttl,
             },
         );
+        *pending.per_owner.entry(key).or_insert(0) += 1;
         Ok(id)
     }
 
-    /// Takes a ticket for `principal`, checking the arguments when given. The ticket is
-    /// consumed by any attempt that names it with the right principal, whatever the outcome,
-    /// so it can never be used twice.
+    /// Takes a ticket for `principal`, checking the tool name and canonical arguments when
+    /// given. The ticket is consumed by any attempt that names it with the right principal,
+    /// whatever the outcome, so it can never be used twice.
     pub(crate) fn take(
         &self,
         id: &str,
         principal: &Principal,
-        canonical_args: Option<&str>,
+        expected: Option<(&str, &str)>,
     ) -> Result<Ticket, TicketError> {
-        let mut tickets = self.lock();
-        let Some(ticket) = tickets.get(id) else {
+        let mut pending = self.lock();
+        let Some(ticket) = pending.tickets.get(id) else {
             return Err(TicketError::Unknown);
         };
         if ticket.principal.id() != principal.id()
@@ -207,20 +272,20 @@ impl TicketStore {
             // Another principal cannot burn someone else's ticket either.
             return Err(TicketError::WrongPrincipal);
         }
-        let ticket = tickets.remove(id).ok_or(TicketError::Unknown)?;
+        let ticket = pending.remove(id).ok_or(TicketError::Unknown)?;
         if ticket.expires_at <= tokio::time::Instant::now() {
             return Err(TicketError::Expired);
         }
-        if let Some(args) = canonical_args
-            && args != ticket.canonical_args
+        if let Some((tool, args)) = expected
+            && (tool != ticket.tool || args != ticket.canonical_args)
         {
-            return Err(TicketError::ChangedArguments);
+            return Err(TicketError::ChangedCall);
         }
         Ok(ticket)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().tickets.len()
     }
 }
 
@@ -262,13 +327,20 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    fn quota(total: usize, per_principal: usize) -> TicketQuota {
+        TicketQuota {
+            total,
+            per_principal,
+        }
+    }
+
     fn call() -> crate::ToolCall {
         crate::ToolCall::new("c1", "delete_document", r#"{"id":"kb-1"}"#)
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_ticket_is_single_use() {
-        let store = TicketStore::new(Duration::from_secs(60), 10);
+        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
         let id = store.issue(&alice, &call(), "{}".into()).unwrap();
         assert!(store.take(&id, &alice, None).is_ok());
@@ -280,7 +352,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_ticket_expires() {
-        let store = TicketStore::new(Duration::from_secs(60), 10);
+        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
         let id = store.issue(&alice, &call(), "{}".into()).unwrap();
         tokio::time::advance(Duration::from_secs(60)).await;
@@ -292,7 +364,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn another_principal_can_neither_use_nor_burn_a_ticket() {
-        let store = TicketStore::new(Duration::from_secs(60), 10);
+        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let (alice, mallory) = (Principal::new("alice"), Principal::new("mallory"));
         let id = store.issue(&alice, &call(), "{}".into()).unwrap();
         assert_eq!(
@@ -304,16 +376,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn changed_arguments_consume_the_ticket_without_running() {
-        let store = TicketStore::new(Duration::from_secs(60), 10);
+        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
         let id = store
             .issue(&alice, &call(), "{\"id\":\"kb-1\"}".into())
             .unwrap();
         assert_eq!(
             store
-                .take(&id, &alice, Some("{\"id\":\"kb-2\"}"))
+                .take(&id, &alice, Some(("delete_document", "{\"id\":\"kb-2\"}")))
                 .unwrap_err(),
-            TicketError::ChangedArguments
+            TicketError::ChangedCall
         );
         assert_eq!(
             store.take(&id, &alice, None).unwrap_err(),
@@ -323,7 +395,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_store_is_bounded() {
-        let store = TicketStore::new(Duration::from_secs(60), 2);
+        let store = TicketStore::new(Duration::from_secs(60), quota(2, 10));
         let alice = Principal::new("alice");
         store.issue(&alice, &call(), "{}".into()).unwrap();
         store.issue(&alice, &call(), "{}".into()).unwrap();
@@ -334,6 +406,41 @@ mod tests {
         tokio::time::advance(Duration::from_secs(61)).await;
         assert!(store.issue(&alice, &call(), "{}".into()).is_ok());
         assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_tool_name_consumes_the_ticket_without_running() {
+        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
+        let alice = Principal::new("alice");
+        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
+        assert_eq!(
+            store
+                .take(&id, &alice, Some(("delete_everything", "{}")))
+                .unwrap_err(),
+            TicketError::ChangedCall
+        );
+        assert_eq!(store.len(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_principal_cannot_fill_the_store_for_everyone() {
+        let store = TicketStore::new(Duration::from_secs(60), quota(10, 3));
+        let (mallory, alice) = (Principal::new("mallory"), Principal::new("alice"));
+        for _ in 0..3 {
+            store.issue(&mallory, &call(), "{}".into()).unwrap();
+        }
+        assert_eq!(
+            store.issue(&mallory, &call(), "{}".into()).unwrap_err(),
+            TicketError::PrincipalFull
+        );
+        // The same id in another tenant is another principal.
+        let other_tenant = Principal::new("mallory").with_tenant("acme");
+        assert!(store.issue(&other_tenant, &call(), "{}".into()).is_ok());
+        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
+        // Taking a ticket gives its slot back.
+        store.take(&id, &alice, None).unwrap();
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert!(store.issue(&mallory, &call(), "{}".into()).is_ok());
     }
 
     #[test]

@@ -6,27 +6,84 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+use crate::policy::bulkhead::{self, Lease};
 
 use crate::tool::ToolFuture;
 use crate::{ErrorKind, ToolError};
 
-/// Runs `body` with a `timeout`, catching panics. On timeout the body is dropped and `cancel`
-/// is cancelled, so a cooperative tool stops its side effects.
+/// One body to run: the future, the cancellation token its context holds, and its bulkhead
+/// slot.
+pub(crate) struct Attempt {
+    pub(crate) body: ToolFuture,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) lease: Lease,
+}
+
+/// How long a body told to stop may take to wind down (observe its token, clean up) before
+/// its task is aborted.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// A body's task. When the caller stops waiting for it (deadline passed, caller went away),
+/// the body's token fires at once and the task is aborted after [`CANCEL_GRACE`].
+struct Running<T> {
+    task: JoinHandle<T>,
+    cancel: CancellationToken,
+}
+
+impl<T> Drop for Running<T> {
+    fn drop(&mut self) {
+        if self.task.is_finished() {
+            return;
+        }
+        self.cancel.cancel();
+        let abort = self.task.abort_handle();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    tokio::time::sleep(CANCEL_GRACE).await;
+                    abort.abort();
+                });
+            }
+            Err(_) => abort.abort(),
+        }
+    }
+}
+
+/// Runs one attempt with a `timeout`, catching panics. The body runs as its own task, so the
+/// deadline is kept by this (the caller's) task even when the body blocks its thread. On
+/// timeout, or when this future is dropped, the body's token is cancelled at once and its task
+/// aborted after a short grace, so a cooperative tool stops its side effects and a careless one
+/// is stopped anyway; the bulkhead slot stays held until the body has really stopped.
 ///
 /// # Errors
 /// `timeout` when the deadline passes, `panicked` when it panics, or the tool's own error.
-pub async fn run(
-    body: ToolFuture,
-    timeout: Duration,
-    cancel: &CancellationToken,
-) -> Result<Value, ToolError> {
-    match tokio::time::timeout(timeout, AssertUnwindSafe(body).catch_unwind()).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(payload)) => Err(panicked(&*payload)),
+pub(crate) async fn run(attempt: Attempt, timeout: Duration) -> Result<Value, ToolError> {
+    let Attempt {
+        body,
+        cancel,
+        lease,
+    } = attempt;
+    let mut running = Running {
+        task: tokio::spawn(bulkhead::scope(
+            lease,
+            AssertUnwindSafe(body).catch_unwind(),
+        )),
+        cancel,
+    };
+    match tokio::time::timeout(timeout, &mut running.task).await {
+        Ok(Ok(Ok(result))) => result,
+        Ok(Ok(Err(payload))) => Err(panicked(&*payload)),
+        Ok(Err(join)) if join.is_panic() => Err(panicked(&*join.into_panic())),
+        Ok(Err(_)) => Err(ToolError::new(
+            ErrorKind::Unavailable,
+            "the tool's task was stopped before it finished (the runtime is shutting down)",
+        )),
         Err(_elapsed) => {
-            cancel.cancel();
+            running.cancel.cancel();
             Err(ToolError::new(
                 ErrorKind::Timeout,
                 format!("the tool did not finish within {}", human(timeout)),
@@ -53,15 +110,12 @@ pub struct Plan {
     pub backoff_cap: Duration,
 }
 
-/// One body to run: the future and the cancellation token its context holds.
-pub type Attempt = (ToolFuture, CancellationToken);
-
 /// Runs the first attempt and, for retryable errors of retry-safe tools, more attempts within
 /// the plan's deadline. `again(n)` prepares attempt `n`; `observe` sees every attempt's result
 /// and whether another follows; `stop` (an open breaker) prevents further attempts.
 ///
 /// Returns the final result and the number of retries used.
-pub async fn run_attempts(
+pub(crate) async fn run_attempts(
     first: Attempt,
     plan: &Plan,
     mut again: impl FnMut(u32) -> Result<Attempt, ToolError>,
@@ -71,7 +125,7 @@ pub async fn run_attempts(
     let mut next = Some(first);
     let mut attempt = 0u32;
     loop {
-        let Some((body, cancel)) = next.take() else {
+        let Some(this) = next.take() else {
             unreachable!("an attempt is always prepared before the loop body runs");
         };
         let started = Instant::now();
@@ -82,7 +136,7 @@ pub async fn run_attempts(
                 "the call ran out of time before this attempt",
             ))
         } else {
-            run(body, plan.timeout.min(remaining), &cancel).await
+            run(this, plan.timeout.min(remaining)).await
         };
         let result = result.map_err(|e| classify_timeout(e, plan.retry_safe));
         let retryable = matches!(&result, Err(e) if e.is_retryable());
@@ -159,15 +213,24 @@ fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::bulkhead::Bulkhead;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn attempt(body: ToolFuture) -> Attempt {
+        Attempt {
+            body,
+            cancel: CancellationToken::new(),
+            lease: Bulkhead::new(1).try_acquire().unwrap(),
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn hanging_body_times_out_at_the_deadline() {
         let start = tokio::time::Instant::now();
-        let body: ToolFuture = Box::pin(std::future::pending());
-        let cancel = CancellationToken::new();
-        let err = run(body, Duration::from_secs(5), &cancel)
-            .await
-            .unwrap_err();
+        let a = attempt(Box::pin(std::future::pending()));
+        let cancel = a.cancel.clone();
+        let err = run(a, Duration::from_secs(5)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
         assert!(cancel.is_cancelled(), "the tool is told to stop");
@@ -176,7 +239,7 @@ mod tests {
     #[tokio::test]
     async fn panicking_body_becomes_an_error() {
         let body: ToolFuture = Box::pin(async { panic!("secret internals") });
-        let err = run(body, Duration::from_secs(5), &CancellationToken::new())
+        let err = run(attempt(body), Duration::from_secs(5))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Panicked);
@@ -195,14 +258,66 @@ mod tests {
     }
 
     fn hanging() -> Attempt {
-        (Box::pin(std::future::pending()), CancellationToken::new())
+        attempt(Box::pin(std::future::pending()))
     }
 
     fn unavailable() -> Attempt {
-        (
-            Box::pin(async { Err(ToolError::unavailable("db down")) }),
-            CancellationToken::new(),
-        )
+        attempt(Box::pin(async { Err(ToolError::unavailable("db down")) }))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_that_blocks_its_thread_is_answered_at_the_deadline() {
+        // A blocking call inside an async body never yields: the deadline must be kept by
+        // another worker, not by polling the body. (Without that, this test never ends.)
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let finished = Arc::new(AtomicBool::new(false));
+        let done = finished.clone();
+        let body: ToolFuture = Box::pin(async move {
+            let _ = blocked.recv();
+            done.store(true, Ordering::SeqCst);
+            Ok(Value::Null)
+        });
+        let err = run(attempt(body), Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "answered while the body still blocked"
+        );
+        release.send(()).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timed_out_body_keeps_its_slot_until_it_really_stops() {
+        let bulkhead = Bulkhead::new(1);
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let body: ToolFuture = Box::pin(async move {
+            let _ = stop_rx.recv();
+            Ok(Value::Null)
+        });
+        let a = Attempt {
+            body,
+            cancel: CancellationToken::new(),
+            lease: bulkhead.try_acquire().unwrap(),
+        };
+        let err = run(a, Duration::from_millis(50)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+        assert_eq!(
+            bulkhead.try_acquire().unwrap_err().kind(),
+            ErrorKind::Busy,
+            "the blocked body still holds its slot"
+        );
+        stop_tx.send(()).unwrap();
+        let mut freed = false;
+        for _ in 0..200 {
+            if bulkhead.in_flight() == 0 {
+                freed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(freed, "the slot frees once the body returns");
     }
 
     #[tokio::test(start_paused = true)]
@@ -214,10 +329,7 @@ mod tests {
                 Ok(if n < 2 {
                     hanging()
                 } else {
-                    (
-                        Box::pin(async { Ok(Value::from(7)) }),
-                        CancellationToken::new(),
-                    )
+                    attempt(Box::pin(async { Ok(Value::from(7)) }))
                 })
             },
             |_, _, _, _| {},

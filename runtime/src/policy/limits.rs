@@ -85,6 +85,41 @@ impl Limits {
     }
 }
 
+impl Limits {
+    /// An error the tool returned, held to the output cap too: a message or details larger than
+    /// the cap are cut (the kind is kept), so no error carries more than an output could.
+    pub(crate) fn cap_error(&self, error: ToolError) -> ToolError {
+        let cap = self.max_output_bytes;
+        let details_fit = || {
+            let mut counter = Counter { n: 0, limit: cap };
+            serde_json::to_writer(&mut counter, error.details()).is_ok()
+        };
+        let size = error.message().len() + error.suggestion().map_or(0, str::len);
+        if size <= cap / 2 && (error.details().is_empty() || details_fit()) {
+            return error;
+        }
+        let mut end = (cap / 2).min(error.message().len());
+        while !error.message().is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut capped = ToolError::new(
+            error.kind(),
+            format!(
+                "{}… (cut: the message was {} bytes, over the output limit)",
+                &error.message()[..end],
+                error.message().len()
+            ),
+        )
+        .retryable(error.is_retryable());
+        if let Some(s) = error.suggestion()
+            && s.len() <= cap / 4
+        {
+            capped = capped.with_suggestion(s);
+        }
+        capped
+    }
+}
+
 struct Counter {
     n: usize,
     limit: usize,
@@ -233,5 +268,19 @@ mod tests {
             .check_output(&Value::String("x".repeat(500)))
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::OutputTooLarge);
+    }
+
+    #[test]
+    fn an_error_larger_than_the_output_cap_is_cut_and_keeps_its_kind() {
+        let limits = Limits {
+            max_output_bytes: 1000,
+            ..Limits::default()
+        };
+        let huge = ToolError::failed("x".repeat(8 << 20)).with_detail("blob", "y".repeat(5000));
+        let capped = limits.cap_error(huge);
+        assert_eq!(capped.kind(), ErrorKind::Failed);
+        assert!(capped.to_model_json().to_string().len() <= 1000);
+        let small = ToolError::failed("not found").with_detail("id", 7);
+        assert_eq!(limits.cap_error(small.clone()), small);
     }
 }

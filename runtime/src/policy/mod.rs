@@ -1,6 +1,7 @@
 //! The executor's policies, one module each, applied in the order the executor lists them.
 
 pub mod audit;
+pub(crate) mod bulkhead;
 pub mod circuit_breaker;
 pub mod confirm;
 pub mod execute;

@@ -17,6 +17,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::Principal;
+
 /// `count` calls per `per`, with bursts of up to `count`.
 ///
 /// ```
@@ -299,21 +301,29 @@ impl RateLimits {
         }
     }
 
-    fn key(&self, scope: u8, principal: Option<&str>, tool: Option<&str>) -> u64 {
+    /// A principal is its id within its tenant: the same id in two tenants is two callers.
+    fn key(&self, scope: u8, principal: Option<&Principal>, tool: Option<&str>) -> u64 {
         let mut h = self.hasher.build_hasher();
         scope.hash(&mut h);
-        principal.hash(&mut h);
+        principal.map(|p| (p.tenant(), p.id())).hash(&mut h);
         tool.hash(&mut h);
         h.finish()
     }
 
+    /// Checks the per-principal limit only: what a call to a tool that does not exist (or is
+    /// hidden) costs, so probing names is not free.
+    pub fn check_principal(&self, principal: &Principal) -> RateDecision {
+        match self.per_principal {
+            Some(rate) => self.table.check(self.key(0, Some(principal), None), rate),
+            None => RateDecision::Allowed,
+        }
+    }
+
     /// Checks one call: per principal, then per (principal, tool), then per tool.
-    pub fn check(&self, principal: &str, tool: &str) -> RateDecision {
-        if let Some(rate) = self.per_principal {
-            let d = self.table.check(self.key(0, Some(principal), None), rate);
-            if d != RateDecision::Allowed {
-                return d;
-            }
+    pub fn check(&self, principal: &Principal, tool: &str) -> RateDecision {
+        let d = self.check_principal(principal);
+        if d != RateDecision::Allowed {
+            return d;
         }
         if let Some(rate) = self.declared.get(tool).copied().or(self.default_tool) {
             let d = self
@@ -347,6 +357,10 @@ impl RateLimits {
 mod tests {
     use super::*;
     use tokio::time::advance;
+
+    fn p(id: &str) -> Principal {
+        Principal::new(id)
+    }
 
     fn limited(d: &RateDecision) -> Option<Duration> {
         match d {
@@ -386,13 +400,17 @@ mod tests {
             .per_tool(Rate::per_minute(10))
             .build();
         for _ in 0..3 {
-            assert_eq!(limits.check("mallory", "search"), RateDecision::Allowed);
+            assert_eq!(limits.check(&p("mallory"), "search"), RateDecision::Allowed);
         }
         for _ in 0..100 {
-            assert!(limited(&limits.check("mallory", "search")).is_some());
+            assert!(limited(&limits.check(&p("mallory"), "search")).is_some());
         }
         for who in ["a", "b", "c"] {
-            assert_eq!(limits.check(who, "search"), RateDecision::Allowed, "{who}");
+            assert_eq!(
+                limits.check(&p(who), "search"),
+                RateDecision::Allowed,
+                "{who}"
+            );
         }
     }
 
@@ -400,15 +418,15 @@ mod tests {
     async fn declared_rates_apply_per_principal_and_tool() {
         let mut limits = RateLimits::builder().build();
         limits.register_tool("search", Some(Rate::per_minute(2)));
-        assert_eq!(limits.check("a", "search"), RateDecision::Allowed);
-        assert_eq!(limits.check("a", "search"), RateDecision::Allowed);
+        assert_eq!(limits.check(&p("a"), "search"), RateDecision::Allowed);
+        assert_eq!(limits.check(&p("a"), "search"), RateDecision::Allowed);
         assert_eq!(
-            limited(&limits.check("a", "search")),
+            limited(&limits.check(&p("a"), "search")),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(limits.check("b", "search"), RateDecision::Allowed);
+        assert_eq!(limits.check(&p("b"), "search"), RateDecision::Allowed);
         assert_eq!(
-            limits.check("a", "other"),
+            limits.check(&p("a"), "other"),
             RateDecision::Allowed,
             "undeclared tools are free"
         );
@@ -445,6 +463,19 @@ mod tests {
             RateDecision::Saturated { .. }
         ));
         assert_eq!(t.check(keys[0], rate), RateDecision::Allowed);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_same_user_id_in_two_tenants_has_two_quotas() {
+        let limits = RateLimits::builder()
+            .per_principal(Rate::per_minute(1))
+            .build();
+        let acme = Principal::new("bob").with_tenant("acme");
+        let globex = Principal::new("bob").with_tenant("globex");
+        assert_eq!(limits.check(&acme, "search"), RateDecision::Allowed);
+        assert!(limited(&limits.check(&acme, "search")).is_some());
+        assert_eq!(limits.check(&globex, "search"), RateDecision::Allowed);
+        assert_eq!(limits.check(&p("bob"), "search"), RateDecision::Allowed);
     }
 
     #[test]
