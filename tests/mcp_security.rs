@@ -580,3 +580,44 @@ async fn the_in_process_rmcp_client_still_works_over_http() {
     assert_eq!(client.list_all_tools().await.unwrap().len(), 3);
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_principal_holds_a_bounded_number_of_sessions_and_deleting_one_frees_a_place() {
+    let probe = Arc::new(Probe::default());
+    let http = Http::start(&probe).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let mut sessions = Vec::new();
+    let refused = loop {
+        let resp = http.post("alice-token", None, init.clone()).await;
+        if resp.status() != 200 {
+            break resp;
+        }
+        sessions.push(
+            resp.headers()["mcp-session-id"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+        let _ = resp.text().await;
+        assert!(sessions.len() <= 1000, "sessions are capped per principal");
+    };
+    assert_eq!(refused.status(), 429);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("too many open MCP sessions")
+    );
+    let resp = http.post("mallory-token", None, init.clone()).await;
+    assert_eq!(resp.status(), 200, "another principal is not affected");
+    let resp = http
+        .request(reqwest::Method::DELETE, "alice-token", Some(&sessions[0]))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let resp = http.post("alice-token", None, init).await;
+    assert_eq!(resp.status(), 200, "a deleted session frees its place");
+}

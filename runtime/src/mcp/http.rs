@@ -105,7 +105,9 @@ impl Gate {
         let closes = req.method() == Method::DELETE;
         req.extensions_mut().insert(principal);
         let response = next.run(req).await;
-        if closes && response.status().is_success() {
+        // Gone either way: closed now, or already closed by rmcp (idle, ended).
+        if closes && (response.status().is_success() || response.status() == StatusCode::NOT_FOUND)
+        {
             self.owners.forget(&session);
         }
         response
