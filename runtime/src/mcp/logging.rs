@@ -5,7 +5,7 @@
 /// A `tracing-subscriber` directive that keeps rmcp's warnings and errors and drops its
 /// request, result and notification logs, which carry call arguments and results.
 ///
-/// ```ignore
+/// ```text
 /// let filter = tracing_subscriber::EnvFilter::new("debug")
 ///     .add_directive(toolwright::mcp::RMCP_LOG_DIRECTIVE.parse()?);
 /// ```
