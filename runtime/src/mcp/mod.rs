@@ -3,25 +3,34 @@
 //! `tools/call` runs through the executor, so every policy holds. Failures of any kind come back
 //! as results with `isError: true` and the structured error text, never as protocol errors.
 //! Destructive calls are confirmed through MCP elicitation when the client supports it, and
-//! denied (never run) when it does not.
+//! denied (never run) when it does not; a call the client cancels is dropped, never run.
+
+mod elicitation;
+mod http;
+mod logging;
+mod sessions;
+mod stdio;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorCode, Implementation,
+    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
 };
-use rmcp::service::{ElicitationError, NotificationContext, Peer, RequestContext, RoleServer};
-use rmcp::{ErrorData, ServiceExt};
+use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
 use serde_json::Value;
 
 use crate::call::{CallArguments, ToolCall};
 use crate::providers;
-use crate::tool::BoxFuture;
-use crate::{ConfirmationRequest, Confirmer, Decision, Executor, Principal};
+use crate::{Executor, Principal};
+use elicitation::Elicitation;
+
+pub use http::{serve_http, serve_http_on};
+pub use logging::{RMCP_LOG_DIRECTIVE, is_rmcp_payload_free};
+pub use stdio::{serve_io, serve_stdio};
 
 /// Maps a bearer token to the principal it stands for; `None` refuses the request (401).
 pub trait TokenResolver: Send + Sync + 'static {
@@ -136,6 +145,16 @@ fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ErrorDat
     serde_json::from_value(value).map_err(|e| ErrorData::internal_error(e.to_string(), None))
 }
 
+/// The error for a call the client cancelled (rmcp drops it unsent; the code is JSON-RPC's
+/// "request cancelled" from LSP, for transports that do send it).
+fn cancelled_error() -> ErrorData {
+    ErrorData::new(
+        ErrorCode(-32800),
+        "the client cancelled this call; its result, if any, is discarded",
+        None,
+    )
+}
+
 /// The newest MCP revision served: it keeps `initialize` sessions and lets the server ask the
 /// client mid-call (elicitation), which rmcp refuses on later revisions.
 const PROTOCOL: ProtocolVersion = ProtocolVersion::V_2025_11_25;
@@ -184,6 +203,8 @@ impl ServerHandler for McpServer {
             .ok()
             .and_then(|v| providers::id_text(Some(&v)))
             .unwrap_or_default();
+        // rmcp fires `ct` on `notifications/cancelled` for this request.
+        let cancelled = context.ct;
         async move {
             let call = ToolCall {
                 id,
@@ -192,9 +213,14 @@ impl ServerHandler for McpServer {
                     request.arguments.unwrap_or_default(),
                 )),
             };
-            let result = executor
-                .call_with_confirmer(&principal, &call, &confirmer)
-                .await;
+            // Biased toward the cancel: once the client cancels, the executor future is dropped
+            // (the tool's own token fires, a pending approval is abandoned) even when the
+            // approval arrives in the same instant; a late "accept" can then run nothing.
+            let result = tokio::select! {
+                biased;
+                () = cancelled.cancelled() => return Err(cancelled_error()),
+                result = executor.call_with_confirmer(&principal, &call, &confirmer) => result,
+            };
             let result: CallToolResult = from_json(providers::mcp::call_tool_result(&result))?;
             Ok(CallToolResponse::Complete(result))
         }
@@ -207,122 +233,4 @@ impl ServerHandler for McpServer {
         self.executor.add_peer(context.peer);
         std::future::ready(())
     }
-}
-
-/// Confirms through MCP elicitation: the client shows the request to a human.
-struct Elicitation(Peer<RoleServer>);
-
-/// What the human is asked.
-#[derive(serde::Deserialize, schemars::JsonSchema)]
-struct Approval {
-    /// Approve this call?
-    approve: bool,
-}
-
-rmcp::elicit_safe!(Approval);
-
-impl Confirmer for Elicitation {
-    fn confirm<'a>(&'a self, request: &'a ConfirmationRequest) -> BoxFuture<'a, Decision> {
-        let message = format!(
-            "Allow `{}` with {}?\n{}",
-            request.tool, request.arguments, request.description
-        );
-        Box::pin(async move {
-            match self.0.elicit::<Approval>(message).await {
-                Ok(Some(Approval { approve: true })) => Decision::Approve,
-                Ok(_) => Decision::deny("the user did not approve it"),
-                Err(ElicitationError::CapabilityNotSupported) => Decision::deny(
-                    "this action needs a human's approval, and this MCP client cannot ask for it (no elicitation support); it was not run",
-                ),
-                Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
-                    Decision::deny("the user declined")
-                }
-                Err(e) => Decision::deny(format!("the approval prompt failed: {e}")),
-            }
-        })
-    }
-}
-
-/// Serves `executor` over stdin/stdout for `principal` until the client disconnects.
-///
-/// # Errors
-/// When the transport fails to start.
-pub async fn serve_stdio(executor: Executor, principal: Principal) -> Result<(), std::io::Error> {
-    let server = McpServer::new(SharedExecutor::new(executor), Some(principal));
-    let running = server
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(std::io::Error::other)?;
-    running.waiting().await.map_err(std::io::Error::other)?;
-    Ok(())
-}
-
-/// Serves `executor` over streamable HTTP at `http://ADDR/mcp`. Every request needs
-/// `Authorization: Bearer TOKEN` that `resolver` maps to a principal; otherwise it is answered
-/// with 401 and never reaches the executor. Runs until the listener fails.
-///
-/// # Errors
-/// When the address cannot be bound.
-pub async fn serve_http(
-    executor: SharedExecutor,
-    addr: SocketAddr,
-    resolver: impl TokenResolver,
-) -> Result<(), std::io::Error> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    serve_http_on(executor, listener, resolver).await
-}
-
-/// Like [`serve_http`], on a listener the caller bound (e.g. to port 0 in tests).
-///
-/// # Errors
-/// When serving fails.
-pub async fn serve_http_on(
-    executor: SharedExecutor,
-    listener: tokio::net::TcpListener,
-    resolver: impl TokenResolver,
-) -> Result<(), std::io::Error> {
-    use rmcp::transport::streamable_http_server::{
-        StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
-    };
-    let local = listener.local_addr()?;
-    let config = StreamableHttpServerConfig::default().with_allowed_hosts([
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-        local.to_string(),
-        format!("localhost:{}", local.port()),
-    ]);
-    let service = StreamableHttpService::new(
-        move || Ok(McpServer::new(executor.clone(), None)),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
-    let resolver: Arc<dyn TokenResolver> = Arc::new(resolver);
-    let app = axum::Router::new()
-        .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn(
-            move |mut req: axum::extract::Request, next: axum::middleware::Next| {
-                let resolver = resolver.clone();
-                async move {
-                    let token = req
-                        .headers()
-                        .get(axum::http::header::AUTHORIZATION)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.strip_prefix("Bearer "))
-                        .map(str::trim);
-                    match token.and_then(|t| resolver.resolve(t)) {
-                        Some(principal) => {
-                            req.extensions_mut().insert(principal);
-                            next.run(req).await
-                        }
-                        None => axum::response::IntoResponse::into_response((
-                            axum::http::StatusCode::UNAUTHORIZED,
-                            [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
-                            "a valid bearer token is required",
-                        )),
-                    }
-                }
-            },
-        ));
-    axum::serve(listener, app).await
 }
