@@ -3,3 +3,4 @@
 mod corpus;
 mod faults;
 mod load;
+mod paths;
