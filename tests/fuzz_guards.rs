@@ -92,7 +92,8 @@ proptest! {
 #[test]
 fn committed_seeds_pass() {
     let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
-    let targets: [(&str, fn(&[u8])); 2] = [
+    type Target = (&'static str, fn(&[u8]));
+    let targets: [Target; 2] = [
         ("safe_path", guards::safe_path),
         ("allowed_url", guards::allowed_url),
     ];
