@@ -66,8 +66,24 @@ pub(crate) fn arguments_from_text(text: &str) -> CallArguments {
     }
     match crate::validate::parse_strict(text) {
         Ok(Value::Object(m)) => CallArguments::Json(Value::Object(m)),
-        // Kept as text: the validator reports the repeated key with its pointer.
-        Err(crate::validate::StrictError::Duplicate { .. }) => CallArguments::Text(text.to_owned()),
+        // An object with a repeated key is kept as text: the validator reports the key with its
+        // pointer. Text that is not valid JSON past the repeat is unusable like any other.
+        Err(crate::validate::StrictError::Duplicate { .. }) => {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(_)) => CallArguments::Text(text.to_owned()),
+                Ok(other) => CallArguments::Invalid {
+                    raw: text.to_owned(),
+                    error: format!(
+                        "expected a JSON object, got {}",
+                        crate::validate::json_type_name(&other)
+                    ),
+                },
+                Err(e) => CallArguments::Invalid {
+                    raw: text.to_owned(),
+                    error: format!("not valid JSON: {e}"),
+                },
+            }
+        }
         Ok(other) => CallArguments::Invalid {
             raw: text.to_owned(),
             error: format!(
