@@ -4,6 +4,8 @@
 //! JSON object is accepted, a key may appear once, and no message repeats an argument's value.
 
 mod message;
+mod nested;
+mod nulls;
 mod strict;
 
 use std::borrow::Cow;
@@ -17,8 +19,8 @@ pub(crate) use strict::{StrictError, parse as parse_strict};
 
 use crate::decl::{Bound, ParamDecl, ToolDecl};
 use crate::error::MAX_LISTED_ERRORS;
-use crate::tool::RawArgs;
-use crate::{FieldError, ToolError};
+use crate::tool::{RawArgs, Tool, ToolFuture};
+use crate::{ErrorKind, FieldError, ToolContext, ToolError};
 
 /// The compiled constraints of one tool (regexes compiled once, at registration).
 #[derive(Debug)]
@@ -62,6 +64,99 @@ impl ArgRules {
             unlisted: 0,
         }
     }
+}
+
+/// What a tool's exported input schema checks beyond its typed parse and `#[arg]`
+/// constraints, compiled once at registration.
+#[derive(Debug)]
+pub(crate) struct SchemaRules {
+    /// The compiled validator, for tools whose nested types carry constraints.
+    nested: Option<nested::NestedRules>,
+    /// Whether strict mode's `null` can stand for an absent property below the top level.
+    optional_nested: bool,
+}
+
+impl SchemaRules {
+    /// Reads `schema`, the input schema of a tool whose parameters are `params`.
+    ///
+    /// # Errors
+    /// The schema does not compile (only hand-written schemas can get here).
+    pub(crate) fn compile(schema: &Value, params: &[ParamDecl]) -> Result<Self, String> {
+        Ok(Self {
+            nested: nested::NestedRules::compile(schema, params)?,
+            optional_nested: nulls::has_optional_nested_properties(schema),
+        })
+    }
+}
+
+/// Parses and validates one call: the tool's typed parse and `#[arg]` checks (the fast path,
+/// alone for most tools); when that fails, once more without the `null`s strict mode sends for
+/// optional nested properties; then whatever the schema forbids below the top level.
+pub(crate) fn prepare(
+    tool: &dyn Tool,
+    rules: &ArgRules,
+    schema: &Value,
+    checks: &SchemaRules,
+    args: RawArgs<'_>,
+    ctx: ToolContext,
+) -> Result<ToolFuture, ToolError> {
+    let Some(nested) = &checks.nested else {
+        let may_hold_null = match args {
+            RawArgs::Text(text) => memchr::memmem::find(text.as_bytes(), b"null").is_some(),
+            RawArgs::Json(_) => true,
+        };
+        if !(checks.optional_nested && may_hold_null) {
+            return tool.prepare(args, rules, ctx);
+        }
+        let spare = ctx.clone();
+        return match tool.prepare(args, rules, ctx) {
+            Err(e) if e.kind() == ErrorKind::InvalidArguments => {
+                let pruned = object_of(args)
+                    .and_then(|v| nulls::without_optional_nulls(schema, v.as_ref()));
+                match pruned {
+                    Some(v) => tool.prepare(RawArgs::Json(&v), rules, spare),
+                    None => Err(e),
+                }
+            }
+            other => other,
+        };
+    };
+    // Parsed once: the typed parse and the validator both read this value.
+    let Some(value) = object_of(args) else {
+        return tool.prepare(args, rules, ctx);
+    };
+    let spare = checks.optional_nested.then(|| ctx.clone());
+    let (body, checked) = match tool.prepare(RawArgs::Json(value.as_ref()), rules, ctx) {
+        Ok(body) => (body, value),
+        Err(e) => {
+            let pruned = spare
+                .filter(|_| e.kind() == ErrorKind::InvalidArguments)
+                .and_then(|ctx| Some((nulls::without_optional_nulls(schema, &value)?, ctx)));
+            let Some((pruned, ctx)) = pruned else {
+                return Err(e);
+            };
+            (
+                tool.prepare(RawArgs::Json(&pruned), rules, ctx)?,
+                Cow::Owned(pruned),
+            )
+        }
+    };
+    // Dropping `body` runs nothing: `prepare` has no side effects.
+    nested.check(&checked)?;
+    Ok(body)
+}
+
+/// The arguments as a JSON object value, when they are one (text parsed strictly: no key twice).
+fn object_of(args: RawArgs<'_>) -> Option<Cow<'_, Value>> {
+    let value = match args {
+        RawArgs::Json(v) => Cow::Borrowed(v),
+        RawArgs::Text(text) => match root_of(text) {
+            Root::Empty => Cow::Owned(Value::Object(Map::new())),
+            Root::Object => Cow::Owned(strict::parse(text).ok()?),
+            Root::Other(_) => return None,
+        },
+    };
+    value.is_object().then_some(value)
 }
 
 /// A value a constraint can look at.
