@@ -72,7 +72,8 @@ impl ArgRules {
 pub(crate) struct SchemaRules {
     /// The compiled validator, for tools whose nested types carry constraints.
     nested: Option<nested::NestedRules>,
-    /// Whether strict mode's `null` can stand for an absent property below the top level.
+    /// Whether strict mode's `null` can stand for an absent property below the top level
+    /// (only ever with `nested`: a nested object is a reason to check).
     optional_nested: bool,
 }
 
@@ -90,8 +91,9 @@ impl SchemaRules {
 }
 
 /// Parses and validates one call: the tool's typed parse and `#[arg]` checks (the fast path,
-/// alone for most tools); when that fails, once more without the `null`s strict mode sends for
-/// optional nested properties; then whatever the schema forbids below the top level.
+/// alone for tools without nested objects); when that fails, once more without the `null`s
+/// strict mode sends for optional nested properties; then whatever the schema forbids below
+/// the top level.
 pub(crate) fn prepare(
     tool: &dyn Tool,
     rules: &ArgRules,
@@ -101,25 +103,9 @@ pub(crate) fn prepare(
     ctx: ToolContext,
 ) -> Result<ToolFuture, ToolError> {
     let Some(nested) = &checks.nested else {
-        let may_hold_null = match args {
-            RawArgs::Text(text) => memchr::memmem::find(text.as_bytes(), b"null").is_some(),
-            RawArgs::Json(_) => true,
-        };
-        if !(checks.optional_nested && may_hold_null) {
-            return tool.prepare(args, rules, ctx);
-        }
-        let spare = ctx.clone();
-        return match tool.prepare(args, rules, ctx) {
-            Err(e) if e.kind() == ErrorKind::InvalidArguments => {
-                let pruned = object_of(args)
-                    .and_then(|v| nulls::without_optional_nulls(schema, v.as_ref()));
-                match pruned {
-                    Some(v) => tool.prepare(RawArgs::Json(&v), rules, spare),
-                    None => Err(e),
-                }
-            }
-            other => other,
-        };
+        // No object below the top level: serde and the `#[arg]` checks see everything, and a
+        // top-level `null` already means "absent" or "the default".
+        return tool.prepare(args, rules, ctx);
     };
     // Parsed once: the typed parse and the validator both read this value.
     let Some(value) = object_of(args) else {

@@ -2,6 +2,7 @@
 //! cannot see (`#[schemars(length, range, regex)]` on nested fields, a struct sent as an
 //! array, …): one `jsonschema` validator per tool, compiled at registration, run after the fast path.
 
+use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
 
@@ -61,8 +62,7 @@ impl NestedRules {
         let mut listed = Vec::new();
         let mut unlisted = 0;
         for error in self.validator.iter_errors(args) {
-            let pointer = error.instance_path().as_str();
-            for e in field_errors(pointer, error.kind()) {
+            for e in field_errors(&error) {
                 if listed.len() < MAX_LISTED_ERRORS {
                     listed.push(e);
                 } else {
@@ -71,6 +71,25 @@ impl NestedRules {
             }
         }
         Err(ToolError::invalid_arguments_bounded(listed, unlisted))
+    }
+}
+
+/// The errors of the one branch of an `anyOf`/`oneOf` whose shape the value has (every error
+/// of that branch lies deeper than the value itself, as for an enum's variant with a bad
+/// field); `None` when no single branch stands out.
+fn closest_branch<'e>(
+    pointer: &str,
+    context: &'e [Vec<ValidationError<'static>>],
+) -> Option<&'e [ValidationError<'static>]> {
+    let mut fitting = context.iter().filter(|branch| {
+        !branch.is_empty()
+            && branch
+                .iter()
+                .all(|e| e.instance_path().as_str().len() > pointer.len())
+    });
+    match (fitting.next(), fitting.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
     }
 }
 
@@ -184,8 +203,10 @@ fn as_i128(v: &Value) -> Option<i128> {
 
 /// One validator error in the project's words; a `required` or `additionalProperties` error
 /// becomes one entry per key, pointing at the key.
-fn field_errors(pointer: &str, kind: &ValidationErrorKind) -> Vec<FieldError> {
+fn field_errors(error: &ValidationError<'_>) -> Vec<FieldError> {
     use ValidationErrorKind as K;
+    let pointer = error.instance_path().as_str();
+    let kind = error.kind();
     let at = |key: &str| {
         let mut p = pointer.to_owned();
         super::push_token(&mut p, key);
@@ -238,8 +259,11 @@ fn field_errors(pointer: &str, kind: &ValidationErrorKind) -> Vec<FieldError> {
         // The allowed values come from the schema, not from the call.
         K::Enum { options } => one(format!("expected one of: {}", list(options))),
         K::Constant { expected_value } => one(format!("expected {expected_value}")),
-        K::AnyOf { .. } | K::OneOfNotValid { .. } => {
-            one("matches none of the allowed shapes".into())
+        K::AnyOf { context } | K::OneOfNotValid { context } => {
+            match closest_branch(pointer, context) {
+                Some(branch) => branch.iter().flat_map(field_errors).collect(),
+                None => one("matches none of the allowed shapes".into()),
+            }
         }
         K::OneOfMultipleValid { .. } => one("matches more than one of the allowed shapes".into()),
         K::Format { format } => one(format!("must be a valid `{format}`")),

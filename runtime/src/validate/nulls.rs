@@ -68,6 +68,34 @@ fn is_required(m: &Map<String, Value>, key: &str) -> bool {
         .is_some_and(|r| r.iter().any(|x| x.as_str() == Some(key)))
 }
 
+/// Whether the object schema `c` could describe `obj`, judged by its `const`/`enum` properties
+/// (tags), its required keys and, when it is closed, its declared keys.
+fn admits(c: &Map<String, Value>, obj: &Map<String, Value>) -> bool {
+    let props = c.get("properties").and_then(Value::as_object);
+    let tags_match = props.into_iter().flatten().all(|(k, s)| {
+        let Some(v) = obj.get(k).filter(|v| !v.is_null()) else {
+            return true;
+        };
+        let const_ok = s.get("const").is_none_or(|x| x == v);
+        let enum_ok = s
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_none_or(|xs| xs.contains(v));
+        const_ok && enum_ok
+    });
+    let required_present = c
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .all(|k| obj.contains_key(k));
+    let closed = c.get("additionalProperties") == Some(&Value::Bool(false));
+    let keys_declared =
+        !closed || obj.keys().all(|k| props.is_some_and(|p| p.contains_key(k)));
+    tags_match && required_present && keys_declared
+}
+
 struct Walk<'s> {
     root: &'s Value,
 }
@@ -114,6 +142,8 @@ impl<'s> Walk<'s> {
         let mut changed = false;
         match value {
             Value::Object(obj) => {
+                // A branch whose tag or keys rule this object out says nothing about its keys.
+                cands.retain(|c| admits(c, obj));
                 let before = obj.len();
                 obj.retain(|k, v| {
                     !(v.is_null()
@@ -197,6 +227,26 @@ mod tests {
         assert_eq!(
             without_optional_nulls(&schema(), &value),
             Some(json!({"issue": {"key": "A-1", "sub": [{"key": "A-2"}]}, "tags": {"x": {"key": "k"}}}))
+        );
+    }
+
+    #[test]
+    fn only_the_branch_the_tag_selects_decides() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"v": {"oneOf": [
+                {"type": "object", "properties": {"kind": {"const": "a"}, "x": {"type": "string"}},
+                 "required": ["kind"], "additionalProperties": false},
+                {"type": "object", "properties": {"kind": {"const": "b"}},
+                 "required": ["kind"], "additionalProperties": false},
+            ]}},
+        });
+        let value = json!({"v": {"kind": "b", "x": null}});
+        assert_eq!(without_optional_nulls(&schema, &value), None);
+        let value = json!({"v": {"kind": "a", "x": null}});
+        assert_eq!(
+            without_optional_nulls(&schema, &value),
+            Some(json!({"v": {"kind": "a"}}))
         );
     }
 
