@@ -298,3 +298,83 @@ fn list(options: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn checked(schema: Value) -> bool {
+        NestedRules::compile(&schema, &[]).unwrap().is_some()
+    }
+
+    #[test]
+    fn flat_tools_keep_the_fast_path_alone() {
+        // Scalars, fixed-width integers, unit-variant enums, arrays of those, `Option`s.
+        assert!(!checked(json!({
+            "type": "object",
+            "properties": {
+                "q": {"type": "string"},
+                "n": {"type": "integer", "format": "uint8", "minimum": 0, "maximum": 255},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "status": {"anyOf": [{"$ref": "#/$defs/Status"}, {"type": "null"}]},
+            },
+            "additionalProperties": false,
+            "$defs": {"Status": {"oneOf": [
+                {"type": "string", "const": "open", "description": "Open"},
+                {"type": "string", "enum": ["closed", "pending"]},
+            ]}},
+        })));
+    }
+
+    #[test]
+    fn anything_serde_would_let_through_below_the_top_level_is_checked() {
+        let with = |prop: Value| {
+            json!({"type": "object", "properties": {"p": prop}, "additionalProperties": false})
+        };
+        for prop in [
+            json!({"$ref": "#/$defs/X"}),
+            json!({"type": "array", "items": {"type": "string", "minLength": 1}}),
+            json!({"type": "integer", "format": "uint8", "minimum": 1, "maximum": 255}),
+            json!({"type": "array", "items": {"type": "integer"}, "uniqueItems": true}),
+            json!({"type": "object", "additionalProperties": {"type": "string", "pattern": "^a"}}),
+            json!({"type": "integer", "enum": [1, 2]}),
+        ] {
+            let mut schema = with(prop.clone());
+            schema["$defs"] = json!({"X": {"type": "object", "properties": {}}});
+            assert!(checked(schema), "{prop}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_place_and_the_rule_but_never_the_value() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"p": {"type": "object", "properties": {
+                "key": {"type": "string", "maxLength": 3, "pattern": "^[A-Z]+$"},
+                "n": {"type": "integer", "exclusiveMinimum": 0},
+            }, "required": ["n"], "additionalProperties": false}},
+        });
+        let rules = NestedRules::compile(&schema, &[]).unwrap().unwrap();
+        let err = rules
+            .check(&json!({"p": {"key": "secret-token", "extra/key": 1}}))
+            .unwrap_err()
+            .to_model_json();
+        let errors: Vec<&str> = err["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "/p/key: must be at most 3 characters long",
+                "/p/key: must match the pattern `^[A-Z]+$`",
+                "/p/extra~1key: unknown field",
+                "/p/n: missing required field",
+            ]
+        );
+        assert!(!err.to_string().contains("secret-token"));
+    }
+}
