@@ -106,13 +106,34 @@ macro_rules! family {
     };
 }
 
-family!(alpha, record_sprint_alpha, key = [schemars(length(min = 3, max = 8))],
-    code = "^[A-Z]{2,4}-[0-9]{1,3}$", points = (1, 13), labels = 2, leaves = 3);
-family!(beta, record_sprint_beta, key = [validate(length(min = 1, max = 4))],
-    code = "^[a-c]+$", points = (0, 3), labels = 1, leaves = 2);
+family!(
+    alpha,
+    record_sprint_alpha,
+    key = [schemars(length(min = 3, max = 8))],
+    code = "^[A-Z]{2,4}-[0-9]{1,3}$",
+    points = (1, 13),
+    labels = 2,
+    leaves = 3
+);
+family!(
+    beta,
+    record_sprint_beta,
+    key = [validate(length(min = 1, max = 4))],
+    code = "^[a-c]+$",
+    points = (0, 3),
+    labels = 1,
+    leaves = 2
+);
 // Only constraints a strict export keeps (`pattern`, bounds, item counts).
-family!(gamma, record_sprint_gamma, key = [schemars(regex(pattern = "^[A-Z]{1,3}-[0-9]$"))],
-    code = "^x[0-9]?$", points = (2, 5), labels = 2, leaves = 2);
+family!(
+    gamma,
+    record_sprint_gamma,
+    key = [schemars(regex(pattern = "^[A-Z]{1,3}-[0-9]$"))],
+    code = "^x[0-9]?$",
+    points = (2, 5),
+    labels = 2,
+    leaves = 2
+);
 
 const TOOLS: [&str; 3] = [
     "record_sprint_alpha",
@@ -150,10 +171,7 @@ fn fixture() -> &'static Fixture {
             .iter()
             .map(|t| {
                 let tool = export.tools.as_array().unwrap().iter();
-                let tool = tool
-                    .clone()
-                    .find(|x| x["function"]["name"] == *t)
-                    .unwrap();
+                let tool = tool.clone().find(|x| x["function"]["name"] == *t).unwrap();
                 assert_eq!(tool["function"]["strict"], true, "{t}: {:?}", export.notes);
                 let schema = tool["function"]["parameters"].clone();
                 let validator = jsonschema::draft202012::new(&schema).unwrap();
@@ -505,7 +523,10 @@ fn generated_values_are_a_mix_of_valid_and_near_misses() {
             invalid += 1;
         }
     }
-    assert!(valid > 300 && invalid > 300, "valid {valid}, invalid {invalid}");
+    assert!(
+        valid > 300 && invalid > 300,
+        "valid {valid}, invalid {invalid}"
+    );
 }
 
 fn errors_of(tool: &str, args: &Value) -> Vec<String> {
@@ -540,7 +561,11 @@ fn a_nested_constraint_is_enforced_with_every_error_and_its_pointer() {
         "{errors:?}"
     );
     // No message repeats the value that was sent.
-    assert!(errors.iter().all(|e| !e.contains("not a key") && !e.contains("lowercase")));
+    assert!(
+        errors
+            .iter()
+            .all(|e| !e.contains("not a key") && !e.contains("lowercase"))
+    );
 }
 
 #[test]

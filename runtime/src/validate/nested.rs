@@ -168,15 +168,34 @@ fn constrains(schema: &Value, depth: usize) -> bool {
             // A derived struct also accepts its fields as a positional array; `HashSet`
             // silently drops a repeated item.
             "properties" | "uniqueItems" => true,
-            "minLength" | "maxLength" | "pattern" | "multipleOf" | "minItems" | "maxItems"
-            | "minProperties" | "maxProperties" | "exclusiveMinimum" | "exclusiveMaximum"
-            | "not" | "if" | "then" | "else" | "contains" | "minContains" | "maxContains"
-            | "patternProperties" | "propertyNames" | "dependentRequired"
-            | "dependentSchemas" | "dependencies" | "unevaluatedItems"
-            | "unevaluatedProperties" | "prefixItems" => true,
+            "minLength"
+            | "maxLength"
+            | "pattern"
+            | "multipleOf"
+            | "minItems"
+            | "maxItems"
+            | "minProperties"
+            | "maxProperties"
+            | "exclusiveMinimum"
+            | "exclusiveMaximum"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+            | "contains"
+            | "minContains"
+            | "maxContains"
+            | "patternProperties"
+            | "propertyNames"
+            | "dependentRequired"
+            | "dependentSchemas"
+            | "dependencies"
+            | "unevaluatedItems"
+            | "unevaluatedProperties"
+            | "prefixItems" => true,
             // A fixed-width integer's own bounds are what deserialization enforces anyway.
-            "minimum" => !natural.is_some_and(|(min, _)| as_i128(v) == Some(min)),
-            "maximum" => !natural.is_some_and(|(_, max)| as_i128(v) == Some(max)),
+            "minimum" => natural.is_none_or(|(min, _)| as_i128(v) != Some(min)),
+            "maximum" => natural.is_none_or(|(_, max)| as_i128(v) != Some(max)),
             // Strings are what unit variants and tags become: serde checks those.
             "enum" => !v
                 .as_array()
@@ -329,9 +348,7 @@ mod tests {
 
     #[test]
     fn anything_serde_would_let_through_below_the_top_level_is_checked() {
-        let with = |prop: Value| {
-            json!({"type": "object", "properties": {"p": prop}, "additionalProperties": false})
-        };
+        let with = |prop: Value| json!({"type": "object", "properties": {"p": prop}, "additionalProperties": false});
         for prop in [
             json!({"$ref": "#/$defs/X"}),
             json!({"type": "array", "items": {"type": "string", "minLength": 1}}),

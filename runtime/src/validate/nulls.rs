@@ -91,8 +91,7 @@ fn admits(c: &Map<String, Value>, obj: &Map<String, Value>) -> bool {
         .filter_map(Value::as_str)
         .all(|k| obj.contains_key(k));
     let closed = c.get("additionalProperties") == Some(&Value::Bool(false));
-    let keys_declared =
-        !closed || obj.keys().all(|k| props.is_some_and(|p| p.contains_key(k)));
+    let keys_declared = !closed || obj.keys().all(|k| props.is_some_and(|p| p.contains_key(k)));
     tags_match && required_present && keys_declared
 }
 
@@ -226,7 +225,9 @@ mod tests {
             "sub": [{"key": "A-2", "labels": null, "sub": null}]}, "tags": {"x": {"key": "k", "labels": null}}});
         assert_eq!(
             without_optional_nulls(&schema(), &value),
-            Some(json!({"issue": {"key": "A-1", "sub": [{"key": "A-2"}]}, "tags": {"x": {"key": "k"}}}))
+            Some(
+                json!({"issue": {"key": "A-1", "sub": [{"key": "A-2"}]}, "tags": {"x": {"key": "k"}}})
+            )
         );
     }
 
