@@ -201,6 +201,8 @@ fn constrains(schema: &Value, depth: usize) -> bool {
                 .as_array()
                 .is_some_and(|vs| vs.iter().all(|x| x.is_string() || x.is_null())),
             "const" => !(v.is_string() || v.is_null()),
+            // Another document: only the validator can tell (and it refuses to fetch it).
+            "$ref" => !v.as_str().is_some_and(|r| r.starts_with('#')),
             "items" | "additionalProperties" => constrains(v, depth + 1),
             "anyOf" | "oneOf" | "allOf" => v
                 .as_array()
@@ -393,5 +395,24 @@ mod tests {
             ]
         );
         assert!(!err.to_string().contains("secret-token"));
+    }
+
+    #[test]
+    fn a_remote_reference_is_never_fetched() {
+        let schema = json!({"type": "object", "properties": {
+            "p": {"$ref": "http://169.254.169.254/latest/meta-data/schema.json"},
+        }});
+        assert!(NestedRules::compile(&schema, &[]).is_err());
+    }
+
+    #[test]
+    fn nested_patterns_use_ecma_262_classes() {
+        let schema = json!({"type": "object", "properties": {"p": {
+            "type": "array", "items": {"type": "string", "pattern": "^CORE-\\d+$"},
+        }}});
+        let rules = NestedRules::compile(&schema, &[]).unwrap().unwrap();
+        assert!(rules.check(&json!({"p": ["CORE-12"]})).is_ok());
+        // Arabic-Indic digits are `\d` to Rust's regex, not to JSON Schema.
+        assert!(rules.check(&json!({"p": ["CORE-\u{661}\u{662}"]})).is_err());
     }
 }
