@@ -58,3 +58,24 @@ proptest! {
         targets::provider_calls(&bytes);
     }
 }
+
+/// Every committed seed of these targets still passes its oracle on stable (a seed that once
+/// crashed stays a regression test).
+#[test]
+fn committed_seeds_pass() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    type Target = (&'static str, fn(&[u8]));
+    let targets: [Target; 2] = [
+        ("arguments", targets::arguments),
+        ("provider_calls", targets::provider_calls),
+    ];
+    for (target, run) in targets {
+        let seeds = std::fs::read_dir(corpus.join(target)).expect("committed seeds");
+        let mut count = 0;
+        for seed in seeds {
+            run(&std::fs::read(seed.expect("a seed").path()).expect("a readable seed"));
+            count += 1;
+        }
+        assert!(count > 0, "no seeds for {target}");
+    }
+}

@@ -186,7 +186,8 @@ impl ExecutorBuilder {
 
     /// Bounds pending confirmation tickets: at most `total` at once (default 10 000), at most
     /// `per_principal` for any one principal (default 100), so one caller cannot lock everyone
-    /// out. Each ticket keeps one canonical copy of its arguments (at most the argument cap).
+    /// out. Each ticket keeps one canonical copy of its arguments (at most the argument cap),
+    /// and all of them together at most 64 MiB.
     #[must_use]
     pub fn max_pending_confirmations(mut self, total: usize, per_principal: usize) -> Self {
         let ttl = self.tickets.map_or(Duration::from_secs(900), |(t, _)| t);
@@ -195,6 +196,7 @@ impl ExecutorBuilder {
             confirm::TicketQuota {
                 total,
                 per_principal,
+                ..confirm::TicketQuota::default()
             },
         ));
         self

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::context::StateMap;
 use crate::decl::{ParamDecl, PolicyDecl, ToolDecl};
-use crate::guards::Guards;
+use crate::guards::{Guards, HostRule};
 use crate::tool::{Tool, ToolSet};
 use crate::validate::{ArgRules, SchemaRules};
 use crate::{Principal, ToolContext};
@@ -32,6 +32,14 @@ pub enum RegistryError {
     InvalidPathRoot {
         /// The configured root.
         path: String,
+        /// Why.
+        message: String,
+    },
+    /// An [`allow_url_host`](RegistryBuilder::allow_url_host) entry is not a host.
+    #[error("the allowed URL host `{host}` cannot be used: {message}")]
+    InvalidUrlHost {
+        /// The entry as given.
+        host: String,
         /// Why.
         message: String,
     },
@@ -413,11 +421,14 @@ impl RegistryBuilder {
         self
     }
 
-    /// Allows [`AllowedUrl`](crate::AllowedUrl) arguments on `host` (`".example.com"` allows
-    /// every subdomain).
+    /// Allows [`AllowedUrl`](crate::AllowedUrl) arguments on `host`: `"api.example.com"` (that
+    /// host), `".example.com"` (every subdomain), either with a port (`"api.example.com:8443"`:
+    /// that port instead of the default 443), or an IP address (`"192.0.2.7"`,
+    /// `"[2001:db8::1]"`). Hosts are read by the same parser as the URLs; [`build`](Self::build)
+    /// refuses an entry that is not a host.
     #[must_use]
     pub fn allow_url_host(mut self, host: impl Into<String>) -> Self {
-        self.url_hosts.push(host.into().to_ascii_lowercase());
+        self.url_hosts.push(host.into());
         self
     }
 
@@ -425,8 +436,19 @@ impl RegistryBuilder {
     ///
     /// # Errors
     /// [`RegistryError::DuplicateTool`] when two tools share a name;
-    /// [`RegistryError::InvalidPathRoot`] when the path root does not exist.
+    /// [`RegistryError::InvalidPathRoot`] when the path root does not exist;
+    /// [`RegistryError::InvalidUrlHost`] when an allowed URL host is not a host.
     pub fn build(self) -> Result<Registry, RegistryError> {
+        let url_hosts = self
+            .url_hosts
+            .iter()
+            .map(|host| {
+                HostRule::parse(host).map_err(|message| RegistryError::InvalidUrlHost {
+                    host: host.clone(),
+                    message,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let root = match self.root {
             Some(r) => Some(
                 r.canonicalize()
@@ -453,10 +475,7 @@ impl RegistryBuilder {
             index,
             state: self.state,
             default_timeout: self.default_timeout,
-            guards: Arc::new(Guards {
-                root,
-                url_hosts: self.url_hosts,
-            }),
+            guards: Arc::new(Guards { root, url_hosts }),
         })))
     }
 }

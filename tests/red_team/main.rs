@@ -4,4 +4,5 @@ mod arguments;
 mod corpus;
 mod faults;
 mod load;
+mod paths;
 mod policies;

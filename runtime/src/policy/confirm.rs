@@ -126,6 +126,8 @@ pub(crate) struct Ticket {
 pub(crate) struct TicketQuota {
     pub total: usize,
     pub per_principal: usize,
+    /// The most argument bytes all pending tickets hold together.
+    pub bytes: usize,
 }
 
 impl Default for TicketQuota {
@@ -133,6 +135,7 @@ impl Default for TicketQuota {
         Self {
             total: 10_000,
             per_principal: 100,
+            bytes: 64 << 20,
         }
     }
 }
@@ -147,11 +150,13 @@ fn owner(p: &Principal) -> Owner {
 struct Pending {
     tickets: std::collections::HashMap<String, Ticket>,
     per_owner: std::collections::HashMap<Owner, usize>,
+    bytes: usize,
 }
 
 impl Pending {
     fn remove(&mut self, id: &str) -> Option<Ticket> {
         let ticket = self.tickets.remove(id)?;
+        self.bytes -= ticket.canonical_args.len();
         let key = owner(&ticket.principal);
         if let Some(n) = self.per_owner.get_mut(&key) {
             *n -= 1;
@@ -226,7 +231,9 @@ impl TicketStore {
         let over = |p: &Pending| {
             if p.per_owner.get(&key).copied().unwrap_or(0) >= self.quota.per_principal.max(1) {
                 Some(TicketError::PrincipalFull)
-            } else if p.tickets.len() >= self.quota.total.max(1) {
+            } else if p.tickets.len() >= self.quota.total.max(1)
+                || p.bytes + canonical_args.len() > self.quota.bytes
+            {
                 Some(TicketError::Full)
             } else {
                 None
@@ -239,6 +246,7 @@ impl TicketStore {
             }
         }
         let id = new_ticket_id();
+        pending.bytes += canonical_args.len();
         pending.tickets.insert(
             id.clone(),
             Ticket {
@@ -331,6 +339,7 @@ mod tests {
         TicketQuota {
             total,
             per_principal,
+            bytes: 1 << 20,
         }
     }
 
@@ -441,6 +450,30 @@ mod tests {
         store.take(&id, &alice, None).unwrap();
         tokio::time::advance(Duration::from_secs(61)).await;
         assert!(store.issue(&mallory, &call(), "{}".into()).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_arguments_all_tickets_hold_are_bounded_in_bytes() {
+        let store = TicketStore::new(
+            Duration::from_secs(60),
+            TicketQuota {
+                total: 100,
+                per_principal: 100,
+                bytes: 2_500,
+            },
+        );
+        let alice = Principal::new("alice");
+        let big = format!("{{\"id\":\"{}\"}}", "x".repeat(1_000));
+        let first = store.issue(&alice, &call(), big.clone()).unwrap();
+        store.issue(&alice, &call(), big.clone()).unwrap();
+        assert_eq!(
+            store.issue(&alice, &call(), big.clone()).unwrap_err(),
+            TicketError::Full
+        );
+        // A small ticket still fits; taking one gives its bytes back.
+        store.issue(&alice, &call(), "{}".into()).unwrap();
+        store.take(&first, &alice, None).unwrap();
+        assert!(store.issue(&alice, &call(), big).is_ok());
     }
 
     #[test]

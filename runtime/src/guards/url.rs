@@ -1,0 +1,248 @@
+//! `AllowedUrl`: an https URL whose host, as the `url` crate's WHATWG parser reads it, is on the
+//! registry's allowlist, on the default port or a port the allowlist entry names.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{Deserialize, Deserializer, Error as _};
+use serde::{Serialize, Serializer};
+use url::{Host, Url};
+
+/// An `https` URL whose host is on the registry's allowlist
+/// ([`RegistryBuilder::allow_url_host`](crate::RegistryBuilder::allow_url_host)); no user
+/// info, no other scheme, and the default port (443) unless the entry names another. Without an
+/// allowlist every URL is rejected (deny by default).
+///
+/// The host checked is the one the parser produced (lowercased, international names in
+/// punycode, percent-escapes decoded, IP addresses normalized), and the URL a tool gets from
+/// [`url`](Self::url) or [`as_str`](Self::as_str) is that parser's serialization, so the tool
+/// connects to the host that was checked. Input that parsers read differently is refused:
+/// backslashes, control characters, surrounding spaces and a host ending with a dot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AllowedUrl(Url);
+
+/// One allowlist entry, parsed once: a host as the parser serializes it, whether its subdomains
+/// are meant instead, and the one port allowed (`None`: the scheme's default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HostRule {
+    host: String,
+    subdomains: bool,
+    port: Option<u16>,
+}
+
+const ENTRY_GRAMMAR: &str = "write a host with an optional port, e.g. `api.example.com`, \
+     `api.example.com:8443`, `.example.com` (every subdomain) or `[2001:db8::1]`";
+
+impl HostRule {
+    /// Parses an allowlist entry: `host`, `.domain` (every subdomain of it) or either with
+    /// `:port`; hosts go through the same parser as the URLs they are compared with.
+    pub(crate) fn parse(entry: &str) -> Result<Self, String> {
+        let (subdomains, rest) = match entry.strip_prefix('.') {
+            Some(rest) => (true, rest),
+            None => (false, entry),
+        };
+        let bad_char = |c: char| c.is_whitespace() || c.is_control() || "/\\?#@%".contains(c);
+        if rest.is_empty() || rest.starts_with('.') || rest.contains(bad_char) {
+            return Err(ENTRY_GRAMMAR.into());
+        }
+        let url =
+            Url::parse(&format!("https://{rest}/")).map_err(|e| format!("{e}; {ENTRY_GRAMMAR}"))?;
+        let host = match url.host() {
+            Some(Host::Domain(d)) => {
+                // `api.example.com.` is the same DNS name; the URL side refuses the dot instead.
+                let d = d.strip_suffix('.').unwrap_or(d);
+                if d.is_empty() || d.ends_with('.') {
+                    return Err(ENTRY_GRAMMAR.into());
+                }
+                d.to_owned()
+            }
+            Some(_) if subdomains => {
+                return Err(
+                    "an entry starting with `.` needs a domain name, not an IP address".into(),
+                );
+            }
+            Some(ip) => ip.to_string(),
+            None => return Err(ENTRY_GRAMMAR.into()),
+        };
+        Ok(Self {
+            host,
+            subdomains,
+            port: url.port(),
+        })
+    }
+
+    fn covers_host(&self, host: &str, is_domain: bool) -> bool {
+        if self.subdomains {
+            is_domain
+                && host
+                    .strip_suffix(self.host.as_str())
+                    .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
+        } else {
+            host == self.host
+        }
+    }
+}
+
+impl AllowedUrl {
+    /// Checks `text` against the allowlist entries `hosts` (`"example.com"` matches exactly,
+    /// `".example.com"` every subdomain, `"example.com:8443"` that port instead of the default).
+    ///
+    /// # Errors
+    /// A sentence saying why the URL is refused, or why an entry of `hosts` is unusable.
+    pub fn check(text: &str, hosts: &[String]) -> Result<Self, String> {
+        let rules = hosts
+            .iter()
+            .map(|h| {
+                HostRule::parse(h)
+                    .map_err(|e| format!("the allowlist entry `{h}` is unusable: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::check_rules(text, &rules)
+    }
+
+    pub(crate) fn check_rules(text: &str, rules: &[HostRule]) -> Result<Self, String> {
+        // WHATWG parsers drop tabs and newlines, trim spaces and read `\` as `/`; other
+        // parsers do not. Refusing these keeps every reader on the same host.
+        if text.contains(|c: char| c.is_ascii_control() || c == '\\')
+            || text.starts_with(' ')
+            || text.ends_with(' ')
+        {
+            return Err(
+                "the URL contains a backslash, a control character or surrounding spaces; \
+                 write it plainly, e.g. https://api.example.com/path"
+                    .into(),
+            );
+        }
+        let url = Url::parse(text).map_err(|e| format!("not a valid URL: {e}"))?;
+        if url.scheme() != "https" {
+            return Err("only https URLs are allowed".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("URLs with user names or passwords are not allowed".into());
+        }
+        let (host, is_domain) = match url.host() {
+            Some(Host::Domain(d)) => (d.to_owned(), true),
+            Some(ip) => (ip.to_string(), false),
+            None => return Err("the URL has no host".into()),
+        };
+        if is_domain && host.ends_with('.') {
+            return Err(format!(
+                "the host `{host}` ends with a dot; write it without"
+            ));
+        }
+        let port = url.port();
+        let mut host_ok = false;
+        for rule in rules.iter().filter(|r| r.covers_host(&host, is_domain)) {
+            if rule.port == port {
+                return Ok(Self(url));
+            }
+            host_ok = true;
+        }
+        if !host_ok {
+            return Err(format!("the host `{host}` is not on the allowlist"));
+        }
+        Err(match port {
+            Some(p) => format!("port {p} is not allowed for `{host}`"),
+            None => format!(
+                "the default port is not allowed for `{host}`; use the port on the allowlist"
+            ),
+        })
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &Url {
+        &self.0
+    }
+
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<'de> Deserialize<'de> for AllowedUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let guards = super::active()
+            .ok_or_else(|| D::Error::custom("URLs are not accepted here: no hosts are allowed"))?;
+        AllowedUrl::check_rules(&text, &guards.url_hosts).map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for AllowedUrl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_str().serialize(s)
+    }
+}
+
+impl JsonSchema for AllowedUrl {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AllowedUrl".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "format": "uri",
+            "pattern": "^https://",
+            "description": "An https URL on an allowed host."
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(list: &[&str]) -> Vec<String> {
+        list.iter().map(|h| (*h).to_owned()).collect()
+    }
+
+    #[test]
+    fn urls_must_be_https_on_an_allowed_host() {
+        let hosts = hosts(&["api.example.com", ".docs.example.org"]);
+        assert!(AllowedUrl::check("https://api.example.com/v1?q=1", &hosts).is_ok());
+        assert!(AllowedUrl::check("https://eu.docs.example.org/x", &hosts).is_ok());
+        for bad in [
+            "http://api.example.com/",
+            "https://evil.com/",
+            "https://api.example.com.evil.com/",
+            "https://user:pw@api.example.com/",
+            "https://docs.example.org/",
+            "https://xdocs.example.org/",
+            "file:///etc/passwd",
+            "not a url",
+        ] {
+            assert!(AllowedUrl::check(bad, &hosts).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn entries_are_read_by_the_same_parser_as_urls() {
+        let rule = |e: &str| HostRule::parse(e).unwrap();
+        assert_eq!(rule("API.Example.com."), rule("api.example.com"));
+        assert_eq!(rule("api.example.com:443"), rule("api.example.com"));
+        assert_eq!(rule("b\u{fc}cher.example").host, "xn--bcher-kva.example");
+        assert_eq!(rule("[2001:DB8::1]:8443").host, "[2001:db8::1]");
+        assert_eq!(rule("[2001:DB8::1]:8443").port, Some(8443));
+        assert_eq!(rule("0x7f.1").host, "127.0.0.1");
+        for bad in [
+            ".127.0.0.1",
+            "a b",
+            "a:99999",
+            "..example.com",
+            "%61pi.example.com",
+        ] {
+            assert!(HostRule::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_listed_port_replaces_the_default() {
+        let hosts = hosts(&["[2001:db8::1]:8443", ".example.org:8080"]);
+        assert!(AllowedUrl::check("https://[2001:db8::1]:8443/", &hosts).is_ok());
+        assert!(AllowedUrl::check("https://[2001:db8::1]/", &hosts).is_err());
+        assert!(AllowedUrl::check("https://a.example.org:8080/", &hosts).is_ok());
+        assert!(AllowedUrl::check("https://a.example.org/", &hosts).is_err());
+    }
+}
