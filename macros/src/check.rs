@@ -3,7 +3,7 @@
 
 use crate::ctxt::Ctxt;
 use crate::lint::{self, Finding};
-use crate::model::{ParamDef, ToolDef};
+use crate::model::{NumLit, ParamDef, ToolDef, spelled_int_bounds};
 
 pub fn check(cx: &mut Ctxt, def: &ToolDef) {
     check_policy(cx, def);
@@ -56,9 +56,36 @@ fn check_policy(cx: &mut Ctxt, def: &ToolDef) {
 
 /// Whether the constraints agree with each other. Whether they fit the parameter's type is the
 /// compiler's call: the generated code bounds the type by `HasLength`, `HasPattern` or `HasRange`
-/// on the written type, so aliases and paths are judged by what they are.
+/// on the written type, and checks `range` bounds against `HasRange::MIN/MAX` in a constant, so
+/// aliases and paths are judged by what they are. Only a `range` on a type spelled as a primitive
+/// integer is also checked here, for the sharper message (the constant then never runs).
 fn check_constraints(cx: &mut Ctxt, p: &ParamDef) {
     let a = &p.arg;
+    if let Some(range) = &a.range
+        && let Some((min, max)) = spelled_int_bounds(&p.ty)
+    {
+        let ty = &p.ty;
+        let ty_text = quote::quote!(#ty).to_string().replace(' ', "");
+        for b in [range.min, range.max].into_iter().flatten() {
+            match b {
+                NumLit::Int(i) if i < min || i > max => cx.error_spanned_by(
+                    &range.tokens,
+                    format!(
+                        "`range` bound {i} does not fit `{}: {ty_text}`, which holds {min}..={max}",
+                        p.name
+                    ),
+                ),
+                NumLit::Float(f) if f.fract() != 0.0 => cx.error_spanned_by(
+                    &range.tokens,
+                    format!(
+                        "`{}: {ty_text}` is an integer: write the range with integers, e.g. range = 1..=20",
+                        p.name
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
     if let (Some((min, span)), Some((max, _))) = (a.min_len, a.max_len)
         && min > max
     {

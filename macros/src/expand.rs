@@ -264,10 +264,23 @@ fn tool_support(
         .map(|(i, p)| p.arg.default.is_none().then(|| format_ident!("__P{}", i)))
         .collect();
     let generic_params: Vec<&Ident> = generic.iter().flatten().collect();
+    // `Option<T>` and `Vec<T>` keep their shape in the struct and `T` becomes the generic: a `T`
+    // that cannot be a parameter is then reported as itself ("`Filters` must derive …"), not as
+    // a container whose bound failed somewhere inside.
+    let peeled: Vec<Option<&Type>> = def
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| generic[i].as_ref().and_then(|_| std_container_item(&p.ty)))
+        .collect();
     let field_ty = |i: usize| -> TokenStream {
-        match &generic[i] {
-            Some(g) => quote!(#g),
-            None => {
+        match (&generic[i], peeled[i]) {
+            (Some(g), Some(_)) => {
+                let container = container_of(&def.params[i].ty, g);
+                quote!(#container)
+            }
+            (Some(g), None) => quote!(#g),
+            (None, _) => {
                 let ty = &def.params[i].ty;
                 quote!(#ty)
             }
@@ -409,31 +422,40 @@ fn tool_support(
 
     // Per generic parameter: its bounds, each spanned on the user's type so that a failed bound
     // is reported there.
-    let bounds = def.params.iter().enumerate().filter_map(|(i, p)| {
-        let g = generic[i].as_ref()?;
-        let span = p.ty.span();
+    let mut bounds = Vec::new();
+    let mut wheres = Vec::new();
+    for (i, p) in def.params.iter().enumerate() {
         let a = &p.arg;
-        let mut b = vec![quote_spanned!(span=> #tw::ToolParameter)];
+        let span = p.ty.span();
+        let mut fit = Vec::new();
         if a.min_len.is_some() || a.max_len.is_some() {
-            b.push(quote_spanned!(span=> #tw::HasLength));
+            fit.push(quote_spanned!(span=> #tw::HasLength));
         }
         if a.pattern.is_some() {
-            b.push(quote_spanned!(span=> #tw::HasPattern));
+            fit.push(quote_spanned!(span=> #tw::HasPattern));
         }
         if a.range.is_some() {
-            b.push(quote_spanned!(span=> #tw::HasRange));
+            fit.push(quote_spanned!(span=> #tw::HasRange));
         }
-        Some(quote_spanned!(span=> #g: #(#b)+*))
-    });
-    let bounds: Vec<TokenStream> = bounds.collect();
+        let Some(g) = &generic[i] else { continue };
+        let param_span = peeled[i].map_or(span, Spanned::span);
+        bounds.push(quote_spanned!(param_span=> #g: #tw::ToolParameter));
+        if !fit.is_empty() {
+            let fty = field_ty(i);
+            wheres.push(quote_spanned!(span=> #fty: #(#fit)+*));
+        }
+    }
     let concrete: Vec<TokenStream> = def
         .params
         .iter()
         .enumerate()
         .filter(|(i, _)| generic[*i].is_some())
-        .map(|(_, p)| {
-            let ty = &p.ty;
-            quote!(#ty)
+        .map(|(i, p)| match peeled[i] {
+            Some(item) => quote!(#item),
+            None => {
+                let ty = &p.ty;
+                quote!(#ty)
+            }
         })
         .collect();
     let all_field_tys: Vec<TokenStream> = (0..def.params.len()).map(field_ty).collect();
@@ -442,13 +464,14 @@ fn tool_support(
 
     // `range` bounds must fit the type the parameter really has (through any alias): checked
     // while the constant below is evaluated, so a misfit fails to compile on the written range.
+    // A type spelled as a primitive integer was checked by `check` already, with its values.
     let range_checks = def.params.iter().enumerate().filter_map(|(i, p)| {
         let r = p.arg.range.as_ref()?;
+        if crate::model::spelled_int_bounds(&p.ty).is_some() {
+            return None;
+        }
         let ty = &p.ty;
-        let checked = match &generic[i] {
-            Some(g) => quote!(#g),
-            None => quote!(#ty),
-        };
+        let checked = field_ty(i);
         let ty_text = quote!(#ty).to_string().replace(' ', "");
         let name = &p.name;
         let checks = [r.min, r.max].into_iter().flatten().map(|n| match n {
@@ -542,7 +565,7 @@ fn tool_support(
 
         /// The one place the parameter types meet their bounds.
         #[allow(clippy::type_complexity)]
-        const fn tool_parameters<#(#bounds),*>() -> #fns_generic {
+        const fn tool_parameters<#(#bounds),*>() -> #fns_generic where #(#wheres,)* {
             #(#range_checks)*
             (input_schema::<#(#generic_params),*>, parse::<#(#generic_params),*>)
         }
@@ -550,7 +573,7 @@ fn tool_support(
         #[allow(clippy::type_complexity)]
         const TOOL_PARAMETERS: #fns_concrete = tool_parameters::<#(#concrete),*>();
 
-        fn input_schema<#(#bounds),*>() -> #tw::serde_json::Value {
+        fn input_schema<#(#bounds),*>() -> #tw::serde_json::Value where #(#wheres,)* {
             #tw::input_schema::<#args_generic>(#decl.params)
         }
 
@@ -558,7 +581,7 @@ fn tool_support(
         fn parse<#(#bounds),*>(
             __args: #tw::RawArgs<'_>,
             __rules: &#tw::ArgRules,
-        ) -> ::core::result::Result<#parsed, #tw::ToolError> {
+        ) -> ::core::result::Result<#parsed, #tw::ToolError> where #(#wheres,)* {
             let #args { #(#idents: #locals),* } = match #tw::parse_fast::<#args_generic>(__args) {
                 ::core::result::Result::Ok(__a) => __a,
                 ::core::result::Result::Err(__slow) => {
@@ -613,6 +636,39 @@ fn tool_support(
             }
         }
     }
+}
+
+/// `T` of a parameter type spelled `Option<T>` or `Vec<T>` (std's, by their serde and schemars
+/// impls, which ask of `T` exactly what a parameter is asked).
+fn std_container_item(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" && last.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(item)] => Some(item),
+        _ => None,
+    }
+}
+
+/// `ty` (an `Option<T>` or `Vec<T>`) with `T` replaced by `generic`.
+fn container_of(ty: &Type, generic: &Ident) -> Type {
+    let mut ty = ty.clone();
+    if let Type::Path(p) = &mut ty
+        && let Some(last) = p.path.segments.last_mut()
+        && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
+        && let Some(syn::GenericArgument::Type(item)) = args.args.first_mut()
+    {
+        *item = syn::parse_quote!(#generic);
+    }
+    ty
 }
 
 /// The default value expression: string literals converted, non-`None` values wrapped in

@@ -146,3 +146,20 @@ impl PolicyAttr {
         self.allow.iter().any(|(r, _)| *r == rule)
     }
 }
+
+/// The values of a type spelled as a primitive integer (`u8`, not an alias of it).
+pub fn spelled_int_bounds(ty: &syn::Type) -> Option<(i128, i128)> {
+    let syn::Type::Path(p) = ty else { return None };
+    let name = p.path.get_ident()?.to_string();
+    Some(match name.as_str() {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        _ => return None,
+    })
+}

@@ -6,9 +6,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::marker::PhantomData;
 
-use schemars::JsonSchema;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+// Re-exported so that rustc, naming these traits in an error, finds a public path to them
+// (otherwise it prints the generated code's hidden `__private` path).
+pub use schemars::JsonSchema;
+pub use serde::de::DeserializeOwned;
+pub use serde::{Deserialize, Serialize};
 
 use crate::validate::ArgValue;
 
