@@ -57,6 +57,12 @@ impl<R: ?Sized> Returned<R> {
     }
 }
 
+impl<R: ?Sized> Default for Returned<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Chosen for `Result<T, E>`.
 #[doc(hidden)]
 pub trait ReturnsResult {
