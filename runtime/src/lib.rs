@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod bounds;
 mod call;
 #[cfg(feature = "clients")]
 pub mod clients;
