@@ -11,6 +11,7 @@ mod expand;
 mod lint;
 mod model;
 mod parse;
+mod pattern;
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;

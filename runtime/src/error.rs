@@ -1,10 +1,14 @@
 //! The one error type of toolwright: a stable, machine-readable [`ErrorKind`] plus the
 //! human-readable message and suggestion the model reads to recover.
 
+mod convert;
+
 use std::fmt;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
+
+pub use convert::ResultExt;
 
 /// What went wrong, as a stable machine-readable kind.
 ///

@@ -4,12 +4,12 @@
 //! JSON object is accepted, a key may appear once, and no message repeats an argument's value.
 
 mod message;
+mod pattern;
 mod strict;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -24,7 +24,7 @@ use crate::{FieldError, ToolError};
 #[derive(Debug)]
 pub struct ArgRules {
     params: &'static [ParamDecl],
-    patterns: Vec<Option<Regex>>,
+    patterns: Vec<Option<pattern::Pattern>>,
 }
 
 impl ArgRules {
@@ -41,9 +41,8 @@ impl ArgRules {
                 p.constraints
                     .pattern
                     .map(|pat| {
-                        Regex::new(pat).map_err(|e| {
-                            format!("parameter `{}` has an invalid pattern: {e}", p.name)
-                        })
+                        pattern::Pattern::compile(pat)
+                            .map_err(|e| format!("the pattern of parameter `{}` {e}", p.name))
                     })
                     .transpose()
             })
