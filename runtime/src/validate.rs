@@ -25,6 +25,10 @@ use crate::{FieldError, ToolError};
 pub struct ArgRules {
     params: &'static [ParamDecl],
     patterns: Vec<Option<pattern::Pattern>>,
+    /// The tool's input schema, built on the first error that needs it: it says what a value
+    /// at a pointer accepts where serde's message does not (formats, untagged enums).
+    input_schema: fn() -> Value,
+    schema: std::sync::OnceLock<Value>,
 }
 
 impl ArgRules {
@@ -50,6 +54,8 @@ impl ArgRules {
         Ok(Self {
             params: decl.params,
             patterns,
+            input_schema: decl.input_schema,
+            schema: std::sync::OnceLock::new(),
         })
     }
 
@@ -336,8 +342,17 @@ impl Validator<'_> {
                             Segment::Unknown => {}
                         }
                     }
-                    let message =
-                        message::describe(err.inner(), param.constraints.secret, Some(value));
+                    let schema = self.rules.schema.get_or_init(self.rules.input_schema);
+                    let root = message::At {
+                        node: schema,
+                        root: schema,
+                    };
+                    let message = message::describe_at(
+                        err.inner(),
+                        param.constraints.secret,
+                        Some(value),
+                        message::schema_at(root, &pointer),
+                    );
                     self.push(FieldError::new(pointer, message));
                     None
                 }
