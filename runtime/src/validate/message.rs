@@ -41,7 +41,7 @@ pub(crate) fn describe_at(
         _ => &text,
     };
     if let Some(at) = at {
-        if let Some(example) = format_example(at.node) {
+        if let Some(example) = format_through_any_of(at.node, at.root) {
             return match got_kind(text) {
                 Some(got) => format!("expected {example}, got {got}"),
                 None => format!("expected {example}"),
@@ -51,7 +51,10 @@ pub(crate) fn describe_at(
             || expectation(text).is_some_and(is_enum_words)
         {
             if let Some(shapes) = shapes(at, 0) {
-                return format!("expected {}", one_of(&shapes));
+                return match got_kind(text) {
+                    Some(got) => format!("expected {}, got {got}", one_of(&shapes)),
+                    None => format!("expected {}", one_of(&shapes)),
+                };
             }
         }
     }
@@ -229,6 +232,25 @@ fn format_example(schema: &Value) -> Option<&'static str> {
     ];
     let format = schema.get("format")?.as_str()?;
     EXAMPLES.iter().find(|(f, _)| *f == format).map(|(_, e)| *e)
+}
+
+/// The format example of `node`, or of its one non-null `anyOf`/`oneOf` branch (an `Option`).
+fn format_through_any_of(node: &Value, root: &Value) -> Option<&'static str> {
+    let node = resolve(node, root);
+    if let Some(example) = format_example(node) {
+        return Some(example);
+    }
+    let branches = ["anyOf", "oneOf"]
+        .iter()
+        .find_map(|k| node.get(*k).and_then(Value::as_array))?;
+    let mut not_null = branches
+        .iter()
+        .map(|b| resolve(b, root))
+        .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"));
+    match (not_null.next(), not_null.next()) {
+        (Some(only), None) => format_example(only),
+        _ => None,
+    }
 }
 
 /// Follows a local `$ref` (`#/$defs/Name`) to its schema.
