@@ -6,7 +6,11 @@ use regex_syntax::ast::ErrorKind;
 
 /// Why `pattern` cannot be a `pattern` constraint, in words; `None` when it can.
 pub fn problem(pattern: &str) -> Option<String> {
-    if let Err(e) = regress::Regex::with_flags(pattern, "u") {
+    // Annex B's escaped punctuation (`\-`, `\@`) is refused by the `u` flag but widely written;
+    // its escaped letters (`\A` is "A") mean something else to `regex`, so those stay refused.
+    if let Err(e) = regress::Regex::with_flags(pattern, "u")
+        && !(plain_escapes_only(pattern) && regress::Regex::new(pattern).is_ok())
+    {
         let mut text = e.text;
         if let Some(first) = text.get(..1) {
             text.replace_range(..1, &first.to_lowercase());
@@ -42,6 +46,22 @@ pub fn problem(pattern: &str) -> Option<String> {
             Some(format!("`pattern` cannot be compiled: {last}"))
         }
     }
+}
+
+/// Whether every escape is punctuation or one with the same meaning with and without the `u`
+/// flag: then the pattern means the same to ECMA-262 without the flag and to `regex`.
+fn plain_escapes_only(pattern: &str) -> bool {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && !chars
+                .next()
+                .is_some_and(|e| e.is_ascii_punctuation() || "dDwWsSbBfnrtv".contains(e))
+        {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

@@ -39,7 +39,11 @@ impl Pattern {
 
 /// The `regex` syntax for ECMA-262 `pattern`, or why there is none.
 fn translate(pattern: &str) -> Result<String, String> {
-    if let Err(e) = regress::Regex::with_flags(pattern, "u") {
+    // Annex B's escaped punctuation (`\-`, `\@`) is refused by the `u` flag but widely written;
+    // its escaped letters (`\A` is "A") mean something else to `regex`, so those stay refused.
+    if let Err(e) = regress::Regex::with_flags(pattern, "u")
+        && !(plain_escapes_only(pattern) && regress::Regex::new(pattern).is_ok())
+    {
         return Err(format!(
             "is not a valid ECMA-262 regular expression: {}",
             lowercase_first(&e.text)
@@ -110,6 +114,22 @@ fn last_line(text: &str) -> String {
     last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
 
+/// Whether every escape is punctuation or one with the same meaning with and without the `u`
+/// flag: then the pattern means the same to ECMA-262 without the flag and to `regex`.
+fn plain_escapes_only(pattern: &str) -> bool {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\'
+            && !chars
+                .next()
+                .is_some_and(|e| e.is_ascii_punctuation() || "dDwWsSbBfnrtv".contains(e))
+        {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +152,7 @@ mod tests {
     #[test]
     fn the_search_is_unanchored_unless_the_pattern_anchors_itself() {
         assert!(matches("b+", "abbc"));
+        assert!(matches(r"^[A-Z]\-\d+$", "A-12"), "Annex B escapes are kept");
         assert!(!matches("^b+$", "abbc"));
     }
 
