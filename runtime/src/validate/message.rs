@@ -47,15 +47,14 @@ pub(crate) fn describe_at(
                 None => format!("expected {example}"),
             };
         }
-        if text.starts_with("data did not match any variant of untagged enum ")
-            || expectation(text).is_some_and(is_enum_words)
+        if (text.starts_with("data did not match any variant of untagged enum ")
+            || expectation(text).is_some_and(is_enum_words))
+            && let Some(shapes) = shapes(at, 0)
         {
-            if let Some(shapes) = shapes(at, 0) {
-                return match got_kind(text) {
-                    Some(got) => format!("expected {}, got {got}", one_of(&shapes)),
-                    None => format!("expected {}", one_of(&shapes)),
-                };
-            }
+            return match got_kind(text) {
+                Some(got) => format!("expected {}, got {got}", one_of(&shapes)),
+                None => format!("expected {}", one_of(&shapes)),
+            };
         }
     }
     if text.starts_with("data did not match any variant of untagged enum ") {
@@ -164,7 +163,7 @@ fn one_of(options: &[String]) -> String {
 /// serde's words for a Rust type ("u8", "a sequence", "struct Issue") in JSON's.
 fn json_words(expected: &str) -> String {
     let int = |min: i128, max: i128| format!("an integer from {min} to {max}");
-    let words = match expected {
+    match expected {
         "u8" => int(0, u8::MAX.into()),
         "u16" => int(0, u16::MAX.into()),
         "u32" => int(0, u32::MAX.into()),
@@ -187,9 +186,8 @@ fn json_words(expected: &str) -> String {
         "unit" => "null".to_owned(),
         "option" => "a value or null".to_owned(),
         "string or map" => "a string or an object".to_owned(),
-        _ => return rust_type_words(expected).unwrap_or(expected).to_owned(),
-    };
-    words
+        _ => rust_type_words(expected).unwrap_or(expected).to_owned(),
+    }
 }
 
 /// serde's words naming a Rust item ("struct Issue", "enum Queue", "a tuple of size 2").
