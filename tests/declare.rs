@@ -320,7 +320,7 @@ async fn every_argument_error_is_reported_at_once_with_pointers() {
         "{joined}"
     );
     assert!(
-        joined.contains("/priority: unknown variant; expected one of"),
+        joined.contains(r#"/priority: expected one of: "low", "normal", "urgent""#),
         "{joined}"
     );
     assert_eq!(errors.len(), 5, "{joined}");

@@ -97,18 +97,9 @@ fn check_constraints(cx: &mut Ctxt, p: &ParamDef) {
         );
     }
     if let Some(pattern) = &a.pattern
-        && let Err(e) = regex_syntax::Parser::new().parse(&pattern.value())
+        && let Some(problem) = crate::pattern::problem(&pattern.value())
     {
-        let detail = e.to_string();
-        let last = detail.lines().last().unwrap_or("").trim();
-        let last = last.strip_prefix("error: ").unwrap_or(last).to_owned();
-        cx.error_spanned_by(
-            pattern,
-            format!(
-                "`pattern` is not a valid regular expression: {last}; \
-                 e.g. pattern = \"^[A-Z]{{2}}-[0-9]{{4}}$\""
-            ),
-        );
+        cx.error_spanned_by(pattern, problem);
     }
 }
 

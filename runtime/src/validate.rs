@@ -6,12 +6,12 @@
 mod message;
 mod nested;
 mod nulls;
+mod pattern;
 mod strict;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -26,7 +26,11 @@ use crate::{ErrorKind, FieldError, ToolContext, ToolError};
 #[derive(Debug)]
 pub struct ArgRules {
     params: &'static [ParamDecl],
-    patterns: Vec<Option<Regex>>,
+    patterns: Vec<Option<pattern::Pattern>>,
+    /// The tool's input schema, built on the first error that needs it: it says what a value
+    /// at a pointer accepts where serde's message does not (formats, untagged enums).
+    input_schema: fn() -> Value,
+    schema: std::sync::OnceLock<Value>,
 }
 
 impl ArgRules {
@@ -43,9 +47,8 @@ impl ArgRules {
                 p.constraints
                     .pattern
                     .map(|pat| {
-                        Regex::new(pat).map_err(|e| {
-                            format!("parameter `{}` has an invalid pattern: {e}", p.name)
-                        })
+                        pattern::Pattern::compile(pat)
+                            .map_err(|e| format!("the pattern of parameter `{}` {e}", p.name))
                     })
                     .transpose()
             })
@@ -53,6 +56,8 @@ impl ArgRules {
         Ok(Self {
             params: decl.params,
             patterns,
+            input_schema: decl.input_schema,
+            schema: std::sync::OnceLock::new(),
         })
     }
 
@@ -418,8 +423,17 @@ impl Validator<'_> {
                             Segment::Unknown => {}
                         }
                     }
-                    let message =
-                        message::describe(err.inner(), param.constraints.secret, Some(value));
+                    let schema = self.rules.schema.get_or_init(self.rules.input_schema);
+                    let root = message::At {
+                        node: schema,
+                        root: schema,
+                    };
+                    let message = message::describe_at(
+                        err.inner(),
+                        param.constraints.secret,
+                        Some(value),
+                        message::schema_at(root, &pointer),
+                    );
                     self.push(FieldError::new(pointer, message));
                     None
                 }
