@@ -320,7 +320,7 @@ async fn every_argument_error_is_reported_at_once_with_pointers() {
         "{joined}"
     );
     assert!(
-        joined.contains("/priority: unknown variant; expected one of"),
+        joined.contains(r#"/priority: expected one of: "low", "normal", "urgent""#),
         "{joined}"
     );
     assert_eq!(errors.len(), 5, "{joined}");
@@ -513,4 +513,156 @@ fn schema_and_typed_validator_agree_on_examples() {
         assert_eq!(schema_ok, valid, "schema on {tool} {args}");
         assert_eq!(ctx_ok, valid, "validator on {tool} {args}");
     }
+}
+
+// Types judged by what they are, not how they are spelled (aliases, paths), and a parameter
+// named like its tool.
+
+type TrackerResult<T> = Result<T, ToolError>;
+type StoryPoints = u32;
+type Tags = Vec<String>;
+
+/// Estimate an issue in story points and label it. Returns the stored estimate and labels.
+#[tool(read_only)]
+async fn estimate_tracker_issue(
+    /// Estimate in story points, from 1 to 13.
+    #[arg(range = 1..=13)]
+    points: StoryPoints,
+    /// Labels for the issue, at most two, e.g. ["bug"].
+    #[arg(max_len = 2)]
+    labels: Tags,
+) -> TrackerResult<Vec<String>> {
+    if points == 13 {
+        return Err(ToolError::failed("thirteen points is too many to store"));
+    }
+    Ok(labels
+        .into_iter()
+        .map(|l| format!("{points}:{l}"))
+        .collect())
+}
+
+/// Archive every closed issue of the tracker, older than a year, in one batch.
+#[tool(idempotent)]
+async fn archive_closed_issues() -> TrackerResult<()> {
+    Ok(())
+}
+
+/// Run a shell command in the sandbox and return its standard output as text.
+#[tool(read_only, allow(lone_word))]
+fn command(
+    /// The command line to run, e.g. "ls -la".
+    command: String,
+) -> String {
+    format!("ran {command}")
+}
+
+fn tracker() -> Registry {
+    Registry::builder()
+        .tool(estimate_tracker_issue)
+        .tool(archive_closed_issues)
+        .tool(command)
+        .build()
+        .expect("valid registry")
+}
+
+fn error_lines(err: &ToolError) -> Vec<String> {
+    err.to_model_json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_result_alias_return_is_a_result_with_the_ok_type_as_output() {
+    let r = tracker();
+    let schema = r
+        .get("estimate_tracker_issue")
+        .and_then(|e| e.output_schema())
+        .cloned();
+    assert_eq!(schema.as_ref().map(|s| &s["type"]), Some(&json!("array")));
+    assert_eq!(
+        r.get("archive_closed_issues").unwrap().output_schema(),
+        None,
+        "an alias of Result<(), _> returns no data"
+    );
+    let ex = Executor::new(r);
+    let ok = ex
+        .call(
+            &admin(),
+            &ToolCall::new(
+                "1",
+                "estimate_tracker_issue",
+                r#"{"points":3,"labels":["bug"]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(ok.outcome.unwrap(), json!(["3:bug"]));
+    let failed = ex
+        .call(
+            &admin(),
+            &ToolCall::new(
+                "2",
+                "estimate_tracker_issue",
+                r#"{"points":13,"labels":[]}"#,
+            ),
+        )
+        .await;
+    assert_eq!(
+        failed.outcome.unwrap_err().kind(),
+        toolwright::ErrorKind::Failed
+    );
+}
+
+#[tokio::test]
+async fn constraints_on_aliased_types_are_enforced() {
+    let ex = Executor::new(tracker());
+    let r = ex
+        .call(
+            &admin(),
+            &ToolCall::new(
+                "1",
+                "estimate_tracker_issue",
+                r#"{"points":20,"labels":["a","b","c"]}"#,
+            ),
+        )
+        .await;
+    let err = r.outcome.unwrap_err();
+    assert_eq!(err.kind(), toolwright::ErrorKind::InvalidArguments);
+    let lines = error_lines(&err);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("/points: must be at most 13")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("/labels: must have at most 2 items")),
+        "{lines:?}"
+    );
+    let schema = &ex
+        .registry()
+        .get("estimate_tracker_issue")
+        .unwrap()
+        .input_schema()["properties"];
+    assert_eq!(schema["points"]["maximum"], json!(13));
+    assert_eq!(schema["labels"]["maxItems"], json!(2));
+}
+
+#[tokio::test]
+async fn a_parameter_named_like_its_tool_is_an_ordinary_parameter() {
+    assert_eq!(command("ls".into()), "ran ls");
+    let ex = Executor::new(tracker());
+    let r = ex
+        .call(
+            &admin(),
+            &ToolCall::new("1", "command", r#"{"command":"pwd"}"#),
+        )
+        .await;
+    assert_eq!(r.outcome.unwrap(), json!("ran pwd"));
 }

@@ -10,30 +10,15 @@ use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token, UnOp};
 use crate::ctxt::Ctxt;
 use crate::lint::Rule;
 use crate::model::{ArgAttr, NumLit, PolicyAttr, RangeAttr};
-
-const TOOL_KEYS: &[&str] = &[
-    "permissions",
-    "read_only",
-    "destructive",
-    "idempotent",
-    "open_world",
-    "timeout",
-    "retries",
-    "rate_limit",
-    "allow",
-];
-
-const ARG_KEYS: &[&str] = &[
-    "min_len", "max_len", "range", "pattern", "default", "secret",
-];
+use crate::symbol::*;
 
 /// The most retries a tool may declare; more hides an outage from everyone.
 const MAX_RETRIES: u32 = 10;
 
-fn did_you_mean(key: &str, known: &[&str]) -> String {
+fn did_you_mean<'a>(key: &str, known: impl IntoIterator<Item = &'a str>) -> String {
     let best = known
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(key, k), *k))
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k), k))
         .min();
     match best {
         Some((d, k)) if d <= 2 || (d <= 4 && k.starts_with(&key[..key.len().min(3)])) => {
@@ -47,6 +32,38 @@ fn key_of(meta: &Meta) -> String {
     meta.path()
         .get_ident()
         .map_or_else(|| quote::quote!(#meta).to_string(), ToString::to_string)
+}
+
+/// The keys of one attribute seen so far: a key given twice is an error on its second
+/// occurrence (serde_derive's `Attr::set`), even across several `#[arg(...)]` on one parameter.
+struct Seen {
+    attr: &'static str,
+    keys: Vec<Symbol>,
+}
+
+impl Seen {
+    fn new(attr: &'static str) -> Self {
+        Self {
+            attr,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Records `sym`; `false` (after reporting it) when it was given before.
+    fn set(&mut self, cx: &mut Ctxt, sym: Symbol, key: &syn::Path) -> bool {
+        if self.keys.contains(&sym) {
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "`{sym}` is given twice in `#[{}]`; keep one (which one applies would be a guess)",
+                    self.attr
+                ),
+            );
+            return false;
+        }
+        self.keys.push(sym);
+        true
+    }
 }
 
 /// Parses the arguments of `#[tool(...)]`.
@@ -65,18 +82,24 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
             return policy;
         }
     };
+    let mut seen = Seen::new("tool");
     for meta in metas {
-        let key = key_of(&meta);
-        match (key.as_str(), &meta) {
-            ("read_only", Meta::Path(p)) => policy.read_only = Some(p.span()),
-            ("destructive", Meta::Path(p)) => policy.destructive = Some(p.span()),
-            ("idempotent", Meta::Path(p)) => policy.idempotent = Some(p.span()),
-            ("open_world", Meta::Path(p)) => policy.open_world = Some(p.span()),
-            ("permissions", Meta::NameValue(nv)) => {
+        let sym = Symbol::find(TOOL_KEYS, meta.path());
+        if let Some(sym) = sym
+            && !seen.set(cx, sym, meta.path())
+        {
+            continue;
+        }
+        match (sym, &meta) {
+            (Some(READ_ONLY), Meta::Path(p)) => policy.read_only = Some(p.span()),
+            (Some(DESTRUCTIVE), Meta::Path(p)) => policy.destructive = Some(p.span()),
+            (Some(IDEMPOTENT), Meta::Path(p)) => policy.idempotent = Some(p.span()),
+            (Some(OPEN_WORLD), Meta::Path(p)) => policy.open_world = Some(p.span()),
+            (Some(PERMISSIONS), Meta::NameValue(nv)) => {
                 policy.permissions_span = Some(nv.path.span());
                 parse_permissions(cx, &nv.value, &mut policy.permissions);
             }
-            ("timeout", Meta::NameValue(nv)) => {
+            (Some(TIMEOUT), Meta::NameValue(nv)) => {
                 if let Some(lit) = str_lit(cx, &nv.value, "timeout", "\"5s\"") {
                     match parse_duration_ms(&lit.value()) {
                         Ok(ms) => policy.timeout_ms = Some(ms),
@@ -91,7 +114,7 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                     }
                 }
             }
-            ("retries", Meta::NameValue(nv)) => match int_lit(&nv.value) {
+            (Some(RETRIES), Meta::NameValue(nv)) => match int_lit(&nv.value) {
                 Some(n) if (0..=i128::from(MAX_RETRIES)).contains(&n) => {
                     policy.retries = Some((n as u32, nv.value.span()));
                 }
@@ -102,7 +125,7 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                     ),
                 ),
             },
-            ("rate_limit", Meta::NameValue(nv)) => {
+            (Some(RATE_LIMIT), Meta::NameValue(nv)) => {
                 if let Some(lit) = str_lit(cx, &nv.value, "rate_limit", "\"30/min\"") {
                     match parse_rate(&lit.value()) {
                         Ok(rate) => policy.rate_limit = Some(rate),
@@ -117,7 +140,7 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                     }
                 }
             }
-            ("allow", Meta::List(list)) => {
+            (Some(ALLOW), Meta::List(list)) => {
                 let parsed =
                     list.parse_args_with(Punctuated::<syn::Ident, Token![,]>::parse_terminated);
                 match parsed {
@@ -142,7 +165,7 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                                         &ident,
                                         format!(
                                             "unknown lint rule `{name}`{}; rules that can be allowed: {}",
-                                            did_you_mean(&name, &names),
+                                            did_you_mean(&name, names.iter().copied()),
                                             names.join(", ")
                                         ),
                                     );
@@ -153,30 +176,21 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                     Err(e) => cx.push(e),
                 }
             }
-            (k, _) if TOOL_KEYS.contains(&k) => cx.error_spanned_by(&meta, usage_of_tool_key(k)),
-            (k, _) => cx.error_spanned_by(
-                meta.path(),
-                format!(
-                    "unknown `#[tool]` setting `{k}`{}; known settings: {}",
-                    did_you_mean(k, TOOL_KEYS),
-                    TOOL_KEYS.join(", ")
-                ),
-            ),
+            (Some(sym), _) => cx.error_spanned_by(&meta, sym.usage),
+            (None, _) => {
+                let k = key_of(&meta);
+                cx.error_spanned_by(
+                    meta.path(),
+                    format!(
+                        "unknown `#[tool]` setting `{k}`{}; known settings: {}",
+                        did_you_mean(&k, TOOL_KEYS.iter().map(|s| s.name)),
+                        Symbol::names(TOOL_KEYS)
+                    ),
+                );
+            }
         }
     }
     policy
-}
-
-fn usage_of_tool_key(key: &str) -> String {
-    let example = match key {
-        "permissions" => "permissions = [\"kb:read\"]",
-        "timeout" => "timeout = \"5s\"",
-        "retries" => "retries = 2",
-        "rate_limit" => "rate_limit = \"30/min\"",
-        "allow" => "allow(short_description)",
-        flag => return format!("`{flag}` is a flag and takes no value: write `{flag}`"),
-    };
-    format!("`{key}` is written `{example}`")
 }
 
 fn parse_permissions(cx: &mut Ctxt, value: &Expr, out: &mut Vec<LitStr>) {
@@ -252,6 +266,7 @@ fn num_lit(value: &Expr) -> Option<NumLit> {
 /// Parses every `#[arg(...)]` on one parameter.
 pub fn parse_arg_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ArgAttr {
     let mut arg = ArgAttr::default();
+    let mut seen = Seen::new("arg");
     for attr in attrs.iter().filter(|a| a.path().is_ident("arg")) {
         let metas = match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
             Ok(m) => m,
@@ -266,52 +281,53 @@ pub fn parse_arg_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> ArgAttr {
             }
         };
         for meta in metas {
-            let key = key_of(&meta);
-            match (key.as_str(), &meta) {
-                ("secret", Meta::Path(_)) => arg.secret = true,
-                ("min_len" | "max_len", Meta::NameValue(nv)) => match int_lit(&nv.value) {
-                    Some(n) if n >= 0 => {
-                        let v = Some((n as u64, nv.value.span()));
-                        if key == "min_len" {
-                            arg.min_len = v;
-                        } else {
-                            arg.max_len = v;
+            let sym = Symbol::find(ARG_KEYS, meta.path());
+            if let Some(sym) = sym
+                && !seen.set(cx, sym, meta.path())
+            {
+                continue;
+            }
+            match (sym, &meta) {
+                (Some(SECRET), Meta::Path(_)) => arg.secret = true,
+                (Some(key @ (MIN_LEN | MAX_LEN)), Meta::NameValue(nv)) => {
+                    match int_lit(&nv.value) {
+                        Some(n) if n >= 0 => {
+                            let v = Some((n as u64, nv.value.span()));
+                            if key == MIN_LEN {
+                                arg.min_len = v;
+                            } else {
+                                arg.max_len = v;
+                            }
                         }
+                        _ => cx.error_spanned_by(
+                            &nv.value,
+                            format!("`{key}` takes a non-negative integer, e.g. {key} = 200"),
+                        ),
                     }
-                    _ => cx.error_spanned_by(
-                        &nv.value,
-                        format!("`{key}` takes a non-negative integer, e.g. {key} = 200"),
-                    ),
-                },
-                ("range", Meta::NameValue(nv)) => {
+                }
+                (Some(RANGE), Meta::NameValue(nv)) => {
                     if let Some(r) = parse_range(cx, &nv.value) {
                         arg.range = Some(r);
                     }
                 }
-                ("pattern", Meta::NameValue(nv)) => {
+                (Some(PATTERN), Meta::NameValue(nv)) => {
                     if let Some(lit) = str_lit(cx, &nv.value, "pattern", "\"^[A-Z]{2}-[0-9]+$\"") {
                         arg.pattern = Some(lit);
                     }
                 }
-                ("default", Meta::NameValue(nv)) => arg.default = Some(nv.value.clone()),
-                (k, _) if ARG_KEYS.contains(&k) => {
-                    let example = match k {
-                        "secret" => "`secret` is a flag and takes no value: write #[arg(secret)]",
-                        "range" => "`range` is written range = 1..=20",
-                        "pattern" => "`pattern` is written pattern = \"^[a-z]+$\"",
-                        "default" => "`default` is written default = 5",
-                        _ => "write min_len = 1 or max_len = 200",
-                    };
-                    cx.error_spanned_by(&meta, example);
+                (Some(DEFAULT), Meta::NameValue(nv)) => arg.default = Some(nv.value.clone()),
+                (Some(sym), _) => cx.error_spanned_by(&meta, sym.usage),
+                (None, _) => {
+                    let k = key_of(&meta);
+                    cx.error_spanned_by(
+                        meta.path(),
+                        format!(
+                            "unknown `#[arg]` setting `{k}`{}; known settings: {}",
+                            did_you_mean(&k, ARG_KEYS.iter().map(|s| s.name)),
+                            Symbol::names(ARG_KEYS)
+                        ),
+                    );
                 }
-                (k, _) => cx.error_spanned_by(
-                    meta.path(),
-                    format!(
-                        "unknown `#[arg]` setting `{k}`{}; known settings: {}",
-                        did_you_mean(k, ARG_KEYS),
-                        ARG_KEYS.join(", ")
-                    ),
-                ),
             }
         }
     }
@@ -453,13 +469,13 @@ mod tests {
     #[test]
     fn near_keys_are_suggested() {
         assert_eq!(
-            did_you_mean("timout", TOOL_KEYS),
+            did_you_mean("timout", TOOL_KEYS.iter().map(|s| s.name)),
             " (did you mean `timeout`?)"
         );
         assert_eq!(
-            did_you_mean("readonly", TOOL_KEYS),
+            did_you_mean("readonly", TOOL_KEYS.iter().map(|s| s.name)),
             " (did you mean `read_only`?)"
         );
-        assert_eq!(did_you_mean("zzzzzz", TOOL_KEYS), "");
+        assert_eq!(did_you_mean("zzzzzz", TOOL_KEYS.iter().map(|s| s.name)), "");
     }
 }

@@ -2,36 +2,33 @@
 //! declaration and the `Tool` impl. Generated code names only `::toolwright::__private` paths.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, FnArg, ImplItemFn, ItemFn, Lit, ReturnType, Type};
 
 use crate::model::{Input, NumLit, ParamDef, ToolDef};
 
-/// The names one tool's generated items use. A `#[tools]` block holds several tools in one
-/// scope, so each gets a suffix.
+/// The generated items of one tool. Each tool's support sits in a `const _` block of its own,
+/// so the names need no suffix.
 struct Names {
     args: Ident,
     decl: Ident,
-    input_schema: Ident,
-    output_schema: Ident,
 }
 
 impl Names {
-    fn new(suffix: &str) -> Self {
+    fn new() -> Self {
         Self {
-            args: format_ident!("__ToolwrightArgs{}", suffix),
-            decl: format_ident!("__TOOLWRIGHT_DECL{}", suffix),
-            input_schema: format_ident!("__toolwright_input_schema{}", suffix),
-            output_schema: format_ident!("__toolwright_output_schema{}", suffix),
+            args: format_ident!("__ToolwrightArgs"),
+            decl: format_ident!("__TOOLWRIGHT_DECL"),
         }
     }
 
-    fn default_fn(&self, p: &ParamDef) -> Ident {
-        format_ident!("{}_default_{}", self.input_schema, p.name)
+    fn default_fn(p: &ParamDef) -> Ident {
+        format_ident!("__toolwright_default_{}", p.name)
     }
 
-    fn default_json_fn(&self, p: &ParamDef) -> Ident {
-        format_ident!("{}_default_json_{}", self.input_schema, p.name)
+    fn default_json_fn(p: &ParamDef) -> Ident {
+        format_ident!("__toolwright_default_json_{}", p.name)
     }
 }
 
@@ -61,10 +58,7 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
     let arg_names: Vec<Ident> = (0..types.len())
         .map(|i| format_ident!("__p{}", i))
         .collect();
-    let ret: Type = match &func.sig.output {
-        ReturnType::Default => syn::parse_quote!(()),
-        ReturnType::Type(_, t) => (**t).clone(),
-    };
+    let ret = return_type(&func.sig.output);
     let (boxed_fn, target) = if def.is_async {
         let lt = if def.inputs.iter().any(|i| matches!(i, Input::Context)) {
             quote!('_)
@@ -90,8 +84,19 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
         quote!(#ident::__toolwright_body)
     };
 
-    let invoke = invoke(def, quote!(#ident::__toolwright_body), None);
-    let support = tool_support(def, &Names::new(""), quote!(#ident), quote!(), invoke);
+    // A parameter named like the tool (`fn command(command: String)`) would bind to the unit
+    // struct, which owns that name in the value namespace. Inside a block that declares a
+    // function of the same name, the name is an ordinary binding again (a binding may shadow a
+    // function, never a unit struct); the function is never called, since the parameter
+    // shadows it in the body.
+    let shadow = def
+        .params
+        .iter()
+        .any(|p| p.ident == *ident)
+        .then(|| quote!(#[allow(dead_code)] fn #ident() {}));
+
+    let invoke = invoke(def, &ret, quote!(#ident::__toolwright_body), None);
+    let support = tool_support(def, &Names::new(), quote!(#ident), quote!(), invoke, &ret);
 
     quote! {
         #(#cfgs)*
@@ -101,10 +106,13 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
         #vis struct #ident;
 
         #(#cfgs)*
-        impl #ident {
-            #body_fn
-            #boxed_fn
-        }
+        const _: () = {
+            #shadow
+            impl #ident {
+                #body_fn
+                #boxed_fn
+            }
+        };
 
         #(#cfgs)*
         impl ::core::ops::Deref for #ident {
@@ -122,6 +130,14 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
     }
 }
 
+/// The written return type, `()` when there is none.
+fn return_type(output: &ReturnType) -> Type {
+    match output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, t) => (**t).clone(),
+    }
+}
+
 /// `#[tools]` on an impl block: each `#[tool]` method becomes a tool holding an `Arc` of the
 /// state, and the type implements `ToolSet`.
 pub fn tool_set(
@@ -135,24 +151,29 @@ pub fn tool_set(
         let (_, method_cfgs, _) = split_attrs(&method.attrs);
         let tool_struct = format_ident!("__ToolwrightTool_{}", def.name);
         let method_ident = &def.ident;
+        let ret = return_type(&method.sig.output);
         let invoke = invoke(
             def,
+            &ret,
             quote!(<#self_ty>::#method_ident),
             Some(quote!(&__state)),
         );
         let support = tool_support(
             def,
-            &Names::new(&format!("_{}", def.name)),
+            &Names::new(),
             quote!(#tool_struct),
             quote!(let __state = ::toolwright::__private::Arc::clone(&self.0);),
             invoke,
+            &ret,
         );
         items.push(quote! {
             #(#method_cfgs)*
             #[allow(non_camel_case_types)]
             struct #tool_struct(::toolwright::__private::Arc<#self_ty>);
             #(#method_cfgs)*
-            #support
+            const _: () = {
+                #support
+            };
         });
         structs.push(quote! {
             #(#method_cfgs)*
@@ -179,64 +200,112 @@ pub fn tool_set(
     }
 }
 
+/// The local each parsed parameter is bound to. Not the parameter's own name: a parameter named
+/// like its tool would bind to the tool's unit struct.
+fn arg_local(index: usize) -> Ident {
+    format_ident!("__a{}", index)
+}
+
 /// The expression that runs the body and turns its return into `Result<Value, ToolError>`.
-fn invoke(def: &ToolDef, path: TokenStream, receiver: Option<TokenStream>) -> TokenStream {
+/// Whether the return is a `Result` is decided by its type, not its spelling (an alias such as
+/// `type TrackerResult<T> = Result<T, ToolError>` is a `Result`), and a return type that cannot
+/// be an output is reported on the written type.
+fn invoke(
+    def: &ToolDef,
+    ret: &Type,
+    path: TokenStream,
+    receiver: Option<TokenStream>,
+) -> TokenStream {
     let mut args: Vec<TokenStream> = receiver.into_iter().collect();
     for input in &def.inputs {
         args.push(match input {
             Input::Param(i) => {
-                let ident = &def.params[*i].ident;
-                quote!(#ident)
+                let local = arg_local(*i);
+                quote!(#local)
             }
             Input::Context => quote!(&__ctx),
         });
     }
-    let convert = if def.output.ok_ty.is_some() {
-        quote!(::toolwright::__private::output_result)
+    let call = if def.is_async {
+        quote!(#path(#(#args),*).await)
     } else {
-        quote!(::toolwright::__private::output)
+        quote!(::toolwright::__private::run_blocking(move || #path(#(#args),*)).await?)
     };
-    if def.is_async {
-        quote!(#convert(#path(#(#args),*).await))
-    } else {
-        quote!(#convert(::toolwright::__private::run_blocking(move || #path(#(#args),*)).await?))
-    }
+    let kind = quote_spanned!(ret.span()=>
+        (&::toolwright::__private::Returned::<#ret>::new()).kind().convert
+    );
+    quote!(#kind(#call))
 }
 
 /// The argument struct, the static declaration and the `Tool` impl for `tool_ty`.
+///
+/// The argument struct is generic over the parameter types, and every use of it sits in a
+/// generic function whose bounds (`ToolParameter`, `HasLength`, …) are named once, on the
+/// user's type tokens, in `tool_parameters::<…>()`: a type that cannot be a parameter is then
+/// reported once, in the bound's words, on the parameter's type, and never from inside the
+/// derives.
 fn tool_support(
     def: &ToolDef,
     names: &Names,
     tool_ty: TokenStream,
     prelude: TokenStream,
     invoke: TokenStream,
+    ret: &Type,
 ) -> TokenStream {
-    let Names {
-        args,
-        decl,
-        input_schema,
-        output_schema,
-    } = names;
+    let Names { args, decl } = names;
     let tw = quote!(::toolwright::__private);
 
-    let fields = def.params.iter().map(|p| {
+    // Parameters with a declared default keep their concrete type in the struct: serde calls
+    // the (concrete) default function from inside the derive.
+    let generic: Vec<Option<Ident>> = def
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.arg.default.is_none().then(|| format_ident!("__P{}", i)))
+        .collect();
+    let generic_params: Vec<&Ident> = generic.iter().flatten().collect();
+    // `Option<T>` and `Vec<T>` keep their shape in the struct and `T` becomes the generic: a `T`
+    // that cannot be a parameter is then reported as itself ("`Filters` must derive …"), not as
+    // a container whose bound failed somewhere inside.
+    let peeled: Vec<Option<&Type>> = def
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| generic[i].as_ref().and_then(|_| std_container_item(&p.ty)))
+        .collect();
+    let field_ty = |i: usize| -> TokenStream {
+        match (&generic[i], peeled[i]) {
+            (Some(g), Some(_)) => {
+                let container = container_of(&def.params[i].ty, g);
+                quote!(#container)
+            }
+            (Some(g), None) => quote!(#g),
+            (None, _) => {
+                let ty = &def.params[i].ty;
+                quote!(#ty)
+            }
+        }
+    };
+
+    let fields = def.params.iter().enumerate().map(|(i, p)| {
         let ident = &p.ident;
         let ty = &p.ty;
         let ty_text = quote!(#ty).to_string();
         let default = p.arg.default.as_ref().map(|_| {
             // `null` means "use the default" too: OpenAI's strict mode sends null for every
             // argument the model leaves out.
-            let path = names.default_fn(p).to_string();
-            let with = format!("{}_or_null", names.default_fn(p));
+            let path = Names::default_fn(p).to_string();
+            let with = format!("{}_or_null", Names::default_fn(p));
             quote!(#[serde(default = #path, deserialize_with = #with)] #[schemars(with = #ty_text)])
         });
-        quote!(#default #ident: #ty)
+        let fty = field_ty(i);
+        quote!(#default #ident: #fty)
     });
     let defaults = def.params.iter().filter_map(|p| {
         let expr = p.arg.default.as_ref()?;
         let ty = &p.ty;
-        let f = names.default_fn(p);
-        let fj = names.default_json_fn(p);
+        let f = Names::default_fn(p);
+        let fj = Names::default_json_fn(p);
         let value = default_expr(p, expr);
         let or_null = format_ident!("{}_or_null", f);
         Some(quote! {
@@ -296,7 +365,7 @@ fn tool_support(
         let secret = a.secret;
         let default = match &a.default {
             Some(_) => {
-                let fj = names.default_json_fn(p);
+                let fj = Names::default_json_fn(p);
                 quote!(::core::option::Option::Some(#fj as fn() -> #tw::serde_json::Value))
             }
             None => quote!(::core::option::Option::None),
@@ -341,41 +410,119 @@ fn tool_support(
     };
     let blocking = !def.is_async;
 
-    let output_schema_body = match def.output.value_ty() {
-        Some(ty) if def.output.returns_data() => quote! {
-            #[allow(unused_imports)]
-            use #tw::{ViaJsonSchema as _, ViaNothing as _};
-            (&#tw::OutputSchema::<#ty>::new()).output_schema()
-        },
-        _ => quote!(::core::option::Option::None),
+    // The output schema, chosen by the return's type: `T` of a `Result<T, E>`, else the type
+    // itself; none when that type has no `JsonSchema` or is `()`.
+    let output_schema_body = if def.output.ty.is_some() {
+        quote! {
+            (&(&#tw::Returned::<#ret>::new()).kind().schema()).output_schema()
+        }
+    } else {
+        quote!(::core::option::Option::None)
     };
 
-    let idents: Vec<&Ident> = def.params.iter().map(|p| &p.ident).collect();
-    let slow_checks = def.params.iter().enumerate().map(|(i, p)| {
+    // Per generic parameter: its bounds, each spanned on the user's type so that a failed bound
+    // is reported there.
+    let mut bounds = Vec::new();
+    let mut wheres = Vec::new();
+    for (i, p) in def.params.iter().enumerate() {
+        let a = &p.arg;
+        let span = p.ty.span();
+        let mut fit = Vec::new();
+        if a.min_len.is_some() || a.max_len.is_some() {
+            fit.push(quote_spanned!(span=> #tw::HasLength));
+        }
+        if a.pattern.is_some() {
+            fit.push(quote_spanned!(span=> #tw::HasPattern));
+        }
+        if a.range.is_some() {
+            fit.push(quote_spanned!(span=> #tw::HasRange));
+        }
+        let Some(g) = &generic[i] else { continue };
+        let param_span = peeled[i].map_or(span, Spanned::span);
+        bounds.push(quote_spanned!(param_span=> #g: #tw::ToolParameter));
+        if !fit.is_empty() {
+            let fty = field_ty(i);
+            wheres.push(quote_spanned!(span=> #fty: #(#fit)+*));
+        }
+    }
+    let concrete: Vec<TokenStream> = def
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| generic[*i].is_some())
+        .map(|(i, p)| match peeled[i] {
+            Some(item) => quote!(#item),
+            None => {
+                let ty = &p.ty;
+                quote!(#ty)
+            }
+        })
+        .collect();
+    let all_field_tys: Vec<TokenStream> = (0..def.params.len()).map(field_ty).collect();
+    let all_concrete: Vec<&Type> = def.params.iter().map(|p| &p.ty).collect();
+    let args_generic = quote!(#args<#(#generic_params),*>);
+
+    // `range` bounds must fit the type the parameter really has (through any alias): checked
+    // while the constant below is evaluated, so a misfit fails to compile on the written range.
+    // A type spelled as a primitive integer was checked by `check` already, with its values.
+    let range_checks = def.params.iter().enumerate().filter_map(|(i, p)| {
+        let r = p.arg.range.as_ref()?;
+        if crate::model::spelled_int_bounds(&p.ty).is_some() {
+            return None;
+        }
         let ty = &p.ty;
-        if p.arg.min_len.is_some()
+        let checked = field_ty(i);
+        let ty_text = quote!(#ty).to_string().replace(' ', "");
+        let name = &p.name;
+        let checks = [r.min, r.max].into_iter().flatten().map(|n| match n {
+            NumLit::Int(b) => {
+                let message = format!("`range` bound {b} does not fit `{name}: {ty_text}`");
+                quote_spanned!(r.tokens.span()=>
+                    if !#tw::range_bound_fits::<#checked>(#b) {
+                        ::core::panic!(#message);
+                    }
+                )
+            }
+            NumLit::Float(f) if f.fract() != 0.0 => {
+                let message = format!(
+                    "`{name}: {ty_text}` holds whole numbers: write the range with integers, \
+                     e.g. range = 1..=20"
+                );
+                quote_spanned!(r.tokens.span()=>
+                    if #tw::holds_whole_numbers::<#checked>() {
+                        ::core::panic!(#message);
+                    }
+                )
+            }
+            NumLit::Float(_) => quote!(),
+        });
+        Some(quote!(#(#checks)*))
+    });
+
+    let idents: Vec<&Ident> = def.params.iter().map(|p| &p.ident).collect();
+    let locals: Vec<Ident> = (0..def.params.len()).map(arg_local).collect();
+    let constrained = |p: &ParamDef| {
+        p.arg.min_len.is_some()
             || p.arg.max_len.is_some()
             || p.arg.range.is_some()
             || p.arg.pattern.is_some()
-        {
-            quote!(__v.field_checked::<#ty>(__obj, #i);)
+    };
+    let slow_checks = def.params.iter().enumerate().map(|(i, p)| {
+        let fty = field_ty(i);
+        if constrained(p) {
+            quote!(__v.field_checked::<#fty>(__obj, #i);)
         } else {
-            quote!(let _ = __v.field::<#ty>(__obj, #i);)
+            quote!(let _ = __v.field::<#fty>(__obj, #i);)
         }
     });
     let fast_checks: Vec<TokenStream> = def
         .params
         .iter()
         .enumerate()
-        .filter(|(_, p)| {
-            p.arg.min_len.is_some()
-                || p.arg.max_len.is_some()
-                || p.arg.range.is_some()
-                || p.arg.pattern.is_some()
-        })
-        .map(|(i, p)| {
-            let ident = &p.ident;
-            quote!(__v.check(#i, &#ident);)
+        .filter(|(_, p)| constrained(p))
+        .map(|(i, _)| {
+            let local = &locals[i];
+            quote!(__v.check(#i, &#local);)
         })
         .collect();
     let validate = if fast_checks.is_empty() {
@@ -387,21 +534,65 @@ fn tool_support(
             __v.finish()?;
         }
     };
+    let parsed = quote!((#(#all_field_tys,)*));
+    let parsed_concrete = quote!((#(#all_concrete,)*));
+    let fns_ty = |parsed: &TokenStream| {
+        quote!((
+            fn() -> #tw::serde_json::Value,
+            for<'__a> fn(#tw::RawArgs<'__a>, &#tw::ArgRules) -> ::core::result::Result<#parsed, #tw::ToolError>,
+        ))
+    };
+    let fns_generic = fns_ty(&parsed);
+    let fns_concrete = fns_ty(&parsed_concrete);
 
     let version = env!("CARGO_PKG_VERSION");
     quote! {
         // Generated code and the runtime it calls must come from one release.
         const _: () = #tw::assert_version(#version);
 
+        #[allow(unused_imports)]
+        use #tw::{ReturnsResult as _, ReturnsValue as _, ViaJsonSchema as _, ViaNothing as _};
+
         #[derive(#tw::serde::Deserialize, #tw::schemars::JsonSchema)]
         #[serde(crate = "::toolwright::__private::serde", deny_unknown_fields)]
         #[schemars(crate = "::toolwright::__private::schemars")]
         #[allow(non_camel_case_types, dead_code)]
-        struct #args {
+        struct #args<#(#generic_params),*> {
             #(#fields,)*
         }
 
         #(#defaults)*
+
+        /// The one place the parameter types meet their bounds.
+        #[allow(clippy::type_complexity)]
+        const fn tool_parameters<#(#bounds),*>() -> #fns_generic where #(#wheres,)* {
+            #(#range_checks)*
+            (input_schema::<#(#generic_params),*>, parse::<#(#generic_params),*>)
+        }
+
+        #[allow(clippy::type_complexity)]
+        const TOOL_PARAMETERS: #fns_concrete = tool_parameters::<#(#concrete),*>();
+
+        fn input_schema<#(#bounds),*>() -> #tw::serde_json::Value where #(#wheres,)* {
+            #tw::input_schema::<#args_generic>(#decl.params)
+        }
+
+        #[allow(clippy::type_complexity)]
+        fn parse<#(#bounds),*>(
+            __args: #tw::RawArgs<'_>,
+            __rules: &#tw::ArgRules,
+        ) -> ::core::result::Result<#parsed, #tw::ToolError> where #(#wheres,)* {
+            let #args { #(#idents: #locals),* } = match #tw::parse_fast::<#args_generic>(__args) {
+                ::core::result::Result::Ok(__a) => __a,
+                ::core::result::Result::Err(__slow) => {
+                    return ::core::result::Result::Err(__slow.diagnose(__rules, |__obj, __v| {
+                        #(#slow_checks)*
+                    }));
+                }
+            };
+            #validate
+            ::core::result::Result::Ok((#(#locals,)*))
+        }
 
         #[allow(non_upper_case_globals)]
         static #decl: #tw::ToolDecl = #tw::ToolDecl {
@@ -419,17 +610,11 @@ fn tool_support(
                 rate_limit: #rate_limit,
             },
             blocking: #blocking,
-            input_schema: #input_schema,
-            output_schema: #output_schema,
+            input_schema: TOOL_PARAMETERS.0,
+            output_schema,
         };
 
-        #[allow(non_snake_case)]
-        fn #input_schema() -> #tw::serde_json::Value {
-            #tw::input_schema::<#args>(#decl.params)
-        }
-
-        #[allow(non_snake_case)]
-        fn #output_schema() -> ::core::option::Option<#tw::serde_json::Value> {
+        fn output_schema() -> ::core::option::Option<#tw::serde_json::Value> {
             #output_schema_body
         }
 
@@ -445,20 +630,45 @@ fn tool_support(
                 __rules: &#tw::ArgRules,
                 __ctx: #tw::ToolContext,
             ) -> ::core::result::Result<#tw::ToolFuture, #tw::ToolError> {
-                let #args { #(#idents),* } = match #tw::parse_fast::<#args>(__args) {
-                    ::core::result::Result::Ok(__a) => __a,
-                    ::core::result::Result::Err(__slow) => {
-                        return ::core::result::Result::Err(__slow.diagnose(__rules, |__obj, __v| {
-                            #(#slow_checks)*
-                        }));
-                    }
-                };
-                #validate
+                let (#(#locals,)*) = (TOOL_PARAMETERS.1)(__args, __rules)?;
                 #prelude
                 ::core::result::Result::Ok(::std::boxed::Box::pin(async move { #invoke }))
             }
         }
     }
+}
+
+/// `T` of a parameter type spelled `Option<T>` or `Vec<T>` (std's, by their serde and schemars
+/// impls, which ask of `T` exactly what a parameter is asked).
+fn std_container_item(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" && last.ident != "Vec" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(item)] => Some(item),
+        _ => None,
+    }
+}
+
+/// `ty` (an `Option<T>` or `Vec<T>`) with `T` replaced by `generic`.
+fn container_of(ty: &Type, generic: &Ident) -> Type {
+    let mut ty = ty.clone();
+    if let Type::Path(p) = &mut ty
+        && let Some(last) = p.path.segments.last_mut()
+        && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
+        && let Some(syn::GenericArgument::Type(item)) = args.args.first_mut()
+    {
+        *item = syn::parse_quote!(#generic);
+    }
+    ty
 }
 
 /// The default value expression: string literals converted, non-`None` values wrapped in

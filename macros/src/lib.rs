@@ -11,6 +11,8 @@ mod expand;
 mod lint;
 mod model;
 mod parse;
+mod pattern;
+mod symbol;
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -26,6 +28,9 @@ use crate::ctxt::Ctxt;
 /// `open_world`, `timeout = "5s"`, `retries = 2`, `rate_limit = "30/min"`, `allow(rule, ...)`.
 /// On a parameter, `#[arg(min_len = 1, max_len = 200, range = 1..=20, pattern = "...",
 /// default = 5, secret)]`; a `&ToolContext` parameter is injected.
+/// `pattern` is JSON Schema's dialect, ECMA-262 with the `u` flag (`\d` is `[0-9]`, `\w` and
+/// `\b` are ASCII, `.` stops at line terminators), searched anywhere in the string unless
+/// anchored; lookaround and backreferences are refused, so matching stays linear in the input.
 ///
 /// The description linter rejects poor names and descriptions at compile time. Rules that
 /// `allow(...)` may silence, one name per rule, for the rare justified case:

@@ -1,7 +1,7 @@
 //! The tool as plain data: what `parse` read and `check` judged, what `expand` generates from.
 
 use proc_macro2::Span;
-use syn::{Attribute, Expr, Ident, LitStr, Type};
+use syn::{Attribute, Expr, GenericArgument, Ident, LitStr, PathArguments, Type};
 
 /// One `#[tool]` function or method.
 pub struct ToolDef {
@@ -90,25 +90,39 @@ impl NumLit {
 
 /// The function's return.
 pub struct Output {
-    /// The written return type (`None` for `()`).
+    /// The written return type (`None` for `()`). What it is (a `Result`, serializable, with a
+    /// schema) is for the compiler to judge: the generated code asks it through trait bounds.
     pub ty: Option<Type>,
-    /// `Some(T)` when the return is `Result<T, E>`.
-    pub ok_ty: Option<Type>,
 }
 
 impl Output {
-    /// The type whose schema is the output schema.
-    pub fn value_ty(&self) -> Option<&Type> {
-        self.ok_ty.as_ref().or(self.ty.as_ref())
-    }
-
-    /// Whether the tool returns data (not `()`).
-    pub fn returns_data(&self) -> bool {
-        match self.value_ty() {
-            None => false,
-            Some(Type::Tuple(t)) => !t.elems.is_empty(),
-            Some(_) => true,
+    /// Whether the tool seems to return data, for the `missing_returns` lint only: the macro
+    /// runs before types exist, so `()` and `…Result<()>` (any alias whose name ends in
+    /// `Result`) are read as "no data", everything else as data.
+    pub fn seems_to_return_data(&self) -> bool {
+        fn is_unit(ty: &Type) -> bool {
+            match ty {
+                Type::Tuple(t) => t.elems.is_empty(),
+                Type::Paren(p) => is_unit(&p.elem),
+                Type::Group(g) => is_unit(&g.elem),
+                _ => false,
+            }
         }
+        let Some(ty) = &self.ty else {
+            return false;
+        };
+        if is_unit(ty) {
+            return false;
+        }
+        if let Type::Path(p) = ty
+            && let Some(last) = p.path.segments.last()
+            && last.ident.to_string().ends_with("Result")
+            && let PathArguments::AngleBracketed(args) = &last.arguments
+            && let Some(GenericArgument::Type(ok)) = args.args.first()
+        {
+            return !is_unit(ok);
+        }
+        true
     }
 }
 
@@ -131,4 +145,21 @@ impl PolicyAttr {
     pub fn allows(&self, rule: crate::lint::Rule) -> bool {
         self.allow.iter().any(|(r, _)| *r == rule)
     }
+}
+
+/// The values of a type spelled as a primitive integer (`u8`, not an alias of it).
+pub fn spelled_int_bounds(ty: &syn::Type) -> Option<(i128, i128)> {
+    let syn::Type::Path(p) = ty else { return None };
+    let name = p.path.get_ident()?.to_string();
+    Some(match name.as_str() {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        _ => return None,
+    })
 }

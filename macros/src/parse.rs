@@ -1,10 +1,7 @@
 //! Reading a function signature into the model: parameters, doc comments, the return type.
 
 use proc_macro2::TokenStream;
-use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, Lit, Meta, Pat, PathArguments, ReturnType,
-    Signature, Type,
-};
+use syn::{Attribute, Expr, ExprLit, FnArg, Lit, Meta, Pat, ReturnType, Signature, Type};
 
 use crate::attr;
 use crate::ctxt::Ctxt;
@@ -123,10 +120,7 @@ pub fn tool_def(cx: &mut Ctxt, attrs: &[Attribute], sig: &Signature, args: Token
     }
 
     let output = match &sig.output {
-        ReturnType::Default => Output {
-            ty: None,
-            ok_ty: None,
-        },
+        ReturnType::Default => Output { ty: None },
         ReturnType::Type(_, ty) => {
             if let Type::ImplTrait(t) = &**ty {
                 cx.error_spanned_by(
@@ -135,7 +129,6 @@ pub fn tool_def(cx: &mut Ctxt, attrs: &[Attribute], sig: &Signature, args: Token
                 );
             }
             Output {
-                ok_ty: result_ok_type(ty),
                 ty: Some((**ty).clone()),
             }
         }
@@ -167,22 +160,6 @@ pub fn is_context(ty: &Type) -> bool {
 fn is_option(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none()
         && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
-}
-
-/// `Result<T, E>` (any path ending in `Result`, e.g. `anyhow::Result<T>`) → `T`.
-fn result_ok_type(ty: &Type) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
 }
 
 fn has_param_attrs(attrs: &[Attribute]) -> bool {

@@ -8,6 +8,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::bounds::{
+    HasLength, HasPattern, HasRange, ResultKind, Returned, ReturnsResult, ReturnsValue,
+    ToolFailure, ToolOutput, ToolParameter, ValueKind,
+};
 pub use crate::decl::{Bound, Constraints, Number, ParamDecl, PolicyDecl, ToolDecl};
 pub use crate::policy::rate_limit::Rate;
 pub use crate::schema::input_schema;
@@ -36,25 +40,15 @@ pub const fn assert_version(macro_version: &str) {
     );
 }
 
-/// A tool body's plain return value, serialized for the model.
-///
-/// # Errors
-/// When the value cannot be serialized (e.g. a map with non-string keys).
-pub fn output<T: Serialize>(value: T) -> Result<Value, ToolError> {
-    serde_json::to_value(value).map_err(ToolError::from)
+/// Whether a declared integer `range` bound lies within the values `T` holds. Called in a
+/// constant, so a bound that does not fit fails to compile, whatever alias spells `T`.
+pub const fn range_bound_fits<T: HasRange + ?Sized>(bound: i128) -> bool {
+    T::MIN <= bound && bound <= T::MAX
 }
 
-/// A tool body's `Result`, serialized for the model.
-///
-/// # Errors
-/// The tool's own error, converted; or a serialization failure.
-pub fn output_result<T: Serialize, E: Into<ToolError>>(
-    result: Result<T, E>,
-) -> Result<Value, ToolError> {
-    match result {
-        Ok(v) => output(v),
-        Err(e) => Err(e.into()),
-    }
+/// Whether `T` holds whole numbers only (a fractional `range` bound cannot apply to it).
+pub const fn holds_whole_numbers<T: HasRange + ?Sized>() -> bool {
+    T::WHOLE
 }
 
 /// Runs a synchronous tool body on tokio's blocking pool, so it never stalls the runtime.
@@ -111,7 +105,9 @@ pub trait ViaJsonSchema {
 
 impl<T: JsonSchema + ?Sized> ViaJsonSchema for OutputSchema<T> {
     fn output_schema(&self) -> Option<Value> {
-        Some(crate::schema::output_schema::<T>())
+        // A body that always returns `()` (spelled so or through an alias) returns no data.
+        let schema = crate::schema::output_schema::<T>();
+        (schema != serde_json::json!({ "type": "null" })).then_some(schema)
     }
 }
 

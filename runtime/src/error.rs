@@ -1,10 +1,14 @@
 //! The one error type of toolwright: a stable, machine-readable [`ErrorKind`] plus the
 //! human-readable message and suggestion the model reads to recover.
 
+mod convert;
+
 use std::fmt;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
+
+pub use convert::ResultExt;
 
 /// What went wrong, as a stable machine-readable kind.
 ///
@@ -361,7 +365,11 @@ mod tests {
         let err = serde_json::from_str::<u8>(r#""S3CR3T-77318842""#).unwrap_err();
         let e = ToolError::from(err);
         assert!(!e.message().contains("S3CR3T"), "{}", e.message());
-        assert!(e.message().contains("expected u8"), "{}", e.message());
+        assert!(
+            e.message().contains("expected an integer from 0 to 255"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

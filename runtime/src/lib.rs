@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod bounds;
 mod call;
 #[cfg(feature = "clients")]
 pub mod clients;
@@ -28,7 +29,7 @@ pub mod __private;
 
 pub use call::{CallArguments, ToolCall, ToolResult};
 pub use context::ToolContext;
-pub use error::{ErrorKind, FieldError, ToolError};
+pub use error::{ErrorKind, FieldError, ResultExt, ToolError};
 pub use executor::{Executor, ExecutorBuilder};
 pub use guards::{AllowedUrl, Identifier, SafePath};
 pub use policy::audit::{

@@ -11,7 +11,7 @@ use crate::context::StateMap;
 use crate::decl::{ParamDecl, PolicyDecl, ToolDecl};
 use crate::guards::{Guards, HostRule};
 use crate::tool::{Tool, ToolSet};
-use crate::validate::ArgRules;
+use crate::validate::{ArgRules, SchemaRules};
 use crate::{Principal, ToolContext};
 
 /// The timeout a tool gets when it declares none.
@@ -61,6 +61,7 @@ pub struct ToolEntry {
     input_schema: Value,
     output_schema: Option<Value>,
     rules: ArgRules,
+    schema_rules: SchemaRules,
 }
 
 impl ToolEntry {
@@ -75,13 +76,21 @@ impl ToolEntry {
                 tool: decl.name.into(),
                 message,
             })?;
+        let input_schema = (decl.input_schema)();
+        let schema_rules = SchemaRules::compile(&input_schema, decl.params).map_err(|message| {
+            RegistryError::InvalidDeclaration {
+                tool: decl.name.into(),
+                message,
+            }
+        })?;
         Ok(Self {
             index,
-            input_schema: (decl.input_schema)(),
+            input_schema,
             output_schema: (decl.output_schema)(),
             tool,
             decl,
             rules,
+            schema_rules,
         })
     }
 
@@ -283,7 +292,9 @@ impl Registry {
     }
 
     /// Parses and validates `args` for `entry` with this registry's guards in force
-    /// (path root, URL allowlist), returning the body's future.
+    /// (path root, URL allowlist), returning the body's future. Everything the exported input
+    /// schema forbids, at any depth, is refused here; strict mode's `null` for an optional
+    /// property means "absent".
     ///
     /// # Errors
     /// `invalid_arguments` with every problem.
@@ -294,7 +305,14 @@ impl Registry {
         ctx: ToolContext,
     ) -> Result<crate::ToolFuture, crate::ToolError> {
         crate::guards::with_guards(&self.0.guards, || {
-            entry.tool().prepare(args, entry.rules(), ctx)
+            crate::validate::prepare(
+                entry.tool(),
+                entry.rules(),
+                entry.input_schema(),
+                &entry.schema_rules,
+                args,
+                ctx,
+            )
         })
     }
 

@@ -65,17 +65,10 @@ fn bound_integers(schema: &mut Value, depth: usize) {
     }
     match schema {
         Value::Object(m) => {
-            let bounds = match m.get("format").and_then(Value::as_str) {
-                Some("int8") => Some((i128::from(i8::MIN), i128::from(i8::MAX))),
-                Some("int16") => Some((i128::from(i16::MIN), i128::from(i16::MAX))),
-                Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
-                Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
-                Some("uint8") => Some((0, i128::from(u8::MAX))),
-                Some("uint16") => Some((0, i128::from(u16::MAX))),
-                Some("uint32") => Some((0, i128::from(u32::MAX))),
-                Some("uint64" | "uint") => Some((0, i128::from(u64::MAX))),
-                _ => None,
-            };
+            let bounds = m
+                .get("format")
+                .and_then(Value::as_str)
+                .and_then(integer_bounds);
             if let Some((min, max)) = bounds {
                 let num = |n: i128| {
                     i64::try_from(n)
@@ -101,6 +94,22 @@ fn bound_integers(schema: &mut Value, depth: usize) {
         }
         _ => {}
     }
+}
+
+/// The range a fixed-width integer `format` (as schemars writes it) can hold: what
+/// deserializing into that Rust type enforces by itself.
+pub(crate) fn integer_bounds(format: &str) -> Option<(i128, i128)> {
+    Some(match format {
+        "int8" => (i128::from(i8::MIN), i128::from(i8::MAX)),
+        "int16" => (i128::from(i16::MIN), i128::from(i16::MAX)),
+        "int32" => (i128::from(i32::MIN), i128::from(i32::MAX)),
+        "int64" => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        "uint8" => (0, i128::from(u8::MAX)),
+        "uint16" => (0, i128::from(u16::MAX)),
+        "uint32" => (0, i128::from(u32::MAX)),
+        "uint64" | "uint" => (0, i128::from(u64::MAX)),
+        _ => return None,
+    })
 }
 
 fn ensure_object(v: &mut Value) -> &mut Map<String, Value> {

@@ -4,12 +4,14 @@
 //! JSON object is accepted, a key may appear once, and no message repeats an argument's value.
 
 mod message;
+mod nested;
+mod nulls;
+mod pattern;
 mod strict;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -17,14 +19,18 @@ pub(crate) use strict::{StrictError, parse as parse_strict};
 
 use crate::decl::{Bound, ParamDecl, ToolDecl};
 use crate::error::MAX_LISTED_ERRORS;
-use crate::tool::RawArgs;
-use crate::{FieldError, ToolError};
+use crate::tool::{RawArgs, Tool, ToolFuture};
+use crate::{ErrorKind, FieldError, ToolContext, ToolError};
 
 /// The compiled constraints of one tool (regexes compiled once, at registration).
 #[derive(Debug)]
 pub struct ArgRules {
     params: &'static [ParamDecl],
-    patterns: Vec<Option<Regex>>,
+    patterns: Vec<Option<pattern::Pattern>>,
+    /// The tool's input schema, built on the first error that needs it: it says what a value
+    /// at a pointer accepts where serde's message does not (formats, untagged enums).
+    input_schema: fn() -> Value,
+    schema: std::sync::OnceLock<Value>,
 }
 
 impl ArgRules {
@@ -41,9 +47,8 @@ impl ArgRules {
                 p.constraints
                     .pattern
                     .map(|pat| {
-                        Regex::new(pat).map_err(|e| {
-                            format!("parameter `{}` has an invalid pattern: {e}", p.name)
-                        })
+                        pattern::Pattern::compile(pat)
+                            .map_err(|e| format!("the pattern of parameter `{}` {e}", p.name))
                     })
                     .transpose()
             })
@@ -51,6 +56,8 @@ impl ArgRules {
         Ok(Self {
             params: decl.params,
             patterns,
+            input_schema: decl.input_schema,
+            schema: std::sync::OnceLock::new(),
         })
     }
 
@@ -62,6 +69,85 @@ impl ArgRules {
             unlisted: 0,
         }
     }
+}
+
+/// What a tool's exported input schema checks beyond its typed parse and `#[arg]`
+/// constraints, compiled once at registration.
+#[derive(Debug)]
+pub(crate) struct SchemaRules {
+    /// The compiled validator, for tools whose nested types carry constraints.
+    nested: Option<nested::NestedRules>,
+    /// Whether strict mode's `null` can stand for an absent property below the top level
+    /// (only ever with `nested`: a nested object is a reason to check).
+    optional_nested: bool,
+}
+
+impl SchemaRules {
+    /// Reads `schema`, the input schema of a tool whose parameters are `params`.
+    ///
+    /// # Errors
+    /// The schema does not compile (only hand-written schemas can get here).
+    pub(crate) fn compile(schema: &Value, params: &[ParamDecl]) -> Result<Self, String> {
+        Ok(Self {
+            nested: nested::NestedRules::compile(schema, params)?,
+            optional_nested: nulls::has_optional_nested_properties(schema),
+        })
+    }
+}
+
+/// Parses and validates one call: the tool's typed parse and `#[arg]` checks (the fast path,
+/// alone for tools without nested objects); when that fails, once more without the `null`s
+/// strict mode sends for optional nested properties; then whatever the schema forbids below
+/// the top level.
+pub(crate) fn prepare(
+    tool: &dyn Tool,
+    rules: &ArgRules,
+    schema: &Value,
+    checks: &SchemaRules,
+    args: RawArgs<'_>,
+    ctx: ToolContext,
+) -> Result<ToolFuture, ToolError> {
+    let Some(nested) = &checks.nested else {
+        // No object below the top level: serde and the `#[arg]` checks see everything, and a
+        // top-level `null` already means "absent" or "the default".
+        return tool.prepare(args, rules, ctx);
+    };
+    // Parsed once: the typed parse and the validator both read this value.
+    let Some(value) = object_of(args) else {
+        return tool.prepare(args, rules, ctx);
+    };
+    let spare = checks.optional_nested.then(|| ctx.clone());
+    let (body, checked) = match tool.prepare(RawArgs::Json(value.as_ref()), rules, ctx) {
+        Ok(body) => (body, value),
+        Err(e) => {
+            let pruned = spare
+                .filter(|_| e.kind() == ErrorKind::InvalidArguments)
+                .and_then(|ctx| Some((nulls::without_optional_nulls(schema, &value)?, ctx)));
+            let Some((pruned, ctx)) = pruned else {
+                return Err(e);
+            };
+            (
+                tool.prepare(RawArgs::Json(&pruned), rules, ctx)?,
+                Cow::Owned(pruned),
+            )
+        }
+    };
+    // Dropping `body` runs nothing: `prepare` has no side effects.
+    nested.check(&checked)?;
+    Ok(body)
+}
+
+/// The arguments as a JSON object value, when they are one (text parsed strictly: no key twice).
+fn object_of(args: RawArgs<'_>) -> Option<Cow<'_, Value>> {
+    let value = match args {
+        RawArgs::Json(v) => Cow::Borrowed(v),
+        RawArgs::Text(text) => match root_of(text) {
+            Root::Empty => Cow::Owned(Value::Object(Map::new())),
+            Root::Object => Cow::Owned(strict::parse(text).ok()?),
+            Root::Other(_) => return None,
+        },
+    };
+    value.is_object().then_some(value)
 }
 
 /// A value a constraint can look at.
@@ -337,8 +423,17 @@ impl Validator<'_> {
                             Segment::Unknown => {}
                         }
                     }
-                    let message =
-                        message::describe(err.inner(), param.constraints.secret, Some(value));
+                    let schema = self.rules.schema.get_or_init(self.rules.input_schema);
+                    let root = message::At {
+                        node: schema,
+                        root: schema,
+                    };
+                    let message = message::describe_at(
+                        err.inner(),
+                        param.constraints.secret,
+                        Some(value),
+                        message::schema_at(root, &pointer),
+                    );
                     self.push(FieldError::new(pointer, message));
                     None
                 }
