@@ -3,6 +3,8 @@
 
 #[path = "../fuzz/src/guards.rs"]
 mod guards;
+#[path = "support/seeds.rs"]
+mod seeds;
 
 use proptest::prelude::*;
 
@@ -91,19 +93,6 @@ proptest! {
 /// The seeds committed under `fuzz/corpus/` (the cases that mattered) stay green on stable.
 #[test]
 fn committed_seeds_pass() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
-    type Target = (&'static str, fn(&[u8]));
-    let targets: [Target; 2] = [
-        ("safe_path", guards::safe_path),
-        ("allowed_url", guards::allowed_url),
-    ];
-    for (target, run) in targets {
-        let seeds = std::fs::read_dir(corpus.join(target)).expect("committed seeds");
-        let mut count = 0;
-        for seed in seeds {
-            run(&std::fs::read(seed.expect("a seed").path()).expect("a readable seed"));
-            count += 1;
-        }
-        assert!(count > 0, "no seeds for {target}");
-    }
+    seeds::replay_committed("safe_path", guards::safe_path);
+    seeds::replay_committed("allowed_url", guards::allowed_url);
 }

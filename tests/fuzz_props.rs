@@ -1,6 +1,8 @@
 //! The fuzz targets of `fuzz/` on stable: the same bodies, driven by proptest for a bounded
 //! number of cases (mutated valid inputs and raw bytes).
 
+#[path = "support/seeds.rs"]
+mod seeds;
 #[path = "../fuzz/src/targets.rs"]
 mod targets;
 
@@ -63,19 +65,6 @@ proptest! {
 /// crashed stays a regression test).
 #[test]
 fn committed_seeds_pass() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
-    type Target = (&'static str, fn(&[u8]));
-    let targets: [Target; 2] = [
-        ("arguments", targets::arguments),
-        ("provider_calls", targets::provider_calls),
-    ];
-    for (target, run) in targets {
-        let seeds = std::fs::read_dir(corpus.join(target)).expect("committed seeds");
-        let mut count = 0;
-        for seed in seeds {
-            run(&std::fs::read(seed.expect("a seed").path()).expect("a readable seed"));
-            count += 1;
-        }
-        assert!(count > 0, "no seeds for {target}");
-    }
+    seeds::replay_committed("arguments", targets::arguments);
+    seeds::replay_committed("provider_calls", targets::provider_calls);
 }
