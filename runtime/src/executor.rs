@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Dropping the future of a call (the caller went away, an MCP client cancelled) cancels the
-//! tool's token, abandons a pending confirmation and aborts the body's task: nothing runs after
-//! that, and the final audit record says `cancelled`.
+//! tool's token at once, abandons a pending confirmation and aborts the body's task after a
+//! short grace: nothing runs after that, and the final audit record says `cancelled`.
 
 use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
@@ -104,7 +104,8 @@ pub struct ExecutorBuilder {
     max_concurrent: usize,
     max_concurrent_of: std::collections::HashMap<String, usize>,
     confirmer: Option<Arc<dyn Confirmer>>,
-    tickets: Option<(Duration, confirm::TicketQuota)>,
+    tickets: Option<Duration>,
+    ticket_quota: confirm::TicketQuota,
     confirm_also: HashSet<String>,
     confirm_timeout: Duration,
     sinks: Vec<Arc<dyn AuditSink>>,
@@ -179,8 +180,7 @@ impl ExecutorBuilder {
     /// expire after `ttl`.
     #[must_use]
     pub fn confirmation_tickets(mut self, ttl: Duration) -> Self {
-        let quota = self.tickets.map(|(_, q)| q).unwrap_or_default();
-        self.tickets = Some((ttl, quota));
+        self.tickets = Some(ttl);
         self
     }
 
@@ -190,15 +190,12 @@ impl ExecutorBuilder {
     /// and all of them together at most 64 MiB.
     #[must_use]
     pub fn max_pending_confirmations(mut self, total: usize, per_principal: usize) -> Self {
-        let ttl = self.tickets.map_or(Duration::from_secs(900), |(t, _)| t);
-        self.tickets = Some((
-            ttl,
-            confirm::TicketQuota {
-                total,
-                per_principal,
-                ..confirm::TicketQuota::default()
-            },
-        ));
+        // Only bounds tickets: they stay off unless `confirmation_tickets` turns them on.
+        self.ticket_quota = confirm::TicketQuota {
+            total,
+            per_principal,
+            ..confirm::TicketQuota::default()
+        };
         self
     }
 
@@ -276,7 +273,7 @@ impl ExecutorBuilder {
             confirmer: self.confirmer,
             tickets: self
                 .tickets
-                .map(|(ttl, quota)| TicketStore::new(ttl, quota)),
+                .map(|ttl| TicketStore::new(ttl, self.ticket_quota)),
             confirm_also: self.confirm_also,
             confirm_timeout: self.confirm_timeout,
             sinks: self.sinks,
@@ -313,6 +310,7 @@ impl Executor {
             max_concurrent_of: std::collections::HashMap::new(),
             confirmer: None,
             tickets: None,
+            ticket_quota: confirm::TicketQuota::default(),
             confirm_also: HashSet::new(),
             confirm_timeout: Duration::from_secs(120),
             sinks: Vec::new(),

@@ -637,3 +637,20 @@ async fn a_hand_written_tool_never_sees_a_root_that_is_not_an_object() {
         Some(ErrorKind::InvalidArguments)
     );
 }
+
+#[tokio::test]
+async fn bounding_tickets_does_not_turn_them_on() {
+    let (registry, w) = world();
+    let executor = Executor::builder(registry)
+        .max_pending_confirmations(10, 2)
+        .build();
+    let r = executor
+        .call(
+            &admin(),
+            &ToolCall::new("c1", "wipe_staging_database", r#"{"name":"x"}"#),
+        )
+        .await;
+    assert_eq!(r.error().map(ToolError::kind), Some(ErrorKind::Denied));
+    assert_eq!(executor.pending_confirmations(), 0);
+    assert_eq!(w.runs.0.load(Ordering::SeqCst), 0);
+}
