@@ -6,7 +6,7 @@ pub mod seeds;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use toolwright::{ErrorKind, ToolContext, ToolError, ToolResult, tool};
+use toolwright::{ErrorKind, Principal, ToolContext, ToolError, ToolResult, tool};
 
 /// Counters a test's tools report into, shared as `Arc<Probe>` registry state.
 #[derive(Default)]
@@ -33,6 +33,11 @@ pub async fn delete_document(
         .deletes
         .fetch_add(1, Ordering::SeqCst);
     Ok(id)
+}
+
+/// A principal holding every permission.
+pub fn admin() -> Principal {
+    Principal::new("admin").grant("*")
 }
 
 /// The kind of error something ended with: `None` when it succeeded.
