@@ -304,73 +304,31 @@ async fn no_ticket_path_runs_the_body_without_approval() {
 
     // denied by the human
     let t = fresh(&ex).await;
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::deny("no"))
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&alice, &t, Decision::deny("no")).await, Denied);
+    assert_kind!(ex.resume(&alice, &t, Decision::Approve).await, Denied);
 
     // another principal
     let t = fresh(&ex).await;
-    assert_eq!(
-        ex.resume(&mallory, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&mallory, &t, Decision::Approve).await, Denied);
 
     // changed arguments
     let changed = call("delete_document", r#"{"id":"kb-2"}"#);
-    assert_eq!(
+    assert_kind!(
         ex.resume_call(&alice, &t, &changed, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
+            .await,
+        Denied
     );
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&alice, &t, Decision::Approve).await, Denied);
 
     // expired
     let t = fresh(&ex).await;
     tokio::time::advance(Duration::from_secs(61)).await;
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&alice, &t, Decision::Approve).await, Denied);
 
     // unknown / forged
-    assert_eq!(
-        ex.resume(&alice, "tkt_0000", Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
+    assert_kind!(
+        ex.resume(&alice, "tkt_0000", Decision::Approve).await,
+        Denied
     );
     assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
 
