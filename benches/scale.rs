@@ -7,9 +7,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use toolwright::ArgRules;
 use toolwright::decl::ToolDecl;
 use toolwright::providers::{anthropic, gemini, mcp, openai, openai_responses};
-use toolwright::validate::ArgRules;
 use toolwright::{
     Executor, Principal, RawArgs, Registry, Tool, ToolCall, ToolContext, ToolError, ToolFuture,
     tool,
@@ -64,7 +64,6 @@ fn clone_decl(d: &'static ToolDecl) -> ToolDecl {
         description: d.description,
         params: d.params,
         policy: d.policy,
-        blocking: d.blocking,
         input_schema: d.input_schema,
         output_schema: d.output_schema,
     }

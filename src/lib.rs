@@ -36,13 +36,57 @@
 //! # Ok::<(), ToolError>(()) }).unwrap();
 //! ```
 
+//!
+//! # What is here
+//!
+//! - **Declaring tools:** [`tool`], [`tools`], [`ToolContext`], the argument guards
+//!   [`SafePath`], [`AllowedUrl`] and [`Identifier`], and the [`Registry`] that holds them.
+//! - **Running the model's calls:** the [`Executor`] (every policy, in order), the caller's
+//!   [`Principal`], a [`ToolCall`] in and a [`ToolResult`] out; [`providers`] turns each model
+//!   API's format into calls and back, [`agent`] runs the whole loop.
+//! - **Errors:** one [`ToolError`] with a stable [`ErrorKind`]; [`ResultExt`] for `?` in bodies.
+//! - **Policy configuration:** [`Rate`], [`Limits`], [`BreakerConfig`], the [`Confirmer`]s and
+//!   the [`AuditSink`]s; [`policy`] holds each policy's module.
+//! - **Implementing [`Tool`] by hand**, for tools `#[tool]` cannot declare: [`decl`] and
+//!   [`ArgRules`].
+
 #![warn(missing_docs)]
 
 /// Turns a function into a tool: see the [crate docs](crate) and the README.
 pub use toolwright_macros::tool;
 /// On an `impl` block: its `#[tool]` methods become tools over the shared `self` state.
 pub use toolwright_macros::tools;
-pub use toolwright_runtime::*;
+
+// Declaring and registering tools.
+pub use toolwright_runtime::{
+    AllowedUrl, DEFAULT_TIMEOUT, Identifier, Registry, RegistryBuilder, RegistryError, SafePath,
+    ToolContext, ToolEntry,
+};
+
+// Running the model's calls.
+#[cfg(feature = "clients")]
+pub use toolwright_runtime::clients;
+#[cfg(feature = "mcp")]
+pub use toolwright_runtime::mcp;
+pub use toolwright_runtime::{
+    CallArguments, CancellationToken, Executor, ExecutorBuilder, Principal, ToolCall, ToolResult,
+};
+pub use toolwright_runtime::{agent, providers};
+
+// Errors.
+pub use toolwright_runtime::{ErrorKind, FieldError, ResultExt, ToolError};
+
+// Policy configuration.
+pub use toolwright_runtime::policy;
+pub use toolwright_runtime::{
+    AlwaysDeny, AuditRecord, AuditSink, AutoApprove, BackgroundSink, BreakerConfig, BreakerState,
+    ConfirmationRequest, Confirmer, Decision, JsonlSink, Limits, MemorySink, Rate, TerminalPrompt,
+    TracingSink,
+};
+
+// Implementing `Tool` by hand; `bounds` names what a `#[tool]` signature's types must be.
+pub use toolwright_runtime::{ArgRules, BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+pub use toolwright_runtime::{bounds, decl, guards};
 
 /// Paths the generated code uses, so a user crate needs no direct dependency on serde,
 /// serde_json or schemars. Not a public API.

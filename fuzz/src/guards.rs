@@ -1,6 +1,6 @@
 //! The bodies of the guard fuzz targets: `safe_path` builds a small tree of folders, files and
 //! links from the input and confines paths in it; `allowed_url` checks URLs against a fixed
-//! allowlist. `tests/fuzz_guards.rs` runs the same bodies on stable with proptest inputs.
+//! allowlist. `tests/it/fuzz_guards.rs` runs the same bodies on stable with proptest inputs.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};

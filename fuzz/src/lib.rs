@@ -1,5 +1,5 @@
-//! Fuzz target bodies, shared with the stable property tests in `tests/fuzz_props.rs`,
-//! `tests/fuzz_guards.rs` and `tests/fuzz_mcp.rs`.
+//! Fuzz target bodies, shared with the stable property tests in `tests/it/fuzz_props.rs`,
+//! `tests/it/fuzz_guards.rs` and `tests/it/fuzz_mcp.rs`.
 #[path = "guards.rs"]
 pub mod guards;
 #[path = "mcp_lines.rs"]

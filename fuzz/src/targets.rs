@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets. `cargo +nightly fuzz run arguments` drives them with
-//! libFuzzer; `tests/fuzz_props.rs` runs the same bodies on stable with proptest inputs.
+//! libFuzzer; `tests/it/fuzz_props.rs` runs the same bodies on stable with proptest inputs.
 
 use std::sync::OnceLock;
 

@@ -1,6 +1,8 @@
 //! Parsing `#[tool(...)]` and `#[arg(...)]` into the model. Syntax only: whether the values
 //! make sense together is `check`'s job.
 
+use std::time::Duration;
+
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -374,66 +376,25 @@ fn parse_range(cx: &mut Ctxt, value: &Expr) -> Option<RangeAttr> {
     })
 }
 
-/// `"5s"`, `"500ms"`, `"2m"`, `"1h"`, `"1m30s"`, `"1.5s"` → milliseconds.
+/// `"5s"`, `"500ms"`, `"2m"`, `"1h"`, `"1m30s"`, `"1.5s"` → milliseconds (the grammar is
+/// `toolwright_grammar::duration`, shared with the runtime), from 1 ms to one day.
 pub fn parse_duration_ms(text: &str) -> Result<u64, &'static str> {
-    let s = text.trim();
-    if s.is_empty() {
-        return Err("it is empty");
-    }
-    let mut total: f64 = 0.0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or("a unit is missing")?;
-        if num_end == 0 {
-            return Err("it does not start with a number");
-        }
-        let n: f64 = rest[..num_end]
-            .parse()
-            .map_err(|_| "the number is malformed")?;
-        rest = rest[num_end..].trim_start();
-        let unit_end = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_end] {
-            "ms" => 1.0,
-            "s" | "sec" | "secs" => 1_000.0,
-            "m" | "min" | "mins" => 60_000.0,
-            "h" | "hr" | "hrs" => 3_600_000.0,
-            "" => return Err("a unit is missing"),
-            _ => return Err("the unit is not one of ms, s, m, h"),
-        };
-        total += n * factor;
-        rest = rest[unit_end..].trim_start();
-    }
-    if total < 1.0 {
+    let duration = toolwright_grammar::duration(text).map_err(|e| e.reason())?;
+    if duration < Duration::from_millis(1) {
         return Err("a timeout must be at least 1ms");
     }
-    if total > 86_400_000.0 {
+    if duration > Duration::from_secs(86_400) {
         return Err("a timeout longer than a day is not a timeout");
     }
-    Ok(total.round() as u64)
+    // At most a day: the rounded milliseconds fit in a u64.
+    Ok(((duration.as_nanos() + 500_000) / 1_000_000) as u64)
 }
 
-/// `"30/min"` → (30, 60 seconds).
+/// `"30/min"` → (30, 60 seconds), read by `toolwright_grammar::rate` as the runtime's
+/// `Rate::from_str` reads it.
 pub fn parse_rate(text: &str) -> Result<(u32, u64), &'static str> {
-    let (count, unit) = text.split_once('/').ok_or("it has no `/`")?;
-    let count: u32 = count
-        .trim()
-        .parse()
-        .map_err(|_| "the count before `/` is not a whole number")?;
-    if count == 0 {
-        return Err("a rate of 0 would disable the tool");
-    }
-    let secs = match unit.trim() {
-        "s" | "sec" | "second" => 1,
-        "m" | "min" | "minute" => 60,
-        "h" | "hr" | "hour" => 3_600,
-        "d" | "day" => 86_400,
-        _ => return Err("the period is not one of s, min, h, day"),
-    };
-    Ok((count, secs))
+    let rate = toolwright_grammar::rate(text).map_err(|e| e.reason())?;
+    Ok((rate.count.get(), rate.per.as_secs()))
 }
 
 #[cfg(test)]
@@ -464,6 +425,43 @@ mod tests {
         assert!(parse_rate("lots").is_err());
         assert!(parse_rate("0/s").is_err());
         assert!(parse_rate("5/fortnight").is_err());
+    }
+
+    proptest::proptest! {
+        /// The macro emits `Rate { count, per: Duration::from_secs(secs) }` for a
+        /// `rate_limit` the runtime's `Rate::from_str` reads as the same rate, and both refuse
+        /// the same texts for the same reason.
+        #[test]
+        fn the_macro_and_the_runtime_read_every_rate_alike(
+            text in "[ +0-9]{0,12}/? ?(s|sec|second|m|min|minute|h|hr|hour|d|day|ms|x|)[ a-z]{0,2}",
+        ) {
+            let by_macro = parse_rate(&text)
+                .map(|(count, secs)| toolwright_runtime::Rate { count, per: Duration::from_secs(secs) });
+            let by_runtime = text.parse::<toolwright_runtime::Rate>();
+            match (by_macro, by_runtime) {
+                (Ok(a), Ok(b)) => proptest::prop_assert_eq!(a, b),
+                (Err(why), Err(e)) => proptest::prop_assert!(e.to_string().contains(why), "{why} / {e}"),
+                (a, b) => proptest::prop_assert!(false, "{text:?}: macro {a:?}, runtime {b:?}"),
+            }
+        }
+
+        /// Whatever the macro accepts as a timeout is the grammar's duration to the millisecond.
+        #[test]
+        fn timeouts_are_the_shared_duration_in_milliseconds(
+            text in "[0-9]{1,6}(\\.[0-9]{0,4})? ?(ms|s|m|h|min)( [0-9]{1,3}(ms|s))?",
+        ) {
+            let grammar = toolwright_grammar::duration(&text).map_err(|e| e.reason());
+            match parse_duration_ms(&text) {
+                Ok(ms) => {
+                    let exact = grammar.map(|d| d.as_secs_f64() * 1e3);
+                    proptest::prop_assert!(exact.is_ok_and(|e| (e - ms as f64).abs() <= 0.5), "{text}: {ms}");
+                }
+                Err(why) => proptest::prop_assert!(
+                    grammar.is_err_and(|g| g == why)
+                        || why.starts_with("a timeout")
+                ),
+            }
+        }
     }
 
     #[test]

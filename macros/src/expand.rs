@@ -408,7 +408,6 @@ fn tool_support(
         })),
         None => quote!(::core::option::Option::None),
     };
-    let blocking = !def.is_async;
 
     // The output schema, chosen by the return's type: `T` of a `Result<T, E>`, else the type
     // itself; none when that type has no `JsonSchema` or is `()`.
@@ -609,7 +608,6 @@ fn tool_support(
                 retries: #retries,
                 rate_limit: #rate_limit,
             },
-            blocking: #blocking,
             input_schema: TOOL_PARAMETERS.0,
             output_schema,
         };

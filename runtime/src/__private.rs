@@ -17,6 +17,7 @@ pub use crate::policy::rate_limit::Rate;
 pub use crate::schema::input_schema;
 pub use crate::tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
 pub use crate::validate::{ArgRules, ArgValue, SlowPath, Validator, parse_fast};
+use crate::{Registry, ToolEntry};
 pub use crate::{ToolContext, ToolError};
 pub use std::sync::Arc;
 pub use std::time::Duration;
@@ -74,6 +75,20 @@ where
             )),
         }
     }
+}
+
+/// Parses and validates `args` for `entry` with `registry`'s guards in force, returning the
+/// body's future without any policy: for tests of the validator, never for running a call.
+///
+/// # Errors
+/// `invalid_arguments` with every problem.
+pub fn prepare(
+    registry: &Registry,
+    entry: &ToolEntry,
+    args: RawArgs<'_>,
+    ctx: ToolContext,
+) -> Result<ToolFuture, ToolError> {
+    registry.prepare(entry, args, ctx)
 }
 
 /// Serializes a declared default for the schema.

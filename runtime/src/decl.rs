@@ -16,8 +16,6 @@ pub struct ToolDecl {
     pub params: &'static [ParamDecl],
     /// The declared policy.
     pub policy: PolicyDecl,
-    /// Whether the body is synchronous (run on the blocking pool).
-    pub blocking: bool,
     /// Builds the input JSON Schema (called once, at registration).
     pub input_schema: fn() -> serde_json::Value,
     /// Builds the output JSON Schema, where the output type implements `JsonSchema`.

@@ -21,8 +21,6 @@ pub enum ErrorKind {
     UnknownTool,
     /// The arguments did not parse or broke a declared constraint.
     InvalidArguments,
-    /// The caller lacks a permission. Shown to the model as [`ErrorKind::UnknownTool`].
-    PermissionDenied,
     /// A rate limit was hit; `retry_after_ms` says when to try again.
     RateLimited,
     /// The tool's circuit breaker is open after repeated infrastructure failures.
@@ -55,7 +53,6 @@ impl ErrorKind {
         match self {
             Self::UnknownTool => "unknown_tool",
             Self::InvalidArguments => "invalid_arguments",
-            Self::PermissionDenied => "permission_denied",
             Self::RateLimited => "rate_limited",
             Self::CircuitOpen => "circuit_open",
             Self::ConfirmationRequired => "confirmation_required",

@@ -1,6 +1,6 @@
 //! The runtime of [toolwright](https://docs.rs/toolwright): the registry, the safe executor and
-//! its policies. Applications depend on the `toolwright` crate, which re-exports all of this
-//! together with the `#[tool]` macro.
+//! its policies. Applications depend on the `toolwright` crate, which re-exports this chosen
+//! list together with the `#[tool]` macro; anything not listed here is internal.
 
 #![warn(missing_docs)]
 
@@ -20,18 +20,28 @@ pub mod policy;
 mod principal;
 pub mod providers;
 mod registry;
-pub mod schema;
+mod schema;
 mod tool;
-pub mod validate;
+mod validate;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use call::{CallArguments, ToolCall, ToolResult};
+// Declaring and registering tools.
 pub use context::ToolContext;
-pub use error::{ErrorKind, FieldError, ResultExt, ToolError};
-pub use executor::{Executor, ExecutorBuilder};
 pub use guards::{AllowedUrl, Identifier, SafePath};
+pub use registry::{DEFAULT_TIMEOUT, Registry, RegistryBuilder, RegistryError, ToolEntry};
+
+// Running the model's calls.
+pub use call::{CallArguments, ToolCall, ToolResult};
+pub use executor::{Executor, ExecutorBuilder};
+pub use principal::Principal;
+pub use tokio_util::sync::CancellationToken;
+
+// Errors.
+pub use error::{ErrorKind, FieldError, ResultExt, ToolError};
+
+// Policy configuration: audit, circuit breaker, confirmation, limits, rate limits.
 pub use policy::audit::{
     AuditRecord, AuditSink, BackgroundSink, JsonlSink, MemorySink, TracingSink,
 };
@@ -41,8 +51,7 @@ pub use policy::confirm::{
 };
 pub use policy::limits::Limits;
 pub use policy::rate_limit::Rate;
-pub use principal::Principal;
-pub use registry::{DEFAULT_TIMEOUT, Registry, RegistryBuilder, RegistryError, ToolEntry};
-pub use tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
 
-pub use tokio_util::sync::CancellationToken;
+// Implementing `Tool` by hand (what `#[tool]` writes for you).
+pub use tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+pub use validate::ArgRules;

@@ -135,12 +135,12 @@ impl ToolEntry {
     }
 
     /// The tool object.
-    pub fn tool(&self) -> &dyn Tool {
+    pub(crate) fn tool(&self) -> &dyn Tool {
         &*self.tool
     }
 
     /// The compiled argument constraints.
-    pub fn rules(&self) -> &ArgRules {
+    pub(crate) fn rules(&self) -> &ArgRules {
         &self.rules
     }
 
@@ -296,9 +296,11 @@ impl Registry {
     /// schema forbids, at any depth, is refused here; strict mode's `null` for an optional
     /// property means "absent".
     ///
+    /// Runs no policy: only the executor (and `__private::prepare`, for tests) calls it.
+    ///
     /// # Errors
     /// `invalid_arguments` with every problem.
-    pub fn prepare(
+    pub(crate) fn prepare(
         &self,
         entry: &ToolEntry,
         args: crate::RawArgs<'_>,

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use strict::{StrictError, parse as parse_strict};
 
-use crate::decl::{Bound, ParamDecl, ToolDecl};
+use crate::decl::{Bound, Number, ParamDecl, ToolDecl};
 use crate::error::MAX_LISTED_ERRORS;
 use crate::tool::{RawArgs, Tool, ToolFuture};
 use crate::{ErrorKind, FieldError, ToolContext, ToolError};
@@ -61,7 +61,8 @@ impl ArgRules {
         })
     }
 
-    /// A fresh validator that collects errors.
+    /// A fresh validator that collects errors (for generated code).
+    #[doc(hidden)]
     pub fn validator(&self) -> Validator<'_> {
         Validator {
             rules: self,
@@ -326,14 +327,14 @@ impl Validator<'_> {
                     ));
                 }
             }
-            ArgView::Int(v) => self.check_range(index, param, Num::Int(v)),
-            ArgView::Float(v) => self.check_range(index, param, Num::Float(v)),
+            ArgView::Int(v) => self.check_range(param, Number::Int(v)),
+            ArgView::Float(v) => self.check_range(param, Number::Float(v)),
         }
     }
 
-    fn check_range(&mut self, _index: usize, param: &ParamDecl, v: Num) {
+    fn check_range(&mut self, param: &ParamDecl, v: Number) {
         let c = &param.constraints;
-        if let Num::Float(f) = v
+        if let Number::Float(f) = v
             && !f.is_finite()
         {
             self.push(FieldError::new(
@@ -349,8 +350,8 @@ impl Validator<'_> {
         };
         if let Some(min) = c.min {
             let (ok, words) = match min {
-                Bound::Inclusive(b) => (v.cmp_bound(b) >= 0, format!("at least {b}")),
-                Bound::Exclusive(b) => (v.cmp_bound(b) > 0, format!("greater than {b}")),
+                Bound::Inclusive(b) => (cmp_bound(v, b) >= 0, format!("at least {b}")),
+                Bound::Exclusive(b) => (cmp_bound(v, b) > 0, format!("greater than {b}")),
             };
             if !ok {
                 self.push(FieldError::new(
@@ -361,8 +362,8 @@ impl Validator<'_> {
         }
         if let Some(max) = c.max {
             let (ok, words) = match max {
-                Bound::Inclusive(b) => (v.cmp_bound(b) <= 0, format!("at most {b}")),
-                Bound::Exclusive(b) => (v.cmp_bound(b) < 0, format!("less than {b}")),
+                Bound::Inclusive(b) => (cmp_bound(v, b) <= 0, format!("at most {b}")),
+                Bound::Exclusive(b) => (cmp_bound(v, b) < 0, format!("less than {b}")),
             };
             if !ok {
                 self.push(FieldError::new(
@@ -492,37 +493,18 @@ impl Validator<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Num {
-    Int(i128),
-    Float(f64),
-}
-
-impl Num {
-    /// Sign of `self - bound`.
-    fn cmp_bound(self, bound: crate::decl::Number) -> i8 {
-        use crate::decl::Number;
-        let ord = match (self, bound) {
-            (Num::Int(a), Number::Int(b)) => a.partial_cmp(&b),
-            (Num::Int(a), Number::Float(b)) => (a as f64).partial_cmp(&b),
-            (Num::Float(a), b) => a.partial_cmp(&b.as_f64()),
-        };
-        match ord {
-            Some(std::cmp::Ordering::Less) => -1,
-            Some(std::cmp::Ordering::Equal) => 0,
-            Some(std::cmp::Ordering::Greater) => 1,
-            // NaN satisfies no bound: report it as outside whichever bound is checked.
-            None => i8::MIN,
-        }
-    }
-}
-
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Num::Int(i) => write!(f, "{i}"),
-            Num::Float(x) => write!(f, "{x}"),
-        }
+/// Sign of `value - bound`; `i8::MIN` when either is NaN, which satisfies no bound.
+fn cmp_bound(value: Number, bound: Number) -> i8 {
+    let ord = match (value, bound) {
+        (Number::Int(a), Number::Int(b)) => a.partial_cmp(&b),
+        (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
+    };
+    match ord {
+        Some(std::cmp::Ordering::Less) => -1,
+        Some(std::cmp::Ordering::Equal) => 0,
+        Some(std::cmp::Ordering::Greater) => 1,
+        // NaN satisfies no bound: report it as outside whichever bound is checked.
+        None => i8::MIN,
     }
 }
 
@@ -746,6 +728,21 @@ fn duplicate_key_message(key: &str) -> String {
 /// A serde_json error in words, without any value it quoted.
 pub(crate) fn describe_json_error(err: &serde_json::Error) -> String {
     message::describe(err, false, None)
+}
+
+/// The schemas one level below an object schema's root: each property's and each definition's
+/// (`$defs`, or draft-7 `definitions`).
+fn top_level_subschemas(root: &Map<String, Value>) -> impl Iterator<Item = &Value> {
+    let properties = root
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(Map::values);
+    let definitions = ["$defs", "definitions"]
+        .into_iter()
+        .filter_map(|k| root.get(k).and_then(Value::as_object))
+        .flat_map(Map::values);
+    properties.chain(definitions)
 }
 
 /// "a string", "an array", …: a JSON value's type in words.

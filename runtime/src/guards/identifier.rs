@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::{Serialize, Serializer};
 
@@ -69,21 +68,11 @@ impl Serialize for Identifier {
     }
 }
 
-impl JsonSchema for Identifier {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Identifier".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "pattern": Identifier::PATTERN,
-            "maxLength": 128
-        })
-    }
-}
+string_schema!(Identifier, {
+    "type": "string",
+    "pattern": Identifier::PATTERN,
+    "maxLength": 128
+});
 
 #[cfg(test)]
 mod tests {

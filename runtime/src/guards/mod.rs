@@ -2,6 +2,24 @@
 //! types instead of `String`: they are checked while the arguments are validated, against the
 //! root and allowlist configured on the registry, and their schema says what they accept.
 
+/// `JsonSchema` for a guard: an inline string schema named after the type, so each guard's
+/// file holds only what differs (its keywords).
+macro_rules! string_schema {
+    ($ty:ident, $schema:tt) => {
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+            fn inline_schema() -> bool {
+                true
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    };
+}
+
 mod identifier;
 mod path;
 mod url;

@@ -9,7 +9,6 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::{Serialize, Serializer};
 
@@ -297,22 +296,12 @@ impl Serialize for SafePath {
     }
 }
 
-impl JsonSchema for SafePath {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "SafePath".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_PATH_BYTES,
-            "description": "A path relative to the allowed folder; absolute paths, `..` and links leaving the folder are rejected."
-        })
-    }
-}
+string_schema!(SafePath, {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_PATH_BYTES,
+    "description": "A path relative to the allowed folder; absolute paths, `..` and links leaving the folder are rejected."
+});
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,6 @@
 //! `AllowedUrl`: an https URL whose host, as the `url` crate's WHATWG parser reads it, is on the
 //! registry's allowlist, on the default port or a port the allowlist entry names.
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::{Serialize, Serializer};
 use url::{Host, Url};
@@ -173,22 +172,12 @@ impl Serialize for AllowedUrl {
     }
 }
 
-impl JsonSchema for AllowedUrl {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "AllowedUrl".into()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "format": "uri",
-            "pattern": "^https://",
-            "description": "An https URL on an allowed host."
-        })
-    }
-}
+string_schema!(AllowedUrl, {
+    "type": "string",
+    "format": "uri",
+    "pattern": "^https://",
+    "description": "An https URL on an allowed host."
+});
 
 #[cfg(test)]
 mod tests {

@@ -74,28 +74,13 @@ pub struct RateParseError {
 impl FromStr for Rate {
     type Err = RateParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| RateParseError {
+        let rate = toolwright_grammar::rate(s).map_err(|e| RateParseError {
             text: s.to_owned(),
-            reason,
-        };
-        let (count, unit) = s.split_once('/').ok_or_else(|| err("it has no `/`"))?;
-        let count: u32 = count
-            .trim()
-            .parse()
-            .map_err(|_| err("the count is not a whole number"))?;
-        if count == 0 {
-            return Err(err("a rate of 0 would disable the tool"));
-        }
-        let secs = match unit.trim() {
-            "s" | "sec" | "second" => 1,
-            "m" | "min" | "minute" => 60,
-            "h" | "hr" | "hour" => 3600,
-            "d" | "day" => 86_400,
-            _ => return Err(err("the period is not one of s, min, h, day")),
-        };
+            reason: e.reason(),
+        })?;
         Ok(Rate {
-            count,
-            per: Duration::from_secs(secs),
+            count: rate.count.get(),
+            per: rate.per,
         })
     }
 }

@@ -96,24 +96,17 @@ fn closest_branch<'e>(
 /// Removes from a top-level property the keywords its `#[arg(...)]` constraints wrote.
 fn strip_arg_keywords(prop: &mut Map<String, Value>, param: &ParamDecl) {
     let c = &param.constraints;
-    if c.min_len.is_some() {
-        prop.remove("minLength");
-        prop.remove("minItems");
-    }
-    if c.max_len.is_some() {
-        prop.remove("maxLength");
-        prop.remove("maxItems");
-    }
-    if c.pattern.is_some() {
-        prop.remove("pattern");
-    }
-    if c.min.is_some() {
-        prop.remove("minimum");
-        prop.remove("exclusiveMinimum");
-    }
-    if c.max.is_some() {
-        prop.remove("maximum");
-        prop.remove("exclusiveMaximum");
+    let written: [(bool, &[&str]); 5] = [
+        (c.min_len.is_some(), &["minLength", "minItems"]),
+        (c.max_len.is_some(), &["maxLength", "maxItems"]),
+        (c.pattern.is_some(), &["pattern"]),
+        (c.min.is_some(), &["minimum", "exclusiveMinimum"]),
+        (c.max.is_some(), &["maximum", "exclusiveMaximum"]),
+    ];
+    for (_, keywords) in written.into_iter().filter(|(declared, _)| *declared) {
+        for keyword in keywords {
+            prop.remove(*keyword);
+        }
     }
 }
 
@@ -122,15 +115,6 @@ fn needs_check(root: &Value) -> bool {
     let Value::Object(m) = root else {
         return true;
     };
-    let top = m
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(Map::values);
-    let defs = ["$defs", "definitions"]
-        .into_iter()
-        .filter_map(|k| m.get(k).and_then(Value::as_object))
-        .flat_map(Map::values);
     // Root keywords other than the argument object's own shape are unusual; check them all.
     let root_extra = m.keys().any(|k| {
         !matches!(
@@ -146,7 +130,7 @@ fn needs_check(root: &Value) -> bool {
                 | "$schema"
         )
     });
-    root_extra || top.chain(defs).any(|s| constrains(s, 0))
+    root_extra || super::top_level_subschemas(m).any(|s| constrains(s, 0))
 }
 
 /// Whether `schema` (or a subschema) says something serde's derived `Deserialize` does not

@@ -49,17 +49,7 @@ pub(crate) fn has_optional_nested_properties(schema: &Value) -> bool {
     let Value::Object(root) = schema else {
         return false;
     };
-    let top = root
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(Map::values);
-    let defs = root
-        .get("$defs")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(Map::values);
-    top.chain(defs).any(|s| any_optional(s, 0))
+    super::top_level_subschemas(root).any(|s| any_optional(s, 0))
 }
 
 fn is_required(m: &Map<String, Value>, key: &str) -> bool {

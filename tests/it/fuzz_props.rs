@@ -1,12 +1,12 @@
 //! The fuzz targets of `fuzz/` on stable: the same bodies, driven by proptest for a bounded
 //! number of cases (mutated valid inputs and raw bytes).
 
-#[path = "support/seeds.rs"]
-mod seeds;
-#[path = "../fuzz/src/targets.rs"]
+#[path = "../../fuzz/src/targets.rs"]
 mod targets;
 
 use proptest::prelude::*;
+
+use crate::support::seeds;
 
 fn json_like() -> impl Strategy<Value = String> {
     let valid = r#"{"query":"refund late","limit":5,"tags":["billing"],"min_score":0.7}"#;

@@ -481,7 +481,7 @@ fn accepts(tool: &str, args: RawArgs<'_>) -> Result<ToolFuture, ToolError> {
     let f = fixture();
     let entry = f.registry.get(tool).unwrap();
     let ctx = ToolContext::for_test(Principal::anonymous());
-    f.registry.prepare(entry, args, ctx)
+    toolwright::__private::prepare(&f.registry, entry, args, ctx)
 }
 
 /// Runs a prepared body to its output.

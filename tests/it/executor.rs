@@ -1,7 +1,7 @@
 //! The executor's policies, proven at the public API with tokio's paused clock.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::json;
@@ -10,27 +10,7 @@ use toolwright::{
     ToolCall, ToolContext, ToolError, tool,
 };
 
-#[derive(Default)]
-struct Probe {
-    deletes: AtomicUsize,
-    rate_attempts: AtomicUsize,
-    cancelled: AtomicUsize,
-    charges: AtomicUsize,
-}
-
-/// Permanently delete a document from the knowledge base by its id.
-/// Returns the id of the deleted document. This cannot be undone.
-#[tool(permissions = ["kb:write"], destructive)]
-async fn delete_document(
-    /// The document's id, as returned by search, e.g. "kb-102"
-    id: String,
-    ctx: &ToolContext,
-) -> Result<String, ToolError> {
-    ctx.state::<Arc<Probe>>()?
-        .deletes
-        .fetch_add(1, Ordering::SeqCst);
-    Ok(id)
-}
+use crate::support::{Probe, admin, delete_document};
 
 /// Wait for the upstream inventory service, which never answers in these tests.
 /// Returns the number of units in stock.
@@ -165,10 +145,6 @@ fn setup(
     (ex, Fixture { probe, audit })
 }
 
-fn admin() -> Principal {
-    Principal::new("admin").grant("*")
-}
-
 fn call(name: &str, args: &str) -> ToolCall {
     ToolCall::new("call_1", name, args)
 }
@@ -181,7 +157,7 @@ async fn destructive_call_is_denied_when_no_confirmer_is_configured() {
     let r = ex
         .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
 }
 
@@ -199,7 +175,7 @@ async fn destructive_call_waits_for_approval() {
         .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
         .await;
     let err = r.error().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Denied);
+    assert_kind!(err, Denied);
     assert!(err.message().contains("not today"));
     assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
 }
@@ -223,7 +199,7 @@ async fn a_confirmer_that_never_answers_denies_after_its_timeout() {
     let r = ex
         .call(&admin(), &call("delete_document", r#"{"id":"kb-1"}"#))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     assert_eq!(start.elapsed(), Duration::from_secs(30));
     assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
 }
@@ -272,7 +248,7 @@ async fn confirmation_request_shows_redacted_arguments() {
 
 fn ticket_of(r: &toolwright::ToolResult) -> String {
     let err = r.error().expect("pending");
-    assert_eq!(err.kind(), ErrorKind::ConfirmationRequired);
+    assert_kind!(err, ConfirmationRequired);
     err.details()["ticket"].as_str().unwrap().to_owned()
 }
 
@@ -328,73 +304,31 @@ async fn no_ticket_path_runs_the_body_without_approval() {
 
     // denied by the human
     let t = fresh(&ex).await;
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::deny("no"))
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&alice, &t, Decision::deny("no")).await, Denied);
+    assert_kind!(ex.resume(&alice, &t, Decision::Approve).await, Denied);
 
     // another principal
     let t = fresh(&ex).await;
-    assert_eq!(
-        ex.resume(&mallory, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&mallory, &t, Decision::Approve).await, Denied);
 
     // changed arguments
     let changed = call("delete_document", r#"{"id":"kb-2"}"#);
-    assert_eq!(
+    assert_kind!(
         ex.resume_call(&alice, &t, &changed, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
+            .await,
+        Denied
     );
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&alice, &t, Decision::Approve).await, Denied);
 
     // expired
     let t = fresh(&ex).await;
     tokio::time::advance(Duration::from_secs(61)).await;
-    assert_eq!(
-        ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(ex.resume(&alice, &t, Decision::Approve).await, Denied);
 
     // unknown / forged
-    assert_eq!(
-        ex.resume(&alice, "tkt_0000", Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
+    assert_kind!(
+        ex.resume(&alice, "tkt_0000", Decision::Approve).await,
+        Denied
     );
     assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
 
@@ -447,7 +381,7 @@ async fn a_principal_that_lost_the_permission_cannot_resume() {
     );
     let demoted = Principal::new("alice");
     let r = ex.resume(&demoted, &t, Decision::Approve).await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::UnknownTool);
+    assert_kind!(r, UnknownTool);
     assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
 }
 
@@ -460,7 +394,7 @@ async fn a_hanging_tool_times_out_at_its_declared_deadline_and_is_told_to_stop()
     let r = ex
         .call(&admin(), &call("query_stalled_inventory", "{}"))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Timeout);
+    assert_kind!(r, Timeout);
     assert_eq!(start.elapsed(), Duration::from_secs(2));
     // Answered at the deadline; the body's token fired at once, so a cooperative tool winds
     // down; one that ignores it is aborted after a short grace.
@@ -520,7 +454,7 @@ async fn a_timed_out_non_idempotent_call_is_outcome_unknown_and_not_retried() {
             &call("charge_customer_card", r#"{"amount_cents": 1999}"#),
         )
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::OutcomeUnknown);
+    assert_kind!(r, OutcomeUnknown);
     assert_eq!(fx.probe.charges.load(Ordering::SeqCst), 1);
 }
 
@@ -534,7 +468,7 @@ async fn a_panicking_tool_is_reported_and_the_executor_keeps_serving() {
         )
         .await;
     let err = r.error().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Panicked);
+    assert_kind!(err, Panicked);
     assert!(
         !r.to_model_json().to_string().contains("exploded"),
         "panic text stays internal"
@@ -552,7 +486,7 @@ async fn a_panicking_tool_is_reported_and_the_executor_keeps_serving() {
 async fn output_over_the_cap_is_refused() {
     let (ex, _) = setup(|b| b);
     let r = ex.call(&admin(), &call("export_audit_archive", "{}")).await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::OutputTooLarge);
+    assert_kind!(r, OutputTooLarge);
 }
 
 #[tokio::test(start_paused = true)]
@@ -562,12 +496,12 @@ async fn arguments_over_the_caps_are_refused_before_parsing() {
     let r = ex
         .call(&admin(), &call("compute_legacy_checksum", &deep))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::InvalidArguments);
+    assert_kind!(r, InvalidArguments);
     let huge = format!("{{\"text\":\"{}\"}}", "a".repeat(2 << 20));
     let r = ex
         .call(&admin(), &call("compute_legacy_checksum", &huge))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::InvalidArguments);
+    assert_kind!(r, InvalidArguments);
 }
 
 // ---- audit --------------------------------------------------------------------------------
@@ -623,7 +557,7 @@ async fn a_declared_rate_limit_refuses_the_sixth_call_for_exactly_twelve_seconds
     }
     let r = ex.call(&alice, &call("ping_billing_service", "{}")).await;
     let err = r.error().unwrap();
-    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_kind!(err, RateLimited);
     assert_eq!(r.to_model_json()["retry_after_ms"], 12_000);
     assert!(
         ex.call(&Principal::new("bob"), &call("ping_billing_service", "{}"))
@@ -667,7 +601,7 @@ async fn builder_level_limits_cover_every_tool() {
             .is_ok()
     );
     let r = ex.call(&alice, &call("ping_billing_service", "{}")).await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::RateLimited);
+    assert_kind!(r, RateLimited);
 }
 
 #[tokio::test(start_paused = true)]
@@ -685,7 +619,7 @@ async fn the_breaker_opens_on_infrastructure_failures_only_and_probes_after_cool
         let r = ex
             .call(&p, &call("get_invoice_total", r#"{"invoice":"bad"}"#))
             .await;
-        assert_eq!(r.error().unwrap().kind(), ErrorKind::InvalidArguments);
+        assert_kind!(r, InvalidArguments);
     }
     assert_eq!(
         ex.breaker_state("get_invoice_total"),
@@ -695,12 +629,12 @@ async fn the_breaker_opens_on_infrastructure_failures_only_and_probes_after_cool
         let r = ex
             .call(&p, &call("get_invoice_total", r#"{"invoice":"2024-0042"}"#))
             .await;
-        assert_eq!(r.error().unwrap().kind(), ErrorKind::Unavailable);
+        assert_kind!(r, Unavailable);
     }
     let r = ex
         .call(&p, &call("get_invoice_total", r#"{"invoice":"2024-0042"}"#))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::CircuitOpen);
+    assert_kind!(r, CircuitOpen);
     assert_eq!(r.to_model_json()["retry_after_ms"], 30_000);
     // Other tools are not affected.
     assert!(

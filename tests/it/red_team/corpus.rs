@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use toolwright::{
-    CallArguments, Decision, ErrorKind, Executor, Identifier, MemorySink, Principal, Registry,
-    SafePath, ToolCall, ToolContext, ToolError, tool,
+    CallArguments, Decision, Executor, Identifier, MemorySink, Principal, Registry, SafePath,
+    ToolCall, ToolContext, ToolError, tool,
 };
 
 #[derive(Default)]
@@ -296,34 +296,17 @@ async fn confirmation_tickets_cannot_be_replayed_shared_changed_or_used_late() {
     let call = ToolCall::new("c1", "delete_archived_document", r#"{"id":"doc-1"}"#);
     let t = ticket(&s.ex.call(&alice, &call).await);
     // another principal, even with the same permissions
-    assert_eq!(
-        s.ex.resume(&mallory, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
+    assert_kind!(s.ex.resume(&mallory, &t, Decision::Approve).await, Denied);
     // changed arguments
     let changed = ToolCall::new("c1", "delete_archived_document", r#"{"id":"doc-2"}"#);
-    assert_eq!(
+    assert_kind!(
         s.ex.resume_call(&alice, &t, &changed, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
+            .await,
+        Denied
     );
     // replayed after use
-    assert_eq!(
-        s.ex.resume(&alice, &t, Decision::Approve)
-            .await
-            .error()
-            .unwrap()
-            .kind(),
-        ErrorKind::Denied
-    );
-    // forged (expiry is proven with the paused clock in tests/executor.rs)
+    assert_kind!(s.ex.resume(&alice, &t, Decision::Approve).await, Denied);
+    // forged (expiry is proven with the paused clock in tests/it/executor.rs)
     let t2 = ticket(&s.ex.call(&alice, &call).await);
     assert!(
         s.ex.resume(&alice, &format!("{t2}x"), Decision::Approve)

@@ -1,5 +1,4 @@
 //! The MCP server with a real client: rmcp's, in process and over streamable HTTP.
-#![cfg(feature = "mcp")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,12 +12,9 @@ use rmcp::service::{NotificationContext, RequestContext, RoleClient};
 use rmcp::{ErrorData, ServiceExt};
 use serde_json::{Value, json};
 use toolwright::mcp::{McpServer, SharedExecutor, serve_http_on};
-use toolwright::{Executor, Principal, Registry, ToolContext, ToolError, tool};
+use toolwright::{Executor, Principal, Registry, tool};
 
-#[derive(Default)]
-struct Probe {
-    deletes: AtomicUsize,
-}
+use crate::support::{Probe, delete_document};
 
 /// Search the company knowledge base for articles matching a query.
 /// Returns the matching article titles.
@@ -47,20 +43,6 @@ async fn get_order_status(
     Status {
         status: "shipped".into(),
     }
-}
-
-/// Permanently delete a document from the knowledge base by its id.
-/// Returns the id of the deleted document.
-#[tool(permissions = ["kb:write"], destructive)]
-async fn delete_document(
-    /// Document id, e.g. "kb-102"
-    id: String,
-    ctx: &ToolContext,
-) -> Result<String, ToolError> {
-    ctx.state::<Arc<Probe>>()?
-        .deletes
-        .fetch_add(1, Ordering::SeqCst);
-    Ok(id)
 }
 
 fn executor(probe: &Arc<Probe>) -> Executor {

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use proptest::prelude::*;
 use serde_json::json;
+use toolwright::ArgRules;
 use toolwright::decl::{Constraints, ParamDecl, PolicyDecl, ToolDecl};
-use toolwright::validate::ArgRules;
 
 /// Patterns whose meaning differs between ECMA-262 and Rust's `regex` defaults, plus plain ones.
 const PATTERNS: &[&str] = &[
@@ -62,7 +62,6 @@ fn rules(pattern: &'static str) -> ArgRules {
         description: "checks one string against one pattern",
         params,
         policy: PolicyDecl::default(),
-        blocking: false,
         input_schema: || json!({}),
         output_schema: || None,
     }));

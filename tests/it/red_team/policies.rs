@@ -222,7 +222,7 @@ async fn an_async_tool_that_blocks_its_thread_is_answered_at_its_deadline() {
         .call(&admin(), &ToolCall::new("c1", "render_legacy_report", "{}"))
         .await;
     // Answered while the body still blocks (it waits for `release`, up to 5 s).
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Timeout);
+    assert_kind!(r, Timeout);
     w.release.send(()).unwrap();
 }
 
@@ -260,7 +260,7 @@ async fn hung_sync_calls_fill_only_their_own_bulkhead_and_healthy_tools_keep_run
         )
         .await;
     let err = busy.error().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Busy);
+    assert_kind!(err, Busy);
     assert!(err.retry_after().is_some());
     // Another sync tool still gets a blocking thread.
     let ok = executor
@@ -294,7 +294,7 @@ async fn one_principal_cannot_open_a_breaker_for_everyone() {
                 ),
             )
             .await;
-        assert_eq!(r.error().unwrap().kind(), ErrorKind::Panicked);
+        assert_kind!(r, Panicked);
     }
     let alice = Principal::new("alice");
     let r = executor
@@ -336,12 +336,12 @@ async fn calls_to_unknown_tools_count_against_the_callers_rate_limit() {
         let r = executor
             .call(&p, &ToolCall::new("c", format!("guess_{i}"), "{}"))
             .await;
-        assert_eq!(r.error().unwrap().kind(), ErrorKind::UnknownTool);
+        assert_kind!(r, UnknownTool);
     }
     let r = executor
         .call(&p, &ToolCall::new("c", "get_service_health", "{}"))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::RateLimited);
+    assert_kind!(r, RateLimited);
 }
 
 #[tokio::test(start_paused = true)]
@@ -359,7 +359,7 @@ async fn one_principal_cannot_fill_the_confirmation_queue_for_everyone() {
                 &ToolCall::new(format!("m{i}"), "wipe_staging_database", r#"{"name":"x"}"#),
             )
             .await;
-        assert_eq!(r.error().unwrap().kind(), ErrorKind::ConfirmationRequired);
+        assert_kind!(r, ConfirmationRequired);
     }
     let r = executor
         .call(
@@ -367,7 +367,7 @@ async fn one_principal_cannot_fill_the_confirmation_queue_for_everyone() {
             &ToolCall::new("m6", "wipe_staging_database", r#"{"name":"x"}"#),
         )
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     let alice = Principal::new("alice").grant("db:admin");
     let r = executor
         .call(
@@ -375,7 +375,7 @@ async fn one_principal_cannot_fill_the_confirmation_queue_for_everyone() {
             &ToolCall::new("a1", "wipe_staging_database", r#"{"name":"y"}"#),
         )
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::ConfirmationRequired);
+    assert_kind!(r, ConfirmationRequired);
     assert_eq!(w.runs.0.load(Ordering::SeqCst), 0);
 }
 
@@ -397,12 +397,12 @@ async fn resume_call_refuses_a_ticket_presented_for_another_tool() {
     let r = executor
         .resume_call(&p, &ticket, &other, Decision::Approve)
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     // The ticket is gone: the right call cannot reuse it either.
     let r = executor
         .resume_call(&p, &ticket, &call, Decision::Approve)
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     assert_eq!(w.runs.0.load(Ordering::SeqCst), 0);
 }
 
@@ -435,7 +435,7 @@ async fn an_error_message_larger_than_the_output_cap_is_cut() {
         .call(&admin(), &ToolCall::new("c", "fetch_job_diagnostics", "{}"))
         .await;
     let err = r.error().unwrap();
-    assert_eq!(err.kind(), ErrorKind::Failed);
+    assert_kind!(err, Failed);
     assert!(err.to_model_json().to_string().len() <= 4 << 20);
 }
 
@@ -465,7 +465,7 @@ impl toolwright::Tool for HandWritten {
     fn prepare(
         &self,
         _: toolwright::RawArgs<'_>,
-        _: &toolwright::validate::ArgRules,
+        _: &toolwright::ArgRules,
         _: ToolContext,
     ) -> Result<toolwright::ToolFuture, ToolError> {
         Ok(Box::pin(async { Ok(serde_json::Value::Null) }))
@@ -478,7 +478,6 @@ fn hand_written(policy: toolwright::decl::PolicyDecl) -> &'static toolwright::de
         description: "Purge invoices older than seven years. Returns how many were purged.",
         params: &[],
         policy,
-        blocking: false,
         input_schema: || serde_json::json!({"type": "object", "properties": {}}),
         output_schema: || None,
     }))

@@ -1,8 +1,7 @@
 //! The `mcp_lines` fuzz target on stable: the same body, driven by proptest with JSON-RPC
 //! lines built from pieces (requests, notifications, responses, garbage) and with raw bytes.
-#![cfg(feature = "mcp")]
 
-#[path = "../fuzz/src/mcp_lines.rs"]
+#[path = "../../fuzz/src/mcp_lines.rs"]
 mod mcp_lines;
 
 use proptest::prelude::*;

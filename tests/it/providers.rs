@@ -18,6 +18,10 @@ pub enum Severity {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[expect(
+    dead_code,
+    reason = "only parsed: the tests check the parse and the schema, not the value"
+)]
 pub struct Reporter {
     /// Reporter's email address, e.g. ana@example.com
     pub email: String,
@@ -26,6 +30,10 @@ pub struct Reporter {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+#[expect(
+    dead_code,
+    reason = "only parsed: the tests check the parse and the schema, not the value"
+)]
 pub struct Category {
     /// Category name, e.g. "billing"
     pub name: String,

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use toolwright::policy::audit::AuditError;
 use toolwright::{
-    AuditRecord, AuditSink, ConfirmationRequest, Confirmer, Decision, ErrorKind, Executor,
-    MemorySink, Principal, Registry, ToolCall, ToolContext, ToolError, tool,
+    AuditRecord, AuditSink, ConfirmationRequest, Confirmer, Decision, Executor, MemorySink,
+    Principal, Registry, ToolCall, ToolContext, ToolError, tool,
 };
+
+use crate::support::admin;
 
 /// Crash the legacy exporter on purpose, as a buggy tool would. Returns the export size.
 #[tool(read_only)]
@@ -84,10 +86,6 @@ fn registry(purges: &Arc<AtomicUsize>) -> Registry {
         .unwrap()
 }
 
-fn admin() -> Principal {
-    Principal::new("admin").grant("*")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faulty_tools_fail_alone_and_the_runtime_keeps_serving() {
     let purges = Arc::new(AtomicUsize::new(0));
@@ -155,7 +153,7 @@ async fn destructive_calls_fail_closed_when_the_audit_log_fails() {
     let r = ex
         .call(&admin(), &ToolCall::new("c", "purge_report_cache", "{}"))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     assert_eq!(purges.load(Ordering::SeqCst), 0, "the body never ran");
     // Read-only calls keep working, and the healthy sink keeps every record.
     assert!(
@@ -179,7 +177,7 @@ async fn a_crashing_confirmer_denies() {
     let r = ex
         .call(&admin(), &ToolCall::new("c", "purge_report_cache", "{}"))
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     assert_eq!(purges.load(Ordering::SeqCst), 0);
 }
 
@@ -238,7 +236,7 @@ async fn a_blocked_sink_behind_a_queue_stalls_no_call_and_destructive_calls_fail
             &ToolCall::new("purge", "purge_report_cache", "{}"),
         )
         .await;
-    assert_eq!(r.error().unwrap().kind(), ErrorKind::Denied);
+    assert_kind!(r, Denied);
     assert_eq!(purges.load(Ordering::SeqCst), 0);
     // The other sink kept every record.
     assert_eq!(

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use toolwright::{Executor, Principal, Registry, ToolCall, ToolContext, ToolError, tool, tools};
 
+use crate::support::{admin, error_lines};
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Article {
     pub title: String,
@@ -164,10 +166,6 @@ fn registry() -> Registry {
         .expect("valid registry")
 }
 
-fn admin() -> Principal {
-    Principal::new("admin").grant("*")
-}
-
 #[tokio::test]
 async fn functions_stay_callable_as_written() {
     let ctx = ToolContext::for_test(Principal::new("u1"));
@@ -213,7 +211,6 @@ async fn registry_holds_every_form() {
     assert_eq!(search.policy().rate_limit.unwrap().count, 30);
     let cancel = r.get("cancel_order").unwrap();
     assert!(cancel.policy().destructive && cancel.policy().idempotent);
-    assert!(cancel.decl().blocking);
 }
 
 #[tokio::test]
@@ -301,7 +298,7 @@ async fn every_argument_error_is_reported_at_once_with_pointers() {
         )
         .await;
     let err = r.outcome.unwrap_err();
-    assert_eq!(err.kind(), toolwright::ErrorKind::InvalidArguments);
+    assert_kind!(err, InvalidArguments);
     let errors: Vec<String> = err.to_model_json()["errors"]
         .as_array()
         .unwrap()
@@ -502,14 +499,13 @@ fn schema_and_typed_validator_agree_on_examples() {
     for (tool, args, valid) in cases {
         let entry = r.get(tool).unwrap();
         let schema_ok = jsonschema::draft202012::is_valid(entry.input_schema(), &args);
-        let ctx_ok = entry
-            .tool()
-            .prepare(
-                toolwright::RawArgs::Json(&args),
-                entry.rules(),
-                ToolContext::for_test(admin()),
-            )
-            .is_ok();
+        let ctx_ok = toolwright::__private::prepare(
+            &r,
+            entry,
+            toolwright::RawArgs::Json(&args),
+            ToolContext::for_test(admin()),
+        )
+        .is_ok();
         assert_eq!(schema_ok, valid, "schema on {tool} {args}");
         assert_eq!(ctx_ok, valid, "validator on {tool} {args}");
     }
@@ -563,17 +559,6 @@ fn tracker() -> Registry {
         .tool(command)
         .build()
         .expect("valid registry")
-}
-
-fn error_lines(err: &ToolError) -> Vec<String> {
-    err.to_model_json()["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -631,7 +616,7 @@ async fn constraints_on_aliased_types_are_enforced() {
         )
         .await;
     let err = r.outcome.unwrap_err();
-    assert_eq!(err.kind(), toolwright::ErrorKind::InvalidArguments);
+    assert_kind!(err, InvalidArguments);
     let lines = error_lines(&err);
     assert!(
         lines

@@ -1,6 +1,5 @@
 //! The HTTP model clients against recorded provider responses served by wiremock (never the
 //! network): tool calls, several calls per turn, errors, 429 with retry-after, malformed bodies.
-#![cfg(feature = "clients")]
 
 use serde_json::{Value, json};
 use toolwright::agent::{

@@ -12,6 +12,8 @@ use toolwright::{
     Principal, Registry, ToolCall, ToolError, tool,
 };
 
+use crate::support::error_lines;
+
 /// A date written as `YYYY-MM-DD` whose parser, like chrono's or a hand-written one, quotes
 /// the input in its error message.
 #[derive(Debug, schemars::JsonSchema)]
@@ -103,14 +105,7 @@ fn setup() -> Setup {
 }
 
 fn errors(r: &toolwright::ToolResult) -> Vec<String> {
-    r.to_model_json()["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    r.error().map(error_lines).unwrap_or_default()
 }
 
 /// Everything that left the executor for the model, the audit log and the confirmer.

@@ -11,9 +11,7 @@ use std::io;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use toolwright::{
-    ErrorKind, Executor, Principal, Registry, ResultExt, ToolCall, ToolError, ToolResult, tool,
-};
+use toolwright::{Executor, Principal, Registry, ResultExt, ToolCall, ToolError, ToolResult, tool};
 
 fn call_rates(currency: &str) -> io::Result<f64> {
     Err(io::Error::new(
@@ -123,7 +121,7 @@ async fn error_of(ex: &Executor, tool: &str, args: Value) -> ToolError {
 async fn question_mark_on_a_refused_connection_is_unavailable_and_retryable() {
     let ex = executor();
     let e = error_of(&ex, "fetch_exchange_rate", json!({"currency": "USD"})).await;
-    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert_kind!(e, Unavailable);
     assert!(e.is_retryable());
     assert_eq!(
         e.message(),
@@ -135,7 +133,7 @@ async fn question_mark_on_a_refused_connection_is_unavailable_and_retryable() {
 async fn question_mark_on_a_missing_file_fails_with_its_display() {
     let ex = executor();
     let e = error_of(&ex, "read_inventory_file", json!({"name": "shelf-12.csv"})).await;
-    assert_eq!(e.kind(), ErrorKind::Failed);
+    assert_kind!(e, Failed);
     assert!(!e.is_retryable());
     let expected = io::Error::from(io::ErrorKind::NotFound).to_string();
     assert!(
@@ -155,7 +153,7 @@ async fn question_mark_on_a_missing_file_fails_with_its_display() {
 async fn question_mark_on_a_boxed_error_fails_with_its_display() {
     let ex = executor();
     let e = error_of(&ex, "parse_shipping_label", json!({"label": "SHIP-x"})).await;
-    assert_eq!(e.kind(), ErrorKind::Failed);
+    assert_kind!(e, Failed);
     assert_eq!(
         e.message(),
         "the tool failed: invalid digit found in string"
@@ -173,7 +171,7 @@ async fn tool_err_and_unavailable_say_what_failed_and_set_the_kind() {
         json!({"sku": "SKU-x", "live": false}),
     )
     .await;
-    assert_eq!(e.kind(), ErrorKind::Failed);
+    assert_kind!(e, Failed);
     assert_eq!(
         e.message(),
         "could not read the stock level: invalid digit found in string"
@@ -184,7 +182,7 @@ async fn tool_err_and_unavailable_say_what_failed_and_set_the_kind() {
         json!({"sku": "SKU-1", "live": true}),
     )
     .await;
-    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert_kind!(e, Unavailable);
     assert!(e.is_retryable());
     assert_eq!(
         e.message(),
@@ -197,7 +195,7 @@ async fn tool_err_and_unavailable_say_what_failed_and_set_the_kind() {
 async fn question_mark_on_anyhow_keeps_the_outer_context_and_sees_a_timeout_inside() {
     let ex = executor();
     let e = error_of(&ex, "sync_team_calendar", json!({"calendar": "team-a"})).await;
-    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert_kind!(e, Unavailable);
     assert_eq!(
         e.message(),
         "the tool failed: could not reach the booking service"
@@ -213,6 +211,10 @@ pub enum Queue {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[expect(
+    dead_code,
+    reason = "only parsed: the tests check the parse and the schema, not the value"
+)]
 pub enum Assignee {
     User { name: String },
     Team { id: u32 },
@@ -220,6 +222,10 @@ pub enum Assignee {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[expect(
+    dead_code,
+    reason = "only parsed: the tests check the parse and the schema, not the value"
+)]
 pub enum IssueRef {
     Number(u32),
     Full { owner: String, number: u32 },

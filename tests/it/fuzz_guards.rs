@@ -1,12 +1,12 @@
 //! The guard fuzz targets of `fuzz/` on stable: the same bodies, driven by proptest for a
 //! bounded number of cases (trees and paths built from bytes, URLs assembled from hostile parts).
 
-#[path = "../fuzz/src/guards.rs"]
+#[path = "../../fuzz/src/guards.rs"]
 mod guards;
-#[path = "support/seeds.rs"]
-mod seeds;
 
 use proptest::prelude::*;
+
+use crate::support::seeds;
 
 /// URLs near the allowlist of the target: its hosts, respelled, with ports and parser quirks.
 fn url_like() -> impl Strategy<Value = String> {

@@ -1,10 +1,9 @@
 //! The MCP server against hostile clients: sessions bound to the principal that opened them,
 //! cancelled calls that never run, stray messages before `initialize`, the bearer scheme and
 //! keep-alive after a 401. Raw JSON-RPC lines and raw HTTP, so every byte is the attacker's.
-#![cfg(feature = "mcp")]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use rmcp::ServiceExt;
@@ -13,11 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use toolwright::mcp::{McpServer, SharedExecutor, serve_http_on};
 use toolwright::{Executor, Principal, Registry, ToolContext, ToolError, tool};
 
-#[derive(Default)]
-struct Probe {
-    deletes: AtomicUsize,
-    cancelled: AtomicUsize,
-}
+use crate::support::{Probe, delete_document};
 
 /// Look up the status of an order by its number. Returns the status.
 #[tool(permissions = ["orders:read"], read_only, idempotent)]
@@ -26,20 +21,6 @@ async fn get_order_status(
     order_id: String,
 ) -> String {
     format!("{order_id} shipped")
-}
-
-/// Permanently delete a document from the knowledge base by its id.
-/// Returns the id of the deleted document.
-#[tool(permissions = ["kb:write"], destructive)]
-async fn delete_document(
-    /// Document id, e.g. "kb-102"
-    id: String,
-    ctx: &ToolContext,
-) -> Result<String, ToolError> {
-    ctx.state::<Arc<Probe>>()?
-        .deletes
-        .fetch_add(1, Ordering::SeqCst);
-    Ok(id)
 }
 
 /// Rebuild the search index of the knowledge base; slow. Returns when the index is rebuilt.

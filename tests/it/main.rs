@@ -1,0 +1,28 @@
+//! The integration tests of toolwright, one binary (one link instead of sixteen): each module
+//! tests one area at the public API; `support` holds the fixtures they share. A new area is a
+//! new module here; feature-gated areas are gated on their `mod` line.
+
+#[macro_use]
+mod support;
+
+mod agent;
+mod audit_props;
+#[cfg(feature = "clients")]
+mod clients;
+mod declare;
+mod errors;
+mod executor;
+mod fuzz_guards;
+#[cfg(feature = "mcp")]
+mod fuzz_mcp;
+mod fuzz_props;
+#[cfg(feature = "mcp")]
+mod mcp;
+#[cfg(feature = "mcp")]
+mod mcp_security;
+mod nested_props;
+mod pattern_props;
+mod pedantic;
+mod providers;
+mod red_team;
+mod validator_props;
