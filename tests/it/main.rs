@@ -24,5 +24,6 @@ mod nested_props;
 mod pattern_props;
 mod pedantic;
 mod providers;
+mod readme;
 mod red_team;
 mod validator_props;

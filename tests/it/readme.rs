@@ -3,8 +3,8 @@
 
 #[test]
 fn the_readme_getting_started_program_is_the_example_verbatim() {
-    let readme = include_str!("../README.md");
-    let example = include_str!("../examples/getting_started.rs");
+    let readme = include_str!("../../README.md");
+    let example = include_str!("../../examples/getting_started.rs");
     // The example's first lines are its module doc; the README shows the program from `use`.
     let program = &example[example.find("use ").expect("the example has imports")..];
     assert!(
