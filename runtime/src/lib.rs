@@ -28,7 +28,7 @@ pub mod validate;
 pub mod __private;
 
 pub use call::{CallArguments, ToolCall, ToolResult};
-pub use context::ToolContext;
+pub use context::{Progress, ProgressUpdate, ToolContext};
 pub use error::{ErrorKind, FieldError, ResultExt, ToolError};
 pub use executor::{Executor, ExecutorBuilder};
 pub use guards::{AllowedUrl, Identifier, SafePath};

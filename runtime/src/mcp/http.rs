@@ -51,6 +51,35 @@ pub async fn serve_http_on(
     listener: tokio::net::TcpListener,
     resolver: impl TokenResolver,
 ) -> Result<(), std::io::Error> {
+    serve_http_with(McpServer::new(executor, None), listener, resolver).await
+}
+
+/// Like [`serve_http_on`], for a configured server (instructions, `requestState` key, page
+/// size…). Every request is served by a clone of `server`, acting for the principal of its
+/// bearer token.
+///
+/// ```no_run
+/// # async fn run(executor: toolwright::Executor) -> std::io::Result<()> {
+/// use toolwright::mcp::{McpServer, SharedExecutor, serve_http_with};
+/// use toolwright::Principal;
+///
+/// let server = McpServer::new(SharedExecutor::new(executor), None)
+///     .with_instructions("Search before you delete.");
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8931").await?;
+/// serve_http_with(server, listener, |token: &str| {
+///     (token == "demo-admin").then(|| Principal::new("demo-admin").grant("*"))
+/// })
+/// .await
+/// # }
+/// ```
+///
+/// # Errors
+/// When serving fails.
+pub async fn serve_http_with(
+    server: McpServer,
+    listener: tokio::net::TcpListener,
+    resolver: impl TokenResolver,
+) -> Result<(), std::io::Error> {
     let local = listener.local_addr()?;
     let config = StreamableHttpServerConfig::default().with_allowed_hosts([
         "localhost".to_owned(),
@@ -60,8 +89,13 @@ pub async fn serve_http_on(
         format!("localhost:{}", local.port()),
     ]);
     let sessions = Arc::new(LocalSessionManager::default());
+    // Over HTTP the principal always comes from the token, never from the template.
+    let server = McpServer {
+        principal: None,
+        ..server
+    };
     let service = StreamableHttpService::new(
-        move || Ok(McpServer::new(executor.clone(), None)),
+        move || Ok(server.clone()),
         sessions.clone(),
         config,
     );
