@@ -26,7 +26,7 @@ use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ErrorCode, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion, ResultType,
     ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
@@ -256,7 +256,13 @@ fn denial(call: &ToolCall, error: ToolError) -> Result<CallToolResponse, ErrorDa
         outcome: Err(error),
     };
     let result: CallToolResult = from_json(providers::mcp::call_tool_result(&result))?;
-    Ok(CallToolResponse::Complete(result))
+    Ok(finished(result))
+}
+
+/// A final result, marked so for 2026-07-28 (rmcp drops the mark for older peers).
+fn finished(mut result: CallToolResult) -> CallToolResponse {
+    result.result_type = Some(ResultType::COMPLETE);
+    CallToolResponse::Complete(result)
 }
 
 /// The MCP answer to a finished call. A tool the caller cannot see (unknown, or hidden by
@@ -283,7 +289,7 @@ fn complete(registry: &Registry, result: &ToolResult) -> Result<CallToolResponse
         out["structuredContent"] = json!({ "result": value });
     }
     let result: CallToolResult = from_json(out)?;
-    Ok(CallToolResponse::Complete(result))
+    Ok(finished(result))
 }
 
 /// Tools in one `tools/list` page.
@@ -361,14 +367,17 @@ fn host_tool(entry: &ToolEntry, mut tool: Value) -> Value {
 /// Forwards a tool's progress reports as `notifications/progress` when the client sent a
 /// progress token; a no-op reporter otherwise. Reports are queued (bounded: when the client
 /// reads slowly, reports are dropped rather than slowing the tool) and sent in order.
-fn progress_reporter(context: &RequestContext<RoleServer>) -> Progress {
+fn progress_reporter(context: &RequestContext<RoleServer>) -> Reporter {
     const QUEUE: usize = 64;
     let Some(token) = context.meta.get_progress_token() else {
-        return Progress::default();
+        return Reporter {
+            progress: Progress::default(),
+            forwarder: None,
+        };
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<ProgressUpdate>(QUEUE);
     let peer = context.peer.clone();
-    tokio::spawn(async move {
+    let forwarder = tokio::spawn(async move {
         while let Some(update) = rx.recv().await {
             let mut params = ProgressNotificationParam::new(token.clone(), update.progress);
             if let Some(total) = update.total {
@@ -382,9 +391,35 @@ fn progress_reporter(context: &RequestContext<RoleServer>) -> Progress {
             }
         }
     });
-    Progress::new(move |update| {
-        let _ = tx.try_send(update);
-    })
+    Reporter {
+        progress: Progress::new(move |update| {
+            let _ = tx.try_send(update);
+        }),
+        forwarder: Some(forwarder),
+    }
+}
+
+/// A call's progress reporter and the task that forwards its reports.
+struct Reporter {
+    progress: Progress,
+    forwarder: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Reporter {
+    fn progress(&self) -> Progress {
+        self.progress.clone()
+    }
+
+    /// Lets the reports sent so far go out before the result, as the specification orders:
+    /// waits for the forwarder to drain, at most [`FLUSH_TIME`] (a tool that keeps its context
+    /// alive past its result keeps the queue open).
+    async fn flush(self) {
+        const FLUSH_TIME: Duration = Duration::from_millis(250);
+        drop(self.progress);
+        if let Some(forwarder) = self.forwarder {
+            let _ = tokio::time::timeout(FLUSH_TIME, forwarder).await;
+        }
+    }
 }
 
 /// The span of one `tools/call`, the parent of the executor's `execute_tool` span. It records
@@ -528,6 +563,7 @@ impl ServerHandler for McpServer {
                 .map(|e| host_tool(e, providers::mcp::tool_definition(e, &mut notes)))
                 .collect();
             let mut result: ListToolsResult = from_json(json!({ "tools": tools }))?;
+            result.result_type = Some(ResultType::COMPLETE);
             if end < visible.len() {
                 result.next_cursor = Some(format!("{CURSOR_PREFIX}{end}"));
             }
@@ -565,24 +601,28 @@ impl ServerHandler for McpServer {
                     request.arguments.clone().unwrap_or_default(),
                 )),
             };
-            if stateless {
+            let response = if stateless {
                 // No server-to-client request can be pending here; a cancel drops the call.
                 let response = self.call_stateless(executor, principal, call, request, elicits);
-                return tokio::select! {
+                tokio::select! {
                     biased;
                     () = cancelled.cancelled() => Err(cancelled_error()),
-                    response = progress.scope(response) => response,
-                };
-            }
-            // Biased toward the cancel: once the client cancels, the executor future is dropped
-            // (the tool's own token fires, a pending approval is abandoned) even when the
-            // approval arrives in the same instant; a late "accept" can then run nothing.
-            let result = tokio::select! {
-                biased;
-                () = cancelled.cancelled() => return Err(cancelled_error()),
-                result = progress.scope(executor.call_with_confirmer(&principal, &call, &confirmer)) => result,
+                    response = progress.progress().scope(response) => response,
+                }
+            } else {
+                // Biased toward the cancel: once the client cancels, the executor future is
+                // dropped (the tool's own token fires, a pending approval is abandoned) even when
+                // the approval arrives in the same instant; a late "accept" can then run nothing.
+                tokio::select! {
+                    biased;
+                    () = cancelled.cancelled() => Err(cancelled_error()),
+                    result = progress.progress().scope(executor.call_with_confirmer(&principal, &call, &confirmer)) => {
+                        complete(executor.registry(), &result)
+                    }
+                }
             };
-            complete(executor.registry(), &result)
+            progress.flush().await;
+            response
         }, span)
     }
 
