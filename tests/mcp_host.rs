@@ -305,3 +305,44 @@ async fn progress_reaches_a_client_that_sent_a_progress_token_on_either_revision
         client.cancel().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_listening_2026_client_hears_that_the_tool_list_changed() {
+    let registry = || {
+        Registry::builder()
+            .tool(search_knowledge_base)
+            .build()
+            .unwrap()
+    };
+    let shared = SharedExecutor::new(Executor::new(registry()));
+    let server = McpServer::new(shared.clone(), Some(Principal::new("host")));
+    let client = ()
+        .serve_with_lifecycle(
+            piped(server),
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .unwrap();
+    let mut subscription = client
+        .listen(
+            rmcp::model::SubscriptionFilter::builder()
+                .tools_list_changed()
+                .build(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(subscription.acknowledged().tools_list_changed, Some(true));
+    assert_eq!(shared.replace(Executor::new(registry())).await, 1);
+    let heard = subscription.next().await.unwrap();
+    assert!(
+        matches!(
+            heard,
+            Some(rmcp::model::ServerNotification::ToolListChangedNotification(_))
+        ),
+        "{heard:?}"
+    );
+    subscription.cancel().await.unwrap();
+    client.cancel().await.unwrap();
+}

@@ -27,9 +27,11 @@ use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ErrorCode, Implementation,
     ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion, ResultType,
-    ServerCapabilities, ServerConfig,
+    ServerCapabilities, ServerConfig, ServerNotification, SubscriptionFilter,
 };
-use rmcp::service::{NotificationContext, Peer, RequestContext, RoleServer};
+use rmcp::service::{
+    NotificationContext, Peer, RequestContext, RoleServer, SubscriptionContext, SubscriptionSink,
+};
 use serde_json::{Map, Value, json};
 
 use crate::call::{CallArguments, ToolCall, ToolResult};
@@ -68,6 +70,9 @@ pub struct SharedExecutor {
 struct Shared {
     executor: Executor,
     peers: Vec<Peer<RoleServer>>,
+    /// Open `subscriptions/listen` streams (2026-07-28), by a key of ours.
+    listeners: std::collections::HashMap<u64, SubscriptionSink>,
+    next_listener: u64,
 }
 
 impl SharedExecutor {
@@ -77,6 +82,8 @@ impl SharedExecutor {
             inner: Arc::new(Mutex::new(Shared {
                 executor,
                 peers: Vec::new(),
+                listeners: std::collections::HashMap::new(),
+                next_listener: 0,
             })),
         }
     }
@@ -91,13 +98,16 @@ impl SharedExecutor {
     }
 
     /// Replaces the executor (a new registry) and tells every connected client that the tool
-    /// list changed. Returns how many clients were notified.
+    /// list changed: session clients (2025-11-25) by `notifications/tools/list_changed`, and
+    /// 2026-07-28 clients on every `subscriptions/listen` stream that asked for it. Returns how
+    /// many clients were notified.
     pub async fn replace(&self, executor: Executor) -> usize {
-        let peers = {
+        let (peers, listeners) = {
             let mut shared = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
             shared.executor = executor;
             shared.peers.retain(|p| !p.is_transport_closed());
-            shared.peers.clone()
+            let listeners: Vec<SubscriptionSink> = shared.listeners.values().cloned().collect();
+            (shared.peers.clone(), listeners)
         };
         let mut notified = 0;
         for peer in peers {
@@ -105,7 +115,27 @@ impl SharedExecutor {
                 notified += 1;
             }
         }
+        for sink in listeners {
+            let changed = ServerNotification::ToolListChangedNotification(Default::default());
+            if sink.send(changed).await.is_ok() {
+                notified += 1;
+            }
+        }
         notified
+    }
+
+    /// Keeps `sink` informed until the returned key is passed to [`Self::unlisten`].
+    fn listen(&self, sink: SubscriptionSink) -> u64 {
+        let mut shared = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = shared.next_listener;
+        shared.next_listener += 1;
+        shared.listeners.insert(key, sink);
+        key
+    }
+
+    fn unlisten(&self, key: u64) {
+        let mut shared = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.listeners.remove(&key);
     }
 
     fn add_peer(&self, peer: Peer<RoleServer>) {
@@ -624,6 +654,26 @@ impl ServerHandler for McpServer {
             progress.flush().await;
             response
         }, span)
+    }
+
+    /// `subscriptions/listen` (2026-07-28): the tool list is the one thing that changes here.
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    fn listen(
+        &self,
+        context: SubscriptionContext,
+    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
+        async move {
+            let key = self.executor.listen(context.sink().clone());
+            context.cancelled().await;
+            self.executor.unlisten(key);
+            Ok(())
+        }
     }
 
     fn on_initialized(
