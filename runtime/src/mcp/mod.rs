@@ -156,6 +156,8 @@ pub struct McpServer {
     page_size: usize,
     list_ttl: Duration,
     confirmations: Arc<Confirmations>,
+    resource: Option<Arc<http::ProtectedResource>>,
+    allowed_origins: Option<Arc<[String]>>,
 }
 
 impl McpServer {
@@ -169,7 +171,51 @@ impl McpServer {
             page_size: DEFAULT_PAGE_SIZE,
             list_ttl: Duration::ZERO,
             confirmations: Confirmations::process_default(),
+            resource: None,
+            allowed_origins: None,
         }
+    }
+
+    /// Over HTTP, publishes OAuth 2.0 Protected Resource Metadata (RFC 9728) for `resource`
+    /// (this server's public URL, e.g. `https://mcp.example.com/mcp`) naming the
+    /// `authorization_servers` that issue its tokens, and points every 401 at it
+    /// (`WWW-Authenticate: Bearer resource_metadata="…"`). The metadata is served without a
+    /// token at `/.well-known/oauth-protected-resource` and at that path followed by the
+    /// resource's path. Validating the tokens stays the resolver's job.
+    ///
+    /// ```
+    /// # use toolwright::mcp::{McpServer, SharedExecutor};
+    /// # let executor = toolwright::Executor::new(toolwright::Registry::builder().build().unwrap());
+    /// let server = McpServer::new(SharedExecutor::new(executor), None)
+    ///     .with_protected_resource("https://mcp.example.com/mcp", ["https://auth.example.com"])?;
+    /// # Ok::<(), url::ParseError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When `resource` or an authorization server is not an absolute URL.
+    pub fn with_protected_resource(
+        mut self,
+        resource: &str,
+        authorization_servers: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Self, url::ParseError> {
+        self.resource = Some(Arc::new(http::ProtectedResource::new(
+            resource,
+            authorization_servers,
+        )?));
+        Ok(self)
+    }
+
+    /// Over HTTP, refuses (403) any request whose `Origin` header is not one of `origins`
+    /// (`scheme://host:port`, `:*` for any port; `"null"` for `Origin: null`). Requests without
+    /// an `Origin` (non-browser clients) pass. Without this call `Origin` is not checked; the
+    /// `Host` header always is (DNS rebinding).
+    #[must_use]
+    pub fn with_allowed_origins(
+        mut self,
+        origins: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Acts for `principal` (on stdio and other pipes; over HTTP each request's bearer token
