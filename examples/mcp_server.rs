@@ -52,17 +52,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let addr: SocketAddr = addr.parse()?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         eprintln!("toolwright MCP server on http://{addr}/mcp");
-        serve_http_with(
-            server,
-            listener,
-            |token: &str| match token {
-                "demo-reader" => {
-                    Some(Principal::new("demo-reader").grant_all(["kb:read", "orders:read"]))
-                }
-                "demo-admin" => Some(Principal::new("demo-admin").grant("*")),
-                _ => None,
-            },
-        )
+        serve_http_with(server, listener, |token: &str| match token {
+            "demo-reader" => {
+                Some(Principal::new("demo-reader").grant_all(["kb:read", "orders:read"]))
+            }
+            "demo-admin" => Some(Principal::new("demo-admin").grant("*")),
+            _ => None,
+        })
         .await?;
     } else {
         let grants = flag("--grant").unwrap_or_else(|| "kb:read,kb:write,orders:read".into());

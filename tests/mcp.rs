@@ -195,9 +195,7 @@ async fn stdio_style_session_lists_scoped_tools_with_annotations_and_calls_them(
     assert_eq!(hidden.code, rmcp::model::ErrorCode::INVALID_PARAMS);
     let data = hidden.data.clone().unwrap();
     assert_eq!(data["kind"], "unknown_tool", "a hidden tool looks unknown");
-    let blind = |e: &ErrorData, name: &str| {
-        serde_json::to_string(e).unwrap().replace(name, "NAME")
-    };
+    let blind = |e: &ErrorData, name: &str| serde_json::to_string(e).unwrap().replace(name, "NAME");
     assert_eq!(
         blind(&hidden, "delete_document"),
         blind(&unknown, "no_such_tool")

@@ -55,7 +55,10 @@ async fn with_a_protected_resource_401s_point_at_metadata_served_without_a_token
         assert_eq!(r.status(), 200, "{path}");
         let doc: Value = r.json().await.unwrap();
         assert_eq!(doc["resource"], "https://mcp.example.com/mcp");
-        assert_eq!(doc["authorization_servers"], json!(["https://auth.example.com/"]));
+        assert_eq!(
+            doc["authorization_servers"],
+            json!(["https://auth.example.com/"])
+        );
         assert_eq!(doc["bearer_methods_supported"], json!(["header"]));
     }
     let r = reqwest::Client::new()

@@ -76,8 +76,8 @@ async fn exchange_all(server: McpServer, lines: &[Value]) -> (Vec<Value>, Vec<Va
             continue;
         }
         loop {
-            let answer: Value = serde_json::from_str(&read.next_line().await.unwrap().unwrap())
-                .unwrap();
+            let answer: Value =
+                serde_json::from_str(&read.next_line().await.unwrap().unwrap()).unwrap();
             if answer.get("id") == line.get("id") {
                 answers.push(answer);
                 break;
@@ -130,7 +130,11 @@ async fn stateless_results_carry_their_type_cache_hints_titles_and_wrapped_outpu
         &[
             request(1, "server/discover", json!({})),
             request(2, "tools/list", json!({})),
-            request(3, "tools/call", json!({"name": "count_documents", "arguments": {}})),
+            request(
+                3,
+                "tools/call",
+                json!({"name": "count_documents", "arguments": {}}),
+            ),
         ],
     )
     .await;
@@ -189,7 +193,11 @@ async fn legacy_results_carry_no_result_type_and_the_instructions_come_with_init
         answers[0]["result"]["instructions"],
         "Search before you reindex."
     );
-    assert!(answers[1]["result"].get("resultType").is_none(), "{}", answers[1]);
+    assert!(
+        answers[1]["result"].get("resultType").is_none(),
+        "{}",
+        answers[1]
+    );
     assert_eq!(answers[1]["result"]["tools"].as_array().unwrap().len(), 3);
 }
 
@@ -208,15 +216,26 @@ async fn tools_list_pages_follow_cursors_and_a_foreign_cursor_is_invalid_params(
     assert_eq!(first.tools.len(), 2);
     let cursor = first.next_cursor.clone().unwrap();
     let second = client
-        .list_tools(Some(PaginatedRequestParams::default().with_cursor(Some(cursor))))
+        .list_tools(Some(
+            PaginatedRequestParams::default().with_cursor(Some(cursor)),
+        ))
         .await
         .unwrap();
     assert_eq!(second.tools.len(), 1);
     assert!(second.next_cursor.is_none());
-    let all: Vec<_> = first.tools.iter().chain(&second.tools).map(|t| t.name.to_string()).collect();
+    let all: Vec<_> = first
+        .tools
+        .iter()
+        .chain(&second.tools)
+        .map(|t| t.name.to_string())
+        .collect();
     assert_eq!(
         all,
-        ["search_knowledge_base", "reindex_documents", "count_documents"]
+        [
+            "search_knowledge_base",
+            "reindex_documents",
+            "count_documents"
+        ]
     );
     for bad in ["nonsense", "tw1:99", "tw1:-1"] {
         let e = client
@@ -226,7 +245,9 @@ async fn tools_list_pages_follow_cursors_and_a_foreign_cursor_is_invalid_params(
             .await
             .unwrap_err();
         match e {
-            rmcp::ServiceError::McpError(e) => assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{bad}"),
+            rmcp::ServiceError::McpError(e) => {
+                assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{bad}")
+            }
             other => panic!("{bad}: {other:?}"),
         }
     }

@@ -6,16 +6,18 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rmcp::ErrorData;
 use rmcp::handler::client::ClientHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig,
     ElicitRequestParams, ElicitResult, ElicitationAction, InputRequiredResult, InputResponses,
     ProtocolVersion,
 };
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RequestContext, RoleClient, RunningService};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, RequestContext, RoleClient, RunningService,
+};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use rmcp::ErrorData;
 use serde_json::{Value, json};
 use toolwright::mcp::{McpServer, SharedExecutor, serve_http_on, serve_io};
 use toolwright::{Executor, Principal, Registry, ToolContext, ToolError, tool};
@@ -167,7 +169,10 @@ async fn http_client(
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token),
     );
-    human.serve_with_lifecycle(transport, lifecycle).await.unwrap()
+    human
+        .serve_with_lifecycle(transport, lifecycle)
+        .await
+        .unwrap()
 }
 
 fn input_required(response: CallToolResponse) -> InputRequiredResult {
@@ -249,11 +254,18 @@ async fn a_destructive_call_asks_first_and_runs_once_after_the_humans_yes() {
             .await
             .unwrap(),
     );
-    assert_eq!(probe.deletes.load(Ordering::SeqCst), 0, "asking runs nothing");
+    assert_eq!(
+        probe.deletes.load(Ordering::SeqCst),
+        0,
+        "asking runs nothing"
+    );
     let prompt = serde_json::to_value(&asked.input_requests).unwrap();
     assert_eq!(prompt["confirm"]["method"], "elicitation/create");
     let message = prompt["confirm"]["params"]["message"].as_str().unwrap();
-    assert!(message.contains("delete_document") && message.contains("kb-1"), "{message}");
+    assert!(
+        message.contains("delete_document") && message.contains("kb-1"),
+        "{message}"
+    );
     let state = asked.request_state.unwrap();
 
     let done = completed(
@@ -273,7 +285,11 @@ async fn a_destructive_call_asks_first_and_runs_once_after_the_humans_yes() {
             .unwrap(),
     );
     assert_denied(&replay, "already used");
-    assert_eq!(probe.deletes.load(Ordering::SeqCst), 1, "a replay runs nothing");
+    assert_eq!(
+        probe.deletes.load(Ordering::SeqCst),
+        1,
+        "a replay runs nothing"
+    );
     client.cancel().await.unwrap();
 }
 
@@ -288,7 +304,11 @@ async fn rmcps_own_mrtr_driver_gets_the_call_run_once() {
         .await
         .unwrap();
     assert_eq!(r.is_error, Some(false), "{r:?}");
-    assert_eq!(human.prompts.load(Ordering::SeqCst), 1, "the human was asked");
+    assert_eq!(
+        human.prompts.load(Ordering::SeqCst),
+        1,
+        "the human was asked"
+    );
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
     client.cancel().await.unwrap();
 }
@@ -311,7 +331,11 @@ async fn a_no_a_missing_answer_or_a_changed_call_runs_nothing() {
 
     let no = completed(
         client
-            .call_tool_once(retry(&fresh_state().await, answer(false), json!({"id": "kb-1"})))
+            .call_tool_once(retry(
+                &fresh_state().await,
+                answer(false),
+                json!({"id": "kb-1"}),
+            ))
             .await
             .unwrap(),
     );
@@ -441,7 +465,11 @@ async fn a_state_sealed_under_another_key_is_refused() {
             .await
             .unwrap(),
     );
-    assert_eq!(r.is_error, Some(false), "a replica with the key verifies it: {r:?}");
+    assert_eq!(
+        r.is_error,
+        Some(false),
+        "a replica with the key verifies it: {r:?}"
+    );
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
 }
 

@@ -100,11 +100,7 @@ pub async fn serve_http_with(
         principal: None,
         ..server
     };
-    let service = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        sessions.clone(),
-        config,
-    );
+    let service = StreamableHttpService::new(move || Ok(server.clone()), sessions.clone(), config);
     let gate = Arc::new(Gate {
         resource,
         resolver: Arc::new(resolver),
@@ -229,9 +225,12 @@ fn unauthorized(metadata_url: Option<&str>) -> Response {
         Some(url) => format!("Bearer resource_metadata=\"{url}\""),
         None => "Bearer".to_owned(),
     };
-    let mut response = (StatusCode::UNAUTHORIZED, "a valid bearer token is required").into_response();
+    let mut response =
+        (StatusCode::UNAUTHORIZED, "a valid bearer token is required").into_response();
     if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }

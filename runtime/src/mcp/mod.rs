@@ -26,8 +26,8 @@ use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ErrorCode, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion, ResultType,
-    ServerCapabilities, ServerConfig, ServerNotification, SubscriptionFilter,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion,
+    ResultType, ServerCapabilities, ServerConfig, ServerNotification, SubscriptionFilter,
 };
 use rmcp::service::{
     NotificationContext, Peer, RequestContext, RoleServer, SubscriptionContext, SubscriptionSink,
@@ -525,7 +525,9 @@ fn call_span(meta: &rmcp::model::RequestMetaObject, tool: &str) -> tracing::Span
 fn is_traceparent(value: &str) -> bool {
     let parts: Vec<&str> = value.split('-').collect();
     let hex = |s: &str, n: usize| {
-        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     parts.len() == 4
         && hex(parts[0], 2)
@@ -669,37 +671,40 @@ impl ServerHandler for McpServer {
             .unwrap_or_default();
         // rmcp fires `ct` on `notifications/cancelled` for this request.
         let cancelled = context.ct;
-        tracing::Instrument::instrument(async move {
-            let call = ToolCall {
-                id,
-                name: request.name.to_string(),
-                arguments: CallArguments::Json(Value::Object(
-                    request.arguments.clone().unwrap_or_default(),
-                )),
-            };
-            let response = if stateless {
-                // No server-to-client request can be pending here; a cancel drops the call.
-                let response = self.call_stateless(executor, principal, call, request, elicits);
-                tokio::select! {
-                    biased;
-                    () = cancelled.cancelled() => Err(cancelled_error()),
-                    response = progress.progress().scope(response) => response,
-                }
-            } else {
-                // Biased toward the cancel: once the client cancels, the executor future is
-                // dropped (the tool's own token fires, a pending approval is abandoned) even when
-                // the approval arrives in the same instant; a late "accept" can then run nothing.
-                tokio::select! {
-                    biased;
-                    () = cancelled.cancelled() => Err(cancelled_error()),
-                    result = progress.progress().scope(executor.call_with_confirmer(&principal, &call, &confirmer)) => {
-                        complete(executor.registry(), &result)
+        tracing::Instrument::instrument(
+            async move {
+                let call = ToolCall {
+                    id,
+                    name: request.name.to_string(),
+                    arguments: CallArguments::Json(Value::Object(
+                        request.arguments.clone().unwrap_or_default(),
+                    )),
+                };
+                let response = if stateless {
+                    // No server-to-client request can be pending here; a cancel drops the call.
+                    let response = self.call_stateless(executor, principal, call, request, elicits);
+                    tokio::select! {
+                        biased;
+                        () = cancelled.cancelled() => Err(cancelled_error()),
+                        response = progress.progress().scope(response) => response,
                     }
-                }
-            };
-            progress.flush().await;
-            response
-        }, span)
+                } else {
+                    // Biased toward the cancel: once the client cancels, the executor future is
+                    // dropped (the tool's own token fires, a pending approval is abandoned) even when
+                    // the approval arrives in the same instant; a late "accept" can then run nothing.
+                    tokio::select! {
+                        biased;
+                        () = cancelled.cancelled() => Err(cancelled_error()),
+                        result = progress.progress().scope(executor.call_with_confirmer(&principal, &call, &confirmer)) => {
+                            complete(executor.registry(), &result)
+                        }
+                    }
+                };
+                progress.flush().await;
+                response
+            },
+            span,
+        )
     }
 
     /// `subscriptions/listen` (2026-07-28): the tool list is the one thing that changes here.
@@ -710,16 +715,11 @@ impl ServerHandler for McpServer {
         Some(requested.clone())
     }
 
-    fn listen(
-        &self,
-        context: SubscriptionContext,
-    ) -> impl Future<Output = Result<(), ErrorData>> + Send + '_ {
-        async move {
-            let key = self.executor.listen(context.sink().clone());
-            context.cancelled().await;
-            self.executor.unlisten(key);
-            Ok(())
-        }
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let key = self.executor.listen(context.sink().clone());
+        context.cancelled().await;
+        self.executor.unlisten(key);
+        Ok(())
     }
 
     fn on_initialized(
@@ -759,7 +759,10 @@ mod tests {
         let wrapped = super::wrapped_output_schema(&inner);
         assert_eq!(wrapped["type"], "object");
         assert_eq!(wrapped["required"], serde_json::json!(["result"]));
-        assert_eq!(wrapped["properties"]["result"]["items"]["$ref"], "#/$defs/Row");
+        assert_eq!(
+            wrapped["properties"]["result"]["items"]["$ref"],
+            "#/$defs/Row"
+        );
         assert_eq!(wrapped["$defs"]["Row"]["type"], "object");
         assert!(wrapped["properties"]["result"].get("$defs").is_none());
         assert!(wrapped.get("$schema").is_some());
@@ -775,7 +778,15 @@ mod tests {
         };
         assert_eq!(super::page_start(None).unwrap(), 0);
         assert_eq!(with("tw1:5").unwrap(), 5);
-        for bad in ["", "5", "tw1:", "tw1:-1", "tw1:+1", "tw1:99999999999999999999999", "tw2:1"] {
+        for bad in [
+            "",
+            "5",
+            "tw1:",
+            "tw1:-1",
+            "tw1:+1",
+            "tw1:99999999999999999999999",
+            "tw2:1",
+        ] {
             let e = with(bad).unwrap_err();
             assert_eq!(e.code, rmcp::model::ErrorCode::INVALID_PARAMS, "{bad}");
         }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rmcp::model::{InputRequest, InputRequiredResult, InputRequests, InputResponses};
+use rmcp::model::{InputRequest, InputRequests, InputRequiredResult, InputResponses};
 use rmcp::model::{RequestStateCodec, SealOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -113,7 +113,9 @@ impl Confirmations {
         request: &ConfirmationRequest,
     ) -> Result<InputRequiredResult, ToolError> {
         let (Some(codec), Some(nonce)) = (&self.codec, random::<16>()) else {
-            return Err(denied("the server cannot seal a confirmation request right now"));
+            return Err(denied(
+                "the server cannot seal a confirmation request right now",
+            ));
         };
         let sealed = Sealed {
             nonce: hex(&nonce),
@@ -176,8 +178,10 @@ impl Confirmations {
         match responses.and_then(|r| r.get(INPUT_KEY)) {
             Some(answer) if approves(answer) => Ok(()),
             Some(_) => Err(denied("the user did not approve it")),
-            None => Err(denied("no answer from the user came with this confirmation")
-                .with_suggestion("call the tool again to ask the user")),
+            None => Err(
+                denied("no answer from the user came with this confirmation")
+                    .with_suggestion("call the tool again to ask the user"),
+            ),
         }
     }
 }
@@ -320,7 +324,11 @@ mod tests {
 
     fn state(c: &Confirmations) -> String {
         let asked = c
-            .ask(&alice(), &args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}})), &request("delete"))
+            .ask(
+                &alice(),
+                &args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}})),
+                &request("delete"),
+            )
             .unwrap();
         asked.request_state.unwrap()
     }
@@ -335,7 +343,9 @@ mod tests {
         let s = state(&c);
         let same = args(json!({"n": {"a": 2, "b": 1}, "id": "kb-1"}));
         assert!(c.check(&alice(), "delete", &same, &s, Some(&yes())).is_ok());
-        let replay = c.check(&alice(), "delete", &same, &s, Some(&yes())).unwrap_err();
+        let replay = c
+            .check(&alice(), "delete", &same, &s, Some(&yes()))
+            .unwrap_err();
         assert!(replay.message().contains("already used"), "{replay:?}");
     }
 
@@ -346,17 +356,35 @@ mod tests {
         let a = args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}));
         for (who, tool, arguments) in [
             (Principal::new("alice"), "delete", a.clone()),
-            (Principal::new("alice").with_tenant("evil"), "delete", a.clone()),
-            (Principal::new("mallory").with_tenant("acme"), "delete", a.clone()),
+            (
+                Principal::new("alice").with_tenant("evil"),
+                "delete",
+                a.clone(),
+            ),
+            (
+                Principal::new("mallory").with_tenant("acme"),
+                "delete",
+                a.clone(),
+            ),
             (alice(), "delete_all", a.clone()),
-            (alice(), "delete", args(json!({"id": "kb-2", "n": {"b": 1, "a": 2}}))),
+            (
+                alice(),
+                "delete",
+                args(json!({"id": "kb-2", "n": {"b": 1, "a": 2}})),
+            ),
             (alice(), "delete", args(json!({"id": "kb-1"}))),
         ] {
-            let e = c.check(&who, tool, &arguments, &s, Some(&yes())).unwrap_err();
+            let e = c
+                .check(&who, tool, &arguments, &s, Some(&yes()))
+                .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Denied);
         }
         let other = Confirmations::with_key(&[8; 32], DEFAULT_TTL).unwrap();
-        assert!(other.check(&alice(), "delete", &a, &s, Some(&yes())).is_err());
+        assert!(
+            other
+                .check(&alice(), "delete", &a, &s, Some(&yes()))
+                .is_err()
+        );
         // None of the refusals spent it: the rightful retry still works.
         assert!(c.check(&alice(), "delete", &a, &s, Some(&yes())).is_ok());
     }
@@ -369,9 +397,14 @@ mod tests {
         for i in 0..s.len() {
             let mut bytes = s.clone().into_bytes();
             bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
-            let Ok(t) = String::from_utf8(bytes) else { continue };
+            let Ok(t) = String::from_utf8(bytes) else {
+                continue;
+            };
             if t != s {
-                assert!(c.check(&alice(), "delete", &a, &t, Some(&yes())).is_err(), "{t}");
+                assert!(
+                    c.check(&alice(), "delete", &a, &t, Some(&yes())).is_err(),
+                    "{t}"
+                );
             }
         }
         for junk in ["", "rs1.", "x.y.z", "rs1.AAAA.AAAA"] {
@@ -384,18 +417,32 @@ mod tests {
         let c = keyed().with_ttl(Duration::ZERO);
         let s = state(&c);
         let a = args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}));
-        let e = c.check(&alice(), "delete", &a, &s, Some(&yes())).unwrap_err();
+        let e = c
+            .check(&alice(), "delete", &a, &s, Some(&yes()))
+            .unwrap_err();
         assert!(e.message().contains("expired"), "{e:?}");
     }
 
     #[test]
     fn only_accept_with_approve_true_is_a_yes() {
         for (answer, ok) in [
-            (json!({"action": "accept", "content": {"approve": true}}), true),
-            (json!({"action": "accept", "content": {"approve": false}}), false),
-            (json!({"action": "accept", "content": {"approve": "true"}}), false),
+            (
+                json!({"action": "accept", "content": {"approve": true}}),
+                true,
+            ),
+            (
+                json!({"action": "accept", "content": {"approve": false}}),
+                false,
+            ),
+            (
+                json!({"action": "accept", "content": {"approve": "true"}}),
+                false,
+            ),
             (json!({"action": "accept"}), false),
-            (json!({"action": "decline", "content": {"approve": true}}), false),
+            (
+                json!({"action": "decline", "content": {"approve": true}}),
+                false,
+            ),
             (json!({"action": "cancel"}), false),
             (json!("yes"), false),
         ] {
@@ -408,7 +455,10 @@ mod tests {
             "other".to_owned(),
             json!({"action": "accept", "content": {"approve": true}}),
         )]);
-        assert!(c.check(&alice(), "delete", &a, &state(&c), Some(&wrong_key)).is_err());
+        assert!(
+            c.check(&alice(), "delete", &a, &state(&c), Some(&wrong_key))
+                .is_err()
+        );
     }
 
     #[test]
@@ -423,6 +473,9 @@ mod tests {
             spent.redeem(&i.to_string(), 10, 0).unwrap();
         }
         assert!(spent.redeem("new", 10, 5).is_err());
-        assert!(spent.redeem("new", 20, 10).is_ok(), "expired ones are forgotten");
+        assert!(
+            spent.redeem("new", 20, 10).is_ok(),
+            "expired ones are forgotten"
+        );
     }
 }
