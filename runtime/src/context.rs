@@ -1,8 +1,9 @@
 //! What the runtime hands a running tool: who called, which call this is, a cancellation
-//! token to honour, and the shared state registered on the registry.
+//! token to honour, a progress reporter, and the shared state registered on the registry.
 
 use std::any::{Any, TypeId, type_name};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -47,6 +48,7 @@ pub struct ToolContext {
     cancel: CancellationToken,
     attempt: u32,
     state: StateMap,
+    progress: Progress,
 }
 
 impl ToolContext {
@@ -64,6 +66,10 @@ impl ToolContext {
             cancel,
             attempt: 0,
             state,
+            // Whoever runs the call (an MCP server for a client that sent a progress token)
+            // may have put a reporter in scope; the context is built in that scope, before the
+            // body is spawned onto a task of its own.
+            progress: CURRENT_PROGRESS.try_with(Clone::clone).unwrap_or_default(),
         }
     }
 
@@ -115,6 +121,25 @@ impl ToolContext {
         self.cancel.is_cancelled()
     }
 
+    /// Reports how far the call got, to a caller that asked for progress (an MCP client that
+    /// sent a progress token gets `notifications/progress`); a no-op for everyone else.
+    ///
+    /// ```
+    /// use toolwright::{tool, ToolContext};
+    ///
+    /// /// Reindex every document of the knowledge base. Returns how many were indexed.
+    /// #[tool(idempotent)]
+    /// async fn reindex_documents(ctx: &ToolContext) -> u32 {
+    ///     for done in 1..=3u32 {
+    ///         ctx.progress().report(f64::from(done), Some(3.0), Some("indexing"));
+    ///     }
+    ///     3
+    /// }
+    /// ```
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
     /// Which attempt this is: 0 for the first, 1 for the first retry, …
     pub fn attempt(&self) -> u32 {
         self.attempt
@@ -142,6 +167,134 @@ impl std::fmt::Debug for ToolContext {
             .field("tool", &self.tool)
             .field("principal", &self.principal.id())
             .field("attempt", &self.attempt)
+            .field("progress", &self.progress.is_enabled())
             .finish_non_exhaustive()
+    }
+}
+
+tokio::task_local! {
+    static CURRENT_PROGRESS: Progress;
+}
+
+/// One progress report of a running tool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgressUpdate {
+    /// How far the call got; should grow with every report, even without a known total.
+    pub progress: f64,
+    /// The value `progress` reaches when done, if known.
+    pub total: Option<f64>,
+    /// What is being done now, in words for a human.
+    pub message: Option<String>,
+}
+
+type Sink = Arc<dyn Fn(ProgressUpdate) + Send + Sync>;
+
+/// Where a tool's progress reports go: a sink set by whoever runs the call, or nowhere (the
+/// default, when the caller did not ask for progress). Reporting never blocks and never fails;
+/// a sink that cannot keep up may drop reports.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Sink>);
+
+impl Progress {
+    /// A reporter that hands every report to `sink` (which must not block).
+    pub fn new(sink: impl Fn(ProgressUpdate) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(sink)))
+    }
+
+    /// Reports `progress` (of `total`, if known) with an optional message. No-op when nobody
+    /// listens; a non-finite `progress` is dropped.
+    pub fn report(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        if let Some(sink) = &self.0
+            && progress.is_finite()
+        {
+            sink(ProgressUpdate {
+                progress,
+                total: total.filter(|t| t.is_finite()),
+                message: message.map(str::to_owned),
+            });
+        }
+    }
+
+    /// Whether anybody listens (a tool may skip computing expensive reports otherwise).
+    pub fn is_enabled(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Runs `future` with this reporter given to every tool context created inside it, e.g.
+    /// around [`Executor::call`](crate::Executor::call) for one call.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::{Arc, Mutex};
+    /// use toolwright::{Principal, Progress, ToolContext};
+    ///
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = seen.clone();
+    /// let progress = Progress::new(move |u| sink.lock().unwrap().push(u.progress));
+    /// progress
+    ///     .scope(async {
+    ///         let ctx = ToolContext::for_test(Principal::new("tester"));
+    ///         ctx.progress().report(0.5, Some(1.0), None);
+    ///     })
+    ///     .await;
+    /// assert_eq!(*seen.lock().unwrap(), vec![0.5]);
+    /// # }
+    /// ```
+    pub async fn scope<F: Future>(self, future: F) -> F::Output {
+        CURRENT_PROGRESS.scope(self, future).await
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Progress").field(&self.is_enabled()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::Principal;
+
+    #[test]
+    fn without_a_reporter_in_scope_progress_is_a_no_op() {
+        let ctx = ToolContext::for_test(Principal::new("t"));
+        assert!(!ctx.progress().is_enabled());
+        ctx.progress().report(1.0, None, Some("ignored"));
+    }
+
+    #[tokio::test]
+    async fn contexts_built_in_scope_report_to_the_sink_even_from_another_task() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let progress = Progress::new(move |u| sink.lock().unwrap().push(u));
+        let ctx = progress
+            .scope(async { ToolContext::for_test(Principal::new("t")) })
+            .await;
+        tokio::spawn(async move {
+            ctx.progress().report(1.0, Some(2.0), Some("half"));
+            ctx.progress().report(f64::NAN, None, None);
+            ctx.progress().report(2.0, Some(f64::INFINITY), None);
+        })
+        .await
+        .unwrap();
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            vec![
+                ProgressUpdate {
+                    progress: 1.0,
+                    total: Some(2.0),
+                    message: Some("half".into())
+                },
+                ProgressUpdate {
+                    progress: 2.0,
+                    total: None,
+                    message: None
+                },
+            ]
+        );
     }
 }

@@ -28,7 +28,7 @@ mod validate;
 pub mod __private;
 
 // Declaring and registering tools.
-pub use context::ToolContext;
+pub use context::{Progress, ProgressUpdate, ToolContext};
 pub use guards::{AllowedUrl, Identifier, SafePath};
 pub use registry::{DEFAULT_TIMEOUT, Registry, RegistryBuilder, RegistryError, ToolEntry};
 

@@ -19,6 +19,12 @@ mod fuzz_props;
 #[cfg(feature = "mcp")]
 mod mcp;
 #[cfg(feature = "mcp")]
+mod mcp_auth;
+#[cfg(feature = "mcp")]
+mod mcp_host;
+#[cfg(feature = "mcp")]
+mod mcp_mrtr;
+#[cfg(feature = "mcp")]
 mod mcp_security;
 mod nested_props;
 mod pattern_props;

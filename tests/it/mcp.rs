@@ -170,17 +170,30 @@ async fn stdio_style_session_lists_scoped_tools_with_annotations_and_calls_them(
     assert_eq!(err["kind"], "invalid_arguments");
     assert_eq!(err["errors"].as_array().unwrap().len(), 2);
 
-    let r = client
-        .call_tool(call("delete_document", json!({"id": "kb-1"})))
-        .await
-        .unwrap();
-    assert_eq!(r.is_error, Some(true));
+    // The specification's answer for an unknown tool is the protocol error -32602; a hidden
+    // tool gets the very same answer (only the name it was asked by differs).
+    let hidden = unknown_tool_error(&client, "delete_document").await;
+    let unknown = unknown_tool_error(&client, "no_such_tool").await;
+    assert_eq!(hidden.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+    let data = hidden.data.clone().unwrap();
+    assert_eq!(data["kind"], "unknown_tool", "a hidden tool looks unknown");
+    let blind = |e: &ErrorData, name: &str| serde_json::to_string(e).unwrap().replace(name, "NAME");
     assert_eq!(
-        text_of(&r)["kind"],
-        "unknown_tool",
-        "a hidden tool looks unknown"
+        blind(&hidden, "delete_document"),
+        blind(&unknown, "no_such_tool")
     );
     client.cancel().await.unwrap();
+}
+
+/// The protocol error a `tools/call` of `name` gets.
+async fn unknown_tool_error<S: rmcp::service::Service<rmcp::service::RoleClient>>(
+    client: &rmcp::service::RunningService<rmcp::service::RoleClient, S>,
+    name: &'static str,
+) -> ErrorData {
+    match client.call_tool(call(name, json!({"id": "kb-1"}))).await {
+        Err(rmcp::ServiceError::McpError(e)) => e,
+        other => panic!("expected a protocol error for `{name}`, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -331,10 +344,8 @@ async fn http_requires_a_bearer_token_and_scopes_by_it() {
         .await
         .unwrap();
     assert_eq!(text_of(&r), json!(["About vpn"]));
-    let r = client
-        .call_tool(call("get_order_status", json!({"order_id": "A-1"})))
-        .await
-        .unwrap();
-    assert_eq!(r.is_error, Some(true));
+    let e = unknown_tool_error(&client, "get_order_status").await;
+    assert_eq!(e.code, rmcp::model::ErrorCode::INVALID_PARAMS);
+    assert_eq!(e.data.unwrap()["kind"], "unknown_tool");
     client.cancel().await.unwrap();
 }

@@ -237,6 +237,61 @@ async fn cancelling_a_running_tool_cancels_its_context() {
     );
 }
 
+/// Inline `_meta` of a 2026-07-28 request (no `initialize`).
+fn stateless(mut request: Value) -> Value {
+    request["params"]["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"}
+    });
+    request
+}
+
+fn discover(id: u64) -> Value {
+    stateless(json!({"jsonrpc": "2.0", "id": id, "method": "server/discover", "params": {}}))
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_a_running_2026_call_cancels_its_context() {
+    let probe = Arc::new(Probe::default());
+    let server = McpServer::new(
+        SharedExecutor::new(executor(&probe)),
+        Some(Principal::new("reader").grant("kb:read")),
+    );
+    let mut client = Lines::connect(server);
+    client
+        .send(stateless(tools_call(2, "rebuild_search_index", json!({}))))
+        .await;
+    // The tool is running once the server answers a request sent after the call.
+    client.send(discover(3)).await;
+    let _ = client.until_response(3).await;
+    client
+        .send(
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                     "params": {"requestId": 2}}),
+        )
+        .await;
+    client.send(discover(4)).await;
+    let (answer, before) = client.until_response(4).await;
+    assert!(answer.is_some(), "the server keeps serving after a cancel");
+    assert!(
+        before
+            .iter()
+            .all(|m| m["id"] != 2 || m.get("error").is_some())
+    );
+    for _ in 0..100 {
+        if probe.cancelled.load(Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        probe.cancelled.load(Ordering::SeqCst),
+        1,
+        "the tool saw ctx.cancellation() fire"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Raw HTTP
 // ---------------------------------------------------------------------------------------------

@@ -51,21 +51,58 @@ pub async fn serve_http_on(
     listener: tokio::net::TcpListener,
     resolver: impl TokenResolver,
 ) -> Result<(), std::io::Error> {
+    serve_http_with(McpServer::new(executor, None), listener, resolver).await
+}
+
+/// Like [`serve_http_on`], for a configured server (instructions, `requestState` key, page
+/// size…). Every request is served by a clone of `server`, acting for the principal of its
+/// bearer token.
+///
+/// ```no_run
+/// # async fn run(executor: toolwright::Executor) -> std::io::Result<()> {
+/// use toolwright::mcp::{McpServer, SharedExecutor, serve_http_with};
+/// use toolwright::Principal;
+///
+/// let server = McpServer::new(SharedExecutor::new(executor), None)
+///     .with_instructions("Search before you delete.");
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8931").await?;
+/// serve_http_with(server, listener, |token: &str| {
+///     (token == "demo-admin").then(|| Principal::new("demo-admin").grant("*"))
+/// })
+/// .await
+/// # }
+/// ```
+///
+/// # Errors
+/// When serving fails.
+pub async fn serve_http_with(
+    server: McpServer,
+    listener: tokio::net::TcpListener,
+    resolver: impl TokenResolver,
+) -> Result<(), std::io::Error> {
     let local = listener.local_addr()?;
-    let config = StreamableHttpServerConfig::default().with_allowed_hosts([
+    let mut config = StreamableHttpServerConfig::default().with_allowed_hosts([
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
         local.to_string(),
         format!("localhost:{}", local.port()),
     ]);
+    if let Some(origins) = &server.allowed_origins {
+        config = config
+            .with_allowed_origins(origins.iter().cloned())
+            .enforce_origin_validation();
+    }
+    let resource = server.resource.clone();
     let sessions = Arc::new(LocalSessionManager::default());
-    let service = StreamableHttpService::new(
-        move || Ok(McpServer::new(executor.clone(), None)),
-        sessions.clone(),
-        config,
-    );
+    // Over HTTP the principal always comes from the token, never from the template.
+    let server = McpServer {
+        principal: None,
+        ..server
+    };
+    let service = StreamableHttpService::new(move || Ok(server.clone()), sessions.clone(), config);
     let gate = Arc::new(Gate {
+        resource,
         resolver: Arc::new(resolver),
         owners: SessionOwners::new(MAX_SESSIONS, MAX_SESSIONS_PER_PRINCIPAL),
         sessions,
@@ -80,6 +117,7 @@ pub async fn serve_http_on(
 
 /// Authentication and session ownership, in front of rmcp.
 struct Gate {
+    resource: Option<Arc<ProtectedResource>>,
     resolver: Arc<dyn TokenResolver>,
     owners: SessionOwners,
     sessions: Arc<LocalSessionManager>,
@@ -87,9 +125,15 @@ struct Gate {
 
 impl Gate {
     async fn admit(self: Arc<Self>, mut req: Request, next: Next) -> Response {
+        if let Some(resource) = &self.resource
+            && req.uri().path().starts_with(WELL_KNOWN)
+        {
+            return resource.answer(&req);
+        }
         let Some(principal) = bearer_token(req.headers()).and_then(|t| self.resolver.resolve(t))
         else {
-            return refuse(req, unauthorized()).await;
+            let challenge = self.resource.as_ref().map(|r| r.metadata_url.as_str());
+            return refuse(req, unauthorized(challenge)).await;
         };
         let session = match req.headers().get(SESSION_HEADER).map(HeaderValue::to_str) {
             None => None,
@@ -175,13 +219,68 @@ async fn refuse(req: Request, mut response: Response) -> Response {
     response
 }
 
-fn unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Bearer")],
-        "a valid bearer token is required",
-    )
-        .into_response()
+/// 401, pointing at the protected resource metadata when there is some (RFC 9728 §5.1).
+fn unauthorized(metadata_url: Option<&str>) -> Response {
+    let challenge = match metadata_url {
+        Some(url) => format!("Bearer resource_metadata=\"{url}\""),
+        None => "Bearer".to_owned(),
+    };
+    let mut response =
+        (StatusCode::UNAUTHORIZED, "a valid bearer token is required").into_response();
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// The path prefix of OAuth 2.0 Protected Resource Metadata (RFC 9728 §3).
+const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
+
+/// This server as an OAuth 2.0 protected resource (RFC 9728).
+pub(super) struct ProtectedResource {
+    /// Where the metadata lives: the resource's origin, the well-known prefix, its path.
+    metadata_url: String,
+    /// The metadata document.
+    document: String,
+}
+
+impl ProtectedResource {
+    pub(super) fn new(
+        resource: &str,
+        authorization_servers: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Self, url::ParseError> {
+        let url = url::Url::parse(resource)?;
+        let servers = authorization_servers
+            .into_iter()
+            .map(|s| url::Url::parse(s.as_ref()).map(String::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        let path = url.path().trim_end_matches('/');
+        let metadata_url = format!("{}{WELL_KNOWN}{path}", url.origin().ascii_serialization());
+        let document = serde_json::json!({
+            "resource": resource,
+            "authorization_servers": servers,
+            "bearer_methods_supported": ["header"],
+        })
+        .to_string();
+        Ok(Self {
+            metadata_url,
+            document,
+        })
+    }
+
+    /// The metadata for a GET of a well-known path; 405 for other methods.
+    fn answer(&self, req: &Request) -> Response {
+        if req.method() != Method::GET {
+            return StatusCode::METHOD_NOT_ALLOWED.into_response();
+        }
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            self.document.clone(),
+        )
+            .into_response()
+    }
 }
 
 /// The same answer rmcp gives for a session it does not know.
