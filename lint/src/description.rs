@@ -5,9 +5,12 @@ use std::collections::BTreeSet;
 
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
-use crate::text::{content_words, ident_words, norm, quote, raw_words};
+use crate::text::{
+    content_words, ident_words, name_words, norm, quote, raw_words, without_boilerplate,
+};
 use crate::words::{
-    OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS, VAGUE_OBJECTS,
+    BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS,
+    VAGUE_OBJECTS,
 };
 use crate::{Finding, GOOD_DESCRIPTION_EXAMPLE, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS};
 
@@ -29,16 +32,19 @@ pub fn check_tool_description(
         ));
         return findings;
     }
-    let len = text.chars().count();
+    let substance = without_boilerplate(text);
+    let len = substance.chars().count();
     if len < MIN_DESCRIPTION_CHARS {
         findings.push(Finding::new(
             Rule::ShortDescription,
             format!(
-                "tool description is {len} characters ({}); the model picks tools by their description alone: say what the tool does and what it returns in at least {MIN_DESCRIPTION_CHARS} characters, e.g. {GOOD_DESCRIPTION_EXAMPLE}",
-                quote(text)
+                "tool description is {len} characters ({}{}); the model picks tools by their description alone: say what the tool does and what it returns in at least {MIN_DESCRIPTION_CHARS} characters, e.g. {GOOD_DESCRIPTION_EXAMPLE}",
+                quote(&substance),
+                if substance.len() < text.len() { " without its boilerplate" } else { "" }
             ),
         ));
     }
+    let len = text.chars().count();
     if len > MAX_DESCRIPTION_CHARS {
         findings.push(Finding::new(
             Rule::LongDescription,
@@ -56,18 +62,16 @@ pub fn check_tool_description(
             ),
         ));
     }
-    let name_words: BTreeSet<String> = ident_words(name).iter().map(|w| norm(w)).collect();
+    let named = name_words(&[name]);
     let content = content_words(text, &[]);
-    let extra: Vec<&String> = content
-        .iter()
-        .filter(|w| !name_words.contains(*w))
-        .collect();
-    if extra.is_empty() && !name_words.is_empty() && !content.is_empty() {
+    let substantive = content_words(&substance, &[&BOILERPLATE]);
+    if !named.is_empty() && !content.is_empty() && substantive.iter().all(|w| named.contains(w)) {
         findings.push(Finding::new(
             Rule::RestatesName,
             format!(
-                "tool description {} only restates the name `{name}`; the model already sees the name: say what it acts on, when to use it and what it returns, e.g. \"Delete a document from the search index by its ID. Returns the title of the deleted document.\"",
-                quote(text)
+                "tool description {} only restates the name `{name}`; the model already sees the name: say what it acts on, when to use it and what it returns, e.g. \"{}\"; if the name truly says it all, use `#[tool(allow(restates_name))]`",
+                quote(text),
+                restated_example(name)
             ),
         ));
     }
@@ -169,4 +173,23 @@ fn verb_positions(text: &str) -> Vec<&str> {
         prev_lead = LEADS.contains(&lower.as_str());
     }
     out
+}
+
+/// A better description for a tool that restated its name, built from the name: the verb, its
+/// object, and the parts a description should add.
+fn restated_example(name: &str) -> String {
+    let words = ident_words(name);
+    match words.split_first() {
+        Some((verb, object)) if !object.is_empty() => {
+            let mut verb = verb.clone();
+            if let Some(c) = verb.get(..1) {
+                verb.replace_range(..1, &c.to_uppercase());
+            }
+            format!(
+                "{verb} the {} <which one, from where>. Returns <what comes back>.",
+                object.join(" ")
+            )
+        }
+        _ => "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string(),
+    }
 }

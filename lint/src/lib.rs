@@ -54,7 +54,14 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(rule: Rule, message: String) -> Finding {
+    /// A finding; the message of a rule `allow(...)` may silence says how, unless it already does.
+    fn new(rule: Rule, mut message: String) -> Finding {
+        if rule.allowable() && !message.contains("allow(") {
+            message.push_str(&format!(
+                "; if this is deliberate, use `#[tool(allow({}))]`",
+                rule.name()
+            ));
+        }
         Finding { rule, message }
     }
 }

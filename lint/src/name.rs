@@ -4,7 +4,8 @@
 use crate::rules::Rule;
 use crate::text::{backticked, ident_words, norm, to_snake_case};
 use crate::words::{
-    HARD_PLACEHOLDERS, SOFT_OBJECTS, SOFT_PLACEHOLDERS, VAGUE_OBJECTS, VAGUE_VERBS, WordList,
+    HARD_PLACEHOLDERS, LONE_WORDS, SOFT_OBJECTS, SOFT_PLACEHOLDERS, VAGUE_OBJECTS, VAGUE_VERBS,
+    WordList,
 };
 use crate::{Finding, MAX_NAME_CHARS};
 
@@ -25,7 +26,9 @@ pub fn check_tool_name(name: &str) -> Vec<Finding> {
         ));
     }
     let words = ident_words(name);
-    if words.len() == 1 {
+    if let [word] = words.as_slice()
+        && !LONE_WORDS.contains(&norm(word))
+    {
         findings.push(Finding::new(
             Rule::LoneWord,
             format!(

@@ -278,7 +278,7 @@ fn brief_examples() {
     assert_eq!(rules(&f), [Rule::ShortDescription, Rule::VagueDescription]);
     assert_eq!(
         f[0].message,
-        "tool description is 15 characters (\"Searches things\"); the model picks tools by their description alone: say what the tool does and what it returns in at least 30 characters, e.g. \"Search the company knowledge base for articles matching a query. Returns the top results with title, snippet and URL.\""
+        "tool description is 15 characters (\"Searches things\"); the model picks tools by their description alone: say what the tool does and what it returns in at least 30 characters, e.g. \"Search the company knowledge base for articles matching a query. Returns the top results with title, snippet and URL.\"; if this is deliberate, use `#[tool(allow(short_description))]`"
     );
     assert_eq!(
         rules(&check_tool_description(
@@ -664,12 +664,12 @@ fn messages_are_lowercase_without_trailing_period() {
         );
         assert!(!f.message.contains('\n'), "{}", f.message);
     }
-    // `allow` is only suggested where a justified exception exists.
+    // Every rule `allow(...)` may silence says how; the others never suggest it.
     for f in &all {
-        let mentions_allow = f.message.contains("allow(");
-        assert_eq!(
-            mentions_allow,
-            f.rule == Rule::MissingReturns,
+        let mentions_allow = f.message.contains(&format!("allow({})", f.rule.name()));
+        assert_eq!(mentions_allow, f.rule.allowable(), "{}", f.message);
+        assert!(
+            f.rule.allowable() || !f.message.contains("allow("),
             "{}",
             f.message
         );
@@ -1086,12 +1086,6 @@ const REAL_GOOD: &[Real] = &[
         &[],
     ),
     real(
-        "get_pull_request",
-        "Get details of a specific pull request",
-        true,
-        &[],
-    ),
-    real(
         "list_pull_requests",
         "List and filter repository pull requests",
         true,
@@ -1311,6 +1305,13 @@ fn real_good_descriptions_pass() {
 /// them, plus made-up poor ones.
 const REAL_POOR: &[(&str, &str, bool, Rule)] = &[
     // Real (modelcontextprotocol/servers).
+    // Was in REAL_GOOD: a restatement through filler ("details", "specific"), issue 18.
+    (
+        "get_pull_request",
+        "Get details of a specific pull request",
+        true,
+        Rule::RestatesName,
+    ),
     (
         "git_status",
         "Shows the working tree status",
@@ -1717,4 +1718,191 @@ fn typical_good_descriptions_pass() {
         }
     }
     assert!(rejected.is_empty(), "wrongly rejected: {rejected:#?}");
+}
+
+// ---------------------------------------------------------------- Issue 18 classes
+
+#[test]
+fn plural_ies_meets_its_singular() {
+    for (a, b) in [
+        ("cookie", "cookies"),
+        ("movie", "movies"),
+        ("query", "queries"),
+        ("entity", "entities"),
+        ("copy", "copies"),
+    ] {
+        assert_eq!(stem(a), stem(b), "{a} / {b}");
+    }
+    assert_ne!(stem("key"), stem("kei"));
+    assert!(
+        rules(&check_param_description("cookies", Some("The cookie")))
+            .contains(&Rule::ParamRestatesName)
+    );
+}
+
+#[test]
+fn lone_words_that_name_action_and_object_pass() {
+    for name in ["whoami", "screenshot", "ping", "logout"] {
+        assert_eq!(check_tool_name(name), vec![], "{name}");
+    }
+    for name in ["search", "echo", "add", "query"] {
+        assert!(
+            rules(&check_tool_name(name)).contains(&Rule::LoneWord),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn param_restating_the_tool_name_or_an_expansion_fails() {
+    for (tool, param, d) in [
+        ("get_pull_request", "pull_number", "The pull request number"),
+        ("get_pull_request", "pullNumber", "Pull request number."),
+        ("list_pull_requests", "pr_number", "The PR number"),
+        (
+            "create_customer",
+            "customer",
+            "The unique identifier for the customer.",
+        ),
+        ("get_repo", "repo", "Repository name"),
+        (
+            "delete_entities",
+            "entity_names",
+            "An array of entity names to delete",
+        ),
+        ("navigate_page", "url", "The URL to navigate to"),
+        (
+            "create_repository",
+            "private",
+            "Whether the repository should be private",
+        ),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    // Without the tool in view, the tool's words are not restated.
+    assert_eq!(
+        check_param_description("number", Some("The pull request number")),
+        vec![]
+    );
+    assert_eq!(
+        rules(&check_param_description_in(
+            "get_pull_request",
+            "number",
+            Some("The pull request number")
+        )),
+        [Rule::ParamRestatesName]
+    );
+    // The abbreviation's expansion is the name spelled out even without the tool.
+    assert_eq!(
+        rules(&check_param_description(
+            "pr_number",
+            Some("The pull request number")
+        )),
+        [Rule::ParamRestatesName]
+    );
+}
+
+#[test]
+fn vague_actions_on_a_parameter_fail() {
+    for (param, d) in [
+        ("method", "The method to execute"),
+        ("action", "Operation to perform"),
+        ("operation", "The operation to run"),
+        ("event", "The action to take"),
+    ] {
+        let got = rules(&check_param_description_in("manage_tabs", param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{param} {d:?}");
+    }
+    for (param, d) in [
+        (
+            "action",
+            "One of list, new, close or select; close needs `index`",
+        ),
+        ("method", "HTTP method: GET, POST, PUT or DELETE"),
+    ] {
+        assert_eq!(
+            check_param_description_in("manage_tabs", param, Some(d)),
+            vec![],
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn boilerplate_padding_does_not_count() {
+    for (name, d) in [
+        (
+            "get_order",
+            "This tool allows you to get the details of an order.",
+        ),
+        ("get_pull_request", "Get details of a specific pull request"),
+        (
+            "delete_user",
+            "Use this tool when you need to delete a user. It helps you delete the user.",
+        ),
+    ] {
+        let got = rules(&check_tool_description(name, Some(d), false));
+        assert!(got.contains(&Rule::RestatesName), "{name} {d:?}: {got:?}");
+    }
+    // Generated padding: a product tag and an error listing do not make a description longer.
+    let d = "Acme | Retrieve a user\nError Responses:\n400: Bad request\n404: Not found";
+    let got = rules(&check_tool_description("get_user", Some(d), true));
+    assert!(got.contains(&Rule::ShortDescription), "{got:?}");
+    assert!(got.contains(&Rule::RestatesName), "{got:?}");
+    // Words of substance still count.
+    assert_eq!(
+        check_tool_description(
+            "get_order",
+            Some("This tool allows you to get an order with its line items and shipping status."),
+            true
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn param_messages_quote_the_text_and_fit_the_parameter() {
+    let message = |tool, param, d| {
+        let f = check_param_description_in(tool, param, Some(d));
+        assert_eq!(rules(&f), [Rule::ParamRestatesName], "{param} {d:?}");
+        f[0].message.clone()
+    };
+    let m = message("get_pull_request", "pull_number", "The pull request number");
+    assert!(m.contains("\"The pull request number\""), "{m}");
+    assert!(m.contains("only restates its name"), "{m}");
+    assert!(
+        m.contains("range"),
+        "a number gets its range asked for: {m}"
+    );
+    assert!(m.contains("allow(param_restates_name)"), "{m}");
+    let m = message(
+        "create_pull_request_review",
+        "body",
+        "The body of the review",
+    );
+    assert!(
+        m.contains("its name and the tool name `create_pull_request_review`"),
+        "{m}"
+    );
+    let m = message("list_events", "created_at", "The created at");
+    assert!(
+        m.contains("format"),
+        "a time gets its format asked for: {m}"
+    );
+    let m = message("list_pull_requests", "state", "State of the pull requests");
+    assert!(
+        m.contains("allowed values"),
+        "an enum-like name gets its values asked for: {m}"
+    );
+    let m = message("read_file", "path", "Path of the file");
+    assert!(m.contains("absolute or relative"), "{m}");
+    let m = message("delete_user", "user_id", "The user ID");
+    assert!(m.contains("comes from"), "{m}");
+    let m = message(
+        "create_repository",
+        "private",
+        "Whether the repository is private",
+    );
+    assert!(m.contains("when `private` is true"), "{m}");
 }

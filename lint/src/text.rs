@@ -2,7 +2,9 @@
 //! restatement in another inflection still count as one, and the formatting of quoted text in
 //! messages. Also the rustdoc-like joining of `///` lines the macro uses.
 
-use crate::words::{STOP_WORDS, WordList, synonym};
+use std::collections::BTreeSet;
+
+use crate::words::{STOP_WORDS, WordList, expansion, synonym};
 
 /// Crude English stemmer: strips plural and verb suffixes, then a final `e`, so that `delete`,
 /// `deletes`, `deleted` and `deleting` all become `delet`. Consistency matters, not correctness:
@@ -82,6 +84,58 @@ pub(crate) fn ident_words(name: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// The normalized words of identifiers, with the words their abbreviations stand for
+/// (`pr_number` gives `pr`, `pull`, `request`, `num`): what a description restating them uses.
+pub(crate) fn name_words(identifiers: &[&str]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for w in identifiers.iter().flat_map(|i| ident_words(i)) {
+        let n = norm(&w);
+        out.extend(expansion(&n).iter().cloned());
+        out.insert(n);
+    }
+    out
+}
+
+/// A description without generated padding, for judging its length and whether it restates the
+/// name: a leading product tag (`Notion | `), headings of error listings (`Error Responses:`) and
+/// lines that only list an HTTP status (`400: Bad request`).
+pub(crate) fn without_boilerplate(text: &str) -> String {
+    let text = match text.split_once(" | ") {
+        Some((tag, rest)) if tag.chars().count() <= 30 && !tag.contains('\n') => rest,
+        _ => text,
+    };
+    text.lines()
+        .filter(|line| !is_boilerplate_line(line.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+fn is_boilerplate_line(line: &str) -> bool {
+    let words = raw_words(line);
+    let status = words.first().is_some_and(|w| {
+        w.len() == 3
+            && w.starts_with(['1', '2', '3', '4', '5'])
+            && w.chars().all(|c| c.is_ascii_digit())
+    });
+    let heading = line.ends_with(':')
+        && !words.is_empty()
+        && words.iter().all(|w| {
+            [
+                "error",
+                "errors",
+                "response",
+                "responses",
+                "status",
+                "codes",
+                "code",
+            ]
+            .contains(&w.to_lowercase().as_str())
+        });
+    (status && words.len() <= 6) || heading
 }
 
 /// Content words of a text: normalized, stop words and `extra_stop` removed.

@@ -71,6 +71,30 @@ lists! {
     /// Verbs whose object is what comes back (`Get the current weather` returns the weather,
     /// `Create an issue` returns the issue).
     OUTPUT_VERBS = "output_verbs.txt";
+    /// Padding that says nothing about a tool or a value ("allows you to", "details of").
+    BOILERPLATE = "boilerplate.txt";
+    /// Single words that name an action and its object at once (`whoami`, `screenshot`).
+    LONE_WORDS = "lone_words.txt";
+}
+
+/// Abbreviations in identifiers and the words they stand for (`pr`: pull request), each line an
+/// abbreviation then its words, normalized.
+static EXPANSIONS: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+
+/// The words an identifier word stands for, normalized (`pr` gives `pull`, `request`).
+pub fn expansion(normed: &str) -> &'static [String] {
+    EXPANSIONS
+        .get_or_init(|| {
+            entries(include_str!("../words/expansions.txt"))
+                .filter_map(|l| {
+                    let mut words = l.split_whitespace();
+                    let abbreviation = norm(words.next()?);
+                    Some((abbreviation, words.map(norm).collect()))
+                })
+                .collect()
+        })
+        .get(normed)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// Synonyms folded together after stemming (`retrieves` is `get`, `identifier` is `id`), so a
