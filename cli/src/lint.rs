@@ -5,6 +5,7 @@
 //! it returns when it declares an `outputSchema` or is `readOnlyHint`.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -79,13 +80,19 @@ pub fn run(args: LintArgs) -> Result<ExitCode> {
         .flat_map(lint_one)
         .filter(|r| !allowed.contains(&r.rule))
         .collect();
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&as_json(tools.len(), &rows))?
-        );
+    let report = if args.json {
+        serde_json::to_string_pretty(&as_json(tools.len(), &rows))? + "\n"
     } else {
-        print!("{}", table(tools.len(), &rows));
+        table(tools.len(), &rows)
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(report.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A reader that stops early (`| head`) is not an error of the lint.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
     }
     Ok(if rows.is_empty() {
         ExitCode::SUCCESS

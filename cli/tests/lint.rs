@@ -231,3 +231,36 @@ fn the_example_server_over_stdio_has_clean_tools() {
         "{narrow}"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let many: Vec<Value> = (0..2000)
+        .map(|i| json!({"name": format!("tool{i}"), "description": "TODO"}))
+        .collect();
+    let path = write_json(dir.path(), "many.json", &json!(many));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_toolwright"))
+        .args(["lint", path.to_str().expect("path")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    // stdout is closed here, long before the report is written.
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
