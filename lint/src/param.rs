@@ -212,26 +212,41 @@ fn hint(param_name: &str) -> (&'static str, String) {
     }
     if is(
         &[
-            "query",
-            "q",
-            "search",
-            "filter",
+            "query", "q", "search", "filter", "keyword", "keywords", "pattern",
+        ],
+        last,
+    ) {
+        return (
+            "what it matches and its syntax",
+            format!(
+                "says what the {label} matches and its syntax, e.g. \"Words to find in titles and bodies; quote a phrase, prefix a word with - to exclude it\""
+            ),
+        );
+    }
+    if is(&["script", "code", "sql", "expression", "command"], last) {
+        return (
+            "the language and what the code may do",
+            format!(
+                "names the language and what the {label} may do, e.g. \"A single read-only SELECT statement in PostgreSQL dialect\""
+            ),
+        );
+    }
+    if is(
+        &[
             "text",
             "body",
             "content",
             "message",
             "description",
             "comment",
-            "script",
-            "code",
-            "sql",
+            "note",
         ],
         last,
     ) {
         return (
-            "what the text should contain and its syntax",
+            "where the text goes, its format and limits",
             format!(
-                "says what the {label} should contain and its syntax or limits, e.g. \"Markdown body shown under the title, up to 65536 characters\""
+                "says where the {label} goes, its format and limits, e.g. \"Markdown shown under the title, up to 65536 characters\""
             ),
         );
     }

@@ -1850,6 +1850,17 @@ fn boilerplate_padding_does_not_count() {
     let got = rules(&check_tool_description("get_user", Some(d), true));
     assert!(got.contains(&Rule::ShortDescription), "{got:?}");
     assert!(got.contains(&Rule::RestatesName), "{got:?}");
+    // Only a capitalized tag and status lines are padding; numbers and pipes in prose are not.
+    for d in [
+        "Search text | regex over the open files",
+        "100 results at most are returned per page.",
+    ] {
+        assert!(
+            !rules(&check_tool_description("find_matches", Some(d), false))
+                .contains(&Rule::ShortDescription),
+            "{d:?}"
+        );
+    }
     // Words of substance still count.
     assert_eq!(
         check_tool_description(
@@ -1895,6 +1906,15 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
         m.contains("allowed values"),
         "an enum-like name gets its values asked for: {m}"
     );
+    let m = message("search_orders", "query", "The search query");
+    assert!(
+        m.contains("syntax"),
+        "a query gets its syntax asked for: {m}"
+    );
+    let m = message("run_sql", "sql", "The SQL to run");
+    assert!(m.contains("language"), "{m}");
+    let m = message("post_reply", "body", "The body of the reply");
+    assert!(m.contains("format and limits"), "{m}");
     let m = message("read_file", "path", "Path of the file");
     assert!(m.contains("absolute or relative"), "{m}");
     let m = message("delete_user", "user_id", "The user ID");

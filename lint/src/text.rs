@@ -103,7 +103,7 @@ pub(crate) fn name_words(identifiers: &[&str]) -> BTreeSet<String> {
 /// lines that only list an HTTP status (`400: Bad request`).
 pub(crate) fn without_boilerplate(text: &str) -> String {
     let text = match text.split_once(" | ") {
-        Some((tag, rest)) if tag.chars().count() <= 30 && !tag.contains('\n') => rest,
+        Some((tag, rest)) if is_product_tag(tag) => rest,
         _ => text,
     };
     text.lines()
@@ -114,13 +114,22 @@ pub(crate) fn without_boilerplate(text: &str) -> String {
         .to_string()
 }
 
+/// A leading tag such as `Notion` or `Acme CRM`: one to three capitalized words, nothing else.
+fn is_product_tag(tag: &str) -> bool {
+    let words: Vec<&str> = tag.split(' ').collect();
+    words.len() <= 3
+        && words.iter().all(|w| {
+            w.starts_with(|c: char| c.is_uppercase()) && w.chars().all(char::is_alphanumeric)
+        })
+}
+
+/// `400: Bad request`, `404 - Not found`: an HTTP status, a colon or dash, a few words.
 fn is_boilerplate_line(line: &str) -> bool {
     let words = raw_words(line);
-    let status = words.first().is_some_and(|w| {
-        w.len() == 3
-            && w.starts_with(['1', '2', '3', '4', '5'])
-            && w.chars().all(|c| c.is_ascii_digit())
-    });
+    let status = line.len() > 3
+        && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+        && matches!(line.as_bytes()[0], b'1'..=b'5')
+        && line[3..].trim_start().starts_with([':', '-']);
     let heading = line.ends_with(':')
         && !words.is_empty()
         && words.iter().all(|w| {
