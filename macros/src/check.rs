@@ -129,8 +129,11 @@ fn check_descriptions(cx: &mut Ctxt, def: &ToolDef) {
         None => report(cx, def, findings, |cx, m| cx.error_spanned_by(&ident, m)),
     }
     for p in &def.params {
-        let findings =
-            lint::check_param_description(&p.name, p.doc.as_ref().map(|d| d.text.as_str()));
+        let findings = lint::check_param_description_in(
+            &def.name,
+            &p.name,
+            p.doc.as_ref().map(|d| d.text.as_str()),
+        );
         match &p.doc {
             Some(doc) => {
                 let attr = doc.first.clone();

@@ -1,0 +1,266 @@
+//! `toolwright lint` end to end: the binary on JSON files, and over stdio against this repo's
+//! `examples/mcp_server`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn toolwright(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_toolwright"))
+        .args(args)
+        .output()
+        .expect("run toolwright")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value).expect("json")).expect("write");
+    path
+}
+
+/// A `tools/list` result with one poor tool (a restating parameter, a lone-word name) and one good.
+fn mixed_tools() -> Value {
+    json!({"tools": [
+        {
+            "name": "getPullRequest",
+            "description": "Get a pull request with its title, state, author and diff stats.",
+            "inputSchema": {"type": "object", "properties": {
+                "pullNumber": {"type": "number", "description": "The pull request number"},
+                "repo": {"type": "string", "description": "Repository in owner/name form, e.g. rust-lang/rust"}
+            }}
+        },
+        {
+            "name": "echo",
+            "description": "Echo the given message back to the caller unchanged.",
+            "inputSchema": {"type": "object", "properties": {
+                "message": {"type": "string", "description": "Text to send back, up to 1000 characters"}
+            }}
+        },
+        {
+            "name": "search-issues",
+            "description": "Search issues and pull requests across GitHub. Returns number, title, state and URL of each match.",
+            "annotations": {"readOnlyHint": true},
+            "inputSchema": {"type": "object", "properties": {
+                "q": {"type": "string", "description": "GitHub search syntax, e.g. is:open label:bug"}
+            }}
+        }
+    ]})
+}
+
+#[test]
+fn findings_in_a_file_are_tabled_and_exit_with_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_json(dir.path(), "tools.json", &mixed_tools());
+    let out = toolwright(&["lint", path.to_str().expect("utf-8 path")]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("getPullRequest\n  param pullNumber  param_restates_name"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"The pull request number\""),
+        "the message quotes the text: {text}"
+    );
+    assert!(text.contains("echo\n  name"), "{text}");
+    assert!(text.contains("lone_word"), "{text}");
+    assert!(
+        !text.contains("search-issues"),
+        "a good tool is not listed: {text}"
+    );
+    assert!(
+        !text.contains("name_format"),
+        "camelCase and hyphens are fine for MCP: {text}"
+    );
+    assert!(
+        text.contains("3 tools, 2 with findings; 2 findings"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_output_lists_every_finding_for_ci() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_json(dir.path(), "tools.json", &mixed_tools());
+    let out = toolwright(&["lint", "--json", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(report["tools"], 3);
+    assert_eq!(report["tools_with_findings"], 2);
+    let findings = report["findings"].as_array().expect("findings");
+    let keys: Vec<(&str, &str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["tool"].as_str().unwrap_or_default(),
+                f["subject"].as_str().unwrap_or_default(),
+                f["rule"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("getPullRequest", "param", "param_restates_name"),
+            ("echo", "name", "lone_word")
+        ]
+    );
+    assert_eq!(findings[0]["param"], "pullNumber");
+    assert!(findings[1]["param"].is_null());
+}
+
+#[test]
+fn allowed_rules_are_skipped_and_a_clean_list_exits_with_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A bare array of tools is accepted too.
+    let tools = mixed_tools()["tools"].clone();
+    let path = write_json(dir.path(), "array.json", &tools);
+    let out = toolwright(&[
+        "lint",
+        "--allow",
+        "lone_word,param_restates_name",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "3 tools: no findings\n");
+}
+
+#[test]
+fn data_returning_tools_must_say_what_comes_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tool = |extra: Value| {
+        let mut t = json!({"name": "archive_ticket", "description": "Archive a support ticket so it leaves the open queue.", "inputSchema": {"type": "object"}});
+        t.as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        t
+    };
+    let silent = write_json(dir.path(), "silent.json", &json!([tool(json!({}))]));
+    assert_eq!(
+        toolwright(&["lint", silent.to_str().expect("path")])
+            .status
+            .code(),
+        Some(0)
+    );
+    for extra in [
+        json!({"outputSchema": {"type": "object"}}),
+        json!({"annotations": {"readOnlyHint": true}}),
+    ] {
+        let path = write_json(dir.path(), "data.json", &json!([tool(extra)]));
+        let out = toolwright(&["lint", path.to_str().expect("path")]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stdout(&out).contains("missing_returns"), "{}", stdout(&out));
+    }
+}
+
+#[test]
+fn unreadable_input_is_an_error_with_exit_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_json(dir.path(), "bad.json", &json!({"items": []}));
+    let out = toolwright(&["lint", path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"tools\" array"), "{err}");
+    let out = toolwright(&[
+        "lint",
+        "--allow",
+        "no_such_rule",
+        path.to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown rule `no_such_rule`"));
+    let out = toolwright(&["lint", "--stdio", "exit 3"]);
+    assert_eq!(out.status.code(), Some(2), "a server that dies is an error");
+    let out = toolwright(&["lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a source is required (clap's usage error)"
+    );
+}
+
+/// The workspace's `examples/mcp_server`, built with the `mcp` feature if it is not yet.
+fn example_server() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&root)
+        .args([
+            "build",
+            "--quiet",
+            "--features",
+            "mcp",
+            "--example",
+            "mcp_server",
+        ])
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "building examples/mcp_server");
+    target.join("debug").join("examples").join("mcp_server")
+}
+
+#[test]
+fn the_example_server_over_stdio_has_clean_tools() {
+    let server = example_server();
+    let command = format!("'{}' --grant '*'", server.display());
+    let out = toolwright(&["lint", "--json", "--stdio", &command]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&text).expect("JSON");
+    assert!(report["tools"].as_u64().is_some_and(|n| n >= 5), "{report}");
+    assert_eq!(report["findings"], json!([]));
+    // A narrower grant lists fewer tools: the lint sees what this principal sees.
+    let command = format!("'{}' --grant kb:read", server.display());
+    let narrow: Value =
+        serde_json::from_slice(&toolwright(&["lint", "--json", "--stdio", &command]).stdout)
+            .expect("JSON");
+    assert!(
+        narrow["tools"].as_u64() < report["tools"].as_u64(),
+        "{narrow}"
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let many: Vec<Value> = (0..2000)
+        .map(|i| json!({"name": format!("tool{i}"), "description": "TODO"}))
+        .collect();
+    let path = write_json(dir.path(), "many.json", &json!(many));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_toolwright"))
+        .args(["lint", path.to_str().expect("path")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    // stdout is closed here, long before the report is written.
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

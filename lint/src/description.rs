@@ -1,0 +1,195 @@
+//! The tool description: present, neither too short nor too long, no placeholder, more than the
+//! name restated, not vague, and saying what comes back when the tool returns data.
+
+use std::collections::BTreeSet;
+
+use crate::placeholder::placeholder;
+use crate::rules::Rule;
+use crate::text::{
+    content_words, ident_words, name_words, norm, quote, raw_words, without_boilerplate,
+};
+use crate::words::{
+    BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS,
+    VAGUE_OBJECTS,
+};
+use crate::{Finding, GOOD_DESCRIPTION_EXAMPLE, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS};
+
+/// Checks a tool description. `description` is the joined doc comment text (None/empty when
+/// absent). `returns_data` is true when the tool's output is not `()`.
+pub fn check_tool_description(
+    name: &str,
+    description: Option<&str>,
+    returns_data: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let text = description.map(str::trim).unwrap_or("");
+    if text.is_empty() {
+        findings.push(Finding::new(
+            Rule::MissingDescription,
+            format!(
+                "tool `{name}` has no description; the model picks tools by their description alone: add a `///` doc comment that says what the tool does and what it returns, e.g. {GOOD_DESCRIPTION_EXAMPLE}"
+            ),
+        ));
+        return findings;
+    }
+    let substance = without_boilerplate(text);
+    let len = substance.chars().count();
+    if len < MIN_DESCRIPTION_CHARS {
+        findings.push(Finding::new(
+            Rule::ShortDescription,
+            format!(
+                "tool description is {len} characters ({}{}); the model picks tools by their description alone: say what the tool does and what it returns in at least {MIN_DESCRIPTION_CHARS} characters, e.g. {GOOD_DESCRIPTION_EXAMPLE}",
+                quote(&substance),
+                if substance.len() < text.len() { " without its boilerplate" } else { "" }
+            ),
+        ));
+    }
+    let len = text.chars().count();
+    if len > MAX_DESCRIPTION_CHARS {
+        findings.push(Finding::new(
+            Rule::LongDescription,
+            format!(
+                "tool description is {len} characters; some providers reject tool descriptions over {MAX_DESCRIPTION_CHARS} characters and long text buries what matters: keep what the tool does, when to use it and what it returns, and move argument details to the parameter docs"
+            ),
+        ));
+    }
+    let placeholder_found = placeholder(text);
+    if let Some(found) = &placeholder_found {
+        findings.push(Finding::new(
+            Rule::Placeholder,
+            format!(
+                "tool description contains the placeholder {found}; the model reads it as the real description: replace it with what the tool does and returns, e.g. {GOOD_DESCRIPTION_EXAMPLE}"
+            ),
+        ));
+    }
+    let named = name_words(&[name]);
+    let content = content_words(text, &[]);
+    let substantive = content_words(&substance, &[&BOILERPLATE]);
+    if !named.is_empty() && !content.is_empty() && substantive.iter().all(|w| named.contains(w)) {
+        findings.push(Finding::new(
+            Rule::RestatesName,
+            format!(
+                "tool description {} only restates the name `{name}`; the model already sees the name: say what it acts on, when to use it and what it returns, e.g. \"{}\"; if the name truly says it all, use `#[tool(allow(restates_name))]`",
+                quote(text),
+                restated_example(name)
+            ),
+        ));
+    }
+    let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
+    if all_vague && (!content.is_empty() || placeholder_found.is_none()) {
+        let shown: Vec<String> = raw_words(text)
+            .into_iter()
+            .filter(|w| {
+                let n = norm(w);
+                !STOP_WORDS.contains(&n) && VAGUE_OBJECTS.contains(&n)
+            })
+            .map(str::to_lowercase)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let words = if shown.is_empty() {
+            "it does".to_string()
+        } else {
+            let list = shown
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("vague words like {list} do")
+        };
+        findings.push(Finding::new(
+            Rule::VagueDescription,
+            format!(
+                "tool description {} says nothing concrete; {words} not tell the model what the tool acts on or when to call it: name the concrete action, object and result, e.g. {GOOD_DESCRIPTION_EXAMPLE}",
+                quote(text)
+            ),
+        ));
+    }
+    if returns_data && !mentions_output(text) {
+        findings.push(Finding::new(
+            Rule::MissingReturns,
+            "tool returns data but its description never says what comes back; the model needs that to know whether one call answers the question: add a sentence such as \"Returns the booking reference and the confirmed time.\"; if the output truly explains itself, use `#[tool(allow(missing_returns))]`".to_string(),
+        ));
+    }
+    findings
+}
+
+/// Whether a description says, explicitly or through its verb, what the tool returns: a return
+/// word anywhere, an output noun anywhere, or an output verb in verb position (see
+/// [`verb_positions`]), so "Delete a document from the search index" does not count.
+fn mentions_output(text: &str) -> bool {
+    if text.contains('→') || text.contains("->") || text.contains("=>") {
+        return true;
+    }
+    let anywhere = raw_words(text).into_iter().any(|w| {
+        let n = norm(w);
+        RETURN_WORDS.contains(&n) || OUTPUT_NOUNS.contains(&n)
+    });
+    anywhere
+        || verb_positions(text)
+            .iter()
+            .any(|w| OUTPUT_VERBS.contains(&norm(w)))
+}
+
+/// Words likely to be verbs: the first word of each sentence or clause (after `.`, `!`, `?`,
+/// `:`, `;`, `,`, parentheses or a line break; skipping `-ly` adverbs and "this tool"), and any
+/// word right after "to", "and", "or", "then", "also", "that", "you", "can" or "will".
+fn verb_positions(text: &str) -> Vec<&str> {
+    const LEADS: &[&str] = &[
+        "to", "and", "or", "then", "also", "that", "you", "can", "will",
+    ];
+    const SKIP: &[&str] = &["this", "the", "tool", "function", "please", "it", "we"];
+    let mut out = Vec::new();
+    let mut clause_start = true;
+    let mut prev_lead = false;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let boundary_len = rest
+            .find(|c: char| c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        if rest[..boundary_len]
+            .chars()
+            .any(|c| ".!?:;,()\n".contains(c))
+        {
+            clause_start = true;
+        }
+        rest = &rest[boundary_len..];
+        let word_len = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        if word_len == 0 {
+            break;
+        }
+        let word = &rest[..word_len];
+        rest = &rest[word_len..];
+        let lower = word.to_lowercase();
+        if clause_start && (lower.ends_with("ly") || SKIP.contains(&lower.as_str())) {
+            continue;
+        }
+        if clause_start || prev_lead {
+            out.push(word);
+        }
+        clause_start = false;
+        prev_lead = LEADS.contains(&lower.as_str());
+    }
+    out
+}
+
+/// A better description for a tool that restated its name, built from the name: the verb, its
+/// object, and the parts a description should add.
+fn restated_example(name: &str) -> String {
+    let words = ident_words(name);
+    match words.split_first() {
+        Some((verb, object)) if !object.is_empty() => {
+            let mut verb = verb.clone();
+            if let Some(c) = verb.get(..1) {
+                verb.replace_range(..1, &c.to_uppercase());
+            }
+            format!(
+                "{verb} the {} <which one, from where>. Returns <what comes back>.",
+                object.join(" ")
+            )
+        }
+        _ => "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string(),
+    }
+}

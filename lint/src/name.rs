@@ -1,0 +1,185 @@
+//! The tool name: snake_case and length (what providers accept), at least a verb and its object,
+//! and not made of vague or placeholder words.
+
+use crate::rules::Rule;
+use crate::text::{backticked, ident_words, norm, to_snake_case};
+use crate::words::{
+    HARD_PLACEHOLDERS, LONE_WORDS, SOFT_OBJECTS, SOFT_PLACEHOLDERS, VAGUE_OBJECTS, VAGUE_VERBS,
+    WordList,
+};
+use crate::{Finding, MAX_NAME_CHARS};
+
+/// Checks a tool name: snake_case, length, at least two words, not vague.
+pub fn check_tool_name(name: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(problem) = name_format_problem(name) {
+        findings.push(Finding::new(Rule::NameFormat, problem));
+    }
+    let len = name.chars().count();
+    if len > MAX_NAME_CHARS {
+        findings.push(Finding::new(
+            Rule::NameLength,
+            format!(
+                "tool name is {len} characters (`{}`); OpenAI and Anthropic reject tool names longer than {MAX_NAME_CHARS} characters: keep the verb and the main object, e.g. `get_order_status`",
+                truncate_chars(name, 40)
+            ),
+        ));
+    }
+    let words = ident_words(name);
+    if let [word] = words.as_slice()
+        && !LONE_WORDS.contains(&norm(word))
+    {
+        findings.push(Finding::new(
+            Rule::LoneWord,
+            format!(
+                "tool name `{name}` is a single word; the model tells tools apart by name, and one word does not say what the tool acts on: name the verb and its object, e.g. `search_knowledge_base` or `get_order_status`"
+            ),
+        ));
+    }
+    if let Some(message) = vague_name_problem(name, &words) {
+        findings.push(Finding::new(Rule::VagueName, message));
+    }
+    findings
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}...")
+    } else {
+        s.to_string()
+    }
+}
+
+fn name_format_problem(name: &str) -> Option<String> {
+    let why = "tool names must be snake_case ([a-z0-9_]) so every provider accepts them and the model sees one consistent style";
+    if name.is_empty() {
+        return Some(
+            "tool name is empty; the model calls tools by name: use a verb_object name such as `get_order_status`"
+                .to_string(),
+        );
+    }
+    let suggestion = to_snake_case(name);
+    let suggest = |s: &str| {
+        if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+            "e.g. `get_order_status`".to_string()
+        } else {
+            format!("rename it to `{s}`")
+        }
+    };
+    let shown = truncate_chars(name, 64);
+    if name.chars().any(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Some(format!(
+            "tool name `{shown}` is not snake_case; {why}: {}",
+            suggest(&suggestion)
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
+    {
+        return Some(format!(
+            "tool name `{shown}` contains {bad:?}; {why}: {}",
+            suggest(&suggestion)
+        ));
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Some(format!(
+            "tool name `{shown}` starts with a digit; {why}, and identifiers cannot start with one: start with the verb, e.g. `verify_2fa_code`"
+        ));
+    }
+    if name.starts_with('_') || name.ends_with('_') || name.contains("__") {
+        return Some(format!(
+            "tool name `{shown}` has a leading, trailing or double underscore; {why}: {}",
+            suggest(&suggestion)
+        ));
+    }
+    None
+}
+
+fn all_in(words: &[String], sets: &[&WordList]) -> bool {
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|w| sets.iter().any(|set| set.contains(&norm(w))))
+}
+
+/// Vague: every word is vague and the object (last word) is a vague object (`do_stuff`,
+/// `my_tool`, but not `run_tests`), or every word after the verb is a vague object (`get_data`).
+fn is_vague_words(words: &[String]) -> bool {
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let object_vague =
+        words.len() == 1 || all_in(std::slice::from_ref(last), &[&VAGUE_OBJECTS, &SOFT_OBJECTS]);
+    (object_vague
+        && all_in(
+            words,
+            &[
+                &VAGUE_VERBS,
+                &VAGUE_OBJECTS,
+                &SOFT_OBJECTS,
+                &SOFT_PLACEHOLDERS,
+            ],
+        ))
+        || (words.len() >= 2 && all_in(&words[1..], &[&VAGUE_OBJECTS]))
+}
+
+fn vague_name_problem(name: &str, words: &[String]) -> Option<String> {
+    if words.is_empty() {
+        return None;
+    }
+    let example =
+        "name the concrete action and object, e.g. `get_order_status` or `send_invoice_email`";
+    let hard: Vec<String> = words
+        .iter()
+        .filter(|w| HARD_PLACEHOLDERS.contains(&norm(w)))
+        .cloned()
+        .collect();
+    if !hard.is_empty() {
+        return Some(format!(
+            "tool name `{name}` uses placeholder word{} {}; the model picks tools by name and a placeholder tells it nothing: {example}",
+            if hard.len() > 1 { "s" } else { "" },
+            backticked(&hard)
+        ));
+    }
+    if is_vague_words(words) {
+        let vague: Vec<String> = words
+            .iter()
+            .filter(|w| {
+                let n = norm(w);
+                [
+                    &VAGUE_VERBS,
+                    &VAGUE_OBJECTS,
+                    &SOFT_OBJECTS,
+                    &SOFT_PLACEHOLDERS,
+                ]
+                .iter()
+                .any(|set| set.contains(&n))
+            })
+            .cloned()
+            .collect();
+        return Some(format!(
+            "tool name `{name}` is vague; from {} the model cannot tell what the tool acts on or when to call it: {example}",
+            backticked(&vague)
+        ));
+    }
+    // A trailing number as the only distinguishing element: `tool1`, `search2`, `search_2`.
+    let last = words.last()?;
+    let prefix = last.trim_end_matches(|c: char| c.is_ascii_digit());
+    if prefix.len() < last.len() {
+        let number = &last[prefix.len()..];
+        let mut base: Vec<String> = words[..words.len() - 1].to_vec();
+        if !prefix.is_empty() {
+            base.push(prefix.to_string());
+        }
+        if base.len() <= 1 || is_vague_words(&base) {
+            return Some(format!(
+                "tool name `{name}` is told apart only by the trailing number `{number}`; the model cannot guess what the number means: name what this tool does differently, e.g. `search_orders` and `search_invoices` instead of `search1` and `search2`"
+            ));
+        }
+    }
+    None
+}

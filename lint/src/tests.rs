@@ -1,0 +1,1928 @@
+//! The linter's unit tests on names, descriptions and parameters, and its built-in samples of
+//! real descriptions (the measured corpus is `tests/corpus.rs`).
+use std::collections::BTreeSet;
+
+use crate::text::{norm, stem};
+use crate::*;
+
+fn rules(findings: &[Finding]) -> Vec<Rule> {
+    findings.iter().map(|f| f.rule).collect()
+}
+
+fn tool_rules(name: &str, description: Option<&str>, returns_data: bool) -> Vec<Rule> {
+    let mut all = check_tool_name(name);
+    all.extend(check_tool_description(name, description, returns_data));
+    rules(&all)
+}
+
+// ---------------------------------------------------------------- Rule table
+
+#[test]
+fn rule_names_round_trip_and_are_unique() {
+    let mut seen = BTreeSet::new();
+    for &rule in Rule::ALL {
+        assert_eq!(Rule::from_name(rule.name()), Some(rule));
+        assert!(seen.insert(rule.name()), "duplicate name {}", rule.name());
+        assert_eq!(rule.name(), to_snake_case(rule.name()));
+        assert!(!rule.summary().is_empty());
+    }
+    assert_eq!(Rule::from_name("nope"), None);
+    assert_eq!(Rule::from_name("Short_Description"), None);
+    assert_eq!(Rule::ALL.len(), 13);
+}
+
+#[test]
+fn hard_rules_are_not_allowable() {
+    for rule in [
+        Rule::NameFormat,
+        Rule::NameLength,
+        Rule::MissingDescription,
+        Rule::MissingParamDescription,
+    ] {
+        assert!(!rule.allowable(), "{rule:?}");
+    }
+    for rule in [
+        Rule::LoneWord,
+        Rule::VagueName,
+        Rule::ShortDescription,
+        Rule::LongDescription,
+        Rule::Placeholder,
+        Rule::RestatesName,
+        Rule::VagueDescription,
+        Rule::MissingReturns,
+        Rule::ParamRestatesName,
+    ] {
+        assert!(rule.allowable(), "{rule:?}");
+    }
+}
+
+// ---------------------------------------------------------------- Helpers
+
+#[test]
+fn snake_case_conversion() {
+    for (input, expected) in [
+        ("searchKnowledgeBase", "search_knowledge_base"),
+        ("SearchKnowledgeBase", "search_knowledge_base"),
+        ("search_knowledge_base", "search_knowledge_base"),
+        ("HTTPRequest", "http_request"),
+        ("getHTTPResponseCode", "get_http_response_code"),
+        ("getV2Users", "get_v2_users"),
+        ("base64Encode", "base64_encode"),
+        ("get-weather", "get_weather"),
+        ("Get Weather", "get_weather"),
+        ("__private__name", "private_name"),
+        ("a__b", "a_b"),
+        ("tool1", "tool1"),
+        ("", ""),
+        ("___", ""),
+        ("héllo_wörld", "h_llo_w_rld"),
+    ] {
+        assert_eq!(to_snake_case(input), expected, "{input}");
+    }
+}
+
+#[test]
+fn stemming_is_consistent() {
+    for group in [
+        &["delete", "deletes", "deleted", "deleting"][..],
+        &["search", "searches", "searched", "searching"],
+        &["query", "queries"],
+        &["file", "files"],
+        &["change", "changes", "changed"],
+        &["stop", "stopped", "stopping"],
+        &["status"],
+        &["entity", "entities"],
+    ] {
+        let first = stem(group[0]);
+        for w in group {
+            assert_eq!(stem(w), first, "{w}");
+        }
+    }
+    assert_eq!(norm("Retrieves"), norm("get"));
+    assert_eq!(norm("identifier"), norm("ID"));
+}
+
+fn lines(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn doc_lines_join_like_rustdoc() {
+    assert_eq!(join_doc_lines(&[]), "");
+    assert_eq!(join_doc_lines(&lines(&[" ", ""])), "");
+    assert_eq!(
+        join_doc_lines(&lines(&[" Search the knowledge base", " for articles."])),
+        "Search the knowledge base for articles."
+    );
+    assert_eq!(
+        join_doc_lines(&lines(&[" First paragraph", " continues.", "", " Second."])),
+        "First paragraph continues.\n\nSecond."
+    );
+    assert_eq!(
+        join_doc_lines(&lines(&["", " ", " Text.", "", "", " More.", ""])),
+        "Text.\n\nMore."
+    );
+    // Only one leading space is stripped; extra indentation of continuation lines is
+    // collapsed into the joining space.
+    assert_eq!(
+        join_doc_lines(&lines(&["  indented", "   more"])),
+        "indented more"
+    );
+    // No leading space at all (`#[doc = "x"]`).
+    assert_eq!(join_doc_lines(&lines(&["a", "b"])), "a b");
+    // Embedded newlines are lines too.
+    assert_eq!(join_doc_lines(&lines(&[" a\n b\n\n c"])), "a b\n\nc");
+    // Lists keep one item per line.
+    assert_eq!(
+        join_doc_lines(&lines(&[
+            " Returns:",
+            " - the title",
+            " - the URL,",
+            "   absolute",
+            " 1. first"
+        ])),
+        "Returns:\n- the title\n- the URL, absolute\n1. first"
+    );
+    // Code fences are verbatim.
+    assert_eq!(
+        join_doc_lines(&lines(&[
+            " Example:",
+            " ```",
+            " let x = 1;",
+            "   y",
+            " ```",
+            " After."
+        ])),
+        "Example:\n```\nlet x = 1;\n  y\n```\nAfter."
+    );
+    assert_eq!(join_doc_lines(&lines(&[" a  ", "\tb"])), "a b");
+}
+
+// ---------------------------------------------------------------- Names
+
+#[test]
+fn good_names_pass() {
+    for name in [
+        "get_current_time",
+        "read_file",
+        "list_directory",
+        "run_sql_query",
+        "execute_command",
+        "create_entities",
+        "git_diff_staged",
+        "process_refund",
+        "search_knowledge_base",
+        "delete_document",
+        "lookup_order",
+        "get_weather_forecast",
+        "get_order_status",
+        "send_email",
+        "run_tests",
+        "list_tools",
+        "describe_tool",
+        "get_file_info",
+        "convert_utf8",
+        "base64_encode",
+        "get_v2_users",
+        "brave_web_search",
+        "directory_tree",
+        "create_bar_chart",
+        "get_sample_rate",
+        "manage_users",
+        "update_todo_item",
+        "get_my_orders",
+    ] {
+        assert_eq!(check_tool_name(name), vec![], "{name}");
+    }
+}
+
+#[test]
+fn bad_names_fail() {
+    for (name, expected) in [
+        ("search", &[Rule::LoneWord][..]),
+        ("delete", &[Rule::LoneWord]),
+        ("fetch", &[Rule::LoneWord]),
+        ("run", &[Rule::LoneWord, Rule::VagueName]),
+        ("helper", &[Rule::LoneWord, Rule::VagueName]),
+        ("misc", &[Rule::LoneWord, Rule::VagueName]),
+        ("util", &[Rule::LoneWord, Rule::VagueName]),
+        ("tool1", &[Rule::LoneWord, Rule::VagueName]),
+        ("search2", &[Rule::LoneWord, Rule::VagueName]),
+        ("search_2", &[Rule::VagueName]),
+        ("do_stuff", &[Rule::VagueName]),
+        ("handle_data", &[Rule::VagueName]),
+        ("process_item", &[Rule::VagueName]),
+        ("run_task", &[Rule::VagueName]),
+        ("my_tool", &[Rule::VagueName]),
+        ("do_it", &[Rule::VagueName]),
+        ("handle_request", &[Rule::VagueName]),
+        ("process_data", &[Rule::VagueName]),
+        ("foo_bar", &[Rule::VagueName]),
+        ("test_tool", &[Rule::VagueName]),
+        ("execute_action", &[Rule::VagueName]),
+        ("get_data", &[Rule::VagueName]),
+        ("list_items", &[Rule::VagueName]),
+        ("run_tool", &[Rule::VagueName]),
+        ("do_something", &[Rule::VagueName]),
+        ("dummy_search", &[Rule::VagueName]),
+        ("searchKnowledgeBase", &[Rule::NameFormat]),
+        ("GetOrderStatus", &[Rule::NameFormat]),
+        ("doStuff", &[Rule::NameFormat, Rule::VagueName]),
+        ("get-weather", &[Rule::NameFormat]),
+        ("get.weather", &[Rule::NameFormat]),
+        ("get weather", &[Rule::NameFormat]),
+        ("_get_weather", &[Rule::NameFormat]),
+        ("get_weather_", &[Rule::NameFormat]),
+        ("get__weather", &[Rule::NameFormat]),
+        ("2fa_verify", &[Rule::NameFormat]),
+        ("héllo_world", &[Rule::NameFormat]),
+        ("", &[Rule::NameFormat]),
+    ] {
+        assert_eq!(rules(&check_tool_name(name)), expected, "{name}");
+    }
+}
+
+#[test]
+fn camel_case_message_shows_snake_case() {
+    let f = check_tool_name("searchKnowledgeBase");
+    assert!(
+        f[0].message.contains("`search_knowledge_base`"),
+        "{}",
+        f[0].message
+    );
+    let f = check_tool_name("get-weather");
+    assert!(f[0].message.contains("`get_weather`"), "{}", f[0].message);
+}
+
+#[test]
+fn name_length_boundary() {
+    let at = format!("get_{}", "x".repeat(MAX_NAME_CHARS - 4));
+    assert_eq!(at.len(), 64);
+    assert_eq!(check_tool_name(&at), vec![]);
+    let over = format!("get_{}", "x".repeat(MAX_NAME_CHARS - 3));
+    assert_eq!(over.len(), 65);
+    assert_eq!(rules(&check_tool_name(&over)), [Rule::NameLength]);
+}
+
+// ---------------------------------------------------------------- Descriptions
+
+const GOOD: &str = "Search the company knowledge base for articles matching a query. Returns the top results with title, snippet and URL.";
+
+#[test]
+fn brief_examples() {
+    assert_eq!(
+        tool_rules("search_knowledge_base", Some(GOOD), true),
+        vec![]
+    );
+    let f = check_tool_description("search_knowledge_base", Some("Searches things"), true);
+    assert_eq!(rules(&f), [Rule::ShortDescription, Rule::VagueDescription]);
+    assert_eq!(
+        f[0].message,
+        "tool description is 15 characters (\"Searches things\"); the model picks tools by their description alone: say what the tool does and what it returns in at least 30 characters, e.g. \"Search the company knowledge base for articles matching a query. Returns the top results with title, snippet and URL.\"; if this is deliberate, use `#[tool(allow(short_description))]`"
+    );
+    assert_eq!(
+        rules(&check_tool_description(
+            "do_work",
+            Some("Does stuff with data."),
+            true
+        )),
+        [
+            Rule::ShortDescription,
+            Rule::VagueDescription,
+            Rule::MissingReturns
+        ]
+    );
+}
+
+#[test]
+fn description_length_boundaries() {
+    // 30 characters exactly passes, 29 fails.
+    let at = "Send the monthly invoice email";
+    assert_eq!(at.chars().count(), MIN_DESCRIPTION_CHARS);
+    assert_eq!(
+        check_tool_description("notify_customer", Some(at), false),
+        vec![]
+    );
+    let below = "Send the monthly invoice mail";
+    assert_eq!(below.chars().count(), MIN_DESCRIPTION_CHARS - 1);
+    assert_eq!(
+        rules(&check_tool_description(
+            "notify_customer",
+            Some(below),
+            false
+        )),
+        [Rule::ShortDescription]
+    );
+    // Surrounding whitespace does not count.
+    let padded = format!("  \n{below}\n  ");
+    assert_eq!(
+        rules(&check_tool_description(
+            "notify_customer",
+            Some(&padded),
+            false
+        )),
+        [Rule::ShortDescription]
+    );
+    // Characters, not bytes: 29 chars with multi-byte ones still fails.
+    let unicode = "Envoie la facture à l'équipe";
+    assert!(unicode.len() > unicode.chars().count());
+    assert!(
+        rules(&check_tool_description("notify_team", Some(unicode), false))
+            .contains(&Rule::ShortDescription)
+    );
+
+    // 1024 passes, 1025 fails.
+    let head = "Search the company knowledge base for articles matching a query. Returns the top results. ";
+    let make = |n: usize| format!("{head}{}", "z".repeat(n - head.chars().count()));
+    let at = make(MAX_DESCRIPTION_CHARS);
+    assert_eq!(at.chars().count(), 1024);
+    assert_eq!(
+        check_tool_description("search_knowledge_base", Some(&at), true),
+        vec![]
+    );
+    let over = make(MAX_DESCRIPTION_CHARS + 1);
+    assert_eq!(
+        rules(&check_tool_description(
+            "search_knowledge_base",
+            Some(&over),
+            true
+        )),
+        [Rule::LongDescription]
+    );
+}
+
+#[test]
+fn missing_description() {
+    for d in [None, Some(""), Some("   \n\t ")] {
+        assert_eq!(
+            rules(&check_tool_description("get_order_status", d, true)),
+            [Rule::MissingDescription]
+        );
+    }
+}
+
+#[test]
+fn placeholders() {
+    for (d, must) in [
+        ("TODO", &[Rule::ShortDescription, Rule::Placeholder][..]),
+        ("todo", &[Rule::ShortDescription, Rule::Placeholder]),
+        (
+            "TODO: write a real description for this tool",
+            &[Rule::Placeholder],
+        ),
+        (
+            "todo: describe what this returns and when to call it",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Looks up an order by number. TBD what it returns exactly.",
+            &[Rule::Placeholder],
+        ),
+        (
+            "FIXME describe what this does and what comes back",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Description here. Returns the order status for an ID.",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Add description before release; returns order status",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Returns the order status. Fill in later with details",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Returns XXX for the order, where the order is an ID",
+            &[Rule::Placeholder],
+        ),
+        ("...", &[Rule::ShortDescription, Rule::Placeholder]),
+        ("…", &[Rule::ShortDescription, Rule::Placeholder]),
+        ("fill in", &[Rule::ShortDescription, Rule::Placeholder]),
+    ] {
+        let got = rules(&check_tool_description("get_order_status", Some(d), true));
+        for rule in must {
+            assert!(got.contains(rule), "{d:?}: {got:?}");
+        }
+    }
+    // Real words that merely contain or resemble placeholders are fine.
+    for d in [
+        "Add an item to the user's todo list. Returns the new item's ID and position.",
+        "Fill in the login form on the current page and submit it. Returns the page title after login.",
+        "Retrieves the current weather condition by location. For more accurate reading, fill in the country code.",
+        "Returns the XXL-size inventory count per warehouse for a product SKU.",
+        "Converts a table into lorem-free plain text and returns it as Markdown.",
+    ] {
+        let got = rules(&check_tool_description("update_todo_list", Some(d), true));
+        assert!(!got.contains(&Rule::Placeholder), "{d:?}: {got:?}");
+    }
+}
+
+#[test]
+fn restates_name() {
+    for (name, d) in [
+        ("delete_document", "Delete document."),
+        ("delete_document", "Deletes the document"),
+        (
+            "delete_document",
+            "Deletes the specified document from the given tool.",
+        ),
+        ("delete_document", "Removes the document."),
+        ("get_order_status", "Get order status."),
+        (
+            "get_order_status",
+            "Retrieves the order status for the given order.",
+        ),
+        ("get_order_status", "Returns the order's status."),
+        (
+            "list_users",
+            "Lists all users in this tool, for the given users.",
+        ),
+    ] {
+        let got = rules(&check_tool_description(name, Some(d), false));
+        assert!(got.contains(&Rule::RestatesName), "{name} {d:?}: {got:?}");
+    }
+    for (name, d) in [
+        (
+            "get_current_time",
+            "Get current time in a specific timezone",
+        ),
+        (
+            "delete_document",
+            "Delete a document from the search index by its ID.",
+        ),
+        (
+            "get_order_status",
+            "Get the shipping status of an order: placed, packed, shipped or delivered.",
+        ),
+    ] {
+        let got = rules(&check_tool_description(name, Some(d), false));
+        assert!(!got.contains(&Rule::RestatesName), "{name} {d:?}: {got:?}");
+    }
+}
+
+#[test]
+fn vague_descriptions() {
+    for d in [
+        "Handles various things and stuff for the given data items.",
+        "Processes the data and returns the result as needed.",
+        "This is the tool that is given to you for this.",
+        "Does some stuff with the input and gives back some output.",
+    ] {
+        let got = rules(&check_tool_description("sync_calendar", Some(d), true));
+        assert!(got.contains(&Rule::VagueDescription), "{d:?}: {got:?}");
+    }
+}
+
+#[test]
+fn missing_returns() {
+    for d in [
+        "Send an email to the given recipient with a subject and a body.",
+        "Cancel a subscription immediately and stop all future billing for it.",
+        "Delete a document from the search index by its ID.",
+        "Execute JavaScript in the browser console",
+    ] {
+        assert_eq!(
+            rules(&check_tool_description("send_invoice_email", Some(d), true)),
+            [Rule::MissingReturns],
+            "{d:?}"
+        );
+        // Fine when the tool returns nothing.
+        assert_eq!(
+            check_tool_description("send_invoice_email", Some(d), false),
+            vec![],
+            "{d:?}"
+        );
+    }
+    for d in [
+        "Send an email to the recipient. Returns the message ID.",
+        "Send an email to the recipient; responds with the message ID and send time.",
+        "Send an email to the recipient → message ID and queue position.",
+        "Send an email and report whether the recipient's server accepted it.",
+        "Book a table at a restaurant; the result holds the booking reference.",
+        "Get the current weather in a given location",
+        "List all tables in the SQLite database",
+        "Create a new issue in a GitHub repository",
+    ] {
+        let got = rules(&check_tool_description("send_invoice_email", Some(d), true));
+        assert!(!got.contains(&Rule::MissingReturns), "{d:?}: {got:?}");
+    }
+}
+
+#[test]
+fn several_findings_are_all_returned() {
+    let got = tool_rules("doStuff", Some("TODO"), true);
+    assert_eq!(
+        got,
+        [
+            Rule::NameFormat,
+            Rule::VagueName,
+            Rule::ShortDescription,
+            Rule::Placeholder,
+            Rule::MissingReturns
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- Parameters
+
+#[test]
+fn param_descriptions() {
+    for (name, d, expected) in [
+        ("query", None, &[Rule::MissingParamDescription][..]),
+        ("query", Some(""), &[Rule::MissingParamDescription]),
+        ("query", Some("  "), &[Rule::MissingParamDescription]),
+        ("query", Some("The query"), &[Rule::ParamRestatesName]),
+        ("query", Some("Query."), &[Rule::ParamRestatesName]),
+        ("user_id", Some("The user id"), &[Rule::ParamRestatesName]),
+        ("user_id", Some("user_id"), &[Rule::ParamRestatesName]),
+        (
+            "user_id",
+            Some("The user's ID."),
+            &[Rule::ParamRestatesName],
+        ),
+        (
+            "user_id",
+            Some("The identifier of the user"),
+            &[Rule::ParamRestatesName],
+        ),
+        (
+            "userId",
+            Some("The user id string value"),
+            &[Rule::ParamRestatesName],
+        ),
+        ("limit", Some("limit"), &[Rule::ParamRestatesName]),
+        (
+            "limit",
+            Some("The limit parameter."),
+            &[Rule::ParamRestatesName],
+        ),
+        (
+            "max_results",
+            Some("Maximum results"),
+            &[Rule::ParamRestatesName],
+        ),
+        (
+            "entity_type",
+            Some("The type of the entity"),
+            &[Rule::ParamRestatesName],
+        ),
+        ("path", Some("TODO"), &[Rule::Placeholder]),
+        (
+            "path",
+            Some("..."),
+            &[Rule::Placeholder, Rule::ParamRestatesName],
+        ),
+    ] {
+        assert_eq!(
+            rules(&check_param_description(name, d)),
+            expected,
+            "{name} {d:?}"
+        );
+    }
+    for (name, d) in [
+        (
+            "query",
+            "Search query. Natural-language questions and keywords both work.",
+        ),
+        (
+            "limit",
+            "How many results to return, from 1 to 20. Defaults to 5.",
+        ),
+        ("since", "ISO 8601 date, e.g. 2024-05-01"),
+        ("path", "Absolute path of the file to read"),
+        // Decided: a weak but non-empty qualifier passes; the linter catches restatement,
+        // not every thin description.
+        ("query", "the search query"),
+        ("url", "URL to fetch"),
+        ("x", "X coordinate in pixels"),
+        ("count", "Number of results (1-20, default 10)"),
+        ("table_name", "Name of the table to describe"),
+    ] {
+        assert_eq!(
+            check_param_description(name, Some(d)),
+            vec![],
+            "{name} {d:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- Message style
+
+#[test]
+fn messages_are_lowercase_without_trailing_period() {
+    let long_name = "a".repeat(70);
+    let long_desc = "word ".repeat(300);
+    let mut all = Vec::new();
+    for name in [
+        "searchKnowledgeBase",
+        "get-weather",
+        "2fa_x",
+        "_a_b",
+        "",
+        &long_name,
+        "search",
+        "do_stuff",
+        "tool1",
+        "foo_bar",
+    ] {
+        all.extend(check_tool_name(name));
+    }
+    for d in [
+        None,
+        Some("Searches things"),
+        Some("TODO"),
+        Some("Delete document."),
+        Some(long_desc.as_str()),
+        Some("Send an email to the given recipient with a subject."),
+    ] {
+        all.extend(check_tool_description("delete_document", d, true));
+    }
+    for d in [None, Some("The query"), Some("TODO")] {
+        all.extend(check_param_description("query", d));
+    }
+    let seen: BTreeSet<&str> = all.iter().map(|f| f.rule.name()).collect();
+    assert_eq!(
+        seen.len(),
+        Rule::ALL.len(),
+        "every rule exercised: {seen:?}"
+    );
+    for f in &all {
+        let first = f.message.chars().next().unwrap_or('X');
+        assert!(first.is_lowercase(), "{}", f.message);
+        assert!(!f.message.ends_with('.'), "{}", f.message);
+        assert!(
+            f.message.contains("; ") && f.message.contains(": "),
+            "why + fix: {}",
+            f.message
+        );
+        assert!(!f.message.contains('\n'), "{}", f.message);
+    }
+    // Every rule `allow(...)` may silence says how; the others never suggest it.
+    for f in &all {
+        let mentions_allow = f.message.contains(&format!("allow({})", f.rule.name()));
+        assert_eq!(mentions_allow, f.rule.allowable(), "{}", f.message);
+        assert!(
+            f.rule.allowable() || !f.message.contains("allow("),
+            "{}",
+            f.message
+        );
+    }
+}
+
+// ---------------------------------------------------------------- Real corpus
+
+/// A real tool: name, description, whether it returns data, documented parameters.
+struct Real {
+    name: &'static str,
+    description: &'static str,
+    returns_data: bool,
+    params: &'static [(&'static str, &'static str)],
+}
+
+const fn real(
+    name: &'static str,
+    description: &'static str,
+    returns_data: bool,
+    params: &'static [(&'static str, &'static str)],
+) -> Real {
+    Real {
+        name,
+        description,
+        returns_data,
+        params,
+    }
+}
+
+/// Good real tool descriptions, verbatim. Sources: modelcontextprotocol/servers
+/// (src/filesystem/index.ts, src/memory/index.ts, src/time/src/mcp_server_time/server.py,
+/// src/git/tests/snapshots/list_tools.json, src/brave-search/index.ts, src/github/index.ts,
+/// src/sqlite/src/mcp_server_sqlite/server.py, src/puppeteer/index.ts), the Anthropic
+/// get_weather example (as in the anthropic-sdk crate's tool_use example), and MCP servers
+/// listed on glama.ai / pipedream.com. camelCase parameter names are given in their Rust
+/// snake_case form. `returns_data` is false where the real tool returns only a success
+/// message, which a Rust tool would model as `()`. Parameters without a real description
+/// are left out.
+const REAL_GOOD: &[Real] = &[
+    // --- filesystem
+    real(
+        "read_text_file",
+        "Read the complete contents of a file from the file system as text. Handles various text encodings and provides detailed error messages if the file cannot be read. Use this tool when you need to examine the contents of a single file. Use the 'head' parameter to read only the first N lines of a file, or the 'tail' parameter to read only the last N lines of a file. Operates on the file as text regardless of extension. Only works within allowed directories.",
+        true,
+        &[
+            (
+                "tail",
+                "If provided, returns only the last N lines of the file",
+            ),
+            (
+                "head",
+                "If provided, returns only the first N lines of the file",
+            ),
+        ],
+    ),
+    real(
+        "read_media_file",
+        "Read an image or audio file. Returns the base64 encoded data and MIME type. Only works within allowed directories.",
+        true,
+        &[],
+    ),
+    real(
+        "read_multiple_files",
+        "Read the contents of multiple files simultaneously. This is more efficient than reading files one by one when you need to analyze or compare multiple files. Each file's content is returned with its path as a reference. Failed reads for individual files won't stop the entire operation. Only works within allowed directories.",
+        true,
+        &[(
+            "paths",
+            "Array of file paths to read. Each path must be a string pointing to a valid file within allowed directories.",
+        )],
+    ),
+    real(
+        "write_file",
+        "Create a new file or completely overwrite an existing file with new content. Use with caution as it will overwrite existing files without warning. Handles text content with proper encoding. Only works within allowed directories.",
+        false,
+        &[],
+    ),
+    real(
+        "edit_file",
+        "Make line-based edits to a text file. Each edit replaces exact line sequences with new content. Returns a git-style diff showing the changes made. Only works within allowed directories.",
+        true,
+        &[
+            ("dry_run", "Preview changes using git-style diff format"),
+            ("old_text", "Text to search for - must match exactly"),
+            ("new_text", "Text to replace with"),
+        ],
+    ),
+    real(
+        "create_directory",
+        "Create a new directory or ensure a directory exists. Can create multiple nested directories in one operation. If the directory already exists, this operation will succeed silently. Perfect for setting up directory structures for projects or ensuring required paths exist. Only works within allowed directories.",
+        false,
+        &[],
+    ),
+    real(
+        "list_directory",
+        "Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories.",
+        true,
+        &[],
+    ),
+    real(
+        "list_directory_with_sizes",
+        "Get a detailed listing of all files and directories in a specified path, including sizes. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is useful for understanding directory structure and finding specific files within a directory. Only works within allowed directories.",
+        true,
+        &[("sort_by", "Sort entries by name or size")],
+    ),
+    real(
+        "directory_tree",
+        "Get a recursive tree view of files and directories as a JSON structure. Each entry includes 'name', 'type' (file/directory), and 'children' for directories. Files have no children array, while directories always have a children array (which may be empty). The output is formatted with 2-space indentation for readability. Only works within allowed directories.",
+        true,
+        &[],
+    ),
+    real(
+        "move_file",
+        "Move or rename files and directories. Can move files between directories and rename them in a single operation. If the destination exists, the operation will fail. Works across different directories and can be used for simple renaming within the same directory. Both source and destination must be within allowed directories.",
+        false,
+        &[],
+    ),
+    real(
+        "search_files",
+        "Recursively search for files and directories matching a pattern. The patterns should be glob-style patterns that match paths relative to the working directory. Use pattern like '*.ext' to match files in current directory, and '**/*.ext' to match files in all subdirectories. Returns full paths to all matching items. Great for finding files when you don't know their exact location. Only searches within allowed directories.",
+        true,
+        &[],
+    ),
+    real(
+        "get_file_info",
+        "Retrieve detailed metadata about a file or directory. Returns comprehensive information including size, creation time, last modified time, permissions, and type. This tool is perfect for understanding file characteristics without reading the actual content. Only works within allowed directories.",
+        true,
+        &[],
+    ),
+    real(
+        "list_allowed_directories",
+        "Returns the list of directories that this server is allowed to access. Subdirectories within these allowed directories are also accessible. Use this to understand which directories and their nested paths are available before trying to access files.",
+        true,
+        &[],
+    ),
+    // --- memory
+    real(
+        "create_entities",
+        "Create multiple new entities in the knowledge graph",
+        true,
+        &[(
+            "observations",
+            "An array of observation contents associated with the entity",
+        )],
+    ),
+    real(
+        "create_relations",
+        "Create multiple new relations between entities in the knowledge graph. Relations should be in active voice",
+        true,
+        &[
+            ("from", "The name of the entity where the relation starts"),
+            ("to", "The name of the entity where the relation ends"),
+        ],
+    ),
+    real(
+        "add_observations",
+        "Add new observations to existing entities in the knowledge graph",
+        true,
+        &[
+            (
+                "entity_name",
+                "The name of the entity to add the observations to",
+            ),
+            ("contents", "An array of observation contents to add"),
+        ],
+    ),
+    real(
+        "delete_entities",
+        "Delete multiple entities and their associated relations from the knowledge graph",
+        false,
+        &[("entity_names", "An array of entity names to delete")],
+    ),
+    real(
+        "delete_observations",
+        "Delete specific observations from entities in the knowledge graph",
+        false,
+        &[
+            (
+                "entity_name",
+                "The name of the entity containing the observations",
+            ),
+            ("observations", "An array of observations to delete"),
+        ],
+    ),
+    real(
+        "delete_relations",
+        "Delete multiple relations from the knowledge graph",
+        false,
+        &[("relations", "An array of relations to delete")],
+    ),
+    real("read_graph", "Read the entire knowledge graph", true, &[]),
+    real(
+        "search_nodes",
+        "Search for nodes in the knowledge graph based on a query",
+        true,
+        &[(
+            "query",
+            "The search query to match against entity names, types, and observation content",
+        )],
+    ),
+    real(
+        "open_nodes",
+        "Open specific nodes in the knowledge graph by their names",
+        true,
+        &[("names", "An array of entity names to retrieve")],
+    ),
+    // --- time (the local zone is interpolated at runtime; Europe/Paris stands in)
+    real(
+        "get_current_time",
+        "Get current time in a specific timezone",
+        true,
+        &[(
+            "timezone",
+            "IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'Europe/Paris' as local timezone if no timezone provided by the user.",
+        )],
+    ),
+    real(
+        "convert_time",
+        "Convert time between timezones",
+        true,
+        &[
+            (
+                "source_timezone",
+                "Source IANA timezone name (e.g., 'America/New_York', 'Europe/London'). Use 'Europe/Paris' as local timezone if no source timezone provided by the user.",
+            ),
+            ("time", "Time to convert in 24-hour format (HH:MM)"),
+            (
+                "target_timezone",
+                "Target IANA timezone name (e.g., 'Asia/Tokyo', 'America/San_Francisco'). Use 'Europe/Paris' as local timezone if no target timezone provided by the user.",
+            ),
+        ],
+    ),
+    // --- git
+    real(
+        "git_diff_unstaged",
+        "Shows changes in the working directory that are not yet staged",
+        true,
+        &[],
+    ),
+    real(
+        "git_diff_staged",
+        "Shows changes that are staged for commit",
+        true,
+        &[],
+    ),
+    real(
+        "git_diff",
+        "Shows differences between branches or commits",
+        true,
+        &[],
+    ),
+    real(
+        "git_create_branch",
+        "Creates a new branch from an optional base branch",
+        true,
+        &[],
+    ),
+    real(
+        "git_add",
+        "Adds file contents to the staging area",
+        false,
+        &[],
+    ),
+    real("git_show", "Shows the contents of a commit", true, &[]),
+    // --- brave search
+    real(
+        "brave_web_search",
+        "Performs a web search using the Brave Search API, ideal for general queries, news, articles, and online content. Use this for broad information gathering, recent events, or when you need diverse web sources. Supports pagination, content filtering, and freshness controls. Maximum 20 results per request, with offset for pagination. ",
+        true,
+        &[
+            ("query", "Search query (max 400 chars, 50 words)"),
+            ("count", "Number of results (1-20, default 10)"),
+            ("offset", "Pagination offset (max 9, default 0)"),
+        ],
+    ),
+    real(
+        "brave_local_search",
+        "Searches for local businesses and places using Brave's Local Search API. Best for queries related to physical locations, businesses, restaurants, services, etc. Returns detailed information including:\n- Business names and addresses\n- Ratings and review counts\n- Phone numbers and opening hours\nUse this when the query implies 'near me' or mentions specific locations. Automatically falls back to web search if no local results are found.",
+        true,
+        &[
+            (
+                "query",
+                "Local search query (e.g. 'pizza near Central Park')",
+            ),
+            ("count", "Number of results (1-20, default 5)"),
+        ],
+    ),
+    // --- sqlite
+    real(
+        "read_query",
+        "Execute a SELECT query on the SQLite database",
+        true,
+        &[("query", "SELECT SQL query to execute")],
+    ),
+    real(
+        "write_query",
+        "Execute an INSERT, UPDATE, or DELETE query on the SQLite database",
+        true,
+        &[("query", "SQL query to execute")],
+    ),
+    real(
+        "create_table",
+        "Create a new table in the SQLite database",
+        false,
+        &[("query", "CREATE TABLE SQL statement")],
+    ),
+    real(
+        "list_tables",
+        "List all tables in the SQLite database",
+        true,
+        &[],
+    ),
+    real(
+        "describe_table",
+        "Get the schema information for a specific table",
+        true,
+        &[("table_name", "Name of the table to describe")],
+    ),
+    real(
+        "append_insight",
+        "Add a business insight to the memo",
+        false,
+        &[("insight", "Business insight discovered from data analysis")],
+    ),
+    // --- github
+    real(
+        "create_or_update_file",
+        "Create or update a single file in a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "search_repositories",
+        "Search for GitHub repositories",
+        true,
+        &[],
+    ),
+    real(
+        "create_repository",
+        "Create a new GitHub repository in your account",
+        true,
+        &[],
+    ),
+    real(
+        "get_file_contents",
+        "Get the contents of a file or directory from a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "create_issue",
+        "Create a new issue in a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "create_pull_request",
+        "Create a new pull request in a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "fork_repository",
+        "Fork a GitHub repository to your account or specified organization",
+        true,
+        &[],
+    ),
+    real(
+        "create_branch",
+        "Create a new branch in a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "list_commits",
+        "Get list of commits of a branch in a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "list_issues",
+        "List issues in a GitHub repository with filtering options",
+        true,
+        &[],
+    ),
+    real(
+        "update_issue",
+        "Update an existing issue in a GitHub repository",
+        true,
+        &[],
+    ),
+    real(
+        "add_issue_comment",
+        "Add a comment to an existing issue",
+        true,
+        &[],
+    ),
+    real(
+        "search_code",
+        "Search for code across GitHub repositories",
+        true,
+        &[],
+    ),
+    real(
+        "search_issues",
+        "Search for issues and pull requests across GitHub repositories",
+        true,
+        &[],
+    ),
+    real(
+        "get_issue",
+        "Get details of a specific issue in a GitHub repository.",
+        true,
+        &[],
+    ),
+    real(
+        "list_pull_requests",
+        "List and filter repository pull requests",
+        true,
+        &[],
+    ),
+    real(
+        "get_pull_request_files",
+        "Get the list of files changed in a pull request",
+        true,
+        &[],
+    ),
+    real(
+        "get_pull_request_status",
+        "Get the combined status of all status checks for a pull request",
+        true,
+        &[],
+    ),
+    real(
+        "update_pull_request_branch",
+        "Update a pull request branch with the latest changes from the base branch",
+        false,
+        &[],
+    ),
+    real(
+        "get_pull_request_comments",
+        "Get the review comments on a pull request",
+        true,
+        &[],
+    ),
+    // --- puppeteer
+    real(
+        "puppeteer_screenshot",
+        "Take a screenshot of the current page or a specific element",
+        true,
+        &[
+            ("name", "Name for the screenshot"),
+            ("selector", "CSS selector for element to screenshot"),
+            ("width", "Width in pixels (default: 800)"),
+            ("height", "Height in pixels (default: 600)"),
+        ],
+    ),
+    real(
+        "puppeteer_click_position",
+        "Click at specific x,y coordinates on the page",
+        false,
+        &[
+            ("x", "X coordinate in pixels"),
+            ("y", "Y coordinate in pixels"),
+            (
+                "button",
+                "Mouse button to use (default: left). Options: left, right, middle",
+            ),
+            ("click_count", "Number of clicks (default: 1)"),
+        ],
+    ),
+    real(
+        "puppeteer_scroll",
+        "Scroll the page vertically or to a specific element",
+        false,
+        &[
+            ("selector", "CSS selector for element to scroll to"),
+            ("x", "Horizontal scroll position in pixels"),
+            ("y", "Vertical scroll position in pixels"),
+            (
+                "behavior",
+                "Scroll behavior: 'auto' (instant) or 'smooth' (default: 'auto')",
+            ),
+        ],
+    ),
+    real(
+        "puppeteer_select",
+        "Select an element on the page with Select tag",
+        false,
+        &[
+            ("selector", "CSS selector for element to select"),
+            ("value", "Value to select"),
+        ],
+    ),
+    // --- docs and other servers
+    real(
+        "get_weather",
+        "Get the current weather in a given location",
+        true,
+        &[("location", "The city and state, e.g. San Francisco, CA")],
+    ),
+    real(
+        "get_weather",
+        "Get the current weather for a specified location.",
+        true,
+        &[(
+            "location",
+            "A string representing a city (e.g., 'New York', 'Paris').",
+        )],
+    ),
+    real(
+        "get_current_weather_by_location",
+        "Retrieves the current weather condition by location longitude and latitude. [See the docs here](https://openweathermap.org/current). For more accurate reading, you are advised to fill in the country and/or state code",
+        true,
+        &[
+            (
+                "city",
+                "City location. For example \"Houston\" in the United States.",
+            ),
+            ("state_code", "State code. For example \"TX\" for Texas."),
+            (
+                "country_code",
+                "The 2 or 3-letter country code, for example \"US\" for the United States.",
+            ),
+        ],
+    ),
+    real(
+        "get_stock_info",
+        "Return basic metadata for a stock — full company name, exchange, industry, last close price, and percent change. Use this when you first encounter a symbol and need to identify it. Lighter than get_stock_report (composite) or get_candles (full history). Returns { symbol, symbol_name, last_price, percent_change, exchange, industry }. Returns NOT_FOUND for unknown tickers.",
+        true,
+        &[("symbol", "Stock ticker, e.g. AAPL")],
+    ),
+    real(
+        "stock_quote",
+        "Get the current stock price, change, volume, and key metrics for a ticker.\n\nReturns real-time market data including price, daily change, 52-week range, P/E ratio, market cap, and more.",
+        true,
+        &[("symbol", "Stock ticker symbol (e.g., AAPL, MSFT, TSLA)")],
+    ),
+    real(
+        "finance_stock_price",
+        "Get real-time stock price with day high/low, volume, 52-week range, and market state. Costs $0.02 USDC per request via x402 on Base. Supports all major US stocks, ETFs, and indices.",
+        true,
+        &[(
+            "symbol",
+            "Stock ticker (e.g., AAPL, MSFT, GOOGL, TSLA, AMZN)",
+        )],
+    ),
+    real(
+        "get_stock_quote",
+        "Get real-time stock quotes for one or more ticker symbols.",
+        true,
+        &[(
+            "tickers",
+            "Comma-separated ticker symbols (e.g. 'AAPL,MSFT,GOOGL')",
+        )],
+    ),
+];
+
+/// Good real parameter descriptions whose tools are not in REAL_GOOD (their tool
+/// descriptions were excluded, see `REAL_POOR`).
+const REAL_GOOD_PARAMS: &[(&str, &str)] = &[
+    ("url", "URL to fetch"),
+    ("max_length", "Maximum number of characters to return."),
+    (
+        "start_index",
+        "On return output starting at this character index, useful if a previous fetch was truncated and more context is required.",
+    ),
+    (
+        "raw",
+        "Get the actual HTML content of the requested page, without simplification.",
+    ),
+    (
+        "start_timestamp",
+        "Start timestamp for filtering commits. Accepts: ISO 8601 format (e.g., '2024-01-15T14:30:25'), relative dates (e.g., '2 weeks ago', 'yesterday'), or absolute dates (e.g., '2024-01-15', 'Jan 15 2024')",
+    ),
+    ("repo_path", "The path to the Git repository."),
+    (
+        "branch_type",
+        "Whether to list local branches ('local'), remote branches ('remote') or all branches('all').",
+    ),
+    (
+        "contains",
+        "The commit sha that branch should contain. Do not pass anything to this param if no commit sha is specified",
+    ),
+    (
+        "not_contains",
+        "The commit sha that branch should NOT contain. Do not pass anything to this param if no commit sha is specified",
+    ),
+    (
+        "launch_options",
+        "PuppeteerJS LaunchOptions. Default null. If changed and not null, browser restarts. Example: { headless: true, args: ['--no-sandbox'] }",
+    ),
+    (
+        "allow_dangerous",
+        "Allow dangerous LaunchOptions that reduce security. When false, dangerous args like --no-sandbox will throw errors. Default false.",
+    ),
+    ("script", "JavaScript code to execute"),
+    ("symbol", "Stock ticker symbol"),
+];
+
+#[test]
+fn real_good_descriptions_pass() {
+    let mut rejected = Vec::new();
+    let mut params = 0;
+    for t in REAL_GOOD {
+        let mut f = check_tool_name(t.name);
+        f.extend(check_tool_description(
+            t.name,
+            Some(t.description),
+            t.returns_data,
+        ));
+        for (p, d) in t.params {
+            f.extend(check_param_description(p, Some(d)));
+            params += 1;
+        }
+        if !f.is_empty() {
+            rejected.push((t.name, f));
+        }
+    }
+    for (p, d) in REAL_GOOD_PARAMS {
+        let f = check_param_description(p, Some(d));
+        if !f.is_empty() {
+            rejected.push((p, f));
+        }
+        params += 1;
+    }
+    assert!(REAL_GOOD.len() >= 30);
+    assert!(params >= 50, "{params}");
+    assert!(rejected.is_empty(), "wrongly rejected: {rejected:#?}");
+}
+
+/// Real descriptions left out of REAL_GOOD as genuinely poor, with the rule that catches
+/// them, plus made-up poor ones.
+const REAL_POOR: &[(&str, &str, bool, Rule)] = &[
+    // Real (modelcontextprotocol/servers).
+    // Was in REAL_GOOD: a restatement through filler ("details", "specific"), issue 18.
+    (
+        "get_pull_request",
+        "Get details of a specific pull request",
+        true,
+        Rule::RestatesName,
+    ),
+    (
+        "git_status",
+        "Shows the working tree status",
+        true,
+        Rule::ShortDescription,
+    ),
+    (
+        "git_checkout",
+        "Switches branches",
+        false,
+        Rule::ShortDescription,
+    ),
+    (
+        "git_log",
+        "Shows the commit logs",
+        true,
+        Rule::ShortDescription,
+    ),
+    (
+        "git_reset",
+        "Unstages all staged changes",
+        false,
+        Rule::ShortDescription,
+    ),
+    (
+        "git_branch",
+        "List Git branches",
+        true,
+        Rule::ShortDescription,
+    ),
+    (
+        "git_commit",
+        "Records changes to the repository",
+        true,
+        Rule::MissingReturns,
+    ),
+    (
+        "fetch",
+        "Fetches a URL from the internet and optionally extracts its contents as markdown.",
+        true,
+        Rule::LoneWord,
+    ),
+    (
+        "search_users",
+        "Search for users on GitHub",
+        true,
+        Rule::ShortDescription,
+    ),
+    (
+        "merge_pull_request",
+        "Merge a pull request",
+        true,
+        Rule::ShortDescription,
+    ),
+    (
+        "merge_pull_request",
+        "Merge a pull request",
+        true,
+        Rule::RestatesName,
+    ),
+    (
+        "create_pull_request_review",
+        "Create a review on a pull request",
+        true,
+        Rule::RestatesName,
+    ),
+    (
+        "get_pull_request_reviews",
+        "Get the reviews on a pull request",
+        true,
+        Rule::RestatesName,
+    ),
+    (
+        "push_files",
+        "Push multiple files to a GitHub repository in a single commit",
+        true,
+        Rule::MissingReturns,
+    ),
+    (
+        "puppeteer_navigate",
+        "Navigate to a URL",
+        false,
+        Rule::ShortDescription,
+    ),
+    (
+        "puppeteer_click",
+        "Click an element on the page",
+        false,
+        Rule::ShortDescription,
+    ),
+    (
+        "puppeteer_fill",
+        "Fill out an input field",
+        false,
+        Rule::ShortDescription,
+    ),
+    (
+        "puppeteer_hover",
+        "Hover an element on the page",
+        false,
+        Rule::ShortDescription,
+    ),
+    (
+        "puppeteer_evaluate",
+        "Execute JavaScript in the browser console",
+        true,
+        Rule::MissingReturns,
+    ),
+    // Made up.
+    (
+        "search_knowledge_base",
+        "Searches things",
+        true,
+        Rule::ShortDescription,
+    ),
+    (
+        "search_knowledge_base",
+        "Searches things",
+        true,
+        Rule::VagueDescription,
+    ),
+    (
+        "do_work",
+        "Does stuff with data.",
+        true,
+        Rule::VagueDescription,
+    ),
+    (
+        "sync_calendar",
+        "Handles various things and stuff for the given data items.",
+        false,
+        Rule::VagueDescription,
+    ),
+    (
+        "delete_document",
+        "Delete document.",
+        false,
+        Rule::RestatesName,
+    ),
+    (
+        "delete_document",
+        "Deletes the document",
+        false,
+        Rule::RestatesName,
+    ),
+    (
+        "get_order_status",
+        "Get order status.",
+        true,
+        Rule::RestatesName,
+    ),
+    (
+        "get_order_status",
+        "TODO: write a real description for this tool",
+        true,
+        Rule::Placeholder,
+    ),
+    (
+        "send_invoice_email",
+        "Send the invoice email to the customer on file for an order.",
+        true,
+        Rule::MissingReturns,
+    ),
+    ("get_order_status", "", true, Rule::MissingDescription),
+];
+
+/// Real poor parameter descriptions (modelcontextprotocol/servers memory server) and the
+/// brief's examples.
+const REAL_POOR_PARAMS: &[(&str, &str)] = &[
+    ("entity_type", "The type of the entity"),
+    ("relation_type", "The type of the relation"),
+    ("query", "The query"),
+    ("user_id", "The user id"),
+    ("limit", "limit"),
+];
+
+#[test]
+fn real_poor_descriptions_fail() {
+    for (name, d, returns_data, rule) in REAL_POOR {
+        let got = tool_rules(name, Some(d), *returns_data);
+        assert!(
+            got.contains(rule),
+            "{name} {d:?} should trip {rule:?}, got {got:?}"
+        );
+    }
+    for (p, d) in REAL_POOR_PARAMS {
+        assert_eq!(
+            rules(&check_param_description(p, Some(d))),
+            [Rule::ParamRestatesName],
+            "{p} {d:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- No panics
+
+#[test]
+fn arbitrary_input_never_panics() {
+    let alphabet: Vec<char> = "aZ_09 -.:\n\t'’é漢→…TODOtodo?!xX🦀\u{0}\u{301}ßİ"
+        .chars()
+        .collect();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let len = (next() % 40) as usize;
+        let s: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        let _ = check_tool_name(&s);
+        let _ = check_tool_description(&s, Some(&s), true);
+        let _ = check_tool_description("get_x", Some(&s), false);
+        let _ = check_param_description(&s, Some(&s));
+        let _ = to_snake_case(&s);
+        let _ = join_doc_lines(&[s.clone(), String::new(), s.clone()]);
+        let _ = stem(&s);
+    }
+    for s in [
+        "İtodo: x",
+        "todo",
+        "TODO:",
+        "ＴＯＤＯ：",
+        "a\u{301}todo :",
+        "1. ",
+        "```",
+        "_",
+        "9",
+        "é",
+    ] {
+        let _ = check_tool_description(s, Some(s), true);
+        let _ = check_param_description(s, Some(s));
+        let _ = check_tool_name(s);
+        let _ = join_doc_lines(&[s.to_string()]);
+    }
+}
+
+/// Good descriptions in the styles of provider docs and READMEs, none of them tuned for.
+type Example = (
+    &'static str,
+    &'static str,
+    bool,
+    &'static [(&'static str, &'static str)],
+);
+
+const TYPICAL_GOOD: &[Example] = &[
+    (
+        "get_current_weather",
+        "Get the current weather in a given location.",
+        true,
+        &[
+            ("location", "The city and state, e.g. San Francisco, CA"),
+            ("unit", "Temperature unit: celsius or fahrenheit"),
+        ],
+    ),
+    (
+        "get_stock_price",
+        "Retrieves the current stock price for a given ticker symbol. The ticker symbol must be a valid symbol for a publicly traded company on a major US stock exchange like NYSE or NASDAQ. The tool will return the latest trade price in USD.",
+        true,
+        &[(
+            "ticker",
+            "The stock ticker symbol, e.g. AAPL for Apple Inc.",
+        )],
+    ),
+    (
+        "lookup_order",
+        "Look up an order by its id and return its status, items and shipping address.",
+        true,
+        &[(
+            "order_id",
+            "Order id as shown in the confirmation email, e.g. ORD-2024-0042",
+        )],
+    ),
+    (
+        "send_slack_message",
+        "Post a message to a Slack channel as the support bot.",
+        false,
+        &[
+            (
+                "channel",
+                "Channel name without the leading #, e.g. support-escalations",
+            ),
+            ("text", "Message text in Slack mrkdwn format"),
+        ],
+    ),
+    (
+        "create_calendar_event",
+        "Create an event in the user's primary calendar. Returns the new event's id and its HTML link.",
+        true,
+        &[
+            ("title", "Event title shown in the calendar"),
+            ("start", "Start time in RFC 3339, e.g. 2025-03-01T09:00:00Z"),
+            (
+                "duration_minutes",
+                "Length of the event in minutes, from 5 to 480",
+            ),
+        ],
+    ),
+    (
+        "list_open_pull_requests",
+        "List the open pull requests of a GitHub repository, newest first.",
+        true,
+        &[
+            ("repo", "Repository in owner/name form, e.g. rust-lang/rust"),
+            (
+                "limit",
+                "Maximum number of pull requests to return, 1 to 100",
+            ),
+        ],
+    ),
+    (
+        "convert_currency",
+        "Convert an amount of money from one currency to another using today's exchange rate. Returns the converted amount.",
+        true,
+        &[
+            ("amount", "Amount in the source currency, e.g. 12.50"),
+            ("from", "ISO 4217 code of the source currency, e.g. EUR"),
+            ("to", "ISO 4217 code of the target currency, e.g. USD"),
+        ],
+    ),
+    (
+        "translate_text",
+        "Translate text into the target language. Returns the translated text.",
+        true,
+        &[
+            ("text", "Text to translate, up to 5000 characters"),
+            (
+                "target_language",
+                "ISO 639-1 code of the language to translate into, e.g. de",
+            ),
+        ],
+    ),
+    (
+        "run_sql_query",
+        "Run a read-only SQL query against the analytics warehouse and return up to 100 rows as JSON.",
+        true,
+        &[("query", "A single SELECT statement in PostgreSQL dialect")],
+    ),
+    (
+        "read_file",
+        "Read the complete contents of a file from the file system.",
+        true,
+        &[("path", "Absolute path of the file to read")],
+    ),
+    (
+        "delete_user_account",
+        "Permanently delete a user account and all of its data. This cannot be undone.",
+        false,
+        &[("user_id", "Id of the account to delete, e.g. usr_8f3k2")],
+    ),
+    (
+        "get_order_status",
+        "Look up the status of a customer order by its order number. Returns the order status such as shipped or processing.",
+        true,
+        &[(
+            "order_number",
+            "Order number as printed on the receipt, e.g. A-1042",
+        )],
+    ),
+    (
+        "search_flights",
+        "Search for available flights between two airports on a date. Returns flight numbers, times and prices.",
+        true,
+        &[
+            ("origin", "IATA code of the departure airport, e.g. SFO"),
+            ("destination", "IATA code of the arrival airport, e.g. JFK"),
+            ("date", "Departure date as YYYY-MM-DD"),
+        ],
+    ),
+    (
+        "calculate_shipping_cost",
+        "Calculate the shipping cost for a parcel from its weight and destination country.",
+        true,
+        &[
+            ("weight_kg", "Parcel weight in kilograms, e.g. 2.5"),
+            (
+                "country",
+                "ISO 3166-1 alpha-2 destination country code, e.g. FR",
+            ),
+        ],
+    ),
+    (
+        "fetch_web_page",
+        "Fetch a web page over HTTPS and return its main text as Markdown.",
+        true,
+        &[("url", "Absolute https URL of the page")],
+    ),
+];
+
+#[test]
+fn typical_good_descriptions_pass() {
+    let mut rejected = Vec::new();
+    for (name, desc, returns, params) in TYPICAL_GOOD {
+        let mut f = check_tool_name(name);
+        f.extend(check_tool_description(name, Some(desc), *returns));
+        for (p, d) in *params {
+            f.extend(check_param_description(p, Some(d)));
+        }
+        if !f.is_empty() {
+            rejected.push((name, f));
+        }
+    }
+    assert!(rejected.is_empty(), "wrongly rejected: {rejected:#?}");
+}
+
+// ---------------------------------------------------------------- Issue 18 classes
+
+#[test]
+fn plural_ies_meets_its_singular() {
+    for (a, b) in [
+        ("cookie", "cookies"),
+        ("movie", "movies"),
+        ("query", "queries"),
+        ("entity", "entities"),
+        ("copy", "copies"),
+    ] {
+        assert_eq!(stem(a), stem(b), "{a} / {b}");
+    }
+    assert_ne!(stem("key"), stem("kei"));
+    assert!(
+        rules(&check_param_description("cookies", Some("The cookie")))
+            .contains(&Rule::ParamRestatesName)
+    );
+}
+
+#[test]
+fn lone_words_that_name_action_and_object_pass() {
+    for name in ["whoami", "screenshot", "ping", "logout"] {
+        assert_eq!(check_tool_name(name), vec![], "{name}");
+    }
+    for name in ["search", "echo", "add", "query"] {
+        assert!(
+            rules(&check_tool_name(name)).contains(&Rule::LoneWord),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn param_restating_the_tool_name_or_an_expansion_fails() {
+    for (tool, param, d) in [
+        ("get_pull_request", "pull_number", "The pull request number"),
+        ("get_pull_request", "pullNumber", "Pull request number."),
+        ("list_pull_requests", "pr_number", "The PR number"),
+        (
+            "create_customer",
+            "customer",
+            "The unique identifier for the customer.",
+        ),
+        ("get_repo", "repo", "Repository name"),
+        (
+            "delete_entities",
+            "entity_names",
+            "An array of entity names to delete",
+        ),
+        ("navigate_page", "url", "The URL to navigate to"),
+        (
+            "create_repository",
+            "private",
+            "Whether the repository should be private",
+        ),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    // Without the tool in view, the tool's words are not restated.
+    assert_eq!(
+        check_param_description("number", Some("The pull request number")),
+        vec![]
+    );
+    assert_eq!(
+        rules(&check_param_description_in(
+            "get_pull_request",
+            "number",
+            Some("The pull request number")
+        )),
+        [Rule::ParamRestatesName]
+    );
+    // The abbreviation's expansion is the name spelled out even without the tool.
+    assert_eq!(
+        rules(&check_param_description(
+            "pr_number",
+            Some("The pull request number")
+        )),
+        [Rule::ParamRestatesName]
+    );
+}
+
+#[test]
+fn vague_actions_on_a_parameter_fail() {
+    for (param, d) in [
+        ("method", "The method to execute"),
+        ("action", "Operation to perform"),
+        ("operation", "The operation to run"),
+        ("event", "The action to take"),
+    ] {
+        let got = rules(&check_param_description_in("manage_tabs", param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{param} {d:?}");
+    }
+    for (param, d) in [
+        (
+            "action",
+            "One of list, new, close or select; close needs `index`",
+        ),
+        ("method", "HTTP method: GET, POST, PUT or DELETE"),
+    ] {
+        assert_eq!(
+            check_param_description_in("manage_tabs", param, Some(d)),
+            vec![],
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn boilerplate_padding_does_not_count() {
+    for (name, d) in [
+        (
+            "get_order",
+            "This tool allows you to get the details of an order.",
+        ),
+        ("get_pull_request", "Get details of a specific pull request"),
+        (
+            "delete_user",
+            "Use this tool when you need to delete a user. It helps you delete the user.",
+        ),
+    ] {
+        let got = rules(&check_tool_description(name, Some(d), false));
+        assert!(got.contains(&Rule::RestatesName), "{name} {d:?}: {got:?}");
+    }
+    // Generated padding: a product tag and an error listing do not make a description longer.
+    let d = "Acme | Retrieve a user\nError Responses:\n400: Bad request\n404: Not found";
+    let got = rules(&check_tool_description("get_user", Some(d), true));
+    assert!(got.contains(&Rule::ShortDescription), "{got:?}");
+    assert!(got.contains(&Rule::RestatesName), "{got:?}");
+    // Only a capitalized tag and status lines are padding; numbers and pipes in prose are not.
+    for d in [
+        "Search text | regex over the open files",
+        "100 results at most are returned per page.",
+    ] {
+        assert!(
+            !rules(&check_tool_description("find_matches", Some(d), false))
+                .contains(&Rule::ShortDescription),
+            "{d:?}"
+        );
+    }
+    // Words of substance still count.
+    assert_eq!(
+        check_tool_description(
+            "get_order",
+            Some("This tool allows you to get an order with its line items and shipping status."),
+            true
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn param_messages_quote_the_text_and_fit_the_parameter() {
+    let message = |tool, param, d| {
+        let f = check_param_description_in(tool, param, Some(d));
+        assert_eq!(rules(&f), [Rule::ParamRestatesName], "{param} {d:?}");
+        f[0].message.clone()
+    };
+    let m = message("get_pull_request", "pull_number", "The pull request number");
+    assert!(m.contains("\"The pull request number\""), "{m}");
+    assert!(m.contains("only restates its name"), "{m}");
+    assert!(
+        m.contains("range"),
+        "a number gets its range asked for: {m}"
+    );
+    assert!(m.contains("allow(param_restates_name)"), "{m}");
+    let m = message(
+        "create_pull_request_review",
+        "body",
+        "The body of the review",
+    );
+    assert!(
+        m.contains("its name and the tool name `create_pull_request_review`"),
+        "{m}"
+    );
+    let m = message("list_events", "created_at", "The created at");
+    assert!(
+        m.contains("format"),
+        "a time gets its format asked for: {m}"
+    );
+    let m = message("list_pull_requests", "state", "State of the pull requests");
+    assert!(
+        m.contains("allowed values"),
+        "an enum-like name gets its values asked for: {m}"
+    );
+    let m = message("search_orders", "query", "The search query");
+    assert!(
+        m.contains("syntax"),
+        "a query gets its syntax asked for: {m}"
+    );
+    let m = message("run_sql", "sql", "The SQL to run");
+    assert!(m.contains("language"), "{m}");
+    let m = message("post_reply", "body", "The body of the reply");
+    assert!(m.contains("format and limits"), "{m}");
+    let m = message("read_file", "path", "Path of the file");
+    assert!(m.contains("absolute or relative"), "{m}");
+    let m = message("delete_user", "user_id", "The user ID");
+    assert!(m.contains("comes from"), "{m}");
+    let m = message(
+        "create_repository",
+        "private",
+        "Whether the repository is private",
+    );
+    assert!(m.contains("when `private` is true"), "{m}");
+}

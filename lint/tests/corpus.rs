@@ -1,0 +1,166 @@
+//! The linter measured on real tool descriptions: `corpus/tools.json` holds tools copied from
+//! public MCP servers, each tool and parameter labelled good or poor by `corpus/RUBRIC.md` before
+//! the linter ever ran on them. This test reports, for each part of the corpus, the share of poor
+//! units rejected and of good units accepted, and checks them against the goals.
+//!
+//! Misjudged units are listed for the `tune` part only: the `held_out` part is read for its rates,
+//! never to tune the rules (run with `--nocapture` to see the report).
+
+use serde_json::Value;
+use toolwright_lint::{
+    Finding, check_param_description_in, check_tool_description, check_tool_name, to_snake_case,
+};
+
+/// Goals (issue 18): at least this share of poor units rejected, and of good units accepted.
+const POOR_REJECTED_GOAL: f64 = 0.95;
+const GOOD_ACCEPTED_GOAL: f64 = 0.98;
+
+/// What the rules reach today, per (part, kind): (poor rejected, good accepted). The test fails
+/// when a change falls below them; raise them when the rules improve. Where they are below the
+/// goals, the report says so.
+const FLOORS: &[(&str, &str, f64, f64)] = &[
+    ("tune", "tools", 0.95, 0.95),
+    ("tune", "params", 0.87, 0.99),
+    ("held_out", "tools", 0.80, 0.97),
+    ("held_out", "params", 0.72, 0.98),
+];
+
+#[derive(Default)]
+struct Tally {
+    poor: usize,
+    poor_rejected: usize,
+    good: usize,
+    good_accepted: usize,
+    misjudged: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, label: &str, findings: &[Finding], what: String) {
+        let rejected = !findings.is_empty();
+        match label {
+            "poor" => {
+                self.poor += 1;
+                if rejected {
+                    self.poor_rejected += 1;
+                } else {
+                    self.misjudged.push(format!("poor accepted: {what}"));
+                }
+            }
+            "good" => {
+                self.good += 1;
+                if rejected {
+                    let rules: Vec<&str> = findings.iter().map(|f| f.rule.name()).collect();
+                    self.misjudged
+                        .push(format!("good rejected ({}): {what}", rules.join(", ")));
+                } else {
+                    self.good_accepted += 1;
+                }
+            }
+            other => panic!("unknown label {other:?} for {what}"),
+        }
+    }
+
+    fn poor_rate(&self) -> f64 {
+        self.poor_rejected as f64 / self.poor.max(1) as f64
+    }
+
+    fn good_rate(&self) -> f64 {
+        self.good_accepted as f64 / self.good.max(1) as f64
+    }
+}
+
+fn text(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+/// Lints every unit of one part: (tools, parameters).
+fn measure(corpus: &Value, part: &str) -> (Tally, Tally) {
+    let mut tools = Tally::default();
+    let mut params = Tally::default();
+    let servers = corpus["servers"].as_array().expect("servers");
+    for server in servers.iter().filter(|s| s["part"] == part) {
+        let server_name = server["server"].as_str().unwrap_or("?");
+        for tool in server["tools"].as_array().expect("tools") {
+            // Names are judged in their snake_case form: camelCase and hyphens are a Rust naming
+            // rule, not a quality problem of a server's tool (RUBRIC.md).
+            let name = to_snake_case(tool["name"].as_str().expect("name"));
+            let description = text(&tool["description"]);
+            let returns_data = tool["returns_data"].as_bool().expect("returns_data");
+            let mut findings = check_tool_name(&name);
+            findings.extend(check_tool_description(&name, description, returns_data));
+            let label = tool["label"].as_str().expect("label");
+            tools.add(
+                label,
+                &findings,
+                format!("[{server_name}] {name}: {description:?}"),
+            );
+            for param in tool["params"].as_array().expect("params") {
+                let pname = to_snake_case(param["name"].as_str().expect("param name"));
+                let pdesc = text(&param["description"]);
+                let findings = check_param_description_in(&name, &pname, pdesc);
+                let label = param["label"].as_str().expect("label");
+                params.add(
+                    label,
+                    &findings,
+                    format!("[{server_name}] {name}.{pname}: {pdesc:?}"),
+                );
+            }
+        }
+    }
+    (tools, params)
+}
+
+fn report(part: &str, kind: &str, t: &Tally) -> String {
+    format!(
+        "{part:>8} {kind:<6} poor rejected {:>3}/{:<3} = {:5.1}%   good accepted {:>3}/{:<3} = {:5.1}%",
+        t.poor_rejected,
+        t.poor,
+        100.0 * t.poor_rate(),
+        t.good_accepted,
+        t.good,
+        100.0 * t.good_rate()
+    )
+}
+
+#[test]
+fn corpus_rates_are_reported_and_hold_their_floors() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/tools.json");
+    let corpus: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read corpus")).expect("json");
+    let mut lines = Vec::new();
+    let mut all = Vec::new();
+    for part in ["tune", "held_out"] {
+        let (tools, params) = measure(&corpus, part);
+        lines.push(report(part, "tools", &tools));
+        lines.push(report(part, "params", &params));
+        if part == "tune" {
+            for m in tools.misjudged.iter().chain(&params.misjudged) {
+                println!("  {m}");
+            }
+        }
+        all.push((part, tools, params));
+    }
+    println!("{}", lines.join("\n"));
+    for (part, tools, params) in &all {
+        for (kind, t) in [("tools", tools), ("params", params)] {
+            let meets = t.poor_rate() >= POOR_REJECTED_GOAL && t.good_rate() >= GOOD_ACCEPTED_GOAL;
+            println!(
+                "{part} {kind}: {} the goals ({:.0}% poor rejected, {:.0}% good accepted)",
+                if meets { "meets" } else { "below" },
+                100.0 * POOR_REJECTED_GOAL,
+                100.0 * GOOD_ACCEPTED_GOAL
+            );
+            let &(_, _, poor_floor, good_floor) = FLOORS
+                .iter()
+                .find(|f| f.0 == *part && f.1 == kind)
+                .expect("a floor for every part and kind");
+            assert!(
+                t.poor_rate() >= poor_floor && t.good_rate() >= good_floor,
+                "{part} {kind} fell below its floor ({:.0}% poor rejected, {:.0}% good accepted):\n{}",
+                100.0 * poor_floor,
+                100.0 * good_floor,
+                lines.join("\n")
+            );
+        }
+    }
+}
