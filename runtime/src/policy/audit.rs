@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -12,6 +12,15 @@ use serde_json::{Map, Value};
 
 use crate::call::CallArguments;
 use crate::decl::ParamDecl;
+use crate::policy::bulkhead::BulkheadDecision;
+use crate::policy::circuit_breaker::BreakerDecision;
+use crate::policy::confirm::ConfirmationDecision;
+use crate::policy::layer::LayerStep;
+use crate::policy::permission::PermissionDecision;
+use crate::policy::rate_limit::RateLimitDecision;
+use crate::policy::validation::ValidationDecision;
+use crate::registry::Registry;
+use crate::{Principal, ToolCall, ToolError};
 
 /// What replaces every secret value.
 pub const REDACTED: &str = "[REDACTED]";
@@ -34,19 +43,21 @@ pub const DEFAULT_SECRET_KEYS: &[&str] = &[
 /// How each policy decided, in pipeline order. `None` means the call never got that far.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Decisions {
-    /// `allowed`, or `unknown_tool` for a name that is missing or hidden from this caller
-    /// (lookup and permission are one step: hidden = unknown).
-    pub permission: Option<&'static str>,
-    /// `allowed`, `limited` or `saturated`.
-    pub rate_limit: Option<&'static str>,
-    /// `closed`, `half_open` or `open`.
-    pub circuit_breaker: Option<&'static str>,
-    /// `valid` or `invalid`.
-    pub validation: Option<&'static str>,
-    /// `not_required`, `approved`, `denied` or `pending`.
-    pub confirmation: Option<&'static str>,
-    /// `admitted`, or `full` when the tool already ran as many bodies as it may.
-    pub bulkhead: Option<&'static str>,
+    /// Lookup and permission are one step: hidden = unknown.
+    pub permission: Option<PermissionDecision>,
+    /// Per principal, per (principal, tool), per tool.
+    pub rate_limit: Option<RateLimitDecision>,
+    /// The tool's circuit breaker.
+    pub circuit_breaker: Option<BreakerDecision>,
+    /// Argument caps and validation.
+    pub validation: Option<ValidationDecision>,
+    /// A human's decision, when one is needed.
+    pub confirmation: Option<ConfirmationDecision>,
+    /// The tool's concurrency cap.
+    pub bulkhead: Option<BulkheadDecision>,
+    /// What each user layer the call went through did, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerStep>,
 }
 
 /// One audit record: an attempt of a call, or (with `final_record`) the call's outcome.
@@ -296,7 +307,7 @@ impl AuditSink for TracingSink {
 /// declared parameters keep their values: any other top-level key (every key, for a tool that
 /// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
 /// that is not an object is not copied at all.
-pub fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
+pub(crate) fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
     let Value::Object(map) = value else {
         return match value {
             Value::String(s) if is_placeholder(s) => value.clone(),
@@ -424,11 +435,10 @@ pub fn arguments_value(args: &CallArguments) -> Value {
             Value::String(TOO_DEEP.into())
         }
         CallArguments::Json(v) => v.clone(),
-        CallArguments::Text(t) if t.trim().is_empty() => Value::Object(Map::new()),
-        CallArguments::Text(t) => match serde_json::from_str::<Value>(t) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(other) => not_an_object(&other),
-            Err(_) => not_json(t.len()),
+        CallArguments::Text(t) => match args.to_value() {
+            Some(v) if v.is_object() => v.into_owned(),
+            Some(other) => not_an_object(&other),
+            None => not_json(t.len()),
         },
         // Judged by the first byte only: a provider already found it unusable.
         CallArguments::Invalid { raw, .. } => match crate::validate::root_of(raw) {
@@ -441,7 +451,7 @@ pub fn arguments_value(args: &CallArguments) -> Value {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -450,6 +460,144 @@ pub fn now_ms() -> u64 {
 /// Whole milliseconds, saturating.
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The audit policy's configuration: where records go, and which keys are secret.
+pub(crate) struct AuditPolicy {
+    pub(crate) sinks: Vec<Arc<dyn AuditSink>>,
+    pub(crate) secret_keys: Vec<String>,
+}
+
+impl Default for AuditPolicy {
+    fn default() -> Self {
+        Self {
+            sinks: Vec::new(),
+            secret_keys: normalize_keys(DEFAULT_SECRET_KEYS.iter().copied()),
+        }
+    }
+}
+
+/// The audit side of one call: redacts the arguments once, on first use.
+pub(crate) struct CallAudit<'a> {
+    policy: &'a AuditPolicy,
+    registry: &'a Registry,
+    principal: &'a Principal,
+    call: &'a ToolCall,
+    arguments: OnceLock<Arc<Value>>,
+}
+
+impl<'a> CallAudit<'a> {
+    pub(crate) fn new(
+        policy: &'a AuditPolicy,
+        registry: &'a Registry,
+        principal: &'a Principal,
+        call: &'a ToolCall,
+    ) -> Self {
+        Self {
+            policy,
+            registry,
+            principal,
+            call,
+            arguments: OnceLock::new(),
+        }
+    }
+
+    /// `args` for a record or a human: secrets redacted. Secret parameters are redacted even
+    /// when the tool is hidden from this caller.
+    pub(crate) fn redacted(&self, args: &CallArguments) -> Value {
+        let params = self
+            .registry
+            .get(&self.call.name)
+            .map_or(&[][..], crate::ToolEntry::params);
+        redact(&arguments_value(args), params, &self.policy.secret_keys)
+    }
+
+    /// The call's arguments as sent, redacted (computed once).
+    pub(crate) fn arguments(&self) -> &Arc<Value> {
+        self.arguments
+            .get_or_init(|| Arc::new(self.redacted(&self.call.arguments)))
+    }
+
+    fn record(
+        &self,
+        attempt: u32,
+        final_record: bool,
+        retries: u32,
+        took: Duration,
+        decisions: &Decisions,
+    ) -> AuditRecord {
+        // The model chooses the id and the name: a record keeps a bounded copy.
+        AuditRecord {
+            timestamp_ms: now_ms(),
+            call_id: capped(&self.call.id, 256),
+            principal: self.principal.id().to_owned(),
+            tenant: self.principal.tenant().map(str::to_owned),
+            tool: capped(&self.call.name, 128),
+            arguments: self.arguments().clone(),
+            decisions: decisions.clone(),
+            attempt,
+            final_record,
+            retries,
+            duration_ms: millis(took),
+            outcome: String::from("ok"),
+            error: None,
+        }
+    }
+
+    /// Sends a record to every sink; `false` when any sink failed.
+    fn send(&self, record: &AuditRecord) -> bool {
+        let mut ok = true;
+        for sink in &self.policy.sinks {
+            if let Err(e) = sink.record(record) {
+                tracing::error!(target: "toolwright::audit", error = %e, "audit sink failed");
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// Records one attempt (`final_record`: the call's outcome).
+    pub(crate) fn emit(
+        &self,
+        attempt: u32,
+        final_record: bool,
+        retries: u32,
+        took: Duration,
+        decisions: &Decisions,
+        result: &Result<Value, ToolError>,
+    ) {
+        if self.policy.sinks.is_empty() {
+            return;
+        }
+        let mut rec = self.record(attempt, final_record, retries, took, decisions);
+        if let Err(e) = result {
+            e.kind().as_str().clone_into(&mut rec.outcome);
+            rec.error = Some(e.message().to_owned());
+        }
+        self.send(&rec);
+    }
+
+    /// Records that an approved call is about to run. `false` when it could not be recorded.
+    pub(crate) fn emit_intent(&self, decisions: &Decisions) -> bool {
+        if self.policy.sinks.is_empty() {
+            return true;
+        }
+        let mut rec = self.record(0, false, 0, Duration::ZERO, decisions);
+        "approved".clone_into(&mut rec.outcome);
+        self.send(&rec)
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn capped(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]
