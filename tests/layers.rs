@@ -100,15 +100,18 @@ fn final_record(sink: &MemorySink) -> toolwright::AuditRecord {
 
 /// A layer that rewrites `key` to `value`.
 fn rewrite(key: &'static str, value: Value) -> impl toolwright::policy::layer::Layer {
-    from_fn("rewrite", move |mut request: Request<'_>, next: Next<'_>| {
-        let value = value.clone();
-        Box::pin(async move {
-            let mut args = request.arguments().cloned().unwrap_or_else(|| json!({}));
-            args[key] = value;
-            request.set_arguments(args);
-            next.run(request).await
-        })
-    })
+    from_fn(
+        "rewrite",
+        move |mut request: Request<'_>, next: Next<'_>| {
+            let value = value.clone();
+            Box::pin(async move {
+                let mut args = request.arguments().cloned().unwrap_or_else(|| json!({}));
+                args[key] = value;
+                request.set_arguments(args);
+                next.run(request).await
+            })
+        },
+    )
 }
 
 /// Records the arguments it was asked about, then answers `decision`.
@@ -153,7 +156,11 @@ async fn a_rejecting_layer_answers_with_its_error_and_is_audited() {
             }),
         )
         .build();
-    let call = ToolCall::new("c1", "send_email", r#"{"to":"a@b.c","subject":"WIN BIG now"}"#);
+    let call = ToolCall::new(
+        "c1",
+        "send_email",
+        r#"{"to":"a@b.c","subject":"WIN BIG now"}"#,
+    );
     let result = executor.call(&staff(), &call).await;
     let err = result.outcome.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Denied);
@@ -201,7 +208,11 @@ async fn no_layer_sees_a_call_the_principal_may_not_make() {
     let call = ToolCall::new("c1", "delete_document", r#"{"id":"kb-1"}"#);
     let err = executor.call(&stranger, &call).await.outcome.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnknownTool);
-    assert_eq!(seen.load(Ordering::SeqCst), 0, "permission runs before every layer");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        0,
+        "permission runs before every layer"
+    );
     assert_eq!(fx.bodies.deletes.load(Ordering::SeqCst), 0);
 }
 
@@ -238,7 +249,10 @@ async fn a_rewrite_past_the_argument_caps_is_refused() {
     let call = ToolCall::new("c1", "lookup_order", r#"{"id":"ord-17"}"#);
     let err = executor.call(&staff(), &call).await.outcome.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArguments);
-    assert!(err.to_model_json().to_string().contains("nest deeper"), "{err:?}");
+    assert!(
+        err.to_model_json().to_string().contains("nest deeper"),
+        "{err:?}"
+    );
     assert_eq!(fx.bodies.lookups.load(Ordering::SeqCst), 0);
 }
 
@@ -279,7 +293,10 @@ async fn a_layer_answering_before_confirmation_of_a_destructive_tool_runs_no_bod
         )
         .build();
     let call = ToolCall::new("c1", "delete_document", r#"{"id":"kb-1"}"#);
-    assert_eq!(executor.call(&staff(), &call).await.outcome.unwrap(), "kb-1");
+    assert_eq!(
+        executor.call(&staff(), &call).await.outcome.unwrap(),
+        "kb-1"
+    );
     assert_eq!(fx.bodies.deletes.load(Ordering::SeqCst), 0);
     let record = final_record(&fx.audit);
     assert_eq!(record.decisions.confirmation, None, "no human was asked");
@@ -333,7 +350,10 @@ async fn the_human_confirms_the_arguments_a_layer_rewrote() {
         .layer(Position::BeforeConfirmation, rewrite("id", json!("kb-2")))
         .build();
     let call = ToolCall::new("c1", "delete_document", r#"{"id":"kb-1"}"#);
-    assert_eq!(executor.call(&staff(), &call).await.outcome.unwrap(), "kb-2");
+    assert_eq!(
+        executor.call(&staff(), &call).await.outcome.unwrap(),
+        "kb-2"
+    );
     assert_eq!(human.asked(), [json!({"id": "kb-2"})]);
     assert_eq!(*fx.bodies.seen.lock().unwrap(), ["kb-2"]);
 }
@@ -360,7 +380,11 @@ async fn a_predicate_requires_confirmation_for_some_arguments_only() {
             }),
         )
         .build();
-    let inside = ToolCall::new("c1", "send_email", r#"{"to":"bo@example.com","subject":"hi"}"#);
+    let inside = ToolCall::new(
+        "c1",
+        "send_email",
+        r#"{"to":"bo@example.com","subject":"hi"}"#,
+    );
     assert_eq!(
         executor.call(&staff(), &inside).await.outcome.unwrap(),
         "bo@example.com"
@@ -371,11 +395,19 @@ async fn a_predicate_requires_confirmation_for_some_arguments_only() {
     );
     assert!(human.asked().is_empty());
 
-    let outside = ToolCall::new("c2", "send_email", r#"{"to":"eve@evil.test","subject":"hi"}"#);
+    let outside = ToolCall::new(
+        "c2",
+        "send_email",
+        r#"{"to":"eve@evil.test","subject":"hi"}"#,
+    );
     let err = executor.call(&staff(), &outside).await.outcome.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Denied);
     assert_eq!(human.asked().len(), 1);
-    assert_eq!(fx.bodies.mails.load(Ordering::SeqCst), 1, "only the inside mail ran");
+    assert_eq!(
+        fx.bodies.mails.load(Ordering::SeqCst),
+        1,
+        "only the inside mail ran"
+    );
 }
 
 #[tokio::test]
@@ -411,7 +443,10 @@ async fn a_cache_layer_answers_repeated_calls_without_the_body() {
             from_fn("cache", move |request, next| {
                 let cache = cache.clone();
                 Box::pin(async move {
-                    let key = request.arguments().map(Value::to_string).unwrap_or_default();
+                    let key = request
+                        .arguments()
+                        .map(Value::to_string)
+                        .unwrap_or_default();
                     if let Some(hit) = cache.lock().unwrap().get(&key) {
                         return Ok(hit.clone());
                     }
@@ -463,7 +498,10 @@ async fn layers_run_by_position_then_in_the_order_added() {
         .iter()
         .map(|s| s.layer)
         .collect();
-    assert_eq!(steps, ["validate_1", "validate_2", "confirm", "result", "around"]);
+    assert_eq!(
+        steps,
+        ["validate_1", "validate_2", "confirm", "result", "around"]
+    );
 }
 
 #[tokio::test]

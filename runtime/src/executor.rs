@@ -455,9 +455,14 @@ impl Executor {
             audit,
             entry,
         };
-        let result = Next::new(x.layers.before(Stage::Validate), state, &flow, Stage::Validate)
-            .run(Request::new(state, entry))
-            .await;
+        let result = Next::new(
+            x.layers.before(Stage::Validate),
+            state,
+            &flow,
+            Stage::Validate,
+        )
+        .run(Request::new(state, entry))
+        .await;
         Breakers::settle(permit, state.principal, &result);
         result
     }
@@ -498,7 +503,12 @@ impl<'a> Flow<'a> {
             if !std::ptr::eq(args, &self.state.call.arguments) {
                 self.x.limits.admit(self.state, args)?;
             }
-            request.prepared = Some(validation::admit(&self.x.registry, self.state, self.entry, args)?);
+            request.prepared = Some(validation::admit(
+                &self.x.registry,
+                self.state,
+                self.entry,
+                args,
+            )?);
         }
         Ok(())
     }
@@ -513,7 +523,13 @@ impl<'a> Flow<'a> {
         let x = self.x;
         let required = x.confirmation.required(self.entry, request.confirm);
         x.confirmation
-            .admit(self.state, self.entry, request.call_arguments(), required, self.audit)
+            .admit(
+                self.state,
+                self.entry,
+                request.call_arguments(),
+                required,
+                self.audit,
+            )
             .await?;
         request.confirmed = required;
         request.lease = Some(x.bulkheads.admit(self.state, self.entry)?);
@@ -539,7 +555,6 @@ impl<'a> Flow<'a> {
         };
         let args = request.call_arguments();
         let breaker = x.breakers.of(self.entry);
-        let decisions = self.state.decisions();
         let (result, retries) = execute::run_attempts(
             Attempt {
                 body: first.body,
@@ -557,6 +572,7 @@ impl<'a> Flow<'a> {
             },
             |attempt, took, result, again| {
                 if again {
+                    let decisions = self.state.decisions();
                     self.audit
                         .emit(attempt, false, attempt, took, &decisions, result);
                 }

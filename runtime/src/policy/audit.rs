@@ -306,30 +306,22 @@ impl AuditSink for TracingSink {
 /// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`. Only
 /// declared parameters keep their values: any other top-level key (every key, for a tool that
 /// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
-/// that is not an object is not copied at all.
-pub(crate) fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
-    let Value::Object(map) = value else {
-        return match value {
-            Value::String(s) if is_placeholder(s) => value.clone(),
-            other => not_an_object(other),
-        };
+/// that is not an object is not copied at all. Works in place: the value is the record's own
+/// copy.
+pub(crate) fn redact(value: Value, params: &[ParamDecl], keys: &[String]) -> Value {
+    let mut map = match value {
+        Value::Object(map) => map,
+        Value::String(s) if is_placeholder(&s) => return Value::String(s),
+        other => return not_an_object(&other),
     };
-    let out = map
-        .iter()
-        .map(|(k, v)| {
-            let declared = params.iter().find(|p| p.name == k);
-            let v = match declared {
-                Some(p) if !p.constraints.secret && !key_matches(k, keys) => {
-                    let mut v = v.clone();
-                    redact_keys(&mut v, keys, 1);
-                    v
-                }
-                _ => Value::String(REDACTED.into()),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    Value::Object(out)
+    for (k, v) in &mut map {
+        let declared = params.iter().find(|p| p.name == k);
+        match declared {
+            Some(p) if !p.constraints.secret && !key_matches(k, keys) => redact_keys(v, keys, 1),
+            _ => *v = Value::String(REDACTED.into()),
+        }
+    }
+    Value::Object(map)
 }
 
 /// Whether `key` contains one of [`DEFAULT_SECRET_KEYS`] (ignoring case, `-` and `_`): such a key
@@ -509,7 +501,7 @@ impl<'a> CallAudit<'a> {
             .registry
             .get(&self.call.name)
             .map_or(&[][..], crate::ToolEntry::params);
-        redact(&arguments_value(args), params, &self.policy.secret_keys)
+        redact(arguments_value(args), params, &self.policy.secret_keys)
     }
 
     /// The call's arguments as sent, redacted (computed once).
@@ -644,7 +636,7 @@ mod tests {
             "api_key": "sk-1",
             "query": ["q", {"Pass-Word": "p"}, {"deeper": {"ACCESS_TOKEN": {"x": 1}}}]
         });
-        let r = redact(&v, &PARAMS, &keys);
+        let r = redact(v, &PARAMS, &keys);
         assert_eq!(r["api_key"], REDACTED);
         assert_eq!(r["query"][0], "q");
         assert_eq!(r["query"][1]["Pass-Word"], "[REDACTED]");
@@ -656,12 +648,12 @@ mod tests {
         let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
         let v = json!({"query": "q", "note": "S3CR3T", "config": {"x": ["S3CR3T"]}});
         assert_eq!(
-            redact(&v, &PARAMS, &keys),
+            redact(v, &PARAMS, &keys),
             json!({"query": "q", "note": REDACTED, "config": REDACTED})
         );
         // A tool that is not registered has no parameters: nothing but the keys is kept.
         assert_eq!(
-            redact(&json!({"query": "S3CR3T"}), &[], &keys),
+            redact(json!({"query": "S3CR3T"}), &[], &keys),
             json!({"query": REDACTED})
         );
     }
@@ -669,7 +661,7 @@ mod tests {
     #[test]
     fn a_root_that_is_not_an_object_is_replaced_by_its_type() {
         let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
-        let record = |args: CallArguments| redact(&arguments_value(&args), &PARAMS, &keys);
+        let record = |args: CallArguments| redact(arguments_value(&args), &PARAMS, &keys);
         for (args, expected) in [
             (
                 CallArguments::Text(r#""{\"password\":\"S3CR3T\"}""#.into()),
@@ -699,7 +691,7 @@ mod tests {
         }
         // Called directly on a string that is not one of its placeholders, it copies nothing.
         assert_eq!(
-            redact(&json!("[not valid JSON: S3CR3T]"), &PARAMS, &keys),
+            redact(json!("[not valid JSON: S3CR3T]"), &PARAMS, &keys),
             json!("[not a JSON object: a string]")
         );
     }

@@ -77,7 +77,11 @@ impl Bulkheads {
     }
 
     /// The policy's step: a slot for the body, taken only once the call may run.
-    pub(crate) fn admit(&self, state: &CallState<'_>, entry: &ToolEntry) -> Result<Lease, ToolError> {
+    pub(crate) fn admit(
+        &self,
+        state: &CallState<'_>,
+        entry: &ToolEntry,
+    ) -> Result<Lease, ToolError> {
         let lease = self.acquire(entry);
         let decision = if lease.is_ok() {
             BulkheadDecision::Admitted

@@ -165,7 +165,9 @@ impl Confirmation {
                 ErrorKind::ConfirmationRequired,
                 "a human must approve this call before it runs",
             )
-            .with_suggestion("tell the user this action waits for their approval; do not call it again")
+            .with_suggestion(
+                "tell the user this action waits for their approval; do not call it again",
+            )
             .with_detail("ticket", ticket)
             .with_detail("expires_in_ms", audit::millis(store.ttl())),
             Err(TicketError::PrincipalFull) => ToolError::new(
@@ -189,7 +191,8 @@ impl Confirmation {
         call: Option<&ToolCall>,
     ) -> Result<ToolCall, ToolResultError> {
         let denied = |message: &str| {
-            let (call_id, name) = call.map_or_else(Default::default, |c| (c.id.clone(), c.name.clone()));
+            let (call_id, name) =
+                call.map_or_else(Default::default, |c| (c.id.clone(), c.name.clone()));
             ToolResultError {
                 call_id,
                 name,
@@ -201,7 +204,9 @@ impl Confirmation {
             return Err(denied("confirmation tickets are not enabled"));
         };
         let canonical = call.map(|c| canonical_args(&c.arguments));
-        let expected = call.zip(canonical.as_deref()).map(|(c, a)| (c.name.as_str(), a));
+        let expected = call
+            .zip(canonical.as_deref())
+            .map(|(c, a)| (c.name.as_str(), a));
         let ticket = store.take(ticket, principal, expected).map_err(|e| {
             denied(match e {
                 TicketError::Unknown => "this confirmation ticket is unknown or was already used",

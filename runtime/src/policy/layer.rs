@@ -286,7 +286,11 @@ pub(crate) enum Stage {
 
 /// The executor's side of [`Next`]: runs the built-in steps from `stage` on.
 pub(crate) trait Continue: Send + Sync {
-    fn run<'a>(&'a self, stage: Stage, request: Request<'a>) -> BoxFuture<'a, Result<Value, ToolError>>;
+    fn run<'a>(
+        &'a self,
+        stage: Stage,
+        request: Request<'a>,
+    ) -> BoxFuture<'a, Result<Value, ToolError>>;
 }
 
 impl<'a> Next<'a> {

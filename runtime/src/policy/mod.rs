@@ -88,7 +88,12 @@ impl<'a> CallState<'a> {
 
     /// Records a decision.
     pub(crate) fn decide(&self, record: impl FnOnce(&mut audit::Decisions)) {
-        record(&mut self.decisions.lock().unwrap_or_else(PoisonError::into_inner));
+        record(
+            &mut self
+                .decisions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
     }
 
     /// The decisions so far.
@@ -109,8 +114,7 @@ impl<'a> CallState<'a> {
     }
 
     pub(crate) fn set_retries(&self, n: u32) {
-        self.retries
-            .store(n, std::sync::atomic::Ordering::Relaxed);
+        self.retries.store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn retries(&self) -> u32 {
