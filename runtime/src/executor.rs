@@ -41,7 +41,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::call::{ToolCall, ToolResult};
-use crate::policy::audit::{self, AuditPolicy, AuditSink, CallAudit};
+use crate::policy::audit::{self, AuditPolicy, AuditSink, CallAudit, Moment};
 use crate::policy::bulkhead::{BulkheadConfig, Bulkheads};
 use crate::policy::circuit_breaker::{BreakerConfig, BreakerState, Breakers, CircuitBreaker};
 use crate::policy::confirm::{Confirmation, ConfirmationConfig, Confirmer, Decision, TicketQuota};
@@ -424,10 +424,7 @@ impl Executor {
             span.record("error.type", e.kind().as_str());
         }
         audit.emit(
-            0,
-            true,
-            state.retries(),
-            unfinished.started.elapsed(),
+            Moment::last(state.retries(), unfinished.started.elapsed()),
             &state.decisions(),
             &outcome,
         );
@@ -572,9 +569,8 @@ impl<'a> Flow<'a> {
             },
             |attempt, took, result, again| {
                 if again {
-                    let decisions = self.state.decisions();
-                    self.audit
-                        .emit(attempt, false, attempt, took, &decisions, result);
+                    let at = Moment::attempt(attempt, took);
+                    self.audit.emit(at, &self.state.decisions(), result);
                 }
             },
             || breaker.is_some_and(|b| b.state() == BreakerState::Open),
@@ -605,10 +601,7 @@ impl Drop for Unfinished<'_> {
             "the call was cancelled before it finished",
         ));
         self.audit.emit(
-            0,
-            true,
-            self.state.retries(),
-            self.started.elapsed(),
+            Moment::last(self.state.retries(), self.started.elapsed()),
             &self.state.decisions(),
             &cancelled,
         );

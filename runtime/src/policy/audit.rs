@@ -469,6 +469,37 @@ impl Default for AuditPolicy {
     }
 }
 
+/// Which record of a call: an attempt, or (`final_record`) the call's outcome.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Moment {
+    attempt: u32,
+    final_record: bool,
+    retries: u32,
+    took: Duration,
+}
+
+impl Moment {
+    /// Attempt `n` (0 first), which took `took`; another follows.
+    pub(crate) fn attempt(n: u32, took: Duration) -> Self {
+        Self {
+            attempt: n,
+            final_record: false,
+            retries: n,
+            took,
+        }
+    }
+
+    /// The call's one final record, after `retries` retries and `took` in all.
+    pub(crate) fn last(retries: u32, took: Duration) -> Self {
+        Self {
+            attempt: 0,
+            final_record: true,
+            retries,
+            took,
+        }
+    }
+}
+
 /// The audit side of one call: redacts the arguments once, on first use.
 pub(crate) struct CallAudit<'a> {
     policy: &'a AuditPolicy,
@@ -510,14 +541,7 @@ impl<'a> CallAudit<'a> {
             .get_or_init(|| Arc::new(self.redacted(&self.call.arguments)))
     }
 
-    fn record(
-        &self,
-        attempt: u32,
-        final_record: bool,
-        retries: u32,
-        took: Duration,
-        decisions: &Decisions,
-    ) -> AuditRecord {
+    fn record(&self, at: Moment, decisions: &Decisions) -> AuditRecord {
         // The model chooses the id and the name: a record keeps a bounded copy.
         AuditRecord {
             timestamp_ms: now_ms(),
@@ -527,10 +551,10 @@ impl<'a> CallAudit<'a> {
             tool: capped(&self.call.name, 128),
             arguments: self.arguments().clone(),
             decisions: decisions.clone(),
-            attempt,
-            final_record,
-            retries,
-            duration_ms: millis(took),
+            attempt: at.attempt,
+            final_record: at.final_record,
+            retries: at.retries,
+            duration_ms: millis(at.took),
             outcome: String::from("ok"),
             error: None,
         }
@@ -548,20 +572,17 @@ impl<'a> CallAudit<'a> {
         ok
     }
 
-    /// Records one attempt (`final_record`: the call's outcome).
+    /// Records one attempt, or the call's outcome.
     pub(crate) fn emit(
         &self,
-        attempt: u32,
-        final_record: bool,
-        retries: u32,
-        took: Duration,
+        at: Moment,
         decisions: &Decisions,
         result: &Result<Value, ToolError>,
     ) {
         if self.policy.sinks.is_empty() {
             return;
         }
-        let mut rec = self.record(attempt, final_record, retries, took, decisions);
+        let mut rec = self.record(at, decisions);
         if let Err(e) = result {
             e.kind().as_str().clone_into(&mut rec.outcome);
             rec.error = Some(e.message().to_owned());
@@ -574,7 +595,7 @@ impl<'a> CallAudit<'a> {
         if self.policy.sinks.is_empty() {
             return true;
         }
-        let mut rec = self.record(0, false, 0, Duration::ZERO, decisions);
+        let mut rec = self.record(Moment::attempt(0, Duration::ZERO), decisions);
         "approved".clone_into(&mut rec.outcome);
         self.send(&rec)
     }

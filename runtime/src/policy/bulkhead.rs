@@ -82,14 +82,11 @@ impl Bulkheads {
         state: &CallState<'_>,
         entry: &ToolEntry,
     ) -> Result<Lease, ToolError> {
-        let lease = self.acquire(entry);
-        let decision = if lease.is_ok() {
-            BulkheadDecision::Admitted
-        } else {
-            BulkheadDecision::Full
-        };
-        state.decide(|d| d.bulkhead = Some(decision));
-        lease
+        state.decide_by(
+            self.acquire(entry),
+            [BulkheadDecision::Admitted, BulkheadDecision::Full],
+            |d| &mut d.bulkhead,
+        )
     }
 }
 

@@ -96,6 +96,18 @@ impl<'a> CallState<'a> {
         );
     }
 
+    /// Records `ok` or `err` as the decision `field` by how `result` came out, and returns it.
+    pub(crate) fn decide_by<T, D>(
+        &self,
+        result: Result<T, crate::ToolError>,
+        [ok, err]: [D; 2],
+        field: fn(&mut audit::Decisions) -> &mut Option<D>,
+    ) -> Result<T, crate::ToolError> {
+        let decision = if result.is_ok() { ok } else { err };
+        self.decide(|d| *field(d) = Some(decision));
+        result
+    }
+
     /// The decisions so far.
     pub(crate) fn decisions(&self) -> audit::Decisions {
         self.decisions

@@ -38,14 +38,11 @@ pub(crate) fn admit(
     entry: &ToolEntry,
     args: &CallArguments,
 ) -> Result<Prepared, ToolError> {
-    let prepared = prepare(registry, state, entry, args, 0);
-    let decision = if prepared.is_ok() {
-        ValidationDecision::Valid
-    } else {
-        ValidationDecision::Invalid
-    };
-    state.decide(|d| d.validation = Some(decision));
-    prepared
+    state.decide_by(
+        prepare(registry, state, entry, args, 0),
+        [ValidationDecision::Valid, ValidationDecision::Invalid],
+        |d| &mut d.validation,
+    )
 }
 
 /// Validates `args` for attempt `attempt`: each attempt gets a fresh body and context, its
