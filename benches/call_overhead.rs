@@ -7,7 +7,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
-use toolwright::{Executor, MemorySink, Principal, Rate, Registry, ToolCall, ToolError, tool};
+use toolwright::policy::layer::{Position, from_fn};
+use toolwright::{
+    Executor, ExecutorBuilder, MemorySink, Principal, Rate, Registry, ToolCall, ToolError, tool,
+};
 
 /// Look up a customer record by id in the CRM. Returns the record's display name.
 #[tool(permissions = ["crm:read"], read_only)]
@@ -77,17 +80,32 @@ fn bench_calls(c: &mut Criterion) {
         .build()
         .unwrap();
     let bare = Executor::new(registry());
-    let guarded = Executor::builder(registry())
-        .rate_limit_per_principal(Rate {
-            count: u32::MAX,
-            per: std::time::Duration::from_secs(1),
-        })
-        .default_tool_rate_limit(Rate {
-            count: u32::MAX,
-            per: std::time::Duration::from_secs(1),
-        })
-        .audit(MemorySink::bounded(1024))
-        .build();
+    let every_policy = || {
+        Executor::builder(registry())
+            .rate_limit_per_principal(Rate {
+                count: u32::MAX,
+                per: std::time::Duration::from_secs(1),
+            })
+            .default_tool_rate_limit(Rate {
+                count: u32::MAX,
+                per: std::time::Duration::from_secs(1),
+            })
+            .audit(MemorySink::bounded(1024))
+    };
+    let guarded = every_policy().build();
+    // One pass-through user layer at every position: what the extension point costs when
+    // the layers do nothing.
+    let layered = [
+        Position::BeforeValidation,
+        Position::BeforeConfirmation,
+        Position::OnResult,
+        Position::AroundExecution,
+    ]
+    .into_iter()
+    .fold(every_policy(), |b: ExecutorBuilder, position| {
+        b.layer(position, from_fn("pass", |request, next| next.run(request)))
+    })
+    .build();
     let admin = Principal::new("bench").grant_all(["crm:read", "crm:write"]);
 
     for (size, name, json) in [
@@ -125,6 +143,10 @@ fn bench_calls(c: &mut Criterion) {
                     .iter(|| async { black_box(guarded.call(&admin, black_box(&call)).await) });
             },
         );
+        g.bench_function("executor: every policy + 4 empty user layers", |b| {
+            b.to_async(&rt)
+                .iter(|| async { black_box(layered.call(&admin, black_box(&call)).await) });
+        });
         g.finish();
     }
 }

@@ -314,10 +314,10 @@ fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
             let d = rec.decisions;
             let mut parts = Vec::new();
             for (name, v) in [
-                ("permission", d.permission),
-                ("rate limit", d.rate_limit),
-                ("validation", d.validation),
-                ("confirmation", d.confirmation),
+                ("permission", d.permission.map(|v| v.as_str())),
+                ("rate limit", d.rate_limit.map(|v| v.as_str())),
+                ("validation", d.validation.map(|v| v.as_str())),
+                ("confirmation", d.confirmation.map(|v| v.as_str())),
             ] {
                 if let Some(v) = v {
                     parts.push(format!("{name}: {v}"));

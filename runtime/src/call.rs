@@ -55,6 +55,28 @@ pub enum CallArguments {
     },
 }
 
+impl CallArguments {
+    /// The arguments as a JSON value: text is parsed, and an empty text means `{}` (no
+    /// arguments). `None` for text that is not JSON and for [`CallArguments::Invalid`].
+    ///
+    /// ```
+    /// use toolwright::CallArguments;
+    ///
+    /// assert_eq!(CallArguments::Text(" ".into()).to_value().unwrap().into_owned(), serde_json::json!({}));
+    /// assert!(CallArguments::Text("{".into()).to_value().is_none());
+    /// ```
+    pub fn to_value(&self) -> Option<std::borrow::Cow<'_, Value>> {
+        match self {
+            Self::Json(v) => Some(std::borrow::Cow::Borrowed(v)),
+            Self::Text(t) if t.trim().is_empty() => Some(std::borrow::Cow::Owned(Value::Object(
+                serde_json::Map::new(),
+            ))),
+            Self::Text(t) => serde_json::from_str(t).ok().map(std::borrow::Cow::Owned),
+            Self::Invalid { .. } => None,
+        }
+    }
+}
+
 /// The result of one call: the tool's value, or the error the model should see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolResult {

@@ -1,46 +1,63 @@
-//! The executor: one call through the ordered list of policies.
+//! The executor: one call through the ordered list of policies. Each policy is one file under
+//! [`crate::policy`] (its configuration, state, decision and errors); this file is only their
+//! order, and where user [`layers`](crate::policy::layer) join it.
 //!
 //! ```text
 //! lookup + permission  hidden tools answer exactly like unknown ones
 //! argument caps        size and nesting depth, before any parsing
 //! rate limit           per principal, per (principal, tool), per tool; tenants apart
 //! circuit breaker      per tool; open after repeated failures from more than one caller
+//!   [BeforeValidation layers]
 //! validate             parse + declared constraints; every error with its JSON pointer
+//!   [BeforeConfirmation layers]
 //! confirm              destructive: a human decision before the body runs; deny by default
 //! bulkhead             per tool: at most N bodies running, a hung one holds its slot
-//! execute              own task, timeout, panic capture, retries with backoff, output cap
+//!   [OnResult layers] [AroundExecution layers]
+//! execute              own task, timeout, panic capture, retries with backoff
+//! output cap           the result's serialized size
 //! audit                a record per attempt and one final record, secrets redacted
 //! ```
+//!
+//! **Why two shapes of step.** The admission checks before the first user layer (permission,
+//! caps, rate limit, breaker) are synchronous functions over the call's `CallState`: no
+//! future, no allocation, no dynamic dispatch. Only the steps that may wait (a user layer,
+//! confirmation, the body) are async; a position with user layers is entered through a boxed
+//! `Next` chain, as in axum's `from_fn`, and a position without any is stepped over with a
+//! plain `.await`, so an executor without user layers pays nothing for them (measured in
+//! `benches/call_overhead.rs`). A `Vec<Box<dyn Layer>>` for the built-in policies would cost
+//! a boxed future per policy per call and hide the order this file shows.
+//!
+//! **Adding a policy** is one file under `policy/` that owns its settings, state, decision
+//! (a `decision!` enum, recorded in [`Decisions`](crate::policy::audit::Decisions)) and errors,
+//! plus one field and builder method here and one line in the order below. The bulkhead is
+//! wired so: `policy/bulkhead.rs` holds all of it; here it is the `bulkhead` field, the
+//! `max_concurrent_calls` builder methods and `x.bulkheads.admit(..)` in `Flow::confirm`.
 //!
 //! Dropping the future of a call (the caller went away, an MCP client cancelled) cancels the
 //! tool's token at once, abandons a pending confirmation and aborts the body's task after a
 //! short grace: nothing runs after that, and the final audit record says `cancelled`.
 
-use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::call::{CallArguments, ToolCall, ToolResult};
-use crate::policy::audit::{self, AuditRecord, AuditSink, Decisions};
-use crate::policy::bulkhead::Bulkhead;
-use crate::policy::circuit_breaker::{BreakerConfig, BreakerState, CircuitBreaker};
-use crate::policy::confirm::{
-    self, ConfirmationRequest, Confirmer, Decision, TicketError, TicketStore,
-};
-use crate::policy::execute::{self, Attempt, Plan};
+use crate::call::{ToolCall, ToolResult};
+use crate::policy::audit::{self, AuditPolicy, AuditSink, CallAudit, Moment};
+use crate::policy::bulkhead::{BulkheadConfig, Bulkheads};
+use crate::policy::circuit_breaker::{BreakerConfig, BreakerState, Breakers, CircuitBreaker};
+use crate::policy::confirm::{Confirmation, ConfirmationConfig, Confirmer, Decision, TicketQuota};
+use crate::policy::execute::{self, Attempt, Execution};
+use crate::policy::layer::{Continue, Layer, Layers, Next, Position, Request, Stage};
 use crate::policy::limits::Limits;
-use crate::policy::permission;
-use crate::policy::rate_limit::{Rate, RateDecision, RateLimits};
-use crate::registry::ToolEntry;
-use crate::tool::RawArgs;
-use crate::{ErrorKind, FieldError, Principal, Registry, ToolError};
+use crate::policy::rate_limit::{Rate, RateLimits, RateLimitsBuilder};
+use crate::policy::{CallState, Entry, permission, validation};
+use crate::tool::BoxFuture;
+use crate::{ErrorKind, Principal, Registry, ToolEntry, ToolError};
 
 /// Executes the model's tool calls against a [`Registry`], through every policy.
 ///
@@ -71,20 +88,17 @@ use crate::{ErrorKind, FieldError, Principal, Registry, ToolError};
 #[derive(Clone)]
 pub struct Executor(Arc<Inner>);
 
+/// The policies, each with its own configuration and state.
 struct Inner {
     registry: Registry,
-    rate_limits: RateLimits,
-    breakers: Vec<CircuitBreaker>,
-    bulkheads: Vec<Bulkhead>,
-    confirmer: Option<Arc<dyn Confirmer>>,
-    tickets: Option<TicketStore>,
-    confirm_also: HashSet<String>,
-    confirm_timeout: Duration,
-    sinks: Vec<Arc<dyn AuditSink>>,
-    secret_keys: Vec<String>,
     limits: Limits,
-    backoff_base: Duration,
-    backoff_cap: Duration,
+    rate_limits: RateLimits,
+    breakers: Breakers,
+    confirmation: Confirmation,
+    bulkheads: Bulkheads,
+    execution: Execution,
+    audit: AuditPolicy,
+    layers: Layers,
 }
 
 impl std::fmt::Debug for Executor {
@@ -99,20 +113,14 @@ impl std::fmt::Debug for Executor {
 /// are denied), 30 s timeouts, capped arguments and outputs, redaction of common secret keys.
 pub struct ExecutorBuilder {
     registry: Registry,
-    rate_limits: crate::policy::rate_limit::RateLimitsBuilder,
-    breaker: BreakerConfig,
-    max_concurrent: usize,
-    max_concurrent_of: std::collections::HashMap<String, usize>,
-    confirmer: Option<Arc<dyn Confirmer>>,
-    tickets: Option<Duration>,
-    ticket_quota: confirm::TicketQuota,
-    confirm_also: HashSet<String>,
-    confirm_timeout: Duration,
-    sinks: Vec<Arc<dyn AuditSink>>,
-    secret_keys: Vec<String>,
     limits: Limits,
-    backoff_base: Duration,
-    backoff_cap: Duration,
+    rate_limits: RateLimitsBuilder,
+    breaker: BreakerConfig,
+    confirmation: ConfirmationConfig,
+    bulkhead: BulkheadConfig,
+    execution: Execution,
+    audit: AuditPolicy,
+    layers: Layers,
 }
 
 impl ExecutorBuilder {
@@ -157,21 +165,21 @@ impl ExecutorBuilder {
     /// cannot take more threads or tasks than this.
     #[must_use]
     pub fn max_concurrent_calls(mut self, max: usize) -> Self {
-        self.max_concurrent = max;
+        self.bulkhead.max_concurrent = max;
         self
     }
 
     /// Like [`ExecutorBuilder::max_concurrent_calls`], for one tool.
     #[must_use]
     pub fn max_concurrent_calls_of(mut self, tool: impl Into<String>, max: usize) -> Self {
-        self.max_concurrent_of.insert(tool.into(), max);
+        self.bulkhead.of_tool.insert(tool.into(), max);
         self
     }
 
     /// Asks `confirmer` before every call that needs confirmation.
     #[must_use]
     pub fn confirmer(mut self, confirmer: impl Confirmer + 'static) -> Self {
-        self.confirmer = Some(Arc::new(confirmer));
+        self.confirmation.confirmer = Some(Arc::new(confirmer));
         self
     }
 
@@ -180,7 +188,7 @@ impl ExecutorBuilder {
     /// expire after `ttl`.
     #[must_use]
     pub fn confirmation_tickets(mut self, ttl: Duration) -> Self {
-        self.tickets = Some(ttl);
+        self.confirmation.tickets = Some(ttl);
         self
     }
 
@@ -191,10 +199,10 @@ impl ExecutorBuilder {
     #[must_use]
     pub fn max_pending_confirmations(mut self, total: usize, per_principal: usize) -> Self {
         // Only bounds tickets: they stay off unless `confirmation_tickets` turns them on.
-        self.ticket_quota = confirm::TicketQuota {
+        self.confirmation.quota = TicketQuota {
             total,
             per_principal,
-            ..confirm::TicketQuota::default()
+            ..TicketQuota::default()
         };
         self
     }
@@ -202,28 +210,28 @@ impl ExecutorBuilder {
     /// Requires confirmation for `tool` too, although it is not declared `destructive`.
     #[must_use]
     pub fn require_confirmation(mut self, tool: impl Into<String>) -> Self {
-        self.confirm_also.insert(tool.into());
+        self.confirmation.also.insert(tool.into());
         self
     }
 
     /// How long a confirmer may take before the call is denied (default 120 s).
     #[must_use]
     pub fn confirmation_timeout(mut self, timeout: Duration) -> Self {
-        self.confirm_timeout = timeout;
+        self.confirmation.timeout = timeout;
         self
     }
 
     /// Sends audit records to `sink` (any number of sinks).
     #[must_use]
     pub fn audit(mut self, sink: impl AuditSink + 'static) -> Self {
-        self.sinks.push(Arc::new(sink));
+        self.audit.sinks.push(Arc::new(sink));
         self
     }
 
     /// Also redacts argument keys containing `key` (any depth, ignoring case, `-` and `_`).
     #[must_use]
     pub fn redact_key(mut self, key: &str) -> Self {
-        self.secret_keys.extend(audit::normalize_keys([key]));
+        self.audit.secret_keys.extend(audit::normalize_keys([key]));
         self
     }
 
@@ -237,8 +245,18 @@ impl ExecutorBuilder {
     /// Retry backoff: random in `[0, min(cap, base * 2^n)]` before retry `n`.
     #[must_use]
     pub fn retry_backoff(mut self, base: Duration, cap: Duration) -> Self {
-        self.backoff_base = base;
-        self.backoff_cap = cap;
+        self.execution = Execution {
+            backoff_base: base,
+            backoff_cap: cap,
+        };
+        self
+    }
+
+    /// Adds a user layer at `position` (see [`crate::policy::layer`]): after the layers
+    /// already there, so the first added is the outermost.
+    #[must_use]
+    pub fn layer(mut self, position: Position, layer: impl Layer) -> Self {
+        self.layers.push(position, Arc::new(layer));
         self
     }
 
@@ -248,50 +266,18 @@ impl ExecutorBuilder {
         for entry in &self.registry {
             rate_limits.register_tool(entry.name(), entry.policy().rate_limit);
         }
-        let breakers = self
-            .registry
-            .iter()
-            .map(|_| CircuitBreaker::new(self.breaker.clone()))
-            .collect();
-        let bulkheads = self
-            .registry
-            .iter()
-            .map(|e| {
-                Bulkhead::new(
-                    self.max_concurrent_of
-                        .get(e.name())
-                        .copied()
-                        .unwrap_or(self.max_concurrent),
-                )
-            })
-            .collect();
         Executor(Arc::new(Inner {
-            registry: self.registry,
-            rate_limits,
-            breakers,
-            bulkheads,
-            confirmer: self.confirmer,
-            tickets: self
-                .tickets
-                .map(|ttl| TicketStore::new(ttl, self.ticket_quota)),
-            confirm_also: self.confirm_also,
-            confirm_timeout: self.confirm_timeout,
-            sinks: self.sinks,
-            secret_keys: self.secret_keys,
             limits: self.limits,
-            backoff_base: self.backoff_base,
-            backoff_cap: self.backoff_cap,
+            rate_limits,
+            breakers: Breakers::new(&self.registry, &self.breaker),
+            confirmation: self.confirmation.build(),
+            bulkheads: self.bulkhead.build(&self.registry),
+            execution: self.execution,
+            audit: self.audit,
+            layers: self.layers,
+            registry: self.registry,
         }))
     }
-}
-
-/// How a call reached the pipeline.
-#[derive(Clone, Copy)]
-enum Entry<'a> {
-    /// Straight from the model; `confirmer` overrides the executor's for this call.
-    Fresh(Option<&'a dyn Confirmer>),
-    /// Resumed from a ticket with a human's decision.
-    Resumed(&'a Decision),
 }
 
 impl Executor {
@@ -304,20 +290,14 @@ impl Executor {
     pub fn builder(registry: Registry) -> ExecutorBuilder {
         ExecutorBuilder {
             registry,
+            limits: Limits::default(),
             rate_limits: RateLimits::builder(),
             breaker: BreakerConfig::default(),
-            max_concurrent: Bulkhead::DEFAULT_MAX_CONCURRENT,
-            max_concurrent_of: std::collections::HashMap::new(),
-            confirmer: None,
-            tickets: None,
-            ticket_quota: confirm::TicketQuota::default(),
-            confirm_also: HashSet::new(),
-            confirm_timeout: Duration::from_secs(120),
-            sinks: Vec::new(),
-            secret_keys: audit::normalize_keys(audit::DEFAULT_SECRET_KEYS.iter().copied()),
-            limits: Limits::default(),
-            backoff_base: Duration::from_millis(100),
-            backoff_cap: Duration::from_secs(2),
+            confirmation: ConfirmationConfig::default(),
+            bulkhead: BulkheadConfig::default(),
+            execution: Execution::default(),
+            audit: AuditPolicy::default(),
+            layers: Layers::default(),
         }
     }
 
@@ -329,17 +309,14 @@ impl Executor {
     /// The circuit breaker state of `tool`, if registered.
     pub fn breaker_state(&self, tool: &str) -> Option<BreakerState> {
         let entry = self.0.registry.get(tool)?;
-        self.0
-            .breakers
-            .get(entry.index())
-            .map(CircuitBreaker::state)
+        self.0.breakers.of(entry).map(CircuitBreaker::state)
     }
 
     /// How many bodies of `tool` are running now (bounded by its bulkhead), if registered. A
     /// body that timed out but has not stopped yet still counts.
     pub fn running_calls(&self, tool: &str) -> Option<usize> {
         let entry = self.0.registry.get(tool)?;
-        self.0.bulkheads.get(entry.index()).map(Bulkhead::in_flight)
+        self.0.bulkheads.of(entry).map(|b| b.in_flight())
     }
 
     /// How many rate-limit keys are held (bounded by `max_rate_limit_keys`).
@@ -355,7 +332,7 @@ impl Executor {
 
     /// How many calls wait for a human's decision (confirmation tickets).
     pub fn pending_confirmations(&self) -> usize {
-        self.0.tickets.as_ref().map_or(0, TicketStore::len)
+        self.0.confirmation.pending()
     }
 
     /// Runs one call for `principal`. Never panics, whatever the model sent.
@@ -395,8 +372,7 @@ impl Executor {
         call: &ToolCall,
         decision: Decision,
     ) -> ToolResult {
-        let canonical = canonical_args(&call.arguments);
-        self.resume_checked(principal, ticket, Some((call, canonical)), decision)
+        self.resume_checked(principal, ticket, Some(call), decision)
             .await
     }
 
@@ -404,56 +380,17 @@ impl Executor {
         &self,
         principal: &Principal,
         ticket: &str,
-        call: Option<(&ToolCall, String)>,
+        call: Option<&ToolCall>,
         decision: Decision,
     ) -> ToolResult {
-        let denied = |call_id: String, name: String, message: &str| ToolResult {
-            call_id,
-            name,
-            outcome: Err(ToolError::new(ErrorKind::Denied, message)
-                .with_suggestion("ask the user to confirm the call again")),
-        };
-        let Some(store) = &self.0.tickets else {
-            return denied(
-                String::new(),
-                String::new(),
-                "confirmation tickets are not enabled",
-            );
-        };
-        let (call_id, name) = call.as_ref().map_or_else(
-            || (String::new(), String::new()),
-            |(c, _)| (c.id.clone(), c.name.clone()),
-        );
-        let expected = call
-            .as_ref()
-            .map(|(c, canonical)| (c.name.as_str(), canonical.as_str()));
-        let ticket = match store.take(ticket, principal, expected) {
-            Ok(t) => t,
-            Err(e) => {
-                let why = match e {
-                    TicketError::Unknown => {
-                        "this confirmation ticket is unknown or was already used"
-                    }
-                    TicketError::Expired => "this confirmation ticket expired",
-                    TicketError::WrongPrincipal => {
-                        "this confirmation ticket belongs to someone else"
-                    }
-                    TicketError::ChangedCall => {
-                        "the tool or arguments differ from the ones the human was asked to confirm"
-                    }
-                    TicketError::Full | TicketError::PrincipalFull => {
-                        "too many calls wait for confirmation"
-                    }
-                };
-                return denied(call_id, name, why);
-            }
-        };
-        let call = ToolCall {
-            id: ticket.call_id,
-            name: ticket.tool,
-            arguments: CallArguments::Text(ticket.canonical_args),
-        };
-        self.run(principal, &call, Entry::Resumed(&decision)).await
+        match self.0.confirmation.take(principal, ticket, call) {
+            Ok(call) => self.run(principal, &call, Entry::Resumed(&decision)).await,
+            Err(unusable) => ToolResult {
+                call_id: unusable.call_id,
+                name: unusable.name,
+                outcome: Err(unusable.error),
+            },
+        }
     }
 
     async fn run(&self, principal: &Principal, call: &ToolCall, how: Entry<'_>) -> ToolResult {
@@ -466,25 +403,17 @@ impl Executor {
             "gen_ai.tool.call.id" = %Printable(&call.id),
             "error.type" = tracing::field::Empty,
         );
-        let audit = Audit::new(&self.0, principal, call);
+        let x = &*self.0;
+        let audit = CallAudit::new(&x.audit, &x.registry, principal, call);
+        let state = CallState::new(principal, call, how);
         let mut unfinished = Unfinished {
             audit: &audit,
-            cancel: CancellationToken::new(),
+            state: &state,
             started: Instant::now(),
-            decisions: Decisions::default(),
-            retries: 0,
             finished: false,
         };
         let outcome = {
-            let pipeline = self.pipeline(
-                principal,
-                call,
-                how,
-                &audit,
-                &unfinished.cancel,
-                &mut unfinished.decisions,
-                &mut unfinished.retries,
-            );
+            let pipeline = self.pipeline(&state, &audit);
             // Entering a span on every poll costs even when nobody listens: instrument only then.
             let caught = if span.is_disabled() {
                 AssertUnwindSafe(pipeline).catch_unwind().await
@@ -496,16 +425,13 @@ impl Executor {
             caught.unwrap_or_else(|payload| Err(execute::panicked(&*payload)))
         };
         unfinished.finished = true;
-        let outcome = outcome.map_err(|e| self.0.limits.cap_error(e));
+        let outcome = outcome.map_err(|e| x.limits.cap_error(e));
         if let Err(e) = &outcome {
             span.record("error.type", e.kind().as_str());
         }
         audit.emit(
-            0,
-            true,
-            unfinished.retries,
-            unfinished.started.elapsed(),
-            &unfinished.decisions,
+            Moment::last(state.retries(), unfinished.started.elapsed()),
+            &state.decisions(),
             &outcome,
         );
         ToolResult {
@@ -515,257 +441,167 @@ impl Executor {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The admission checks, then the chain of user layers and the steps that may wait.
     async fn pipeline(
         &self,
-        principal: &Principal,
-        call: &ToolCall,
-        how: Entry<'_>,
-        audit: &Audit<'_>,
-        call_cancel: &CancellationToken,
-        d: &mut Decisions,
-        retries: &mut u32,
+        state: &CallState<'_>,
+        audit: &CallAudit<'_>,
     ) -> Result<Value, ToolError> {
         let x = &*self.0;
-
-        // lookup + permission: a hidden tool is indistinguishable from a missing one. Calls to
-        // unknown names still count against the caller's own rate limit.
-        let entry = match permission::find(&x.registry, principal, &call.name) {
-            Ok(entry) => entry,
-            Err(unknown) => {
-                d.permission = Some("unknown_tool");
-                if matches!(how, Entry::Fresh(_)) {
-                    check_rate(x.rate_limits.check_principal(principal), d)?;
-                }
-                return Err(unknown);
-            }
+        let entry = permission::admit(&x.registry, &x.rate_limits, state)?;
+        x.limits.admit(state, &state.call.arguments)?;
+        x.rate_limits.admit(state, Some(entry.name()))?;
+        let permit = x.breakers.admit(state, entry)?;
+        let flow = Flow {
+            x,
+            state,
+            audit,
+            entry,
         };
-        d.permission = Some("allowed");
-
-        // argument caps, before any parsing.
-        x.limits.check_arguments(&call.arguments).inspect_err(|_| {
-            d.validation = Some("invalid");
-        })?;
-
-        // rate limit: a resumed call was counted when it was first made.
-        if matches!(how, Entry::Fresh(_)) {
-            check_rate(x.rate_limits.check(principal, entry.name()), d)?;
-        }
-
-        // circuit breaker.
-        let breaker = &x.breakers[entry.index()];
-        let permit = match breaker.try_acquire() {
-            Ok(p) => p,
-            Err(open) => {
-                d.circuit_breaker = Some("open");
-                return Err(ToolError::new(
-                    ErrorKind::CircuitOpen,
-                    "this tool is failing repeatedly and is paused",
-                )
-                .with_suggestion("try again later or use another tool")
-                .with_detail("retry_after_ms", audit::millis(open.retry_after)));
-            }
-        };
-        d.circuit_breaker = Some(if permit.is_probe() {
-            "half_open"
-        } else {
-            "closed"
-        });
-
-        // validate.
-        let args = raw_args(&call.arguments)?;
-        let call_id: Arc<str> = Arc::from(call.id.as_str());
-        let prepare = |attempt: u32| {
-            let ctx = x
-                .registry
-                .context(call_id.clone(), entry, principal, attempt, call_cancel);
-            let cancel = ctx.cancellation().clone();
-            x.registry
-                .prepare(entry, args, ctx)
-                .map(|body| (body, cancel))
-        };
-        let (body, cancel) = prepare(0).inspect_err(|_| d.validation = Some("invalid"))?;
-        d.validation = Some("valid");
-
-        // confirm.
-        if entry.policy().destructive || x.confirm_also.contains(entry.name()) {
-            self.confirm(principal, call, entry, how, audit, d).await?;
-        } else {
-            d.confirmation = Some("not_required");
-        }
-
-        // bulkhead: a slot per running body, taken only once the call may run.
-        let bulkhead = &x.bulkheads[entry.index()];
-        let lease = bulkhead
-            .try_acquire()
-            .inspect_err(|_| d.bulkhead = Some("full"))?;
-        d.bulkhead = Some("admitted");
-        let first = Attempt {
-            body,
-            cancel,
-            lease,
-        };
-
-        // execute.
-        let policy = entry.policy();
-        let timeout = x.registry.timeout_of(entry);
-        let plan = Plan {
-            timeout,
-            retries: policy.retries,
-            retry_safe: policy.idempotent || policy.read_only,
-            deadline: Instant::now() + timeout.saturating_mul(policy.retries.saturating_add(1)),
-            backoff_base: x.backoff_base,
-            backoff_cap: x.backoff_cap,
-        };
-        let decisions = d.clone();
-        let (result, used) = execute::run_attempts(
-            first,
-            &plan,
-            |attempt| {
-                let (body, cancel) = prepare(attempt)?;
-                Ok(Attempt {
-                    body,
-                    cancel,
-                    lease: bulkhead.try_acquire()?,
-                })
-            },
-            |attempt, took, result, again| {
-                if again {
-                    audit.emit(attempt, false, attempt, took, &decisions, result);
-                }
-            },
-            || breaker.state() == BreakerState::Open,
+        let result = Next::new(
+            x.layers.before(Stage::Validate),
+            state,
+            &flow,
+            Stage::Validate,
         )
+        .run(Request::new(state, entry))
         .await;
-        *retries = used;
-        let result = result.and_then(|v| x.limits.check_output(&v).map(|()| v));
-        match &result {
-            Ok(_) => permit.success(),
-            Err(e) if e.kind().is_infrastructure() => permit.failure(principal, e.kind()),
-            Err(_) => permit.ignore(),
-        }
+        Breakers::settle(permit, state.principal, &result);
         result
     }
+}
 
-    async fn confirm(
-        &self,
-        principal: &Principal,
-        call: &ToolCall,
-        entry: &ToolEntry,
-        how: Entry<'_>,
-        audit: &Audit<'_>,
-        d: &mut Decisions,
-    ) -> Result<(), ToolError> {
-        let x = &*self.0;
-        let decision = match how {
-            Entry::Resumed(decision) => decision.clone(),
-            Entry::Fresh(confirmer) => match confirmer.or(x.confirmer.as_deref()) {
-                Some(confirmer) => {
-                    let request = ConfirmationRequest {
-                        call_id: call.id.clone(),
-                        tool: entry.name(),
-                        description: entry.description(),
-                        principal: principal.clone(),
-                        arguments: Value::clone(audit.arguments()),
-                    };
-                    let asked = AssertUnwindSafe(confirmer.confirm(&request)).catch_unwind();
-                    match tokio::time::timeout(x.confirm_timeout, asked).await {
-                        Ok(Ok(decision)) => decision,
-                        Ok(Err(_panic)) => Decision::deny("the confirmation prompt failed"),
-                        Err(_) => Decision::deny("nobody answered the confirmation prompt in time"),
-                    }
-                }
-                None => match &x.tickets {
-                    Some(store) => {
-                        d.confirmation = Some("pending");
-                        let canonical = canonical_args(&call.arguments);
-                        return Err(match store.issue(principal, call, canonical) {
-                            Ok(ticket) => ToolError::new(
-                                ErrorKind::ConfirmationRequired,
-                                "a human must approve this call before it runs",
-                            )
-                            .with_suggestion(
-                                "tell the user this action waits for their approval; do not call it again",
-                            )
-                            .with_detail("ticket", ticket)
-                            .with_detail("expires_in_ms", audit::millis(store.ttl())),
-                            Err(TicketError::PrincipalFull) => ToolError::new(
-                                ErrorKind::Denied,
-                                "you already have too many calls waiting for confirmation",
-                            )
-                            .with_suggestion(
-                                "ask the user to decide on the pending calls first",
-                            ),
-                            Err(_) => ToolError::new(
-                                ErrorKind::Denied,
-                                "too many calls are waiting for confirmation",
-                            ),
-                        });
-                    }
-                    None => Decision::deny(
-                        "this action needs a human's approval and no one is available to give it",
-                    ),
-                },
-            },
-        };
-        match decision {
-            Decision::Approve => {
-                d.confirmation = Some("approved");
-                // Fail closed: an approved destructive call runs only if its audit trail can
-                // be written.
-                if !audit.emit_intent(d) {
-                    return Err(ToolError::new(
-                        ErrorKind::Denied,
-                        "the audit log is unavailable, so this action is refused",
-                    )
-                    .with_suggestion("try again later"));
-                }
-                Ok(())
-            }
-            Decision::Deny { reason } => {
-                d.confirmation = Some("denied");
-                Err(ToolError::new(
-                    ErrorKind::Denied,
-                    format!("the call was not approved: {reason}"),
-                )
-                .with_suggestion("do not retry; ask the user what they want instead"))
-            }
+/// The steps after the admission checks, for one call: what a [`Next`] continues with.
+struct Flow<'a> {
+    x: &'a Inner,
+    state: &'a CallState<'a>,
+    audit: &'a CallAudit<'a>,
+    entry: &'a ToolEntry,
+}
+
+impl Continue for Flow<'_> {
+    fn run<'a>(
+        &'a self,
+        stage: Stage,
+        request: Request<'a>,
+    ) -> BoxFuture<'a, Result<Value, ToolError>> {
+        match stage {
+            Stage::Validate => Box::pin(self.validate(request)),
+            Stage::Confirm => Box::pin(self.confirm(request)),
+            Stage::Execute => Box::pin(self.execute(request)),
         }
     }
 }
 
-/// Records a rate-limit decision; a refusal ends the call.
-fn check_rate(decision: RateDecision, d: &mut Decisions) -> Result<(), ToolError> {
-    match decision {
-        RateDecision::Allowed => {
-            d.rate_limit = Some("allowed");
-            Ok(())
+impl<'a> Flow<'a> {
+    /// The layers before `stage`, if there are any.
+    fn next(&'a self, stage: Stage) -> Option<Next<'a>> {
+        let layers = self.x.layers.before(stage);
+        (!layers.is_empty()).then(|| Next::new(layers, self.state, self, stage))
+    }
+
+    /// Caps and validation for the arguments as they are now, unless already done for them.
+    fn validated(&self, request: &mut Request<'_>) -> Result<(), ToolError> {
+        if request.prepared.is_none() {
+            let args = request.call_arguments();
+            // The arguments as sent were capped before the first layer; rewritten ones are now.
+            if !std::ptr::eq(args, &self.state.call.arguments) {
+                self.x.limits.admit(self.state, args)?;
+            }
+            request.prepared = Some(validation::admit(
+                &self.x.registry,
+                self.state,
+                self.entry,
+                args,
+            )?);
         }
-        RateDecision::Limited { retry_after } => {
-            d.rate_limit = Some("limited");
-            Err(rate_limited(
-                retry_after,
-                "this tool's rate limit is reached",
-            ))
+        Ok(())
+    }
+
+    async fn validate(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
+        self.validated(&mut request)?;
+        // Without layers here, straight on: no boxed future for an empty position.
+        match self.next(Stage::Confirm) {
+            Some(next) => next.run(request).await,
+            None => self.confirm(request).await,
         }
-        RateDecision::Saturated { retry_after } => {
-            d.rate_limit = Some("saturated");
-            Err(rate_limited(
-                retry_after,
-                "the service is handling too many callers",
-            ))
+    }
+
+    async fn confirm(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
+        self.validated(&mut request)?;
+        let x = self.x;
+        let required = x.confirmation.required(self.entry, request.confirm);
+        x.confirmation
+            .admit(
+                self.state,
+                self.entry,
+                request.call_arguments(),
+                required,
+                self.audit,
+            )
+            .await?;
+        request.confirmed = required;
+        request.lease = Some(x.bulkheads.admit(self.state, self.entry)?);
+        let result = match self.next(Stage::Execute) {
+            Some(next) => next.run(request).await,
+            None => self.execute(request).await,
+        };
+        result.and_then(|v| x.limits.check_output(&v).map(|()| v))
+    }
+
+    async fn execute(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
+        let x = self.x;
+        if request.prepared.is_none() && request.confirmed {
+            return Err(ToolError::new(
+                ErrorKind::Denied,
+                "the arguments changed after a human approved the call",
+            )
+            .with_suggestion("ask the user to confirm the call again"));
         }
+        self.validated(&mut request)?;
+        let (Some(first), Some(lease)) = (request.prepared.take(), request.lease.take()) else {
+            return Err(ToolError::new(
+                ErrorKind::Unavailable,
+                "the call reached execution without a validated body",
+            ));
+        };
+        let args = request.call_arguments();
+        let breaker = x.breakers.of(self.entry);
+        let (result, retries) = execute::run_attempts(
+            Attempt {
+                body: first.body,
+                cancel: first.cancel,
+                lease,
+            },
+            &x.execution.plan(&x.registry, self.entry),
+            |attempt| {
+                let p = validation::prepare(&x.registry, self.state, self.entry, args, attempt)?;
+                Ok(Attempt {
+                    body: p.body,
+                    cancel: p.cancel,
+                    lease: x.bulkheads.acquire(self.entry)?,
+                })
+            },
+            |attempt, took, result, again| {
+                if again {
+                    let at = Moment::attempt(attempt, took);
+                    self.audit.emit(at, &self.state.decisions(), result);
+                }
+            },
+            || breaker.is_some_and(|b| b.state() == BreakerState::Open),
+        )
+        .await;
+        self.state.set_retries(retries);
+        result
     }
 }
 
 /// A call whose future may be dropped before it ends: then the tool's token fires (the body's
 /// task is aborted with the dropped future) and the final audit record says `cancelled`.
 struct Unfinished<'a> {
-    audit: &'a Audit<'a>,
-    cancel: CancellationToken,
+    audit: &'a CallAudit<'a>,
+    state: &'a CallState<'a>,
     started: Instant,
-    decisions: Decisions,
-    retries: u32,
     finished: bool,
 }
 
@@ -774,17 +610,14 @@ impl Drop for Unfinished<'_> {
         if self.finished {
             return;
         }
-        self.cancel.cancel();
+        self.state.cancel.cancel();
         let cancelled = Err(ToolError::new(
             ErrorKind::Cancelled,
             "the call was cancelled before it finished",
         ));
         self.audit.emit(
-            0,
-            true,
-            self.retries,
-            self.started.elapsed(),
-            &self.decisions,
+            Moment::last(self.state.retries(), self.started.elapsed()),
+            &self.state.decisions(),
             &cancelled,
         );
     }
@@ -807,164 +640,5 @@ impl std::fmt::Display for Printable<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// `text` cut to at most `max` bytes on a character boundary.
-fn capped(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-fn rate_limited(retry_after: Duration, message: &str) -> ToolError {
-    let ms = audit::millis(retry_after).max(1);
-    ToolError::new(ErrorKind::RateLimited, message)
-        .with_suggestion(format!("wait {ms} ms before calling this tool again"))
-        .with_detail("retry_after_ms", ms)
-}
-
-/// The arguments as the tool's `prepare` reads them. Anything but a JSON object is refused here,
-/// whatever the tool: a hand-written `Tool` gets the same guarantee as a generated one.
-fn raw_args(args: &CallArguments) -> Result<RawArgs<'_>, ToolError> {
-    let not_an_object = |kind: &str| {
-        ToolError::invalid_arguments(vec![FieldError::new(
-            "",
-            format!("the arguments must be a JSON object, got {kind}"),
-        )])
-    };
-    match args {
-        CallArguments::Text(text) => match crate::validate::root_of(text) {
-            crate::validate::Root::Other(kind) => Err(not_an_object(kind)),
-            _ => Ok(RawArgs::Text(text)),
-        },
-        CallArguments::Json(value) if !value.is_object() => {
-            Err(not_an_object(crate::validate::json_type_name(value)))
-        }
-        CallArguments::Json(value) => Ok(RawArgs::Json(value)),
-        CallArguments::Invalid { error, .. } => {
-            Err(ToolError::invalid_arguments(vec![FieldError::new(
-                "",
-                format!("the arguments are not a JSON object: {error}"),
-            )]))
-        }
-    }
-}
-
-fn canonical_args(args: &CallArguments) -> String {
-    match args {
-        CallArguments::Json(v) => confirm::canonical(v),
-        CallArguments::Text(t) if t.trim().is_empty() => "{}".into(),
-        CallArguments::Text(t) => serde_json::from_str::<Value>(t)
-            .map_or_else(|_| format!("invalid:{t}"), |v| confirm::canonical(&v)),
-        CallArguments::Invalid { raw, .. } => format!("invalid:{raw}"),
-    }
-}
-
-/// The audit side of one call: redacts the arguments once, on first use.
-struct Audit<'a> {
-    x: &'a Inner,
-    principal: &'a Principal,
-    call: &'a ToolCall,
-    arguments: OnceLock<Arc<Value>>,
-}
-
-impl<'a> Audit<'a> {
-    fn new(x: &'a Inner, principal: &'a Principal, call: &'a ToolCall) -> Self {
-        Self {
-            x,
-            principal,
-            call,
-            arguments: OnceLock::new(),
-        }
-    }
-
-    fn arguments(&self) -> &Arc<Value> {
-        self.arguments.get_or_init(|| {
-            // Secret parameters are redacted even when the tool is hidden from this caller.
-            let params = self
-                .x
-                .registry
-                .get(&self.call.name)
-                .map_or(&[][..], ToolEntry::params);
-            Arc::new(audit::redact(
-                &audit::arguments_value(&self.call.arguments),
-                params,
-                &self.x.secret_keys,
-            ))
-        })
-    }
-
-    fn record(
-        &self,
-        attempt: u32,
-        final_record: bool,
-        retries: u32,
-        took: Duration,
-        decisions: &Decisions,
-    ) -> AuditRecord {
-        // The model chooses the id and the name: a record keeps a bounded copy.
-        AuditRecord {
-            timestamp_ms: audit::now_ms(),
-            call_id: capped(&self.call.id, 256),
-            principal: self.principal.id().to_owned(),
-            tenant: self.principal.tenant().map(str::to_owned),
-            tool: capped(&self.call.name, 128),
-            arguments: self.arguments().clone(),
-            decisions: decisions.clone(),
-            attempt,
-            final_record,
-            retries,
-            duration_ms: audit::millis(took),
-            outcome: String::from("ok"),
-            error: None,
-        }
-    }
-
-    /// Sends a record to every sink; `false` when any sink failed.
-    fn send(&self, record: &AuditRecord) -> bool {
-        let mut ok = true;
-        for sink in &self.x.sinks {
-            if let Err(e) = sink.record(record) {
-                tracing::error!(target: "toolwright::audit", error = %e, "audit sink failed");
-                ok = false;
-            }
-        }
-        ok
-    }
-
-    fn emit(
-        &self,
-        attempt: u32,
-        final_record: bool,
-        retries: u32,
-        took: Duration,
-        decisions: &Decisions,
-        result: &Result<Value, ToolError>,
-    ) {
-        if self.x.sinks.is_empty() {
-            return;
-        }
-        let mut rec = self.record(attempt, final_record, retries, took, decisions);
-        if let Err(e) = result {
-            e.kind().as_str().clone_into(&mut rec.outcome);
-            rec.error = Some(e.message().to_owned());
-        }
-        self.send(&rec);
-    }
-
-    /// Records that an approved call is about to run. `false` when it could not be recorded.
-    fn emit_intent(&self, decisions: &Decisions) -> bool {
-        if self.x.sinks.is_empty() {
-            return true;
-        }
-        let mut rec = self.record(0, false, 0, Duration::ZERO, decisions);
-        "approved".clone_into(&mut rec.outcome);
-        self.send(&rec)
     }
 }

@@ -5,6 +5,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::json;
+use toolwright::policy::permission::PermissionDecision;
+use toolwright::policy::validation::ValidationDecision;
 use toolwright::{
     AlwaysDeny, AutoApprove, Decision, ErrorKind, Executor, MemorySink, Principal, Registry,
     ToolCall, ToolContext, ToolError, tool,
@@ -535,10 +537,21 @@ async fn every_call_has_one_final_audit_record_with_secrets_redacted() {
         "configured keys are redacted too"
     );
     assert_eq!(records[0].arguments["password"], "[REDACTED]");
-    assert_eq!(records[0].decisions.permission, Some("allowed"));
-    assert_eq!(records[1].decisions.permission, Some("unknown_tool"));
+    assert_eq!(
+        records[0].decisions.permission,
+        Some(PermissionDecision::Allowed)
+    );
+    assert_eq!(
+        records[1].decisions.permission,
+        Some(PermissionDecision::UnknownTool)
+    );
     assert_eq!(records[1].outcome, "unknown_tool");
-    assert_eq!(records[2].decisions.validation, Some("invalid"));
+    assert_eq!(
+        records[2].decisions.validation,
+        Some(ValidationDecision::Invalid)
+    );
+    // Records spell each decision as before.
+    assert!(text.contains(r#""permission":"unknown_tool""#), "{text}");
 }
 
 // ---- rate limits and breaker ----------------------------------------------------------------

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -12,6 +12,15 @@ use serde_json::{Map, Value};
 
 use crate::call::CallArguments;
 use crate::decl::ParamDecl;
+use crate::policy::bulkhead::BulkheadDecision;
+use crate::policy::circuit_breaker::BreakerDecision;
+use crate::policy::confirm::ConfirmationDecision;
+use crate::policy::layer::LayerStep;
+use crate::policy::permission::PermissionDecision;
+use crate::policy::rate_limit::RateLimitDecision;
+use crate::policy::validation::ValidationDecision;
+use crate::registry::Registry;
+use crate::{Principal, ToolCall, ToolError};
 
 /// What replaces every secret value.
 pub const REDACTED: &str = "[REDACTED]";
@@ -34,19 +43,21 @@ pub const DEFAULT_SECRET_KEYS: &[&str] = &[
 /// How each policy decided, in pipeline order. `None` means the call never got that far.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Decisions {
-    /// `allowed`, or `unknown_tool` for a name that is missing or hidden from this caller
-    /// (lookup and permission are one step: hidden = unknown).
-    pub permission: Option<&'static str>,
-    /// `allowed`, `limited` or `saturated`.
-    pub rate_limit: Option<&'static str>,
-    /// `closed`, `half_open` or `open`.
-    pub circuit_breaker: Option<&'static str>,
-    /// `valid` or `invalid`.
-    pub validation: Option<&'static str>,
-    /// `not_required`, `approved`, `denied` or `pending`.
-    pub confirmation: Option<&'static str>,
-    /// `admitted`, or `full` when the tool already ran as many bodies as it may.
-    pub bulkhead: Option<&'static str>,
+    /// Lookup and permission are one step: hidden = unknown.
+    pub permission: Option<PermissionDecision>,
+    /// Per principal, per (principal, tool), per tool.
+    pub rate_limit: Option<RateLimitDecision>,
+    /// The tool's circuit breaker.
+    pub circuit_breaker: Option<BreakerDecision>,
+    /// Argument caps and validation.
+    pub validation: Option<ValidationDecision>,
+    /// A human's decision, when one is needed.
+    pub confirmation: Option<ConfirmationDecision>,
+    /// The tool's concurrency cap.
+    pub bulkhead: Option<BulkheadDecision>,
+    /// What each user layer the call went through did, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerStep>,
 }
 
 /// One audit record: an attempt of a call, or (with `final_record`) the call's outcome.
@@ -295,30 +306,22 @@ impl AuditSink for TracingSink {
 /// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`. Only
 /// declared parameters keep their values: any other top-level key (every key, for a tool that
 /// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
-/// that is not an object is not copied at all.
-pub fn redact(value: &Value, params: &[ParamDecl], keys: &[String]) -> Value {
-    let Value::Object(map) = value else {
-        return match value {
-            Value::String(s) if is_placeholder(s) => value.clone(),
-            other => not_an_object(other),
-        };
+/// that is not an object is not copied at all. Works in place: the value is the record's own
+/// copy.
+pub(crate) fn redact(value: Value, params: &[ParamDecl], keys: &[String]) -> Value {
+    let mut map = match value {
+        Value::Object(map) => map,
+        Value::String(s) if is_placeholder(&s) => return Value::String(s),
+        other => return not_an_object(&other),
     };
-    let out = map
-        .iter()
-        .map(|(k, v)| {
-            let declared = params.iter().find(|p| p.name == k);
-            let v = match declared {
-                Some(p) if !p.constraints.secret && !key_matches(k, keys) => {
-                    let mut v = v.clone();
-                    redact_keys(&mut v, keys, 1);
-                    v
-                }
-                _ => Value::String(REDACTED.into()),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    Value::Object(out)
+    for (k, v) in &mut map {
+        let declared = params.iter().find(|p| p.name == k);
+        match declared {
+            Some(p) if !p.constraints.secret && !key_matches(k, keys) => redact_keys(v, keys, 1),
+            _ => *v = Value::String(REDACTED.into()),
+        }
+    }
+    Value::Object(map)
 }
 
 /// Whether `key` contains one of [`DEFAULT_SECRET_KEYS`] (ignoring case, `-` and `_`): such a key
@@ -424,11 +427,10 @@ pub fn arguments_value(args: &CallArguments) -> Value {
             Value::String(TOO_DEEP.into())
         }
         CallArguments::Json(v) => v.clone(),
-        CallArguments::Text(t) if t.trim().is_empty() => Value::Object(Map::new()),
-        CallArguments::Text(t) => match serde_json::from_str::<Value>(t) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(other) => not_an_object(&other),
-            Err(_) => not_json(t.len()),
+        CallArguments::Text(t) => match args.to_value() {
+            Some(v) if v.is_object() => v.into_owned(),
+            Some(other) => not_an_object(&other),
+            None => not_json(t.len()),
         },
         // Judged by the first byte only: a provider already found it unusable.
         CallArguments::Invalid { raw, .. } => match crate::validate::root_of(raw) {
@@ -441,7 +443,7 @@ pub fn arguments_value(args: &CallArguments) -> Value {
 }
 
 /// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -450,6 +452,165 @@ pub fn now_ms() -> u64 {
 /// Whole milliseconds, saturating.
 pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The audit policy's configuration: where records go, and which keys are secret.
+pub(crate) struct AuditPolicy {
+    pub(crate) sinks: Vec<Arc<dyn AuditSink>>,
+    pub(crate) secret_keys: Vec<String>,
+}
+
+impl Default for AuditPolicy {
+    fn default() -> Self {
+        Self {
+            sinks: Vec::new(),
+            secret_keys: normalize_keys(DEFAULT_SECRET_KEYS.iter().copied()),
+        }
+    }
+}
+
+/// Which record of a call: an attempt, or (`final_record`) the call's outcome.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Moment {
+    attempt: u32,
+    final_record: bool,
+    retries: u32,
+    took: Duration,
+}
+
+impl Moment {
+    /// Attempt `n` (0 first), which took `took`; another follows.
+    pub(crate) fn attempt(n: u32, took: Duration) -> Self {
+        Self {
+            attempt: n,
+            final_record: false,
+            retries: n,
+            took,
+        }
+    }
+
+    /// The call's one final record, after `retries` retries and `took` in all.
+    pub(crate) fn last(retries: u32, took: Duration) -> Self {
+        Self {
+            attempt: 0,
+            final_record: true,
+            retries,
+            took,
+        }
+    }
+}
+
+/// The audit side of one call: redacts the arguments once, on first use.
+pub(crate) struct CallAudit<'a> {
+    policy: &'a AuditPolicy,
+    registry: &'a Registry,
+    principal: &'a Principal,
+    call: &'a ToolCall,
+    arguments: OnceLock<Arc<Value>>,
+}
+
+impl<'a> CallAudit<'a> {
+    pub(crate) fn new(
+        policy: &'a AuditPolicy,
+        registry: &'a Registry,
+        principal: &'a Principal,
+        call: &'a ToolCall,
+    ) -> Self {
+        Self {
+            policy,
+            registry,
+            principal,
+            call,
+            arguments: OnceLock::new(),
+        }
+    }
+
+    /// `args` for a record or a human: secrets redacted. Secret parameters are redacted even
+    /// when the tool is hidden from this caller.
+    pub(crate) fn redacted(&self, args: &CallArguments) -> Value {
+        let params = self
+            .registry
+            .get(&self.call.name)
+            .map_or(&[][..], crate::ToolEntry::params);
+        redact(arguments_value(args), params, &self.policy.secret_keys)
+    }
+
+    /// The call's arguments as sent, redacted (computed once).
+    pub(crate) fn arguments(&self) -> &Arc<Value> {
+        self.arguments
+            .get_or_init(|| Arc::new(self.redacted(&self.call.arguments)))
+    }
+
+    fn record(&self, at: Moment, decisions: &Decisions) -> AuditRecord {
+        // The model chooses the id and the name: a record keeps a bounded copy.
+        AuditRecord {
+            timestamp_ms: now_ms(),
+            call_id: capped(&self.call.id, 256),
+            principal: self.principal.id().to_owned(),
+            tenant: self.principal.tenant().map(str::to_owned),
+            tool: capped(&self.call.name, 128),
+            arguments: self.arguments().clone(),
+            decisions: decisions.clone(),
+            attempt: at.attempt,
+            final_record: at.final_record,
+            retries: at.retries,
+            duration_ms: millis(at.took),
+            outcome: String::from("ok"),
+            error: None,
+        }
+    }
+
+    /// Sends a record to every sink; `false` when any sink failed.
+    fn send(&self, record: &AuditRecord) -> bool {
+        let mut ok = true;
+        for sink in &self.policy.sinks {
+            if let Err(e) = sink.record(record) {
+                tracing::error!(target: "toolwright::audit", error = %e, "audit sink failed");
+                ok = false;
+            }
+        }
+        ok
+    }
+
+    /// Records one attempt, or the call's outcome.
+    pub(crate) fn emit(
+        &self,
+        at: Moment,
+        decisions: &Decisions,
+        result: &Result<Value, ToolError>,
+    ) {
+        if self.policy.sinks.is_empty() {
+            return;
+        }
+        let mut rec = self.record(at, decisions);
+        if let Err(e) = result {
+            e.kind().as_str().clone_into(&mut rec.outcome);
+            rec.error = Some(e.message().to_owned());
+        }
+        self.send(&rec);
+    }
+
+    /// Records that an approved call is about to run. `false` when it could not be recorded.
+    pub(crate) fn emit_intent(&self, decisions: &Decisions) -> bool {
+        if self.policy.sinks.is_empty() {
+            return true;
+        }
+        let mut rec = self.record(Moment::attempt(0, Duration::ZERO), decisions);
+        "approved".clone_into(&mut rec.outcome);
+        self.send(&rec)
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn capped(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]
@@ -496,7 +657,7 @@ mod tests {
             "api_key": "sk-1",
             "query": ["q", {"Pass-Word": "p"}, {"deeper": {"ACCESS_TOKEN": {"x": 1}}}]
         });
-        let r = redact(&v, &PARAMS, &keys);
+        let r = redact(v, &PARAMS, &keys);
         assert_eq!(r["api_key"], REDACTED);
         assert_eq!(r["query"][0], "q");
         assert_eq!(r["query"][1]["Pass-Word"], "[REDACTED]");
@@ -508,12 +669,12 @@ mod tests {
         let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
         let v = json!({"query": "q", "note": "S3CR3T", "config": {"x": ["S3CR3T"]}});
         assert_eq!(
-            redact(&v, &PARAMS, &keys),
+            redact(v, &PARAMS, &keys),
             json!({"query": "q", "note": REDACTED, "config": REDACTED})
         );
         // A tool that is not registered has no parameters: nothing but the keys is kept.
         assert_eq!(
-            redact(&json!({"query": "S3CR3T"}), &[], &keys),
+            redact(json!({"query": "S3CR3T"}), &[], &keys),
             json!({"query": REDACTED})
         );
     }
@@ -521,7 +682,7 @@ mod tests {
     #[test]
     fn a_root_that_is_not_an_object_is_replaced_by_its_type() {
         let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
-        let record = |args: CallArguments| redact(&arguments_value(&args), &PARAMS, &keys);
+        let record = |args: CallArguments| redact(arguments_value(&args), &PARAMS, &keys);
         for (args, expected) in [
             (
                 CallArguments::Text(r#""{\"password\":\"S3CR3T\"}""#.into()),
@@ -551,7 +712,7 @@ mod tests {
         }
         // Called directly on a string that is not one of its placeholders, it copies nothing.
         assert_eq!(
-            redact(&json!("[not valid JSON: S3CR3T]"), &PARAMS, &keys),
+            redact(json!("[not valid JSON: S3CR3T]"), &PARAMS, &keys),
             json!("[not a JSON object: a string]")
         );
     }

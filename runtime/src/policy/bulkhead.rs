@@ -4,13 +4,91 @@
 //! A slot is held until the body really ends, not until its caller stops waiting: a sync tool
 //! whose call timed out keeps its slot until its blocking thread returns. So a hung tool can only
 //! ever hold its own slots, never the whole blocking pool, and healthy tools keep running.
+//!
+//! This file is the whole policy: configuration ([`BulkheadConfig`], set through
+//! `ExecutorBuilder::max_concurrent_calls`), state (a semaphore per tool), decision
+//! ([`BulkheadDecision`]) and error (`busy`). The executor wires it with one field and one
+//! line in its order of steps.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::policy::{CallState, decision};
+use crate::registry::{Registry, ToolEntry};
 use crate::{ErrorKind, ToolError};
+
+decision! {
+    /// How the bulkhead decided.
+    pub enum BulkheadDecision {
+        /// A slot was free.
+        Admitted => "admitted",
+        /// The tool already ran as many bodies as it may.
+        Full => "full",
+    }
+}
+
+/// The bulkhead's settings: a cap for every tool, and caps for named tools.
+#[derive(Clone, Debug)]
+pub(crate) struct BulkheadConfig {
+    pub(crate) max_concurrent: usize,
+    pub(crate) of_tool: HashMap<String, usize>,
+}
+
+impl Default for BulkheadConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent: Bulkhead::DEFAULT_MAX_CONCURRENT,
+            of_tool: HashMap::new(),
+        }
+    }
+}
+
+/// The policy: a bulkhead per registered tool.
+#[derive(Debug)]
+pub(crate) struct Bulkheads(Vec<Bulkhead>);
+
+impl BulkheadConfig {
+    pub(crate) fn build(&self, registry: &Registry) -> Bulkheads {
+        Bulkheads(
+            registry
+                .iter()
+                .map(|e| {
+                    let max = self.of_tool.get(e.name()).copied();
+                    Bulkhead::new(max.unwrap_or(self.max_concurrent))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Bulkheads {
+    /// The bulkhead of `entry`'s tool.
+    pub(crate) fn of(&self, entry: &ToolEntry) -> Option<&Bulkhead> {
+        self.0.get(entry.index())
+    }
+
+    /// A slot for one more body of `entry`'s tool (a retry takes a fresh one).
+    pub(crate) fn acquire(&self, entry: &ToolEntry) -> Result<Lease, ToolError> {
+        self.of(entry)
+            .map_or(Ok(Lease::unbounded()), Bulkhead::try_acquire)
+    }
+
+    /// The policy's step: a slot for the body, taken only once the call may run.
+    pub(crate) fn admit(
+        &self,
+        state: &CallState<'_>,
+        entry: &ToolEntry,
+    ) -> Result<Lease, ToolError> {
+        state.decide_by(
+            self.acquire(entry),
+            [BulkheadDecision::Admitted, BulkheadDecision::Full],
+            |d| &mut d.bulkhead,
+        )
+    }
+}
 
 /// Slots for one tool's running bodies.
 #[derive(Debug)]
@@ -21,7 +99,14 @@ pub(crate) struct Bulkhead {
 
 /// One running body's slot. Clones share it; the slot frees when the last clone drops.
 #[derive(Clone, Debug)]
-pub(crate) struct Lease(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
+pub(crate) struct Lease(#[allow(dead_code)] Option<Arc<OwnedSemaphorePermit>>);
+
+impl Lease {
+    /// No slot: for a tool the executor has no bulkhead for.
+    fn unbounded() -> Self {
+        Self(None)
+    }
+}
 
 impl Bulkhead {
     /// The default cap per tool: enough for bursts of parallel calls, small enough that a few
@@ -39,7 +124,7 @@ impl Bulkhead {
     /// Takes a slot, or refuses at once when every slot is taken.
     pub(crate) fn try_acquire(&self) -> Result<Lease, ToolError> {
         match self.slots.clone().try_acquire_owned() {
-            Ok(permit) => Ok(Lease(Arc::new(permit))),
+            Ok(permit) => Ok(Lease(Some(Arc::new(permit)))),
             Err(_) => Err(ToolError::new(
                 ErrorKind::Busy,
                 format!("this tool is already running {} calls, its limit", self.max),

@@ -16,7 +16,88 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::{ErrorKind, Principal};
+use crate::policy::{CallState, decision};
+use crate::registry::{Registry, ToolEntry};
+use crate::{ErrorKind, Principal, ToolError};
+
+decision! {
+    /// How the circuit breaker decided.
+    pub enum BreakerDecision {
+        /// Calls flow.
+        Closed => "closed",
+        /// The call is a probe of a breaker that was open.
+        HalfOpen => "half_open",
+        /// Refused: the tool is failing repeatedly.
+        Open => "open",
+    }
+}
+
+/// The policy: one breaker per registered tool, all with the same settings.
+pub(crate) struct Breakers(Vec<CircuitBreaker>);
+
+impl Breakers {
+    pub(crate) fn new(registry: &Registry, config: &BreakerConfig) -> Self {
+        Self(
+            registry
+                .iter()
+                .map(|_| CircuitBreaker::new(config.clone()))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn of(&self, entry: &ToolEntry) -> Option<&CircuitBreaker> {
+        self.0.get(entry.index())
+    }
+
+    /// The policy's step: a permit for the call, or `circuit_open`. Settle the permit with the
+    /// call's result ([`Breakers::settle`]).
+    pub(crate) fn admit<'s>(
+        &'s self,
+        state: &CallState<'_>,
+        entry: &ToolEntry,
+    ) -> Result<Option<BreakerPermit<'s>>, ToolError> {
+        let Some(breaker) = self.of(entry) else {
+            return Ok(None);
+        };
+        match breaker.try_acquire() {
+            Ok(permit) => {
+                let decision = if permit.is_probe() {
+                    BreakerDecision::HalfOpen
+                } else {
+                    BreakerDecision::Closed
+                };
+                state.decide(|d| d.circuit_breaker = Some(decision));
+                Ok(Some(permit))
+            }
+            Err(open) => {
+                state.decide(|d| d.circuit_breaker = Some(BreakerDecision::Open));
+                Err(ToolError::new(
+                    ErrorKind::CircuitOpen,
+                    "this tool is failing repeatedly and is paused",
+                )
+                .with_suggestion("try again later or use another tool")
+                .with_detail(
+                    "retry_after_ms",
+                    crate::policy::audit::millis(open.retry_after),
+                ))
+            }
+        }
+    }
+
+    /// Tells the breaker how the call ended: only infrastructure failures count.
+    pub(crate) fn settle(
+        permit: Option<BreakerPermit<'_>>,
+        principal: &Principal,
+        result: &Result<serde_json::Value, ToolError>,
+    ) {
+        let Some(permit) = permit else { return };
+        match result {
+            Ok(_) => permit.success(),
+            Err(e) if e.kind().is_infrastructure() => permit.failure(principal, e.kind()),
+            Err(_) => permit.ignore(),
+        }
+    }
+}
 
 /// Breaker settings.
 #[derive(Clone, Debug)]

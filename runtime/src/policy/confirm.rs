@@ -1,10 +1,255 @@
 //! Human confirmation before destructive calls. Deny by default: with no confirmer configured,
 //! a call that needs confirmation is refused and its body never runs.
 
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
 use serde_json::Value;
 
-use crate::Principal;
+use crate::call::CallArguments;
+use crate::policy::audit::{self, CallAudit};
+use crate::policy::{CallState, Entry, decision};
+use crate::registry::ToolEntry;
 use crate::tool::BoxFuture;
+use crate::{ErrorKind, Principal, ToolCall, ToolError};
+
+decision! {
+    /// How confirmation decided.
+    pub enum ConfirmationDecision {
+        /// The call needs no human.
+        NotRequired => "not_required",
+        /// A human approved it.
+        Approved => "approved",
+        /// A human (or the lack of one) denied it.
+        Denied => "denied",
+        /// It waits for a human as a ticket.
+        Pending => "pending",
+    }
+}
+
+/// The confirmation policy's settings, as the executor's builder collects them.
+pub(crate) struct ConfirmationConfig {
+    pub(crate) confirmer: Option<Arc<dyn Confirmer>>,
+    pub(crate) tickets: Option<Duration>,
+    pub(crate) quota: TicketQuota,
+    pub(crate) also: HashSet<String>,
+    pub(crate) timeout: Duration,
+}
+
+impl Default for ConfirmationConfig {
+    fn default() -> Self {
+        Self {
+            confirmer: None,
+            tickets: None,
+            quota: TicketQuota::default(),
+            also: HashSet::new(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+impl ConfirmationConfig {
+    pub(crate) fn build(self) -> Confirmation {
+        Confirmation {
+            tickets: self.tickets.map(|ttl| TicketStore::new(ttl, self.quota)),
+            confirmer: self.confirmer,
+            also: self.also,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The policy: who confirms, the pending tickets, which tools need it besides destructive ones.
+pub(crate) struct Confirmation {
+    confirmer: Option<Arc<dyn Confirmer>>,
+    pub(crate) tickets: Option<TicketStore>,
+    also: HashSet<String>,
+    timeout: Duration,
+}
+
+impl Confirmation {
+    /// Whether `entry` needs a human's yes (`asked`: a user layer asked for one).
+    pub(crate) fn required(&self, entry: &ToolEntry, asked: bool) -> bool {
+        asked || entry.policy().destructive || self.also.contains(entry.name())
+    }
+
+    /// The policy's step. `args` are the arguments that will run (a user layer may have
+    /// rewritten them); the human sees them with secrets redacted. An approved call runs only
+    /// if its audit trail can be written.
+    pub(crate) async fn admit(
+        &self,
+        state: &CallState<'_>,
+        entry: &ToolEntry,
+        args: &CallArguments,
+        required: bool,
+        audit: &CallAudit<'_>,
+    ) -> Result<(), ToolError> {
+        if !required {
+            state.decide(|d| d.confirmation = Some(ConfirmationDecision::NotRequired));
+            return Ok(());
+        }
+        let decision = match self.decision(state, entry, args, audit).await {
+            Ok(decision) => decision,
+            Err(pending) => {
+                state.decide(|d| d.confirmation = Some(ConfirmationDecision::Pending));
+                return Err(pending);
+            }
+        };
+        match decision {
+            Decision::Approve => {
+                state.decide(|d| d.confirmation = Some(ConfirmationDecision::Approved));
+                if !audit.emit_intent(&state.decisions()) {
+                    return Err(ToolError::new(
+                        ErrorKind::Denied,
+                        "the audit log is unavailable, so this action is refused",
+                    )
+                    .with_suggestion("try again later"));
+                }
+                Ok(())
+            }
+            Decision::Deny { reason } => {
+                state.decide(|d| d.confirmation = Some(ConfirmationDecision::Denied));
+                Err(ToolError::new(
+                    ErrorKind::Denied,
+                    format!("the call was not approved: {reason}"),
+                )
+                .with_suggestion("do not retry; ask the user what they want instead"))
+            }
+        }
+    }
+
+    /// A human's decision: the resumed one, the confirmer's (a panic or no answer in time is a
+    /// denial), or, with tickets on and no confirmer, an error carrying a pending ticket.
+    async fn decision(
+        &self,
+        state: &CallState<'_>,
+        entry: &ToolEntry,
+        args: &CallArguments,
+        audit: &CallAudit<'_>,
+    ) -> Result<Decision, ToolError> {
+        let confirmer = match state.entry {
+            Entry::Resumed(decision) => return Ok(decision.clone()),
+            Entry::Fresh(confirmer) => confirmer.or(self.confirmer.as_deref()),
+        };
+        if let Some(confirmer) = confirmer {
+            let arguments = if std::ptr::eq(args, &state.call.arguments) {
+                Value::clone(audit.arguments())
+            } else {
+                audit.redacted(args)
+            };
+            let request = ConfirmationRequest {
+                call_id: state.call.id.clone(),
+                tool: entry.name(),
+                description: entry.description(),
+                principal: state.principal.clone(),
+                arguments,
+            };
+            let asked = AssertUnwindSafe(confirmer.confirm(&request)).catch_unwind();
+            return Ok(match tokio::time::timeout(self.timeout, asked).await {
+                Ok(Ok(decision)) => decision,
+                Ok(Err(_panic)) => Decision::deny("the confirmation prompt failed"),
+                Err(_) => Decision::deny("nobody answered the confirmation prompt in time"),
+            });
+        }
+        let Some(store) = &self.tickets else {
+            return Ok(Decision::deny(
+                "this action needs a human's approval and no one is available to give it",
+            ));
+        };
+        let canonical = canonical_args(&state.call.arguments);
+        Err(match store.issue(state.principal, state.call, canonical) {
+            Ok(ticket) => ToolError::new(
+                ErrorKind::ConfirmationRequired,
+                "a human must approve this call before it runs",
+            )
+            .with_suggestion(
+                "tell the user this action waits for their approval; do not call it again",
+            )
+            .with_detail("ticket", ticket)
+            .with_detail("expires_in_ms", audit::millis(store.ttl())),
+            Err(TicketError::PrincipalFull) => ToolError::new(
+                ErrorKind::Denied,
+                "you already have too many calls waiting for confirmation",
+            )
+            .with_suggestion("ask the user to decide on the pending calls first"),
+            Err(_) => ToolError::new(
+                ErrorKind::Denied,
+                "too many calls are waiting for confirmation",
+            ),
+        })
+    }
+
+    /// Takes `ticket` for `principal` (checking the tool and arguments of `call` when given)
+    /// and returns the call it holds, or the denial the caller sees.
+    pub(crate) fn take(
+        &self,
+        principal: &Principal,
+        ticket: &str,
+        call: Option<&ToolCall>,
+    ) -> Result<ToolCall, ToolResultError> {
+        let denied = |message: &str| {
+            let (call_id, name) =
+                call.map_or_else(Default::default, |c| (c.id.clone(), c.name.clone()));
+            ToolResultError {
+                call_id,
+                name,
+                error: ToolError::new(ErrorKind::Denied, message)
+                    .with_suggestion("ask the user to confirm the call again"),
+            }
+        };
+        let Some(store) = &self.tickets else {
+            return Err(denied("confirmation tickets are not enabled"));
+        };
+        let canonical = call.map(|c| canonical_args(&c.arguments));
+        let expected = call
+            .zip(canonical.as_deref())
+            .map(|(c, a)| (c.name.as_str(), a));
+        let ticket = store.take(ticket, principal, expected).map_err(|e| {
+            denied(match e {
+                TicketError::Unknown => "this confirmation ticket is unknown or was already used",
+                TicketError::Expired => "this confirmation ticket expired",
+                TicketError::WrongPrincipal => "this confirmation ticket belongs to someone else",
+                TicketError::ChangedCall => {
+                    "the tool or arguments differ from the ones the human was asked to confirm"
+                }
+                TicketError::Full | TicketError::PrincipalFull => {
+                    "too many calls wait for confirmation"
+                }
+            })
+        })?;
+        Ok(ToolCall {
+            id: ticket.call_id,
+            name: ticket.tool,
+            arguments: CallArguments::Text(ticket.canonical_args),
+        })
+    }
+
+    /// How many calls wait for a human's decision.
+    pub(crate) fn pending(&self) -> usize {
+        self.tickets.as_ref().map_or(0, TicketStore::len)
+    }
+}
+
+/// A ticket that could not be used, as the result the caller sees.
+pub(crate) struct ToolResultError {
+    pub(crate) call_id: String,
+    pub(crate) name: String,
+    pub(crate) error: ToolError,
+}
+
+/// The arguments a ticket binds to: canonical JSON, or the text itself when it is not JSON.
+fn canonical_args(args: &CallArguments) -> String {
+    match (args, args.to_value()) {
+        (_, Some(v)) => canonical(&v),
+        (CallArguments::Text(raw) | CallArguments::Invalid { raw, .. }, None) => {
+            format!("invalid:{raw}")
+        }
+        (CallArguments::Json(_), None) => String::new(),
+    }
+}
 
 /// What a human is asked to decide.
 #[derive(Clone, Debug)]

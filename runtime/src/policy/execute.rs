@@ -93,21 +93,55 @@ pub(crate) async fn run(attempt: Attempt, timeout: Duration) -> Result<Value, To
     }
 }
 
+/// The execution policy's settings: the backoff between retries. Timeouts and retry counts
+/// come from each tool's declaration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Execution {
+    pub(crate) backoff_base: Duration,
+    pub(crate) backoff_cap: Duration,
+}
+
+impl Default for Execution {
+    fn default() -> Self {
+        Self {
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_secs(2),
+        }
+    }
+}
+
+impl Execution {
+    /// How `entry`'s attempts run: its timeout per attempt, and all attempts within
+    /// `timeout * (retries + 1)`.
+    pub(crate) fn plan(&self, registry: &crate::Registry, entry: &crate::ToolEntry) -> Plan {
+        let policy = entry.policy();
+        let timeout = registry.timeout_of(entry);
+        Plan {
+            timeout,
+            retries: policy.retries,
+            retry_safe: policy.idempotent || policy.read_only,
+            deadline: Instant::now() + timeout.saturating_mul(policy.retries.saturating_add(1)),
+            backoff_base: self.backoff_base,
+            backoff_cap: self.backoff_cap,
+        }
+    }
+}
+
 /// How the attempts of one call are run.
 #[derive(Clone, Copy, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Deadline of each attempt.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Extra attempts allowed for retryable errors.
-    pub retries: u32,
+    pub(crate) retries: u32,
     /// Whether repeating the call is safe (`idempotent` or `read_only`).
-    pub retry_safe: bool,
+    pub(crate) retry_safe: bool,
     /// Deadline of the whole call, retries and backoff included.
-    pub deadline: Instant,
+    pub(crate) deadline: Instant,
     /// Backoff before retry `n` is random in `[0, min(cap, base * 2^n)]` (full jitter).
-    pub backoff_base: Duration,
+    pub(crate) backoff_base: Duration,
     /// The backoff cap.
-    pub backoff_cap: Duration,
+    pub(crate) backoff_cap: Duration,
 }
 
 /// Runs the first attempt and, for retryable errors of retry-safe tools, more attempts within
@@ -178,7 +212,7 @@ fn classify_timeout(e: ToolError, retry_safe: bool) -> ToolError {
 }
 
 /// `random(0, min(cap, base * 2^attempt))`.
-pub fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
+pub(crate) fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let ceiling = base
         .checked_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
@@ -194,7 +228,7 @@ pub fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
 }
 
 /// The error for a caught panic. The panic message stays out of it: it may hold internals.
-pub fn panicked(_payload: &(dyn Any + Send)) -> ToolError {
+pub(crate) fn panicked(_payload: &(dyn Any + Send)) -> ToolError {
     ToolError::new(
         ErrorKind::Panicked,
         "the tool failed unexpectedly; this is a bug in the tool, not in your arguments",

@@ -86,6 +86,19 @@ impl Limits {
 }
 
 impl Limits {
+    /// The policy's step for arguments: a refusal is recorded as invalid arguments.
+    pub(crate) fn admit(
+        &self,
+        state: &crate::policy::CallState<'_>,
+        args: &CallArguments,
+    ) -> Result<(), ToolError> {
+        self.check_arguments(args).inspect_err(|_| {
+            state.decide(|d| {
+                d.validation = Some(crate::policy::validation::ValidationDecision::Invalid);
+            });
+        })
+    }
+
     /// An error the tool returned, held to the output cap too: a message or details larger than
     /// the cap are cut (the kind is kept), so no error carries more than an output could.
     pub(crate) fn cap_error(&self, error: ToolError) -> ToolError {

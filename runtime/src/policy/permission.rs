@@ -1,8 +1,39 @@
 //! Lookup and permission, one step: a tool the principal may not use is answered exactly like
 //! a tool that does not exist, so a model cannot probe for hidden tools.
 
+use crate::policy::{CallState, decision};
 use crate::registry::{Registry, ToolEntry};
 use crate::{ErrorKind, Principal, ToolError};
+
+decision! {
+    /// How lookup and permission decided (one step: hidden = unknown).
+    pub enum PermissionDecision {
+        /// The tool exists and the principal may use it.
+        Allowed => "allowed",
+        /// The name is missing, or hidden from this caller.
+        UnknownTool => "unknown_tool",
+    }
+}
+
+/// The policy's step: the tool the call names, if this principal may use it. An unknown name
+/// still costs the caller its own per-principal rate limit, so probing names is not free.
+pub(crate) fn admit<'r>(
+    registry: &'r Registry,
+    rate_limits: &crate::policy::rate_limit::RateLimits,
+    state: &CallState<'_>,
+) -> Result<&'r ToolEntry, ToolError> {
+    match find(registry, state.principal, &state.call.name) {
+        Ok(entry) => {
+            state.decide(|d| d.permission = Some(PermissionDecision::Allowed));
+            Ok(entry)
+        }
+        Err(unknown) => {
+            state.decide(|d| d.permission = Some(PermissionDecision::UnknownTool));
+            rate_limits.admit(state, None)?;
+            Err(unknown)
+        }
+    }
+}
 
 /// Finds `name` among the tools `principal` may use.
 ///

@@ -17,7 +17,20 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::Principal;
+use crate::policy::{CallState, decision};
+use crate::{ErrorKind, Principal, ToolError};
+
+decision! {
+    /// How the rate limits decided.
+    pub enum RateLimitDecision {
+        /// Within every limit.
+        Allowed => "allowed",
+        /// Over a limit.
+        Limited => "limited",
+        /// The key table is full of active callers.
+        Saturated => "saturated",
+    }
+}
 
 /// `count` calls per `per`, with bursts of up to `count`.
 ///
@@ -143,7 +156,7 @@ const SHARDS: usize = 64;
 type Shard = HashMap<u64, u64, BuildHasherDefault<Identity>>;
 
 /// A bounded, sharded GCRA table: key → theoretical arrival time (nanoseconds since `start`).
-pub struct KeyedRateLimiter {
+pub(crate) struct KeyedRateLimiter {
     shards: Vec<Mutex<Shard>>,
     per_shard: usize,
     start: Instant,
@@ -208,11 +221,6 @@ impl KeyedRateLimiter {
             .iter()
             .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
             .sum()
-    }
-
-    /// Whether no key is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -325,6 +333,40 @@ impl RateLimits {
             }
         }
         RateDecision::Allowed
+    }
+
+    /// The policy's step: checks the call (only the caller's own limit when `tool` is `None`,
+    /// a name that is missing or hidden) and records the decision. A call resumed from a
+    /// ticket was counted when it was first made.
+    pub(crate) fn admit(&self, state: &CallState<'_>, tool: Option<&str>) -> Result<(), ToolError> {
+        if !state.is_fresh() {
+            return Ok(());
+        }
+        let decision = match tool {
+            Some(tool) => self.check(state.principal, tool),
+            None => self.check_principal(state.principal),
+        };
+        let (recorded, refusal) = match decision {
+            RateDecision::Allowed => (RateLimitDecision::Allowed, None),
+            RateDecision::Limited { retry_after } => (
+                RateLimitDecision::Limited,
+                Some((retry_after, "this tool's rate limit is reached")),
+            ),
+            RateDecision::Saturated { retry_after } => (
+                RateLimitDecision::Saturated,
+                Some((retry_after, "the service is handling too many callers")),
+            ),
+        };
+        state.decide(|d| d.rate_limit = Some(recorded));
+        match refusal {
+            None => Ok(()),
+            Some((retry_after, message)) => {
+                let ms = crate::policy::audit::millis(retry_after).max(1);
+                Err(ToolError::new(ErrorKind::RateLimited, message)
+                    .with_suggestion(format!("wait {ms} ms before calling this tool again"))
+                    .with_detail("retry_after_ms", ms))
+            }
+        }
     }
 
     /// Drops keys whose state decayed to "never seen".
