@@ -16,6 +16,7 @@ mod fuzz_guards;
 #[cfg(feature = "mcp")]
 mod fuzz_mcp;
 mod fuzz_props;
+mod layers;
 #[cfg(feature = "mcp")]
 mod mcp;
 #[cfg(feature = "mcp")]
