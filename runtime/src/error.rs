@@ -164,6 +164,9 @@ struct Inner {
     suggestion: Option<String>,
     retryable: bool,
     details: Map<String, Value>,
+    /// For `invalid_arguments`: the listed errors' pointers, for the audit record (which keeps
+    /// where arguments were wrong, never what they were).
+    pointers: Vec<String>,
 }
 
 impl ToolError {
@@ -175,6 +178,7 @@ impl ToolError {
             suggestion: None,
             retryable: matches!(kind, ErrorKind::Unavailable),
             details: Map::new(),
+            pointers: Vec::new(),
         }))
     }
 
@@ -219,9 +223,17 @@ impl ToolError {
                 "…and {unlisted} more not listed; fix the ones above first"
             )));
         }
-        Self::new(ErrorKind::InvalidArguments, message)
+        let mut error = Self::new(ErrorKind::InvalidArguments, message)
             .with_suggestion("fix every listed argument and call the tool again")
-            .with_detail("errors", Value::Array(list))
+            .with_detail("errors", Value::Array(list));
+        error.0.pointers = listed.into_iter().map(|e| e.pointer).collect();
+        error
+    }
+
+    /// The JSON pointers of an `invalid_arguments` error's listed field errors (empty for
+    /// other kinds).
+    pub(crate) fn field_pointers(&self) -> &[String] {
+        &self.0.pointers
     }
 
     /// Adds a hint telling the model what to do next.

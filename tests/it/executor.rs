@@ -721,3 +721,40 @@ async fn sync_tools_run_on_the_blocking_pool() {
     assert_eq!(reported.outcome.unwrap(), "PKG-0042");
     assert_eq!(waited.outcome.unwrap(), "PKG-0042");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_invalid_calls_audit_record_names_the_failing_pointers_not_their_values() {
+    let (ex, fx) = setup(|b| b);
+    let r = ex
+        .call(
+            &admin(),
+            &call(
+                "get_invoice_total",
+                r#"{"invoice":"SECRET-VALUE","extra":1}"#,
+            ),
+        )
+        .await;
+    assert_kind!(r, InvalidArguments);
+    let records = fx.audit.records();
+    let last = records.last().expect("a final record");
+    let mut pointers = last.error_pointers.clone();
+    pointers.sort();
+    assert_eq!(pointers, ["/extra", "/invoice"]);
+    let json = serde_json::to_string(&last.error_pointers).unwrap();
+    assert!(!json.contains("SECRET-VALUE"));
+
+    // Other outcomes carry no pointers, and the field is left out of the JSON.
+    ex.call(
+        &admin(),
+        &call("get_invoice_total", r#"{"invoice":"2024-0042"}"#),
+    )
+    .await;
+    let records = fx.audit.records();
+    let last = records.last().expect("a final record");
+    assert!(last.error_pointers.is_empty());
+    assert!(
+        !serde_json::to_string(last)
+            .unwrap()
+            .contains("error_pointers")
+    );
+}

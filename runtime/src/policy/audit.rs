@@ -91,6 +91,10 @@ pub struct AuditRecord {
     /// The error message, for failed outcomes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For `invalid_arguments`: the JSON pointers of the arguments that failed (at most 20, no
+    /// values), so a usage report can name the parameters whose docs need work.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub error_pointers: Vec<String>,
 }
 
 /// Why a sink could not take a record.
@@ -557,6 +561,7 @@ impl<'a> CallAudit<'a> {
             duration_ms: millis(at.took),
             outcome: String::from("ok"),
             error: None,
+            error_pointers: Vec::new(),
         }
     }
 
@@ -586,6 +591,7 @@ impl<'a> CallAudit<'a> {
         if let Err(e) = result {
             e.kind().as_str().clone_into(&mut rec.outcome);
             rec.error = Some(e.message().to_owned());
+            rec.error_pointers = e.field_pointers().to_vec();
         }
         self.send(&rec);
     }
@@ -742,6 +748,7 @@ mod tests {
             duration_ms: 0,
             outcome: "ok".into(),
             error: None,
+            error_pointers: Vec::new(),
         };
         sink.record(&rec).unwrap();
         sink.record(&rec).unwrap();
