@@ -2,9 +2,12 @@
 //!
 //! `toolwright lint` judges the tool names, descriptions and parameter docs of any MCP server (over
 //! stdio or streamable HTTP) or of a JSON file of tool definitions, with the same rules `#[tool]`
-//! applies at compile time. Further subcommands (`gateway`, `report`) slot in beside it.
+//! applies at compile time. `toolwright report` reads audit logs and shows how the tools are
+//! used: what fails, what is slow, what is never called. A `gateway` subcommand slots in beside
+//! them.
 
 mod lint;
+mod report;
 mod source;
 
 use std::process::ExitCode;
@@ -15,7 +18,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "toolwright",
     version,
-    about = "Tools for LLM tool definitions: lint any MCP server's tools"
+    about = "Tools for LLM tool definitions: lint any MCP server's tools, report on their use"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,12 +29,16 @@ struct Cli {
 enum Command {
     /// Lint the tools of an MCP server or a JSON file: exit status 1 when anything is found.
     Lint(lint::LintArgs),
+    /// Usage report from audit logs: per tool calls, outcomes, latency, retries, denials and
+    /// rate-limit hits; the tools never called; the tools whose calls most often fail validation.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Lint(args) => lint::run(args),
+        Command::Report(args) => report::run(args),
     };
     match outcome {
         Ok(code) => code,
