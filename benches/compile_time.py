@@ -6,10 +6,13 @@
               validation and a hand-written registry (what #[tool] generates, written out)
   rmcp        the same functions as rmcp #[tool] methods in a #[tool_router] impl
 
-Dependencies are built first; what is timed is rebuilding each tools crate alone, without
-incremental compilation (its own code and macro expansion), the median of --runs builds. Usage:
+Dependencies are built first (and kept between invocations in target/compile-bench/target);
+what is timed is rebuilding each tools crate alone, without incremental compilation (its own
+code and macro expansion), the median of --runs builds. The variants take turns within each
+run, in an order rotated from run to run, so load from other processes on the machine falls
+on all three alike. Usage:
 
-  python3 benches/compile_time.py [--tools 200] [--runs 3]
+  python3 benches/compile_time.py [--tools 200] [--runs 3] [--only toolwright,by_hand]
 """
 
 import argparse
@@ -158,10 +161,17 @@ def main():
     ap.add_argument("--tools", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-rmcp", action="store_true")
+    ap.add_argument("--only", help="comma-separated variants to time (by_hand is always one)")
     args = ap.parse_args()
     work = ROOT / "target" / "compile-bench"
-    shutil.rmtree(work, ignore_errors=True)
     variants = ["toolwright", "by_hand"] + ([] if args.skip_rmcp else ["rmcp"])
+    if args.only:
+        wanted = set(args.only.split(",")) | {"by_hand"}
+        variants = [v for v in variants if v in wanted]
+    # The generated crates are written anew; the target directory (the prebuilt dependencies)
+    # is kept.
+    for v in ["toolwright", "by_hand", "rmcp"]:
+        shutil.rmtree(work / v, ignore_errors=True)
     write(work / "Cargo.toml", "[workspace]\nresolver = \"3\"\nmembers = [%s]\n" % ", ".join(f'"{v}"' for v in variants))
     deps = {
         "toolwright": f'toolwright = {{ path = "{ROOT}", default-features = false }}\n',
@@ -174,21 +184,27 @@ def main():
         write(work / v / "src" / "lib.rs", gens[v](args.tools))
     # No incremental cache: each timed build compiles the crate from scratch.
     env = dict(os.environ, CARGO_TARGET_DIR=str(work / "target"), CARGO_INCREMENTAL="0")
-    results = {}
     for v in variants:
         # Warm-up: the dependencies as this crate alone unifies their features.
         subprocess.run(["cargo", "build", "--quiet", "-p", f"gen_{v}"], cwd=work, env=env, check=True)
-        times = []
-        for _ in range(args.runs):
+    times = {v: [] for v in variants}
+    for run in range(args.runs):
+        order = variants[run % len(variants):] + variants[: run % len(variants)]
+        for v in order:
             (work / v / "src" / "lib.rs").touch()
             t = time.perf_counter()
             subprocess.run(["cargo", "build", "--quiet", "-p", f"gen_{v}"], cwd=work, env=env, check=True)
-            times.append(time.perf_counter() - t)
-        results[v] = statistics.median(times)
-        print(f"{v:<11} {args.tools} tools: median {results[v]:.2f} s over {args.runs} builds ({', '.join(f'{x:.2f}' for x in times)})")
+            times[v].append(time.perf_counter() - t)
+    results = {v: statistics.median(times[v]) for v in variants}
+    for v in variants:
+        spread = (max(times[v]) - min(times[v])) / results[v] * 100
+        print(f"{v:<11} {args.tools} tools: median {results[v]:.2f} s over {args.runs} builds "
+              f"({', '.join(f'{x:.2f}' for x in times[v])}; spread {spread:.0f}% of the median)")
     base = results["by_hand"]
     for v in variants:
         print(f"ratio {v} / by_hand: {results[v] / base:.2f}x")
+    if "rmcp" in results:
+        print(f"ratio toolwright / rmcp: {results['toolwright'] / results['rmcp']:.2f}x")
 
 
 if __name__ == "__main__":

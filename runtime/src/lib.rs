@@ -24,8 +24,9 @@ pub mod schema;
 mod tool;
 pub mod validate;
 
-#[doc(hidden)]
 pub mod __private;
+#[doc(hidden)]
+mod generated;
 
 pub use call::{CallArguments, ToolCall, ToolResult};
 pub use context::ToolContext;
