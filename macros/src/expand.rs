@@ -90,7 +90,18 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
         .any(|p| p.ident == *ident)
         .then(|| quote!(#[allow(dead_code)] fn #ident() {}));
 
-    let invoke = invoke(def, &ret, quote!(#ident::__toolwright_body), None);
+    let invoke = if def.is_async && !def.inputs.iter().any(|i| matches!(i, Input::Context)) {
+        // The body is boxed already (for calls through `Deref`): the runtime's shared wrapper
+        // awaits it and converts its return, so no async block is generated per tool.
+        let args = def.inputs.iter().filter_map(|i| match i {
+            Input::Param(i) => Some(arg_local(*i)),
+            Input::Context => None,
+        });
+        let kind = convert_fn(&ret);
+        quote!(::toolwright::__private::finish(#ident::__toolwright_boxed(#(#args),*), |__r| #kind(__r)))
+    } else {
+        invoke(def, &ret, quote!(#ident::__toolwright_body), None)
+    };
     let support = tool_support(def, &Names::new(), quote!(#ident), quote!(), invoke, &ret);
 
     quote! {
@@ -201,7 +212,7 @@ fn arg_local(index: usize) -> Ident {
     format_ident!("__a{}", index)
 }
 
-/// The expression that runs the body and turns its return into `Result<Value, ToolError>`.
+/// The future that runs the body and turns its return into `Result<Value, ToolError>`.
 /// Whether the return is a `Result` is decided by its type, not its spelling (an alias such as
 /// `type TrackerResult<T> = Result<T, ToolError>` is a `Result`), and a return type that cannot
 /// be an output is reported on the written type.
@@ -226,10 +237,16 @@ fn invoke(
     } else {
         quote!(::toolwright::__private::run_blocking(move || #path(#(#args),*)).await?)
     };
-    let kind = quote_spanned!(ret.span()=>
+    let kind = convert_fn(ret);
+    quote!(::std::boxed::Box::pin(async move { #kind(#call) }))
+}
+
+/// The method that turns the body's return into `Result<Value, ToolError>`, chosen by the
+/// return's type and reported on the written type.
+fn convert_fn(ret: &Type) -> TokenStream {
+    quote_spanned!(ret.span()=>
         (&::toolwright::__private::Returned::<#ret>::new()).kind().convert
-    );
-    quote!(#kind(#call))
+    )
 }
 
 /// The argument struct, the static declaration and the `Tool` impl for `tool_ty`.
@@ -247,6 +264,10 @@ fn tool_support(
     invoke: TokenStream,
     ret: &Type,
 ) -> TokenStream {
+    if def.params.len() > crate::check::MAX_PARAMS {
+        // Reported by `check`; the runtime has no parameter list that long.
+        return quote!();
+    }
     let Names { decl } = names;
     let tw = quote!(::toolwright::__private);
 
@@ -568,7 +589,7 @@ fn tool_support(
             ) -> ::core::result::Result<#tw::ToolFuture, #tw::ToolError> {
                 let (#(#locals,)*) = (TOOL_PARAMETERS.parse)(__args, __rules, #decl.params)?;
                 #prelude
-                ::core::result::Result::Ok(::std::boxed::Box::pin(async move { #invoke }))
+                ::core::result::Result::Ok(#invoke)
             }
         }
     }

@@ -23,6 +23,16 @@ pub trait ParamDefault<T> {
     fn value() -> T;
 }
 
+/// The running call of an async tool body: awaits `body` and converts what it returned.
+/// One instance per return type, where an `async` block in each tool's code would be one per
+/// tool.
+pub fn finish<R: 'static>(
+    body: crate::tool::BoxFuture<'static, R>,
+    convert: fn(R) -> Result<Value, ToolError>,
+) -> crate::tool::ToolFuture {
+    Box::pin(async move { convert(body.await) })
+}
+
 /// A declared default as the schema shows it.
 pub fn default_json_of<T: serde::Serialize, D: ParamDefault<T>>() -> Value {
     serde_json::to_value(D::value()).unwrap_or(Value::Null)
