@@ -425,3 +425,118 @@ fn parse<P: Params>(
         Err(slow) => Err(slow.diagnose(rules, |obj, v| P::slow(obj, v))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decl::{Constraints, PolicyDecl, ToolDecl};
+
+    const fn param(name: &'static str, default: Option<fn() -> Value>) -> ParamDecl {
+        ParamDecl {
+            name,
+            description: "",
+            required: false,
+            constraints: Constraints {
+                min_len: None,
+                max_len: None,
+                min: None,
+                max: None,
+                pattern: None,
+                secret: false,
+                default,
+            },
+        }
+    }
+
+    struct Five;
+    impl ParamDefault<u32> for Five {
+        fn value() -> u32 {
+            5
+        }
+    }
+
+    fn five() -> Value {
+        default_json_of::<u32, Five>()
+    }
+
+    type List = (Arg<String>, Arg<Option<u8>>, Arg<u32, Defaulted<Five>>);
+    static PARAMS: [ParamDecl; 3] = [
+        param("key", None),
+        param("history", None),
+        param("limit", Some(five)),
+    ];
+    static DECL: ToolDecl = ToolDecl {
+        name: "lookup_record",
+        description: "",
+        params: &PARAMS,
+        policy: PolicyDecl {
+            permissions: &[],
+            read_only: true,
+            destructive: false,
+            idempotent: false,
+            open_world: false,
+            timeout: None,
+            retries: 0,
+            rate_limit: None,
+        },
+        blocking: false,
+        input_schema: || input_schema::<List>(&PARAMS),
+        output_schema: || None,
+    };
+
+    fn run(text: &str) -> Result<(String, Option<u8>, u32), ToolError> {
+        let rules = ArgRules::compile(&DECL).expect("rules");
+        (ParamFns::<(String, Option<u8>, u32)>::of::<List>().parse)(
+            RawArgs::Text(text),
+            &rules,
+            &PARAMS,
+        )
+    }
+
+    #[test]
+    fn missing_option_is_none_and_missing_or_null_default_is_the_default() {
+        assert_eq!(run(r#"{"key":"a"}"#).ok(), Some(("a".into(), None, 5)));
+        assert_eq!(
+            run(r#"{"key":"a","history":3,"limit":null}"#).ok(),
+            Some(("a".into(), Some(3), 5))
+        );
+        assert_eq!(
+            run(r#"{"limit":7,"key":"a"}"#).ok(),
+            Some(("a".into(), None, 7))
+        );
+    }
+
+    #[test]
+    fn missing_required_unknown_and_repeated_keys_are_refused_and_named() {
+        for (text, expected) in [
+            (r#"{"history":1}"#, "/key"),
+            (r#"{"key":"a","other":1}"#, "/other"),
+            (r#"{"key":"a","key":"b"}"#, "`key` appears more than once"),
+        ] {
+            let err = run(text).expect_err(text);
+            let json = err.to_model_json().to_string();
+            assert!(json.contains(expected), "{text}: {json}");
+        }
+    }
+
+    #[test]
+    fn schema_is_what_the_derive_wrote_with_defaults_and_required() {
+        let schema = (DECL.input_schema)();
+        assert_eq!(schema["required"], serde_json::json!(["key"]));
+        assert_eq!(schema["additionalProperties"], Value::Bool(false));
+        assert_eq!(
+            schema["properties"]["limit"]["default"],
+            serde_json::json!(5)
+        );
+        assert_eq!(
+            schema["properties"]
+                .as_object()
+                .map(|p| p.keys().cloned().collect::<Vec<_>>()),
+            Some(vec![
+                "key".to_owned(),
+                "history".to_owned(),
+                "limit".to_owned()
+            ])
+        );
+    }
+}
