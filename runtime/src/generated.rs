@@ -113,7 +113,10 @@ impl<T: DeserializeOwned + ArgValue> Check<T> for Checked {
 
 /// One parameter of a tool: its type `T`, how a missing value is filled (`F`) and whether it is
 /// checked (`C`).
-pub struct Arg<T, F = Required, C = Unchecked>(PhantomData<fn() -> (T, F, C)>);
+pub struct Arg<T, F = Required, C = Unchecked>(PhantomData<Marker<(T, F, C)>>);
+
+/// Names types without owning them (so `Arg` is `Send`, `Sync` and free of drop checks).
+type Marker<T> = fn() -> T;
 
 /// A slot of a parameter list ([`Arg`]).
 pub trait Slot {
@@ -230,10 +233,9 @@ macro_rules! params {
                 $($S::slow(obj, v, $i);)*
             }
 
-            #[allow(unused_mut, unused_variables)]
+            #[allow(unused_variables)]
             fn schema(generator: &mut SchemaGenerator, params: &'static [ParamDecl]) -> Schema {
-                let mut properties = Vec::new();
-                $(properties.push($S::property(generator));)*
+                let properties: Vec<Property> = vec![$($S::property(generator)),*];
                 object_schema(properties, params)
             }
         }
