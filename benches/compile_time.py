@@ -17,6 +17,7 @@ on all three alike. Usage:
 
 import argparse
 import os
+import resource
 import pathlib
 import shutil
 import statistics
@@ -222,13 +223,19 @@ def main():
         # Warm-up: the dependencies as this crate alone unifies their features.
         subprocess.run(["cargo", "build", "--quiet", "-p", f"gen_{v}"], cwd=work, env=env, check=True)
     times = {v: [] for v in variants}
+    # CPU time (user + system of cargo and rustc) as well as wall time: on a machine shared with
+    # other builds, wall time mostly measures the others; CPU time far less so.
+    cpu = {v: [] for v in variants}
     for run in range(args.runs):
         order = variants[run % len(variants):] + variants[: run % len(variants)]
         for v in order:
             (work / v / "src" / "lib.rs").touch()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             subprocess.run(["cargo", "build", "--quiet", "-p", f"gen_{v}"], cwd=work, env=env, check=True)
             times[v].append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[v].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     results = {v: statistics.median(times[v]) for v in variants}
     for v in variants:
         spread = (max(times[v]) - min(times[v])) / results[v] * 100
@@ -239,6 +246,13 @@ def main():
         print(f"ratio {v} / by_hand: {results[v] / base:.2f}x")
     if "rmcp" in results:
         print(f"ratio toolwright / rmcp: {results['toolwright'] / results['rmcp']:.2f}x")
+    cpus = {v: statistics.median(cpu[v]) for v in variants}
+    for v in variants:
+        print(f"{v:<11} CPU time: median {cpus[v]:.2f} s ({', '.join(f'{x:.2f}' for x in cpu[v])})")
+    for v in variants:
+        print(f"CPU ratio {v} / by_hand: {cpus[v] / cpus['by_hand']:.2f}x")
+    if "rmcp" in cpus:
+        print(f"CPU ratio toolwright / rmcp: {cpus['toolwright'] / cpus['rmcp']:.2f}x")
 
 
 if __name__ == "__main__":
