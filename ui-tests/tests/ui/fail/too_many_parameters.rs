@@ -1,6 +1,7 @@
 use toolwright::tool;
 
 /// Store one record of 25 fields in the archive database and return the new record id.
+#[allow(unused_variables)]
 #[tool]
 async fn store_archive_record(
     /// Value number 0 of the record, as plain text
