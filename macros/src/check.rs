@@ -5,7 +5,20 @@ use crate::ctxt::Ctxt;
 use crate::lint::{self, Finding};
 use crate::model::{NumLit, ParamDef, ToolDef, spelled_int_bounds};
 
+/// The most parameters a tool takes: the runtime parses parameter lists up to this length
+/// (`toolwright_runtime::__private::MAX_PARAMS`).
+pub const MAX_PARAMS: usize = 24;
+
 pub fn check(cx: &mut Ctxt, def: &ToolDef) {
+    if let Some(p) = def.params.get(MAX_PARAMS) {
+        cx.error_at(
+            p.span,
+            format!(
+                "a tool takes at most {MAX_PARAMS} parameters, and models choose arguments \
+                 poorly long before that: group related ones into a struct parameter"
+            ),
+        );
+    }
     check_policy(cx, def);
     for p in &def.params {
         check_constraints(cx, p);

@@ -11,24 +11,19 @@ use crate::model::{Input, NumLit, ParamDef, ToolDef};
 /// The generated items of one tool. Each tool's support sits in a `const _` block of its own,
 /// so the names need no suffix.
 struct Names {
-    args: Ident,
     decl: Ident,
 }
 
 impl Names {
     fn new() -> Self {
         Self {
-            args: format_ident!("__ToolwrightArgs"),
             decl: format_ident!("__TOOLWRIGHT_DECL"),
         }
     }
 
-    fn default_fn(p: &ParamDef) -> Ident {
-        format_ident!("__toolwright_default_{}", p.name)
-    }
-
-    fn default_json_fn(p: &ParamDef) -> Ident {
-        format_ident!("__toolwright_default_json_{}", p.name)
+    /// The type naming parameter `index`'s declared default.
+    fn default_ty(index: usize) -> Ident {
+        format_ident!("__ToolwrightDefault{}", index)
     }
 }
 
@@ -95,7 +90,18 @@ pub fn free_fn(def: &ToolDef, mut func: ItemFn) -> TokenStream {
         .any(|p| p.ident == *ident)
         .then(|| quote!(#[allow(dead_code)] fn #ident() {}));
 
-    let invoke = invoke(def, &ret, quote!(#ident::__toolwright_body), None);
+    let invoke = if def.is_async && !def.inputs.iter().any(|i| matches!(i, Input::Context)) {
+        // The body is boxed already (for calls through `Deref`): the runtime's shared wrapper
+        // awaits it and converts its return, so no async block is generated per tool.
+        let args = def.inputs.iter().filter_map(|i| match i {
+            Input::Param(i) => Some(arg_local(*i)),
+            Input::Context => None,
+        });
+        let kind = convert_fn(&ret);
+        quote!(::toolwright::__private::finish(#ident::__toolwright_boxed(#(#args),*), |__r| #kind(__r)))
+    } else {
+        invoke(def, &ret, quote!(#ident::__toolwright_body), None)
+    };
     let support = tool_support(def, &Names::new(), quote!(#ident), quote!(), invoke, &ret);
 
     quote! {
@@ -206,7 +212,7 @@ fn arg_local(index: usize) -> Ident {
     format_ident!("__a{}", index)
 }
 
-/// The expression that runs the body and turns its return into `Result<Value, ToolError>`.
+/// The future that runs the body and turns its return into `Result<Value, ToolError>`.
 /// Whether the return is a `Result` is decided by its type, not its spelling (an alias such as
 /// `type TrackerResult<T> = Result<T, ToolError>` is a `Result`), and a return type that cannot
 /// be an output is reported on the written type.
@@ -231,10 +237,16 @@ fn invoke(
     } else {
         quote!(::toolwright::__private::run_blocking(move || #path(#(#args),*)).await?)
     };
-    let kind = quote_spanned!(ret.span()=>
+    let kind = convert_fn(ret);
+    quote!(::std::boxed::Box::pin(async move { #kind(#call) }))
+}
+
+/// The method that turns the body's return into `Result<Value, ToolError>`, chosen by the
+/// return's type and reported on the written type.
+fn convert_fn(ret: &Type) -> TokenStream {
+    quote_spanned!(ret.span()=>
         (&::toolwright::__private::Returned::<#ret>::new()).kind().convert
-    );
-    quote!(#kind(#call))
+    )
 }
 
 /// The argument struct, the static declaration and the `Tool` impl for `tool_ty`.
@@ -252,18 +264,23 @@ fn tool_support(
     invoke: TokenStream,
     ret: &Type,
 ) -> TokenStream {
-    let Names { args, decl } = names;
+    if def.params.len() > crate::check::MAX_PARAMS {
+        // Reported by `check`; the runtime has no parameter list that long.
+        return quote!();
+    }
+    let Names { decl } = names;
     let tw = quote!(::toolwright::__private);
 
-    // Parameters with a declared default keep their concrete type in the struct: serde calls
-    // the (concrete) default function from inside the derive.
-    let generic: Vec<Option<Ident>> = def
-        .params
-        .iter()
-        .enumerate()
-        .map(|(i, p)| p.arg.default.is_none().then(|| format_ident!("__P{}", i)))
+    let constrained = |p: &ParamDef| {
+        p.arg.min_len.is_some()
+            || p.arg.max_len.is_some()
+            || p.arg.range.is_some()
+            || p.arg.pattern.is_some()
+    };
+    // Every parameter type is a generic of `tool_parameters`, where its bounds are named.
+    let generic: Vec<Option<Ident>> = (0..def.params.len())
+        .map(|i| Some(format_ident!("__P{}", i)))
         .collect();
-    let generic_params: Vec<&Ident> = generic.iter().flatten().collect();
     // `Option<T>` and `Vec<T>` keep their shape in the struct and `T` becomes the generic: a `T`
     // that cannot be a parameter is then reported as itself ("`Filters` must derive …"), not as
     // a container whose bound failed somewhere inside.
@@ -287,43 +304,22 @@ fn tool_support(
         }
     };
 
-    let fields = def.params.iter().enumerate().map(|(i, p)| {
-        let ident = &p.ident;
-        let ty = &p.ty;
-        let ty_text = quote!(#ty).to_string();
-        let default = p.arg.default.as_ref().map(|_| {
-            // `null` means "use the default" too: OpenAI's strict mode sends null for every
-            // argument the model leaves out.
-            let path = Names::default_fn(p).to_string();
-            let with = format!("{}_or_null", Names::default_fn(p));
-            quote!(#[serde(default = #path, deserialize_with = #with)] #[schemars(with = #ty_text)])
-        });
-        let fty = field_ty(i);
-        quote!(#default #ident: #fty)
-    });
-    let defaults = def.params.iter().filter_map(|p| {
+    // Per parameter with a declared default: a type naming its default value.
+    let defaults = def.params.iter().enumerate().filter_map(|(i, p)| {
         let expr = p.arg.default.as_ref()?;
         let ty = &p.ty;
-        let f = Names::default_fn(p);
-        let fj = Names::default_json_fn(p);
+        let d = Names::default_ty(i);
         let value = default_expr(p, expr);
-        let or_null = format_ident!("{}_or_null", f);
         Some(quote! {
-            #[allow(non_snake_case, clippy::unnecessary_wraps)]
-            fn #f() -> #ty { #value }
-            #[allow(non_snake_case)]
-            fn #or_null<'de, D: #tw::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<#ty, D::Error> {
-                ::core::result::Result::Ok(
-                    <::core::option::Option<#ty> as #tw::serde::Deserialize>::deserialize(d)?
-                        .unwrap_or_else(#f),
-                )
+            #[allow(non_camel_case_types)]
+            struct #d;
+            impl #tw::ParamDefault<#ty> for #d {
+                #[allow(clippy::unnecessary_wraps)]
+                fn value() -> #ty { #value }
             }
-            #[allow(non_snake_case)]
-            fn #fj() -> #tw::serde_json::Value { #tw::default_json(#f()) }
         })
     });
-
-    let param_decls = def.params.iter().map(|p| {
+    let param_decls = def.params.iter().enumerate().map(|(index, p)| {
         let name = &p.name;
         let description = p.doc.as_ref().map_or(String::new(), |d| d.text.clone());
         let required = !p.is_option && p.arg.default.is_none();
@@ -365,8 +361,11 @@ fn tool_support(
         let secret = a.secret;
         let default = match &a.default {
             Some(_) => {
-                let fj = Names::default_json_fn(p);
-                quote!(::core::option::Option::Some(#fj as fn() -> #tw::serde_json::Value))
+                let d = Names::default_ty(index);
+                let ty = &p.ty;
+                quote!(::core::option::Option::Some(
+                    #tw::default_json_of::<#ty, #d> as fn() -> #tw::serde_json::Value
+                ))
             }
             None => quote!(::core::option::Option::None),
         };
@@ -439,9 +438,13 @@ fn tool_support(
         let Some(g) = &generic[i] else { continue };
         let param_span = peeled[i].map_or(span, Spanned::span);
         bounds.push(quote_spanned!(param_span=> #g: #tw::ToolParameter));
+        let fty = field_ty(i);
         if !fit.is_empty() {
-            let fty = field_ty(i);
             wheres.push(quote_spanned!(span=> #fty: #(#fit)+*));
+        }
+        if a.default.is_some() {
+            let d = Names::default_ty(i);
+            wheres.push(quote!(#d: #tw::ParamDefault<#fty>));
         }
     }
     let concrete: Vec<TokenStream> = def
@@ -459,7 +462,28 @@ fn tool_support(
         .collect();
     let all_field_tys: Vec<TokenStream> = (0..def.params.len()).map(field_ty).collect();
     let all_concrete: Vec<&Type> = def.params.iter().map(|p| &p.ty).collect();
-    let args_generic = quote!(#args<#(#generic_params),*>);
+    // The parameter list: one `Arg` slot per parameter, saying how a missing value is filled
+    // and whether the value is checked.
+    let slots: Vec<TokenStream> = def
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let fty = &all_field_tys[i];
+            let fill = if p.arg.default.is_some() {
+                let d = Names::default_ty(i);
+                quote!(#tw::Defaulted<#d>)
+            } else {
+                quote!(#tw::Required)
+            };
+            let check = if constrained(p) {
+                quote!(#tw::Checked)
+            } else {
+                quote!(#tw::Unchecked)
+            };
+            quote!(#tw::Arg<#fty, #fill, #check>)
+        })
+        .collect();
 
     // `range` bounds must fit the type the parameter really has (through any alias): checked
     // while the constant below is evaluated, so a misfit fails to compile on the written range.
@@ -498,51 +522,9 @@ fn tool_support(
         Some(quote!(#(#checks)*))
     });
 
-    let idents: Vec<&Ident> = def.params.iter().map(|p| &p.ident).collect();
     let locals: Vec<Ident> = (0..def.params.len()).map(arg_local).collect();
-    let constrained = |p: &ParamDef| {
-        p.arg.min_len.is_some()
-            || p.arg.max_len.is_some()
-            || p.arg.range.is_some()
-            || p.arg.pattern.is_some()
-    };
-    let slow_checks = def.params.iter().enumerate().map(|(i, p)| {
-        let fty = field_ty(i);
-        if constrained(p) {
-            quote!(__v.field_checked::<#fty>(__obj, #i);)
-        } else {
-            quote!(let _ = __v.field::<#fty>(__obj, #i);)
-        }
-    });
-    let fast_checks: Vec<TokenStream> = def
-        .params
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| constrained(p))
-        .map(|(i, _)| {
-            let local = &locals[i];
-            quote!(__v.check(#i, &#local);)
-        })
-        .collect();
-    let validate = if fast_checks.is_empty() {
-        quote!()
-    } else {
-        quote! {
-            let mut __v = __rules.validator();
-            #(#fast_checks)*
-            __v.finish()?;
-        }
-    };
     let parsed = quote!((#(#all_field_tys,)*));
     let parsed_concrete = quote!((#(#all_concrete,)*));
-    let fns_ty = |parsed: &TokenStream| {
-        quote!((
-            fn() -> #tw::serde_json::Value,
-            for<'__a> fn(#tw::RawArgs<'__a>, &#tw::ArgRules) -> ::core::result::Result<#parsed, #tw::ToolError>,
-        ))
-    };
-    let fns_generic = fns_ty(&parsed);
-    let fns_concrete = fns_ty(&parsed_concrete);
 
     let version = env!("CARGO_PKG_VERSION");
     quote! {
@@ -552,45 +534,20 @@ fn tool_support(
         #[allow(unused_imports)]
         use #tw::{ReturnsResult as _, ReturnsValue as _, ViaJsonSchema as _, ViaNothing as _};
 
-        #[derive(#tw::serde::Deserialize, #tw::schemars::JsonSchema)]
-        #[serde(crate = "::toolwright::__private::serde", deny_unknown_fields)]
-        #[schemars(crate = "::toolwright::__private::schemars")]
-        #[allow(non_camel_case_types, dead_code)]
-        struct #args<#(#generic_params),*> {
-            #(#fields,)*
-        }
-
         #(#defaults)*
 
         /// The one place the parameter types meet their bounds.
         #[allow(clippy::type_complexity)]
-        const fn tool_parameters<#(#bounds),*>() -> #fns_generic where #(#wheres,)* {
+        const fn tool_parameters<#(#bounds),*>() -> #tw::ParamFns<#parsed> where #(#wheres,)* {
             #(#range_checks)*
-            (input_schema::<#(#generic_params),*>, parse::<#(#generic_params),*>)
+            #tw::ParamFns::of::<(#(#slots,)*)>()
         }
 
         #[allow(clippy::type_complexity)]
-        const TOOL_PARAMETERS: #fns_concrete = tool_parameters::<#(#concrete),*>();
+        const TOOL_PARAMETERS: #tw::ParamFns<#parsed_concrete> = tool_parameters::<#(#concrete),*>();
 
-        fn input_schema<#(#bounds),*>() -> #tw::serde_json::Value where #(#wheres,)* {
-            #tw::input_schema::<#args_generic>(#decl.params)
-        }
-
-        #[allow(clippy::type_complexity)]
-        fn parse<#(#bounds),*>(
-            __args: #tw::RawArgs<'_>,
-            __rules: &#tw::ArgRules,
-        ) -> ::core::result::Result<#parsed, #tw::ToolError> where #(#wheres,)* {
-            let #args { #(#idents: #locals),* } = match #tw::parse_fast::<#args_generic>(__args) {
-                ::core::result::Result::Ok(__a) => __a,
-                ::core::result::Result::Err(__slow) => {
-                    return ::core::result::Result::Err(__slow.diagnose(__rules, |__obj, __v| {
-                        #(#slow_checks)*
-                    }));
-                }
-            };
-            #validate
-            ::core::result::Result::Ok((#(#locals,)*))
+        fn input_schema() -> #tw::serde_json::Value {
+            (TOOL_PARAMETERS.schema)(#decl.params)
         }
 
         #[allow(non_upper_case_globals)]
@@ -608,7 +565,7 @@ fn tool_support(
                 retries: #retries,
                 rate_limit: #rate_limit,
             },
-            input_schema: TOOL_PARAMETERS.0,
+            input_schema,
             output_schema,
         };
 
@@ -628,9 +585,9 @@ fn tool_support(
                 __rules: &#tw::ArgRules,
                 __ctx: #tw::ToolContext,
             ) -> ::core::result::Result<#tw::ToolFuture, #tw::ToolError> {
-                let (#(#locals,)*) = (TOOL_PARAMETERS.1)(__args, __rules)?;
+                let (#(#locals,)*) = (TOOL_PARAMETERS.parse)(__args, __rules, #decl.params)?;
                 #prelude
-                ::core::result::Result::Ok(::std::boxed::Box::pin(async move { #invoke }))
+                ::core::result::Result::Ok(#invoke)
             }
         }
     }

@@ -13,6 +13,10 @@ pub use crate::bounds::{
     ToolFailure, ToolOutput, ToolParameter, ValueKind,
 };
 pub use crate::decl::{Bound, Constraints, Number, ParamDecl, PolicyDecl, ToolDecl};
+pub use crate::generated::{
+    Arg, Check, Checked, Defaulted, Fill, MAX_PARAMS, ParamDefault, ParamFns, Params, Required,
+    Slot, Unchecked, default_json_of, finish,
+};
 pub use crate::policy::rate_limit::Rate;
 pub use crate::schema::input_schema;
 pub use crate::tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};

@@ -24,8 +24,9 @@ mod schema;
 mod tool;
 mod validate;
 
-#[doc(hidden)]
 pub mod __private;
+#[doc(hidden)]
+mod generated;
 
 // Declaring and registering tools.
 pub use context::{Progress, ProgressUpdate, ToolContext};

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::decl::{Bound, ParamDecl};
 
-fn generator() -> SchemaGenerator {
+pub(crate) fn generator() -> SchemaGenerator {
     SchemaSettings::draft2020_12().into_generator()
 }
 
@@ -16,7 +16,11 @@ fn generator() -> SchemaGenerator {
 /// The root is always `{"type":"object","properties":{…},"additionalProperties":false}`; no
 /// `$schema` or `title` (several providers reject them).
 pub fn input_schema<T: JsonSchema>(params: &[ParamDecl]) -> Value {
-    let mut root = generator().into_root_schema_for::<T>().to_value();
+    finish_input_schema(generator().into_root_schema_for::<T>().to_value(), params)
+}
+
+/// The input schema from the root schema schemars generated for the arguments.
+pub(crate) fn finish_input_schema(mut root: Value, params: &[ParamDecl]) -> Value {
     bound_integers(&mut root, 0);
     let obj = ensure_object(&mut root);
     obj.remove("$schema");

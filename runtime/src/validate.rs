@@ -12,7 +12,7 @@ mod strict;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::{Map, Value};
 
 pub(crate) use strict::{StrictError, parse as parse_strict};
@@ -542,12 +542,33 @@ fn push_token(pointer: &mut String, token: &str) {
 /// positional array, which no schema allows and which key-based redaction cannot see into.
 #[doc(hidden)]
 pub fn parse_fast<T: DeserializeOwned>(args: RawArgs<'_>) -> Result<T, SlowPath<'_>> {
+    parse_fast_seed(args, std::marker::PhantomData::<T>)
+}
+
+/// [`parse_fast`] through a seed (the generated code's parameter list, which knows the names).
+///
+/// # Errors
+/// As [`parse_fast`].
+#[doc(hidden)]
+pub fn parse_fast_seed<S, V>(args: RawArgs<'_>, seed: S) -> Result<V, SlowPath<'_>>
+where
+    S: for<'de> DeserializeSeed<'de, Value = V> + Copy,
+{
+    fn from_str<S: for<'de> DeserializeSeed<'de, Value = V>, V>(
+        text: &str,
+        seed: S,
+    ) -> Result<V, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = seed.deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    }
     let refused = SlowPath { args, error: None };
     let parsed = match args {
         RawArgs::Text(text) => match root_of(text) {
-            Root::Empty => serde_json::from_str::<T>("{}"),
+            Root::Empty => from_str("{}", seed),
             Root::Object => {
-                let parsed = serde_json::from_str::<T>(text);
+                let parsed = from_str(text, seed);
                 // A derived struct refuses a repeated field itself; a map or `Value` inside it
                 // keeps the last one silently. Only text with a nested object can hold those.
                 if parsed.is_ok()
@@ -561,12 +582,12 @@ pub fn parse_fast<T: DeserializeOwned>(args: RawArgs<'_>) -> Result<T, SlowPath<
             Root::Other(_) => return Err(refused),
         },
         RawArgs::Json(value) if !value.is_object() => return Err(refused),
-        RawArgs::Json(value) => T::deserialize(value),
+        RawArgs::Json(value) => seed.deserialize(value),
     };
     match parsed {
         Ok(v) => Ok(v),
         Err(error) => integral_floats_as_integers(args)
-            .and_then(|v| T::deserialize(&v).ok())
+            .and_then(|v| seed.deserialize(&v).ok())
             .ok_or(SlowPath {
                 args,
                 error: Some(error),
