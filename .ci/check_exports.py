@@ -1,8 +1,10 @@
 """Validate toolwright's provider exports with the providers' own published SDK types.
 
 Run by .ci/run: `python .ci/check_exports.py target/debug/examples/schemas`. Each export of the
-quickstart tools must validate against the official Python SDK's type for that API, plus the
-documented rules the types cannot express (OpenAI strict mode, Gemini's schema subset).
+quickstart tools, and of a registry of nested, optional, enum and integer types (`--types`),
+must validate against the official Python SDK's type for that API, plus the documented rules
+the types cannot express (OpenAI strict mode, Gemini's schema subset, Anthropic's and MCP's
+plain JSON Schema: only the formats JSON Schema defines, optional properties not nullable).
 """
 
 import json
@@ -26,9 +28,47 @@ def check(name, fn):
         print(f"FAIL {name}: {type(e).__name__}: {e}")
 
 
+REGISTRY = []  # [] for the quickstart's tools, ["--types"] for the types registry
+
+
 def export(binary, provider):
-    out = subprocess.run([binary, provider], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([binary, provider, *REGISTRY], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+# JSON Schema 2020-12, Validation section 7.3: the only formats standard validators know.
+STANDARD_FORMATS = {
+    "date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname",
+    "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template",
+    "json-pointer", "relative-json-pointer", "regex",
+}
+
+
+def standard_formats_only(schema):
+    for node in schema_nodes(schema):
+        fmt = node.get("format")
+        assert fmt is None or fmt in STANDARD_FORMATS, f"non-standard format {fmt!r}"
+
+
+def is_nullable(node):
+    t = node.get("type")
+    return (isinstance(t, list) and "null" in t) or any(
+        isinstance(b, dict) and b.get("type") == "null" for b in node.get("anyOf") or [])
+
+
+def optional_not_nullable(schema):
+    """Optional = not required: a property left out of `required` does not also accept null."""
+    for node in schema_nodes(schema):
+        required = set(node.get("required") or [])
+        for name, prop in (node.get("properties") or {}).items():
+            if name not in required and isinstance(prop, dict):
+                assert not is_nullable(prop), f"optional `{name}` is nullable"
+
+
+def jsonschema_accepts(schema):
+    """The schema is itself valid JSON Schema 2020-12 (the meta-schema says so)."""
+    import jsonschema
+    jsonschema.Draft202012Validator.check_schema(schema)
 
 
 def schema_nodes(node):
@@ -69,7 +109,15 @@ def openai_strict_rules(parameters):
 
 def main():
     binary = sys.argv[1]
+    for registry in ([], ["--types"]):
+        REGISTRY[:] = registry
+        print(f"-- registry: {'types' if registry else 'quickstart'}")
+        check_registry(binary)
+    print(f"provider exports: {PASSED} passed, {len(FAILURES)} failed")
+    sys.exit(1 if FAILURES else 0)
 
+
+def check_registry(binary):
     import openai.types.chat as chat
     import openai.types.responses as responses
 
@@ -81,6 +129,7 @@ def main():
             assert_keys(t, {"type", "function"}),
             assert_keys(t["function"], {"name", "description", "parameters", "strict"})))
         check(f"openai {name}: ChatCompletionToolParam", lambda t=t: adapter.validate_python(t, strict=True))
+        check(f"openai {name}: standard formats", lambda t=t: standard_formats_only(t["function"]["parameters"]))
         if t["function"]["strict"]:
             check(f"openai {name}: strict-mode rules", lambda t=t: openai_strict_rules(t["function"]["parameters"]))
 
@@ -90,6 +139,7 @@ def main():
         check(f"openai-responses {t['name']}: no undocumented keys",
               lambda t=t: assert_keys(t, {"type", "name", "description", "parameters", "strict"}))
         check(f"openai-responses {t['name']}: FunctionToolParam", lambda t=t: adapter.validate_python(t, strict=True))
+        check(f"openai-responses {t['name']}: standard formats", lambda t=t: standard_formats_only(t["parameters"]))
         if t["strict"]:
             check(f"openai-responses {t['name']}: strict-mode rules", lambda t=t: openai_strict_rules(t["parameters"]))
 
@@ -101,6 +151,10 @@ def main():
         check(f"anthropic {t['name']}: no undocumented keys",
               lambda t=t: assert_keys(t, {"name", "description", "input_schema"}))
         check(f"anthropic {t['name']}: ToolParam", lambda t=t: adapter.validate_python(t, strict=True))
+        check(f"anthropic {t['name']}: plain JSON Schema", lambda t=t: (
+            jsonschema_accepts(t["input_schema"]),
+            standard_formats_only(t["input_schema"]),
+            optional_not_nullable(t["input_schema"])))
 
     from google.genai import types as gt
 
@@ -111,6 +165,8 @@ def main():
         tool = gt.Tool.model_validate(tools[0])
         assert len(tool.function_declarations) == len(tools[0]["functionDeclarations"])
         for decl in tools[0]["functionDeclarations"]:
+            standard_formats_only(decl.get("parameters", {}))
+            standard_formats_only(decl.get("parametersJsonSchema", {}))
             for node in schema_nodes(decl.get("parameters", {})):
                 bad = {"$ref", "$defs", "additionalProperties", "$schema", "const", "oneOf"} & set(node)
                 assert not bad, f"{decl['name']}: {bad}"
@@ -130,15 +186,17 @@ def main():
         assert len(dumped["tools"]) == len(result["tools"])
         for tool in dumped["tools"]:
             assert tool["inputSchema"].get("type") == "object"
+            jsonschema_accepts(tool["inputSchema"])
+            standard_formats_only(tool["inputSchema"])
+            optional_not_nullable(tool["inputSchema"])
+            if "outputSchema" in tool:
+                standard_formats_only(tool["outputSchema"])
             for hint in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"):
                 assert isinstance(tool["annotations"].get(hint), bool), hint
             if "outputSchema" in tool:
                 assert tool["outputSchema"].get("type") == "object"
 
     check("mcp: ListToolsResult.model_validate", mcp_rules)
-
-    print(f"provider exports: {PASSED} passed, {len(FAILURES)} failed")
-    sys.exit(1 if FAILURES else 0)
 
 
 if __name__ == "__main__":

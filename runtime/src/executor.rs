@@ -452,6 +452,7 @@ impl Executor {
             id: ticket.call_id,
             name: ticket.tool,
             arguments: CallArguments::Text(ticket.canonical_args),
+            provider_data: None,
         };
         self.run(principal, &call, Entry::Resumed(&decision)).await
     }

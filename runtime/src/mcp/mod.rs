@@ -212,6 +212,7 @@ impl ServerHandler for McpServer {
                 arguments: CallArguments::Json(Value::Object(
                     request.arguments.unwrap_or_default(),
                 )),
+                provider_data: None,
             };
             // Biased toward the cancel: once the client cancels, the executor future is dropped
             // (the tool's own token fires, a pending approval is abandoned) even when the

@@ -2,34 +2,45 @@
 //!
 //! - Tools: `[{"name", "description", "input_schema"}]`, `input_schema` a JSON Schema object
 //!   with `"type": "object"` at the root (docs "Tool use" → "Specifying client tools";
-//!   anthropic-sdk-python `types/tool_param.py`). The schema is sent as generated (no
-//!   `$schema` key); Anthropic resolves local `$ref`s.
+//!   anthropic-sdk-python `types/tool_param.py`). The schema is sent in the portable form
+//!   every export shares (standard formats only, optional = not required); Anthropic
+//!   resolves local `$ref`s.
 //! - Tool calls: `content[]` blocks of `type: "tool_use"` with `id`, `name` and `input` (an
-//!   object) (`types/tool_use_block.py`).
+//!   object) (`types/tool_use_block.py`). The `id` is the call id the `tool_result` names;
+//!   other fields of the block (`caller`, …) are kept as provider data and
+//!   [`format_assistant_turn`] sends them back unchanged.
 //! - Results: one user message whose content is a list of
 //!   `{"type": "tool_result", "tool_use_id", "content", "is_error"?}` blocks, all results of a
 //!   turn together (`types/tool_result_block_param.py`); `is_error` is sent only when true.
 
 use serde_json::{Value, json};
 
-use super::{Export, ParseError, arguments_from_value, result_text};
+use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Messages API.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    let mut notes = Vec::new();
     let tools = tools
         .into_iter()
         .map(|e| {
+            let mut changes = Vec::new();
+            let schema =
+                lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes);
+            notes.extend(changes.into_iter().map(|message| ExportNote {
+                tool: e.name().into(),
+                message,
+            }));
             json!({
                 "name": e.name(),
                 "description": e.description(),
-                "input_schema": e.input_schema(),
+                "input_schema": schema,
             })
         })
         .collect();
     Export {
         tools: Value::Array(tools),
-        notes: Vec::new(),
+        notes,
     }
 }
 
@@ -55,9 +66,53 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
                 id: super::id_text(b.get("id")).unwrap_or_else(|| format!("toolu_{index}")),
                 name: name.to_owned(),
                 arguments: arguments_from_value(b.get("input")),
+                provider_data: super::unmodelled(
+                    b,
+                    &["type", "id", "name", "input"],
+                    Provider::Anthropic,
+                ),
             })
         })
         .collect()
+}
+
+/// The model's turn as an assistant message to send back: a text block (when there is
+/// text), then one `tool_use` block per call, with the block's provider fields as received.
+pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    let mut content = Vec::new();
+    if let Some(t) = text.filter(|t| !t.is_empty()) {
+        content.push(json!({"type": "text", "text": t}));
+    }
+    for c in calls {
+        let block = json!({
+            "type": "tool_use",
+            "id": c.id,
+            "name": c.name,
+            "input": super::arguments_object(&c.arguments),
+        });
+        content.push(super::with_unmodelled(block, c, Provider::Anthropic));
+    }
+    json!({"role": "assistant", "content": content})
+}
+
+/// The `tool_choice` object for the Messages API. `parallel: Some(false)` sets
+/// `disable_parallel_tool_use` (not sent with `none`, which has no such field).
+pub fn tool_choice(choice: &super::ToolChoice, parallel: Option<bool>) -> Value {
+    let mut value = match choice {
+        super::ToolChoice::Auto => json!({"type": "auto"}),
+        super::ToolChoice::None => return json!({"type": "none"}),
+        super::ToolChoice::Required => json!({"type": "any"}),
+        super::ToolChoice::Named(name) => json!({"type": "tool", "name": name}),
+    };
+    if parallel == Some(false) {
+        value["disable_parallel_tool_use"] = Value::Bool(true);
+    }
+    value
+}
+
+/// Whether the model stopped because it hit `max_tokens` (`stop_reason: "max_tokens"`).
+pub fn is_truncated(response: &Value) -> bool {
+    response.get("stop_reason").and_then(Value::as_str) == Some("max_tokens")
 }
 
 /// The text blocks of a response, joined.

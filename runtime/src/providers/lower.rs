@@ -1,5 +1,6 @@
-//! Schema lowering shared by the providers: inlining `$ref`s, OpenAI's strict-mode rewrite and
-//! Gemini's OpenAPI subset. Each function returns the new schema and notes on what changed.
+//! Schema lowering shared by the providers: the portable form every export starts from
+//! (standard JSON Schema only), inlining `$ref`s, OpenAI's strict-mode rewrite and Gemini's
+//! OpenAPI subset. Each function returns the new schema and notes on what changed.
 
 use serde_json::{Map, Value, json};
 
@@ -178,6 +179,215 @@ fn has_type(m: &Map<String, Value>, t: &str) -> bool {
     }
 }
 
+// ---- Portable JSON Schema ----------------------------------------------------------------------
+
+/// The `format` values JSON Schema 2020-12 defines (Validation, section 7.3). Anything else
+/// is unknown to standard validators and hosts.
+pub(crate) const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// schemars' formats for Rust's number types, and the range each one stands for.
+const RUST_NUMBER_FORMATS: &[(&str, Option<i64>, Option<u64>)] = &[
+    ("int8", Some(i8::MIN as i64), Some(i8::MAX as u64)),
+    ("uint8", Some(0), Some(u8::MAX as u64)),
+    ("int16", Some(i16::MIN as i64), Some(i16::MAX as u64)),
+    ("uint16", Some(0), Some(u16::MAX as u64)),
+    ("int32", Some(i32::MIN as i64), Some(i32::MAX as u64)),
+    ("uint32", Some(0), Some(u32::MAX as u64)),
+    ("int64", Some(i64::MIN), Some(i64::MAX as u64)),
+    ("uint64", Some(0), Some(u64::MAX)),
+    // `isize`/`usize`: the 64-bit range (the targets toolwright runs on).
+    ("int", Some(i64::MIN), Some(i64::MAX as u64)),
+    ("uint", Some(0), Some(u64::MAX)),
+    // 128-bit bounds do not fit a JSON number every parser reads.
+    ("int128", None, None),
+    ("uint128", Some(0), None),
+    ("float", None, None),
+    ("double", None, None),
+];
+
+/// What [`portable`] does with properties that are not required.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Optional {
+    /// Input schemas: optional means "may be left out", so an optional property loses its
+    /// `null` (a provider that needs it, OpenAI strict mode, adds it back).
+    NotNullable,
+    /// Output schemas: the value really is `null` when absent; keep it.
+    KeepNull,
+}
+
+/// The one normalisation every export starts from: standard JSON Schema only. Rust number
+/// formats (`uint8`, `int64`, …) become `minimum`/`maximum`; other non-standard formats move
+/// into the description; with [`Optional::NotNullable`], a property that is not required is
+/// simply not required (no `null` in its type, enum or `anyOf`).
+pub(crate) fn portable(schema: &Value, optional: Optional, notes: &mut Vec<String>) -> Value {
+    let mut out = schema.clone();
+    portable_node(&mut out, optional, notes, 0);
+    notes.sort();
+    notes.dedup();
+    out
+}
+
+fn portable_node(node: &mut Value, optional: Optional, notes: &mut Vec<String>, depth: usize) {
+    let Value::Object(m) = node else { return };
+    if depth > MAX_DEPTH {
+        return;
+    }
+    lower_format(m, notes);
+    if optional == Optional::NotNullable
+        && let Some(Value::Object(props)) = m.get("properties")
+    {
+        let required: Vec<String> = m
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let optional_names: Vec<String> = props
+            .keys()
+            .filter(|k| !required.contains(k))
+            .cloned()
+            .collect();
+        if let Some(Value::Object(props)) = m.get_mut("properties") {
+            for name in optional_names {
+                if let Some(Value::Object(p)) = props.get_mut(&name) {
+                    strip_null(p);
+                }
+            }
+        }
+    }
+    for (k, v) in m.iter_mut() {
+        match k.as_str() {
+            "properties" | "$defs" | "definitions" | "patternProperties" | "dependentSchemas" => {
+                if let Value::Object(children) = v {
+                    for child in children.values_mut() {
+                        portable_node(child, optional, notes, depth + 1);
+                    }
+                }
+            }
+            "items"
+            | "additionalProperties"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+            | "contains"
+            | "propertyNames"
+            | "unevaluatedItems"
+            | "unevaluatedProperties" => {
+                portable_node(v, optional, notes, depth + 1);
+            }
+            "anyOf" | "oneOf" | "allOf" | "prefixItems" => {
+                if let Value::Array(branches) = v {
+                    for b in branches {
+                        portable_node(b, optional, notes, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Replaces a non-standard `format` by what it means.
+fn lower_format(m: &mut Map<String, Value>, notes: &mut Vec<String>) {
+    let Some(format) = m.get("format").and_then(Value::as_str).map(str::to_owned) else {
+        return;
+    };
+    if STANDARD_FORMATS.contains(&format.as_str()) {
+        return;
+    }
+    m.shift_remove("format");
+    if let Some((_, min, max)) = RUST_NUMBER_FORMATS.iter().find(|(f, ..)| *f == format) {
+        if let Some(min) = min {
+            let tighter = m
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .is_some_and(|v| v >= *min as f64);
+            if !tighter {
+                m.insert("minimum".into(), Value::from(*min));
+            }
+        }
+        if let Some(max) = max {
+            let tighter = m
+                .get("maximum")
+                .and_then(Value::as_f64)
+                .is_some_and(|v| v <= *max as f64);
+            if !tighter {
+                m.insert("maximum".into(), Value::from(*max));
+            }
+        }
+        notes.push(format!("format `{format}` became minimum/maximum"));
+    } else {
+        append_description(m, &[format!("Format: {format}.")]);
+        notes.push(format!(
+            "non-standard format `{format}` moved into the description"
+        ));
+    }
+}
+
+/// An optional property without its `null`: `type: [T, "null"]` → `T`, `null` out of `enum`,
+/// an `anyOf` of one schema and `null` → that schema (the property's own keywords win).
+fn strip_null(p: &mut Map<String, Value>) {
+    if p.get("default") == Some(&Value::Null) {
+        p.shift_remove("default");
+    }
+    if let Some(Value::Array(types)) = p.get_mut("type") {
+        let had = types.len();
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let one = types.remove(0);
+            p.insert("type".into(), one);
+        } else if types.is_empty() && had > 0 {
+            p.insert("type".into(), "null".into());
+        }
+    }
+    if let Some(Value::Array(values)) = p.get_mut("enum")
+        && values.len() > 1
+    {
+        values.retain(|v| !v.is_null());
+    }
+    if let Some(Value::Array(branches)) = p.get_mut("anyOf") {
+        branches.retain(|b| {
+            b.get("type").and_then(Value::as_str) != Some("null")
+                && b.get("const") != Some(&Value::Null)
+        });
+        if branches.len() == 1
+            && let Some(Value::Object(one)) = branches.pop()
+        {
+            p.shift_remove("anyOf");
+            for (k, v) in one {
+                p.entry(k).or_insert(v);
+            }
+            // The merged branch may itself have been nullable.
+            strip_null(p);
+            return;
+        }
+    }
+}
+
 // ---- OpenAI strict mode ------------------------------------------------------------------------
 
 /// String formats OpenAI's structured outputs accept.
@@ -204,6 +414,7 @@ pub(crate) fn openai_strict(schema: &Value) -> Result<(Value, Vec<String>), Stri
         return Err("the root of the schema is not an object".into());
     }
     let mut notes = Vec::new();
+    let schema = &portable(schema, Optional::NotNullable, &mut notes);
     let inlined = inline_refs(schema, Recursion::KeepRef, &mut notes);
     let mut props = 0;
     let mut out = strict_node(&inlined, &mut notes, 0, &mut props)?;
@@ -375,12 +586,14 @@ const GEMINI_KEYS: &[&str] = &[
     "maxProperties",
 ];
 
-/// Formats Gemini accepts.
-const GEMINI_FORMATS: &[&str] = &["float", "double", "int32", "int64", "date-time", "enum"];
+/// Standard formats Gemini accepts (its number formats are not JSON Schema's; the portable
+/// form has already turned Rust's into bounds).
+const GEMINI_FORMATS: &[&str] = &["date-time"];
 
 /// Lowers a schema to Gemini's subset: no `$ref`/`$defs`, no `additionalProperties`,
 /// `nullable` instead of null types, string enums only.
 pub(crate) fn gemini(schema: &Value, notes: &mut Vec<String>) -> Value {
+    let schema = &portable(schema, Optional::NotNullable, notes);
     let inlined = inline_refs(schema, Recursion::Cut, notes);
     let out = gemini_node(&inlined, notes, 0);
     notes.sort();
@@ -527,5 +740,170 @@ fn merge_branches(out: &mut Map<String, Value>, branches: Vec<Value>) {
         Err(branches) => {
             out.insert("anyOf".into(), Value::Array(branches));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Formats a generated or hand-written schema may carry: Rust's, standard and unknown.
+    const SOME_FORMATS: &[&str] = &[
+        "int8",
+        "uint8",
+        "int16",
+        "uint16",
+        "int32",
+        "uint32",
+        "int64",
+        "uint64",
+        "int",
+        "uint",
+        "int128",
+        "uint128",
+        "float",
+        "double",
+        "date-time",
+        "email",
+        "uuid",
+        "phone",
+        "x-custom",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            (prop::sample::select(SOME_FORMATS), any::<bool>()).prop_map(|(f, nullable)| {
+                let t = if nullable {
+                    json!(["integer", "null"])
+                } else {
+                    json!("integer")
+                };
+                json!({"type": t, "format": f})
+            }),
+            prop::sample::select(SOME_FORMATS).prop_map(|f| json!({"type": "string", "format": f})),
+            Just(json!({"type": "string", "enum": ["low", "high", null]})),
+            Just(json!({"$ref": "#/$defs/Item"})),
+        ]
+    }
+
+    fn schema() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                (
+                    prop::collection::btree_map("[a-d]{1,2}", inner.clone(), 1..5),
+                    any::<u8>()
+                )
+                    .prop_map(|(props, mask)| {
+                        let required: Vec<&String> = props
+                            .keys()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << (i % 8)) != 0)
+                            .map(|(_, k)| k)
+                            .collect();
+                        json!({"type": "object", "properties": props, "required": required,
+                               "additionalProperties": false})
+                    }),
+                inner
+                    .clone()
+                    .prop_map(|i| json!({"type": "array", "items": i})),
+                inner
+                    .clone()
+                    .prop_map(|i| json!({"anyOf": [i, {"type": "null"}]})),
+            ]
+        })
+    }
+
+    fn root(s: &Value, item: &Value) -> Value {
+        json!({"type": "object", "properties": {"p": s, "q": s}, "required": ["q"],
+               "$defs": {"Item": item}})
+    }
+
+    fn collect<'a>(v: &'a Value, out: &mut Vec<&'a Map<String, Value>>) {
+        match v {
+            Value::Object(m) => {
+                out.push(m);
+                m.values().for_each(|x| collect(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+
+    fn non_standard_formats(v: &Value) -> Vec<String> {
+        let mut nodes = Vec::new();
+        collect(v, &mut nodes);
+        nodes
+            .iter()
+            .filter_map(|n| n.get("format").and_then(Value::as_str))
+            .filter(|f| !STANDARD_FORMATS.contains(f))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn no_lowering_leaves_a_non_standard_format(s in schema(), item in schema()) {
+            let schema = root(&s, &item);
+            let mut notes = Vec::new();
+            let mut outputs = vec![
+                portable(&schema, Optional::NotNullable, &mut notes),
+                portable(&schema, Optional::KeepNull, &mut notes),
+                gemini(&schema, &mut notes),
+            ];
+            if let Ok((strict, _)) = openai_strict(&schema) {
+                outputs.push(strict);
+            }
+            for out in outputs {
+                let bad = non_standard_formats(&out);
+                prop_assert!(bad.is_empty(), "{bad:?} in {out}");
+            }
+        }
+
+        #[test]
+        fn optional_properties_lose_null_and_required_ones_keep_it(s in schema(), item in schema()) {
+            let schema = root(&s, &item);
+            let out = portable(&schema, Optional::NotNullable, &mut Vec::new());
+            let p = &out["properties"]["p"];
+            let nullable = p["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || p["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+            prop_assert!(!nullable, "optional `p` is still nullable: {p}");
+            // The required twin keeps its meaning: same schema before and after, formats aside.
+            let q_in = &schema["properties"]["q"];
+            let q_out = &out["properties"]["q"];
+            let null_in = q_in["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || q_in["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+            let null_out = q_out["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || q_out["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+            prop_assert_eq!(null_in, null_out);
+        }
+    }
+
+    #[test]
+    fn a_rust_format_becomes_its_range() {
+        let out = portable(
+            &json!({"type": "integer", "format": "uint8"}),
+            Optional::NotNullable,
+            &mut Vec::new(),
+        );
+        assert_eq!(
+            out,
+            json!({"type": "integer", "minimum": 0, "maximum": 255})
+        );
+    }
+
+    #[test]
+    fn an_unknown_format_moves_into_the_description() {
+        let out = portable(
+            &json!({"type": "string", "format": "phone", "description": "Caller's number"}),
+            Optional::NotNullable,
+            &mut Vec::new(),
+        );
+        assert_eq!(
+            out,
+            json!({"type": "string", "description": "Caller's number. Format: phone."})
+        );
     }
 }

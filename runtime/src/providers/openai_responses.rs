@@ -5,12 +5,16 @@
 //!   `types/responses/function_tool_param.py`), with the same strict-mode lowering as
 //!   [`openai`](super::openai).
 //! - Tool calls: `output[]` items of `type: "function_call"` with `call_id`, `name` and
-//!   `arguments` (JSON text) (`types/responses/response_function_tool_call.py`).
+//!   `arguments` (JSON text) (`types/responses/response_function_tool_call.py`). The
+//!   `call_id` pairs the call with its `function_call_output`; the item's own `id` (`fc_…`),
+//!   `status`, `namespace`, … are kept as provider data, and [`format_calls`] sends the items
+//!   back unchanged (`ResponseFunctionToolCallParam`) when the conversation is replayed
+//!   without `previous_response_id`.
 //! - Results: `{"type": "function_call_output", "call_id", "output"}` input items.
 
 use serde_json::{Value, json};
 
-use super::{Export, ParseError, result_text};
+use super::{Export, ParseError, Provider, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Responses API.
@@ -61,9 +65,43 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
                 id,
                 name: name.to_owned(),
                 arguments,
+                provider_data: super::unmodelled(
+                    item,
+                    &["type", "call_id", "name", "arguments"],
+                    Provider::OpenAiResponses,
+                ),
             })
         })
         .collect()
+}
+
+/// The calls as `function_call` input items, with each item's provider fields (`id`,
+/// `status`, …) as received.
+pub fn format_calls(calls: &[ToolCall]) -> Value {
+    Value::Array(
+        calls
+            .iter()
+            .map(|c| {
+                let item = json!({
+                    "type": "function_call",
+                    "call_id": c.id,
+                    "name": c.name,
+                    "arguments": super::arguments_text(&c.arguments),
+                });
+                super::with_unmodelled(item, c, Provider::OpenAiResponses)
+            })
+            .collect(),
+    )
+}
+
+/// The `tool_choice` value for the Responses API (`ToolChoiceFunctionParam` is flat).
+pub fn tool_choice(choice: &super::ToolChoice) -> Value {
+    match choice {
+        super::ToolChoice::Auto => json!("auto"),
+        super::ToolChoice::None => json!("none"),
+        super::ToolChoice::Required => json!("required"),
+        super::ToolChoice::Named(name) => json!({"type": "function", "name": name}),
+    }
 }
 
 /// `function_call_output` items, one per result, in order.
