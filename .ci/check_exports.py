@@ -107,6 +107,30 @@ def openai_strict_rules(parameters):
             assert sorted(node.get("required", [])) == sorted(node["properties"]), "all properties required"
 
 
+# anthropic-sdk-python lib/_parse/_transform.py: what strict tool use keeps.
+ANTHROPIC_STRICT_KEYS = {
+    "type", "anyOf", "allOf", "enum", "const", "description", "title", "$ref", "$defs",
+    "properties", "required", "additionalProperties", "format", "items", "minItems",
+}
+ANTHROPIC_STRICT_FORMATS = {
+    "date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid",
+}
+
+
+def anthropic_strict_rules(schema):
+    assert schema.get("type") == "object", "root must be an object"
+    for node in schema_nodes(schema):
+        extra = set(node) - ANTHROPIC_STRICT_KEYS
+        assert not extra, f"keywords strict tool use does not keep: {extra}"
+        assert not isinstance(node.get("type"), list), "one type per schema"
+        if node.get("type") == "object":
+            assert node.get("additionalProperties") is False, "objects must be closed"
+        if "format" in node:
+            assert node["format"] in ANTHROPIC_STRICT_FORMATS, node["format"]
+        if "minItems" in node:
+            assert node["minItems"] in (0, 1), "minItems is 0 or 1"
+
+
 def main():
     binary = sys.argv[1]
     for registry in ([], ["--types"]):
@@ -149,12 +173,21 @@ def check_registry(binary):
     adapter = TypeAdapter(at.ToolParam)
     for t in tools:
         check(f"anthropic {t['name']}: no undocumented keys",
-              lambda t=t: assert_keys(t, {"name", "description", "input_schema"}))
+              lambda t=t: assert_keys(t, {"name", "description", "input_schema", "input_examples"}))
         check(f"anthropic {t['name']}: ToolParam", lambda t=t: adapter.validate_python(t, strict=True))
         check(f"anthropic {t['name']}: plain JSON Schema", lambda t=t: (
             jsonschema_accepts(t["input_schema"]),
             standard_formats_only(t["input_schema"]),
             optional_not_nullable(t["input_schema"])))
+
+    tools = export(binary, "anthropic-strict")
+    for t in tools:
+        check(f"anthropic-strict {t['name']}: ToolParam", lambda t=t: adapter.validate_python(t, strict=True))
+        if t.get("strict"):
+            check(f"anthropic-strict {t['name']}: strict-mode rules", lambda t=t: anthropic_strict_rules(t["input_schema"]))
+        for i, example in enumerate(t.get("input_examples") or []):
+            check(f"anthropic-strict {t['name']}: input_examples[{i}] matches input_schema",
+                  lambda t=t, example=example: __import__("jsonschema").validate(example, t["input_schema"]))
 
     from google.genai import types as gt
 

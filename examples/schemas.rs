@@ -1,7 +1,7 @@
 //! Prints one registry's tools in one provider's format, and nothing else.
 //!
 //! ```sh
-//! cargo run -q --example schemas -- <openai|openai-responses|anthropic|gemini|mcp> [--types] [--notes]
+//! cargo run -q --example schemas -- <openai|openai-responses|anthropic|anthropic-strict|gemini|mcp> [--types] [--notes]
 //! ```
 //! The quickstart's tools by default; `--types` prints a registry of nested, optional, enum
 //! and integer types instead (what `.ci/check_exports.py` checks against the SDKs' types).
@@ -37,7 +37,11 @@ pub struct Parcel {
 }
 
 /// Book a shipment for an order with the carrier. Returns the booking number.
-#[tool(permissions = ["orders:write"])]
+#[tool(
+    permissions = ["orders:write"],
+    example = r#"{"order": 1042, "count": 2, "offset": -4, "attempts": 3,
+                  "parcel": {"grams": 1200, "dims": [300, 200, 100]}, "more": []}"#
+)]
 async fn book_shipment(
     /// Order number, e.g. 1042
     order: u64,
@@ -87,11 +91,12 @@ fn main() {
         Some("openai") => openai::export(registry.iter()),
         Some("openai-responses") => openai_responses::export(registry.iter()),
         Some("anthropic") => anthropic::export(registry.iter()),
+        Some("anthropic-strict") => anthropic::export_strict(registry.iter()),
         Some("gemini") => gemini::export(registry.iter()),
         Some("mcp") => mcp::export(registry.iter()),
         _ => {
             eprintln!(
-                "usage: schemas <openai|openai-responses|anthropic|gemini|mcp> [--types] [--notes]"
+                "usage: schemas <openai|openai-responses|anthropic|anthropic-strict|gemini|mcp> [--types] [--notes]"
             );
             std::process::exit(2);
         }

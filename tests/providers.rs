@@ -723,7 +723,7 @@ fn rust_number_formats_become_bounds_that_keep_the_tighter_one() {
         (json!(1), json!(20))
     );
     assert_eq!(props["order"]["minimum"], 0);
-    assert_eq!(props["order"]["maximum"], json!(u64::MAX));
+    assert!(props["order"].get("format").is_none());
     assert_eq!(props["retries"]["minimum"], 0);
 }
 
@@ -751,5 +751,170 @@ fn optional_properties_are_not_required_and_not_nullable_except_in_openai_strict
     assert_eq!(
         strict["parameters"]["properties"]["lane"]["type"],
         json!(["integer", "null"])
+    );
+}
+
+// ---- examples and Anthropic strict tool use ----------------------------------------------------
+
+/// Search the help center articles by keyword. Returns matching article titles.
+#[tool(
+    read_only,
+    example = r#"{"query": "refund", "limit": 3}"#,
+    example = r#"{"query": "shipping"}"#
+)]
+async fn search_help_center(
+    /// Keywords to search for, e.g. "refund policy"
+    query: String,
+    /// How many titles to return, 1 to 10. Defaults to 5.
+    #[arg(range = 1..=10, default = 5)]
+    limit: u8,
+) -> Vec<String> {
+    let _ = limit;
+    vec![query]
+}
+
+/// Search the help center archive by keyword. Returns matching article titles.
+#[tool(read_only, example = r#"{"query": "refund", "limit": 50}"#)]
+async fn search_help_archive(
+    /// Keywords to search for, e.g. "refund policy"
+    query: String,
+    /// How many titles to return, 1 to 10
+    #[arg(range = 1..=10)]
+    limit: u8,
+) -> Vec<String> {
+    let _ = limit;
+    vec![query]
+}
+
+/// Search the help center drafts by keyword. Returns matching draft titles.
+#[tool(read_only, example = r#"{"query": "refund", "query": "again"}"#)]
+async fn search_help_drafts(
+    /// Keywords to search for, e.g. "refund policy"
+    query: String,
+) -> Vec<String> {
+    vec![query]
+}
+
+#[test]
+fn an_example_the_schema_refuses_stops_the_registry_build() {
+    let err = Registry::builder()
+        .tool(search_help_archive)
+        .build()
+        .err()
+        .expect("a limit of 50 is outside 1..=10");
+    let text = err.to_string();
+    assert!(text.contains("search_help_archive"), "{text}");
+    assert!(
+        text.contains("example 1 does not match the input schema"),
+        "{text}"
+    );
+    assert!(text.contains("/limit"), "{text}");
+
+    let err = Registry::builder()
+        .tool(search_help_drafts)
+        .build()
+        .err()
+        .expect("a repeated key is refused");
+    assert!(
+        err.to_string().contains("gives the key `query` twice"),
+        "{err}"
+    );
+}
+
+#[test]
+fn examples_reach_anthropic_as_input_examples_and_every_other_provider_in_the_description() {
+    let registry = Registry::builder()
+        .tool(search_help_center)
+        .build()
+        .unwrap();
+    let entry = registry.get("search_help_center").unwrap();
+    assert_eq!(
+        entry.examples(),
+        [
+            json!({"query": "refund", "limit": 3}),
+            json!({"query": "shipping"})
+        ]
+    );
+    let anthropic = anthropic::export(registry.iter()).tools;
+    assert_eq!(anthropic[0]["input_examples"], json!(entry.examples()));
+    assert_eq!(anthropic[0]["description"], entry.description());
+    let described = [
+        openai::export(registry.iter()).tools[0]["function"]["description"].clone(),
+        openai_responses::export(registry.iter()).tools[0]["description"].clone(),
+        gemini::export(registry.iter()).tools[0]["functionDeclarations"][0]["description"].clone(),
+        mcp::export(registry.iter()).tools["tools"][0]["description"].clone(),
+    ];
+    for d in described {
+        let d = d.as_str().unwrap();
+        assert!(d.starts_with(entry.description()), "{d}");
+        assert!(d.contains(r#"{"query":"refund","limit":3}"#), "{d}");
+        assert!(d.contains(r#"{"query":"shipping"}"#), "{d}");
+    }
+}
+
+const ANTHROPIC_STRICT_KEYS: &[&str] = &[
+    "type",
+    "anyOf",
+    "allOf",
+    "enum",
+    "const",
+    "description",
+    "title",
+    "$ref",
+    "$defs",
+    "properties",
+    "required",
+    "additionalProperties",
+    "format",
+    "items",
+    "minItems",
+];
+
+#[test]
+fn anthropic_strict_keeps_only_what_strict_tool_use_takes_and_says_the_rest() {
+    let export = anthropic::export_strict(registry().iter());
+    let tools = export.tools.as_array().unwrap();
+    let by_name = |n: &str| tools.iter().find(|t| t["name"] == n).unwrap();
+    let ticket = by_name("file_support_ticket");
+    assert_eq!(ticket["strict"], true);
+    for node in schema_nodes(&ticket["input_schema"]) {
+        if node.contains_key("type") || node.contains_key("anyOf") || node.contains_key("$ref") {
+            for k in node.keys() {
+                assert!(
+                    ANTHROPIC_STRICT_KEYS.contains(&k.as_str()),
+                    "`{k}` in {node:?}"
+                );
+            }
+        }
+        if node.get("type") == Some(&json!("object")) {
+            assert_eq!(node["additionalProperties"], false);
+        }
+    }
+    let priority = &ticket["input_schema"]["properties"]["priority"];
+    assert!(priority.get("minimum").is_none() && priority.get("maximum").is_none());
+    let text = priority["description"].as_str().unwrap();
+    assert!(
+        text.contains("At least 1.") && text.contains("At most 4."),
+        "{text}"
+    );
+    let title = ticket["input_schema"]["properties"]["title"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(title.contains("At least 5 characters."), "{title}");
+    // A map cannot be closed: sent as the plain export, with a note.
+    let tags = by_name("tag_document_metadata");
+    assert!(tags.get("strict").is_none());
+    assert!(
+        export
+            .notes
+            .iter()
+            .any(|n| n.tool == "tag_document_metadata" && n.message.starts_with("not strict"))
+    );
+    // Recursion stays a reference.
+    assert_eq!(by_name("create_category_tree")["strict"], true);
+    assert!(
+        by_name("create_category_tree")["input_schema"]
+            .to_string()
+            .contains("#/$defs/Category")
     );
 }

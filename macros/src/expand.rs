@@ -409,6 +409,16 @@ fn tool_support(
         None => quote!(::core::option::Option::None),
     };
     let blocking = !def.is_async;
+    let examples = if pol.examples.is_empty() {
+        quote!()
+    } else {
+        let examples = &pol.examples;
+        quote! {
+            fn examples(&self) -> &'static [&'static str] {
+                &[#(#examples),*]
+            }
+        }
+    };
 
     // The output schema, chosen by the return's type: `T` of a `Result<T, E>`, else the type
     // itself; none when that type has no `JsonSchema` or is `()`.
@@ -623,6 +633,8 @@ fn tool_support(
             fn decl(&self) -> &'static #tw::ToolDecl {
                 &#decl
             }
+
+            #examples
 
             fn prepare(
                 &self,

@@ -22,6 +22,7 @@ pub struct AnthropicClient {
     api_key: Option<String>,
     model: String,
     max_tokens: u32,
+    strict_tools: bool,
 }
 
 impl AnthropicClient {
@@ -36,6 +37,7 @@ impl AnthropicClient {
             api_key: None,
             model: model.into(),
             max_tokens: 1024,
+            strict_tools: false,
         }
     }
 
@@ -62,6 +64,14 @@ impl AnthropicClient {
     #[must_use]
     pub fn with_max_tokens(mut self, n: u32) -> Self {
         self.max_tokens = n;
+        self
+    }
+
+    /// Sends tools with strict tool use (`"strict": true`, see
+    /// [`providers::anthropic::export_strict`]) so the model's input always matches the schema.
+    #[must_use]
+    pub fn with_strict_tools(mut self, strict: bool) -> Self {
+        self.strict_tools = strict;
         self
     }
 
@@ -95,7 +105,12 @@ impl AnthropicClient {
             body["system"] = Value::String(system.join("\n\n"));
         }
         if !request.tools.is_empty() {
-            body["tools"] = providers::anthropic::export(request.tools.iter().copied()).tools;
+            let tools = request.tools.iter().copied();
+            body["tools"] = if self.strict_tools {
+                providers::anthropic::export_strict(tools).tools
+            } else {
+                providers::anthropic::export(tools).tools
+            };
             body["tool_choice"] =
                 providers::anthropic::tool_choice(request.tool_choice, request.parallel_tool_calls);
         }

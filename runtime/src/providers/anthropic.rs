@@ -5,6 +5,15 @@
 //!   anthropic-sdk-python `types/tool_param.py`). The schema is sent in the portable form
 //!   every export shares (standard formats only, optional = not required); Anthropic
 //!   resolves local `$ref`s.
+//! - Strict tool use ([`export_strict`], `"strict": true`): the schema is lowered the way
+//!   anthropic-sdk-python's `lib/_parse/_transform.py` does: kept are `type`, `anyOf`
+//!   (`oneOf` becomes `anyOf`), `allOf`, primitive `enum`/`const`, `description`, `title`,
+//!   `$ref`/`$defs`, object `properties`/`required` with `additionalProperties: false`, string
+//!   `format`s it supports and array `items` with `minItems` 0 or 1; everything else
+//!   (bounds, lengths, patterns, defaults) moves into the description. A schema it cannot
+//!   express (a free-form map, a list of types) is sent non-strict with a note. References
+//!   that are not recursive are inlined so each property keeps its description.
+//! - Examples: `input_examples` carries the tool's `#[tool(example = …)]` arguments.
 //! - Tool calls: `content[]` blocks of `type: "tool_use"` with `id`, `name` and `input` (an
 //!   object) (`types/tool_use_block.py`). The `id` is the call id the `tool_result` names;
 //!   other fields of the block (`caller`, …) are kept as provider data and
@@ -20,22 +29,56 @@ use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Messages API.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    export_with(tools, false)
+}
+
+/// The `tools` array with strict tool use: `"strict": true` on every tool whose schema can be
+/// lowered to what strict mode accepts (see the module docs), each other tool sent as
+/// [`export`] would, with a note saying why.
+pub fn export_strict<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    export_with(tools, true)
+}
+
+fn export_with<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>, strict: bool) -> Export {
     let mut notes = Vec::new();
     let tools = tools
         .into_iter()
         .map(|e| {
             let mut changes = Vec::new();
-            let schema =
-                lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes);
+            let lowered = if strict {
+                match lower::anthropic_strict(e.input_schema()) {
+                    Ok((schema, mut why)) => {
+                        changes.append(&mut why);
+                        Some(schema)
+                    }
+                    Err(reason) => {
+                        changes.push(format!("not strict: {reason}"));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let is_strict = lowered.is_some();
+            let schema = lowered.unwrap_or_else(|| {
+                lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes)
+            });
             notes.extend(changes.into_iter().map(|message| ExportNote {
                 tool: e.name().into(),
                 message,
             }));
-            json!({
+            let mut tool = json!({
                 "name": e.name(),
                 "description": e.description(),
                 "input_schema": schema,
-            })
+            });
+            if is_strict {
+                tool["strict"] = Value::Bool(true);
+            }
+            if !e.examples().is_empty() {
+                tool["input_examples"] = Value::Array(e.examples().to_vec());
+            }
+            tool
         })
         .collect();
     Export {

@@ -38,7 +38,10 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
                 tool: e.name().into(),
                 message,
             }));
-            let mut decl = json!({"name": e.name(), "description": e.description()});
+            let mut decl = json!({
+                "name": e.name(),
+                "description": super::description_with_examples(e),
+            });
             let empty = parameters
                 .get("properties")
                 .and_then(Value::as_object)

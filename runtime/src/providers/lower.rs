@@ -213,12 +213,12 @@ const RUST_NUMBER_FORMATS: &[(&str, Option<i64>, Option<u64>)] = &[
     ("uint16", Some(0), Some(u16::MAX as u64)),
     ("int32", Some(i32::MIN as i64), Some(i32::MAX as u64)),
     ("uint32", Some(0), Some(u32::MAX as u64)),
-    ("int64", Some(i64::MIN), Some(i64::MAX as u64)),
-    ("uint64", Some(0), Some(u64::MAX)),
-    // `isize`/`usize`: the 64-bit range (the targets toolwright runs on).
-    ("int", Some(i64::MIN), Some(i64::MAX as u64)),
-    ("uint", Some(0), Some(u64::MAX)),
-    // 128-bit bounds do not fit a JSON number every parser reads.
+    // 64 bits and more (`isize`/`usize` included): bounds past 2^53 are not exact in the
+    // many hosts that read JSON numbers as doubles, so only the sign is written.
+    ("int64", None, None),
+    ("uint64", Some(0), None),
+    ("int", None, None),
+    ("uint", Some(0), None),
     ("int128", None, None),
     ("uint128", Some(0), None),
     ("float", None, None),
@@ -555,6 +555,184 @@ fn strict_node(
         }
         out.insert("required".into(), Value::Array(all));
         out.insert("additionalProperties".into(), Value::Bool(false));
+    }
+    append_description(&mut out, &extra);
+    Ok(Value::Object(out))
+}
+
+// ---- Anthropic strict tool use -------------------------------------------------------------------
+
+/// String formats Anthropic's strict mode keeps (anthropic-sdk-python `_transform.py`).
+const ANTHROPIC_FORMATS: &[&str] = &[
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
+];
+
+/// Lowers an input schema for Anthropic strict tool use, or says why it cannot be strict.
+pub(crate) fn anthropic_strict(schema: &Value) -> Result<(Value, Vec<String>), String> {
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err("the root of the schema is not an object".into());
+    }
+    let mut notes = Vec::new();
+    let schema = portable(schema, Optional::NotNullable, &mut notes);
+    let inlined = inline_refs(&schema, Recursion::KeepRef, &mut notes);
+    let mut out = anthropic_node(&inlined, &mut notes, 0)?;
+    if let (Value::Object(m), Some(Value::Object(defs))) = (&mut out, inlined.get("$defs")) {
+        let mut lowered = Map::new();
+        for (k, v) in defs {
+            lowered.insert(k.clone(), anthropic_node(v, &mut notes, 1)?);
+        }
+        m.insert("$defs".into(), Value::Object(lowered));
+    }
+    notes.sort();
+    notes.dedup();
+    Ok((out, notes))
+}
+
+fn is_primitive(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+fn anthropic_node(node: &Value, notes: &mut Vec<String>, depth: usize) -> Result<Value, String> {
+    let Value::Object(m) = node else {
+        return Err("a schema node is not an object".into());
+    };
+    if depth > MAX_DEPTH {
+        return Err("the schema nests too deeply".into());
+    }
+    let mut rest = m.clone();
+    let mut out = Map::new();
+    if let Some(reference) = rest.shift_remove("$ref") {
+        // As the SDK does: a reference stands alone (only recursive ones are left here).
+        out.insert("$ref".into(), reference);
+        return Ok(Value::Object(out));
+    }
+    let ty = rest.shift_remove("type");
+    if matches!(ty, Some(Value::Array(_))) {
+        return Err("a value has a list of types; strict mode takes one type per schema".into());
+    }
+    let ty = ty.as_ref().and_then(Value::as_str).map(str::to_owned);
+    let mut literals = false;
+    if let Some(Value::Array(values)) = rest.get("enum")
+        && !values.is_empty()
+        && values.iter().all(is_primitive)
+    {
+        out.insert("enum".into(), rest.shift_remove("enum").unwrap_or_default());
+        literals = true;
+    }
+    if rest.get("const").is_some_and(is_primitive) {
+        out.insert(
+            "const".into(),
+            rest.shift_remove("const").unwrap_or_default(),
+        );
+        literals = true;
+    }
+    let branches = ["anyOf", "oneOf", "allOf"]
+        .iter()
+        .find_map(|k| Some((*k, rest.shift_remove(*k)?)));
+    match branches {
+        Some((k, Value::Array(list))) => {
+            let lowered = list
+                .iter()
+                .map(|b| anthropic_node(b, notes, depth + 1))
+                .collect::<Result<Vec<_>, _>>()?;
+            let key = if k == "allOf" { "allOf" } else { "anyOf" };
+            if k == "oneOf" {
+                notes.push("`oneOf` became `anyOf`".into());
+            }
+            out.insert(key.into(), Value::Array(lowered));
+        }
+        Some((k, _)) => return Err(format!("`{k}` is not a list")),
+        None if literals => {}
+        None => match &ty {
+            Some(t) => {
+                out.insert("type".into(), Value::String(t.clone()));
+            }
+            None => return Err("a value accepts anything (no type)".into()),
+        },
+    }
+    for key in ["description", "title"] {
+        if let Some(v) = rest.shift_remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    match ty.as_deref() {
+        Some("object") if !literals => {
+            let props = rest.shift_remove("properties").unwrap_or_else(|| json!({}));
+            let Value::Object(props) = props else {
+                return Err("`properties` is not an object".into());
+            };
+            match rest.shift_remove("additionalProperties") {
+                None | Some(Value::Bool(false)) => {}
+                Some(_) => {
+                    return Err(
+                        "an object takes arbitrary keys (a map); strict mode closes every object"
+                            .into(),
+                    );
+                }
+            }
+            let mut lowered = Map::new();
+            for (name, p) in &props {
+                lowered.insert(name.clone(), anthropic_node(p, notes, depth + 1)?);
+            }
+            out.insert("properties".into(), Value::Object(lowered));
+            out.insert("additionalProperties".into(), Value::Bool(false));
+            if let Some(required) = rest.shift_remove("required") {
+                out.insert("required".into(), required);
+            }
+        }
+        Some("string") => {
+            if let Some(f) = rest.get("format").and_then(Value::as_str)
+                && ANTHROPIC_FORMATS.contains(&f)
+            {
+                out.insert(
+                    "format".into(),
+                    rest.shift_remove("format").unwrap_or_default(),
+                );
+            }
+        }
+        Some("array") => {
+            if let Some(items) = rest.shift_remove("items") {
+                out.insert("items".into(), anthropic_node(&items, notes, depth + 1)?);
+            }
+            if let Some(n) = rest.get("minItems").and_then(Value::as_u64)
+                && n <= 1
+            {
+                out.insert(
+                    "minItems".into(),
+                    rest.shift_remove("minItems").unwrap_or_default(),
+                );
+            }
+        }
+        _ => {}
+    }
+    // What strict mode cannot enforce is still worth telling the model.
+    let mut extra = Vec::new();
+    for (k, v) in &rest {
+        match k.as_str() {
+            "$schema" | "$id" | "$comment" | "$defs" | "required" | "properties" => {}
+            _ => {
+                extra.push(describe(k, v).unwrap_or_else(|| match k.as_str() {
+                    "minimum" => format!("At least {v}."),
+                    "maximum" => format!("At most {v}."),
+                    "minItems" => format!("At least {v} items."),
+                    "maxItems" => format!("At most {v} items."),
+                    "pattern" => format!("Must match the pattern {}.", value_text(v)),
+                    "format" => format!("Format: {}.", value_text(v)),
+                    "multipleOf" => format!("A multiple of {v}."),
+                    other => format!("{other}: {}.", value_text(v)),
+                }));
+                notes.push(format!("`{k}` moved into the description"));
+            }
+        }
     }
     append_description(&mut out, &extra);
     Ok(Value::Object(out))

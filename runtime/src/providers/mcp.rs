@@ -23,7 +23,7 @@ pub fn tool_definition(e: &ToolEntry, notes: &mut Vec<ExportNote>) -> Value {
     let input = lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes);
     let mut tool = json!({
         "name": e.name(),
-        "description": e.description(),
+        "description": super::description_with_examples(e),
         "inputSchema": input,
         "annotations": {
             "readOnlyHint": p.read_only,

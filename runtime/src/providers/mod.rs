@@ -203,3 +203,71 @@ pub enum ToolChoice {
     /// The model must call this tool.
     Named(String),
 }
+
+/// Parses and checks a tool's example arguments: each must be one JSON object (no repeated
+/// key) that the input schema accepts.
+pub(crate) fn check_examples(schema: &Value, examples: &[&str]) -> Result<Vec<Value>, String> {
+    if examples.is_empty() {
+        return Ok(Vec::new());
+    }
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(schema)
+        .map_err(|e| format!("its input schema cannot check examples: {e}"))?;
+    examples
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let n = i + 1;
+            let value = match crate::validate::parse_strict(text) {
+                Ok(v @ Value::Object(_)) => v,
+                Ok(other) => {
+                    return Err(format!(
+                        "example {n} is {}, not a JSON object of arguments",
+                        crate::validate::json_type_name(&other)
+                    ));
+                }
+                Err(crate::validate::StrictError::Syntax(e)) => {
+                    return Err(format!("example {n} is not valid JSON: {e}"));
+                }
+                Err(crate::validate::StrictError::Duplicate { pointer, key }) => {
+                    return Err(format!(
+                        "example {n} gives the key `{key}` twice (in the object at `{pointer}`)"
+                    ));
+                }
+            };
+            let problems: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| {
+                    let at = e.instance_path().to_string();
+                    let at = if at.is_empty() { "/".to_owned() } else { at };
+                    format!("{at}: {e}")
+                })
+                .collect();
+            if problems.is_empty() {
+                Ok(value)
+            } else {
+                Err(format!(
+                    "example {n} does not match the input schema: {}",
+                    problems.join("; ")
+                ))
+            }
+        })
+        .collect()
+}
+
+/// A tool's description with its examples written in, for providers without an examples
+/// field.
+pub(crate) fn description_with_examples(entry: &crate::ToolEntry) -> String {
+    let description = entry.description();
+    if entry.examples().is_empty() {
+        return description.to_owned();
+    }
+    let examples: Vec<String> = entry.examples().iter().map(Value::to_string).collect();
+    let label = if examples.len() == 1 {
+        "Example arguments"
+    } else {
+        "Example arguments, one per line"
+    };
+    format!("{description}\n\n{label}:\n{}", examples.join("\n"))
+}

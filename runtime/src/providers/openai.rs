@@ -63,7 +63,7 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
                 "type": "function",
                 "function": {
                     "name": e.name(),
-                    "description": e.description(),
+                    "description": super::description_with_examples(e),
                     "parameters": parameters,
                     "strict": strict,
                 }

@@ -27,7 +27,7 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
             json!({
                 "type": "function",
                 "name": e.name(),
-                "description": e.description(),
+                "description": super::description_with_examples(e),
                 "parameters": parameters,
                 "strict": strict,
             })
