@@ -189,6 +189,25 @@ def check_registry(binary):
             check(f"anthropic-strict {t['name']}: input_examples[{i}] matches input_schema",
                   lambda t=t, example=example: __import__("jsonschema").validate(example, t["input_schema"]))
 
+    # Registries too big to send whole: deferred tools plus the providers' own tool search.
+    deferred = export(binary, "anthropic-deferred")
+    union = TypeAdapter(at.ToolUnionParam)
+    for t in deferred:
+        check(f"anthropic-deferred {t['name']}: ToolUnionParam", lambda t=t: union.validate_python(t, strict=True))
+
+    def anthropic_deferred_rules(tools):
+        assert tools[-1]["name"] == "tool_search_tool_bm25", "the search tool comes last"
+        lazy = [t["name"] for t in tools[:-1] if t.get("defer_loading") is not True]
+        assert not lazy, f"not deferred: {lazy}"
+
+    check("anthropic-deferred: every tool deferred, one BM25 search tool",
+          lambda: anthropic_deferred_rules(deferred))
+    deferred = export(binary, "openai-responses-deferred")
+    union = TypeAdapter(responses.ToolParam)
+    for t in deferred:
+        check(f"openai-responses-deferred {t.get('name', t['type'])}: ToolParam",
+              lambda t=t: union.validate_python(t, strict=True))
+
     from google.genai import types as gt
 
     tools = export(binary, "gemini")

@@ -1,7 +1,7 @@
 //! Prints one registry's tools in one provider's format, and nothing else.
 //!
 //! ```sh
-//! cargo run -q --example schemas -- <openai|openai-responses|anthropic|anthropic-strict|gemini|mcp> [--types] [--notes]
+//! cargo run -q --example schemas -- <openai|openai-responses[-deferred]|anthropic[-strict|-deferred]|gemini|mcp> [--types] [--notes]
 //! ```
 //! The quickstart's tools by default; `--types` prints a registry of nested, optional, enum
 //! and integer types instead (what `.ci/check_exports.py` checks against the SDKs' types).
@@ -92,11 +92,15 @@ fn main() {
         Some("openai-responses") => openai_responses::export(registry.iter()),
         Some("anthropic") => anthropic::export(registry.iter()),
         Some("anthropic-strict") => anthropic::export_strict(registry.iter()),
+        Some("anthropic-deferred") => anthropic::export_deferred(registry.iter(), &[]),
+        Some("openai-responses-deferred") => {
+            openai_responses::export_deferred(registry.iter(), &[])
+        }
         Some("gemini") => gemini::export(registry.iter()),
         Some("mcp") => mcp::export(registry.iter()),
         _ => {
             eprintln!(
-                "usage: schemas <openai|openai-responses|anthropic|anthropic-strict|gemini|mcp> [--types] [--notes]"
+                "usage: schemas <openai|openai-responses[-deferred]|anthropic[-strict|-deferred]|gemini|mcp> [--types] [--notes]"
             );
             std::process::exit(2);
         }

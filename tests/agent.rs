@@ -378,3 +378,75 @@ async fn a_model_failure_mid_run_keeps_the_calls_that_already_ran() {
         Some(&serde_json::json!("gold"))
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn tool_search_offers_what_was_found_and_never_a_hidden_tool() {
+    use toolwright::agent::ToolSearch;
+    let model = ScriptedModel::new([
+        // The principal may not delete accounts: searching its exact name finds nothing.
+        ModelTurn::calls([ToolCall::new(
+            "s1",
+            "search_tools",
+            r#"{"query": "delete customer account"}"#,
+        )]),
+        ModelTurn::calls([ToolCall::new(
+            "s2",
+            "search_tools",
+            r#"{"query": "loyalty tier of a customer", "limit": 1}"#,
+        )]),
+        ModelTurn::calls([ToolCall::new(
+            "c1",
+            "get_loyalty_tier",
+            r#"{"customer": 42}"#,
+        )]),
+        ModelTurn::final_text("gold"),
+    ]);
+    let run = Agent::new(executor(), model.clone(), agent_principal())
+        .tool_search(ToolSearch::new().always_offer(["wait_at_checkpoint"]))
+        .run("tier of 42?")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, AgentOutcome::Final("gold".into()));
+    let offered: Vec<Vec<String>> = model.requests().into_iter().map(|r| r.tools).collect();
+    assert_eq!(offered[0], ["wait_at_checkpoint", "search_tools"]);
+    assert_eq!(
+        offered[2],
+        ["wait_at_checkpoint", "get_loyalty_tier", "search_tools"]
+    );
+    let Message::ToolResults(first) = &run.messages[2] else {
+        panic!()
+    };
+    let found = first[0].outcome.as_ref().unwrap().to_string();
+    assert!(!found.contains("delete_customer_account"), "{found}");
+    let Message::ToolResults(second) = &run.messages[4] else {
+        panic!()
+    };
+    assert_eq!(
+        second[0].outcome.as_ref().unwrap()["tools"][0]["name"],
+        "get_loyalty_tier"
+    );
+    assert!(
+        offered
+            .iter()
+            .flatten()
+            .all(|name| name != "delete_customer_account")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_search_without_a_query_gets_an_error_the_model_can_fix() {
+    use toolwright::agent::ToolSearch;
+    let model = ScriptedModel::new([
+        ModelTurn::calls([ToolCall::new("s1", "search_tools", "{}")]),
+        ModelTurn::final_text("ok"),
+    ]);
+    let run = Agent::new(executor(), model, agent_principal())
+        .tool_search(ToolSearch::new())
+        .run("hi")
+        .await
+        .unwrap();
+    let Message::ToolResults(results) = &run.messages[2] else {
+        panic!()
+    };
+    assert_eq!(results[0].to_model_json()["kind"], "invalid_arguments");
+}

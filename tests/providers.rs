@@ -918,3 +918,26 @@ fn anthropic_strict_keeps_only_what_strict_tool_use_takes_and_says_the_rest() {
             .contains("#/$defs/Category")
     );
 }
+
+#[test]
+fn deferred_exports_load_all_but_the_named_tools_through_the_providers_search() {
+    let registry = registry();
+    let responses = openai_responses::export_deferred(registry.iter(), &["get_current_time"]).tools;
+    let items = responses.as_array().unwrap();
+    assert_eq!(items.last().unwrap(), &json!({"type": "tool_search"}));
+    for t in &items[..items.len() - 1] {
+        let deferred = t.get("defer_loading") == Some(&json!(true));
+        assert_eq!(deferred, t["name"] != "get_current_time", "{}", t["name"]);
+    }
+    let claude = anthropic::export_deferred(registry.iter(), &[]).tools;
+    let items = claude.as_array().unwrap();
+    assert_eq!(
+        items.last().unwrap(),
+        &json!({"type": "tool_search_tool_bm25_20251119", "name": "tool_search_tool_bm25"})
+    );
+    assert!(
+        items[..items.len() - 1]
+            .iter()
+            .all(|t| t["defer_loading"] == true)
+    );
+}

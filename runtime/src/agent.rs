@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::call::{ToolCall, ToolResult};
 pub use crate::providers::ToolChoice;
+use crate::providers::search::{MAX_SEARCH_RESULTS, SEARCH_TOOL, ToolIndex};
 use crate::registry::ToolEntry;
 use crate::tool::BoxFuture;
 use crate::{ErrorKind, Executor, Principal, ToolError};
@@ -263,6 +264,51 @@ fn ran_calls(messages: &[Message]) -> usize {
 
 type Observer = Box<dyn Fn(&Message) + Send + Sync>;
 
+/// Offer a few tools and a search instead of every tool, for registries too big to send
+/// whole (see [`Agent::tool_search`]).
+#[derive(Clone, Debug)]
+pub struct ToolSearch {
+    always: Vec<String>,
+    results: usize,
+}
+
+impl Default for ToolSearch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ToolSearch {
+    /// Only `search_tools` is offered at first; a search returns 5 tools.
+    pub fn new() -> Self {
+        Self {
+            always: Vec::new(),
+            results: 5,
+        }
+    }
+
+    /// Tools offered from the first turn on (when the principal may use them).
+    #[must_use]
+    pub fn always_offer<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.always.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// How many tools a search returns when the model does not say (1 to 20; default 5).
+    #[must_use]
+    pub fn max_results(mut self, n: usize) -> Self {
+        self.results = n.clamp(1, MAX_SEARCH_RESULTS as usize);
+        self
+    }
+}
+
+struct SearchSetup {
+    config: ToolSearch,
+    index: ToolIndex,
+    /// A registry holding only `search_tools`, for the entry the model is offered.
+    tool: Result<crate::Registry, crate::RegistryError>,
+}
+
 /// Runs a model against an executor on behalf of one principal.
 ///
 /// ```
@@ -293,6 +339,7 @@ pub struct Agent<M> {
     max_concurrent_calls: usize,
     tool_choice: ToolChoice,
     parallel_tool_calls: Option<bool>,
+    search: Option<SearchSetup>,
     observer: Option<Observer>,
 }
 
@@ -309,6 +356,7 @@ impl<M: ModelClient> Agent<M> {
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
             tool_choice: ToolChoice::Auto,
             parallel_tool_calls: None,
+            search: None,
             observer: None,
         }
     }
@@ -375,6 +423,24 @@ impl<M: ModelClient> Agent<M> {
         self
     }
 
+    /// Offers the model a few tools and the built-in `search_tools` instead of every tool:
+    /// each search (BM25 over names and descriptions, answered here, never by a tool body)
+    /// returns the best matches among the tools this principal may use, and those are
+    /// offered from the next turn on. A tool outside the principal's scope is never found,
+    /// never offered and never counted in the ranking. Use it with any model client; for
+    /// OpenAI Responses and Anthropic, the providers' own deferred loading is also available
+    /// as pure exports ([`openai_responses::export_deferred`](crate::providers::openai_responses::export_deferred),
+    /// [`anthropic::export_deferred`](crate::providers::anthropic::export_deferred)).
+    #[must_use]
+    pub fn tool_search(mut self, search: ToolSearch) -> Self {
+        self.search = Some(SearchSetup {
+            config: search,
+            index: ToolIndex::new(self.executor.registry().clone()),
+            tool: crate::providers::search::search_tool_registry(),
+        });
+        self
+    }
+
     /// The model client.
     pub fn model(&self) -> &M {
         &self.model
@@ -396,9 +462,19 @@ impl<M: ModelClient> Agent<M> {
     /// # Errors
     /// When the model client fails (see [`AgentError`]).
     pub async fn resume(&self, mut messages: Vec<Message>) -> Result<AgentRun, AgentError> {
-        let tools: Vec<&ToolEntry> = self.executor.registry().scoped(&self.principal).collect();
+        let scoped: Vec<&ToolEntry> = self.executor.registry().scoped(&self.principal).collect();
+        let mut search = match self.search_state(&scoped) {
+            Ok(s) => s,
+            Err(error) => {
+                return Err(AgentError {
+                    error,
+                    messages,
+                    iterations: 0,
+                });
+            }
+        };
         if let ToolChoice::Named(name) = &self.tool_choice
-            && !tools.iter().any(|t| t.name() == name)
+            && !scoped.iter().any(|t| t.name() == name)
         {
             return Err(AgentError {
                 error: ModelError::Request(format!(
@@ -411,6 +487,15 @@ impl<M: ModelClient> Agent<M> {
         let mut iterations = 0;
         while iterations < self.max_iterations {
             iterations += 1;
+            let tools: Vec<&ToolEntry> = match &search {
+                None => scoped.clone(),
+                Some(s) => scoped
+                    .iter()
+                    .copied()
+                    .filter(|t| s.offered.iter().any(|o| o == t.name()))
+                    .chain(std::iter::once(s.entry))
+                    .collect(),
+            };
             let choice = match &self.tool_choice {
                 ToolChoice::Required | ToolChoice::Named(_) if iterations > 1 => &ToolChoice::Auto,
                 other => other,
@@ -468,6 +553,9 @@ impl<M: ModelClient> Agent<M> {
                         },
                     );
                     let results = self.run_turn(&calls).await;
+                    if let Some(s) = &mut search {
+                        s.offer_found(&results);
+                    }
                     self.push(&mut messages, Message::ToolResults(results));
                 }
             }
@@ -482,7 +570,98 @@ impl<M: ModelClient> Agent<M> {
     }
 }
 
+/// The tools offered so far when searching.
+struct SearchState<'a> {
+    entry: &'a ToolEntry,
+    offered: Vec<String>,
+}
+
+impl SearchState<'_> {
+    /// Offers the tools a `search_tools` result named.
+    fn offer_found(&mut self, results: &[ToolResult]) {
+        for r in results.iter().filter(|r| r.name == SEARCH_TOOL) {
+            let Ok(value) = &r.outcome else { continue };
+            let names = value
+                .get("tools")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("name").and_then(serde_json::Value::as_str));
+            for name in names {
+                if !self.offered.iter().any(|o| o == name) {
+                    self.offered.push(name.to_owned());
+                }
+            }
+        }
+    }
+}
+
 impl<M> Agent<M> {
+    /// The search state for a run, when searching is on.
+    fn search_state<'a>(
+        &'a self,
+        scoped: &[&ToolEntry],
+    ) -> Result<Option<SearchState<'a>>, ModelError> {
+        let Some(setup) = &self.search else {
+            return Ok(None);
+        };
+        if scoped.iter().any(|t| t.name() == SEARCH_TOOL) {
+            return Err(ModelError::Request(format!(
+                "the registry has its own `{SEARCH_TOOL}` tool; tool search needs that name"
+            )));
+        }
+        let entry = match &setup.tool {
+            Ok(registry) => registry.get(SEARCH_TOOL),
+            Err(_) => None,
+        }
+        .ok_or_else(|| {
+            ModelError::Request(format!("the `{SEARCH_TOOL}` tool could not be built"))
+        })?;
+        let mut offered: Vec<String> = setup
+            .config
+            .always
+            .iter()
+            .filter(|n| scoped.iter().any(|t| t.name() == n.as_str()))
+            .cloned()
+            .collect();
+        if let ToolChoice::Named(name) = &self.tool_choice
+            && !offered.contains(name)
+        {
+            offered.push(name.clone());
+        }
+        Ok(Some(SearchState { entry, offered }))
+    }
+
+    /// Answers a `search_tools` call from the index, for this principal only.
+    fn answer_search(&self, setup: &SearchSetup, call: &ToolCall) -> ToolResult {
+        let args = crate::providers::arguments_object(&call.arguments);
+        let query = args
+            .get("query")
+            .and_then(serde_json::Value::as_str)
+            .filter(|q| !q.trim().is_empty());
+        let outcome = match query {
+            Some(q) => {
+                let limit = args
+                    .get("limit")
+                    .and_then(serde_json::Value::as_u64)
+                    .map_or(setup.config.results, |n| {
+                        n.clamp(1, MAX_SEARCH_RESULTS) as usize
+                    });
+                Ok(setup.index.search_result(&self.principal, q, limit))
+            }
+            None => Err(ToolError::new(
+                ErrorKind::InvalidArguments,
+                "search_tools needs a `query`: a few words describing the task",
+            )
+            .with_suggestion(r#"call search_tools again, e.g. {"query": "refund an order"}"#)),
+        };
+        ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            outcome,
+        }
+    }
+
     /// Runs one turn's calls, at most `max_concurrent_calls` at a time and at most
     /// `max_calls_per_turn` in all, results in call order.
     async fn run_turn(&self, calls: &[ToolCall]) -> Vec<ToolResult> {
@@ -494,7 +673,12 @@ impl<M> Agent<M> {
         };
         let allowed = calls.len().min(per_turn);
         let mut results: Vec<ToolResult> = futures_util::stream::iter(&calls[..allowed])
-            .map(|c| self.executor.call(&self.principal, c))
+            .map(|c| match &self.search {
+                Some(setup) if c.name == SEARCH_TOOL => futures_util::future::Either::Left(
+                    std::future::ready(self.answer_search(setup, c)),
+                ),
+                _ => futures_util::future::Either::Right(self.executor.call(&self.principal, c)),
+            })
             .buffered(self.max_concurrent_calls.max(1))
             .collect()
             .await;

@@ -87,6 +87,30 @@ fn export_with<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>, strict: bool)
     }
 }
 
+/// The `tools` array for a registry too big to send whole: every tool not named in `always`
+/// gets `defer_loading: true` and Anthropic's BM25 tool search tool is added
+/// (`ToolParam.defer_loading`, `ToolSearchToolBm25_20251119Param`). Pass only the
+/// principal's scoped tools: the search cannot find what is not sent.
+pub fn export_deferred<'a>(
+    tools: impl IntoIterator<Item = &'a ToolEntry>,
+    always: &[&str],
+) -> Export {
+    let mut export = export(tools);
+    if let Value::Array(items) = &mut export.tools {
+        for item in items.iter_mut() {
+            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+            if !always.contains(&name) {
+                item["defer_loading"] = Value::Bool(true);
+            }
+        }
+        items.push(json!({
+            "type": "tool_search_tool_bm25_20251119",
+            "name": "tool_search_tool_bm25",
+        }));
+    }
+    export
+}
+
 /// The `tool_use` blocks of a response (the whole body), in order.
 ///
 /// # Errors

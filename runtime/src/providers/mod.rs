@@ -21,6 +21,7 @@ mod lower;
 pub mod mcp;
 pub mod openai;
 pub mod openai_responses;
+pub mod search;
 
 use serde_json::{Map, Value};
 

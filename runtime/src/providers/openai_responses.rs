@@ -39,6 +39,28 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
     }
 }
 
+/// The `tools` array for a registry too big to send whole: every tool not named in `always`
+/// gets `defer_loading: true` (the model sees it only once the hosted tool search finds it),
+/// and a `{"type": "tool_search"}` tool is added (`FunctionToolParam.defer_loading`,
+/// `ToolSearchToolParam`). Pass only the principal's scoped tools: the search cannot find
+/// what is not sent.
+pub fn export_deferred<'a>(
+    tools: impl IntoIterator<Item = &'a ToolEntry>,
+    always: &[&str],
+) -> Export {
+    let mut export = export(tools);
+    if let Value::Array(items) = &mut export.tools {
+        for item in items.iter_mut() {
+            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+            if !always.contains(&name) {
+                item["defer_loading"] = Value::Bool(true);
+            }
+        }
+        items.push(json!({"type": "tool_search"}));
+    }
+    export
+}
+
 /// The `function_call` items of a response (the whole body), in order.
 ///
 /// # Errors
