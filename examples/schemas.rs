@@ -40,7 +40,7 @@ pub struct Parcel {
 #[tool(
     permissions = ["orders:write"],
     example = r#"{"order": 1042, "count": 2, "offset": -4, "attempts": 3,
-                  "parcel": {"grams": 1200, "dims": [300, 200, 100]}, "more": []}"#
+                  "parcel": {"grams": 1200, "dims": [300, 200, 100]}}"#
 )]
 async fn book_shipment(
     /// Order number, e.g. 1042
@@ -58,10 +58,8 @@ async fn book_shipment(
     urgency: Option<Urgency>,
     /// The first parcel
     parcel: Parcel,
-    /// Further parcels of the same order
-    more: Vec<Parcel>,
 ) -> u64 {
-    let _ = (count, offset, lane, attempts, urgency, parcel, more);
+    let _ = (count, offset, lane, attempts, urgency, parcel);
     order
 }
 

@@ -622,10 +622,8 @@ async fn book_shipment(
     severity: Option<Severity>,
     /// The parcel contents and their packaging
     shipment: Shipment,
-    /// Extra shipments to book on the same order
-    extra: Vec<Shipment>,
 ) -> u64 {
-    let _ = (parcels, offset, lane, retries, severity, shipment, extra);
+    let _ = (parcels, offset, lane, retries, severity, shipment);
     order
 }
 
@@ -797,11 +795,9 @@ async fn search_help_drafts(
 
 #[test]
 fn an_example_the_schema_refuses_stops_the_registry_build() {
-    let err = Registry::builder()
-        .tool(search_help_archive)
-        .build()
-        .err()
-        .expect("a limit of 50 is outside 1..=10");
+    let Err(err) = Registry::builder().tool(search_help_archive).build() else {
+        panic!("a limit of 50 is outside 1..=10")
+    };
     let text = err.to_string();
     assert!(text.contains("search_help_archive"), "{text}");
     assert!(
@@ -810,11 +806,9 @@ fn an_example_the_schema_refuses_stops_the_registry_build() {
     );
     assert!(text.contains("/limit"), "{text}");
 
-    let err = Registry::builder()
-        .tool(search_help_drafts)
-        .build()
-        .err()
-        .expect("a repeated key is refused");
+    let Err(err) = Registry::builder().tool(search_help_drafts).build() else {
+        panic!("a repeated key is refused")
+    };
     assert!(
         err.to_string().contains("gives the key `query` twice"),
         "{err}"

@@ -383,7 +383,6 @@ fn strip_null(p: &mut Map<String, Value>) {
             }
             // The merged branch may itself have been nullable.
             strip_null(p);
-            return;
         }
     }
 }
