@@ -137,8 +137,36 @@ def main():
         REGISTRY[:] = registry
         print(f"-- registry: {'types' if registry else 'quickstart'}")
         check_registry(binary)
+    check_requests(binary)
     print(f"provider exports: {PASSED} passed, {len(FAILURES)} failed")
     sys.exit(1 if FAILURES else 0)
+
+
+def check_requests(binary):
+    """The clients' request bodies (second turn: calls replayed, results, tool choice) against
+    the SDKs' request types."""
+    bodies = json.loads(subprocess.run([binary, "requests"], check=True, capture_output=True, text=True).stdout)
+    from openai.types.chat import completion_create_params as ccp
+    from anthropic.types import message_create_params as mcp_
+    from google.genai import types as gt
+
+    check("request openai: CompletionCreateParamsNonStreaming",
+          lambda: TypeAdapter(ccp.CompletionCreateParamsNonStreaming).validate_python(bodies["openai"], strict=True))
+    check("request anthropic: MessageCreateParamsNonStreaming",
+          lambda: TypeAdapter(mcp_.MessageCreateParamsNonStreaming).validate_python(bodies["anthropic"], strict=True))
+
+    def gemini_request():
+        body = bodies["gemini"]
+        assert_keys(body, {"contents", "systemInstruction", "tools", "toolConfig", "generationConfig"})
+        contents = [gt.Content.model_validate(c) for c in body["contents"]]
+        gt.Content.model_validate(body["systemInstruction"])
+        [gt.Tool.model_validate(t) for t in body["tools"]]
+        gt.ToolConfig.model_validate(body["toolConfig"])
+        model_turn = contents[1]
+        assert model_turn.role == "model"
+        assert model_turn.parts[1].thought_signature, "the thought signature is sent back"
+
+    check("request gemini: Content, Tool, ToolConfig", gemini_request)
 
 
 def check_registry(binary):

@@ -76,6 +76,68 @@ fn registry(types: bool) -> Result<Registry, toolwright::RegistryError> {
         .build()
 }
 
+/// The request bodies each HTTP client sends on the second turn of a conversation in which
+/// the model called two tools (replayed with their provider data) and got their results,
+/// with a named tool choice and parallel calls off: what `.ci/check_exports.py` validates
+/// with the SDKs' request types.
+#[cfg(feature = "clients")]
+fn requests(registry: &Registry) -> serde_json::Value {
+    use toolwright::agent::{Message, ModelRequest, ToolChoice};
+    use toolwright::clients::{AnthropicClient, GeminiClient, OpenAiClient};
+    use toolwright::providers::{Provider, ProviderData};
+    use toolwright::{ToolCall, ToolResult};
+
+    let tools: Vec<&toolwright::ToolEntry> = registry.iter().collect();
+    let first = tools.first().map_or("none", |t| t.name());
+    let calls = |provider: Provider, field: &str, value: &str| {
+        let mut fields = serde_json::Map::new();
+        fields.insert(field.into(), value.into());
+        vec![
+            ToolCall::new("call_1", first, r#"{"query": "refund"}"#)
+                .with_provider_data(ProviderData { provider, fields }),
+            ToolCall::with_json("call_2", first, serde_json::json!({"query": "shipping"})),
+        ]
+    };
+    let conversation = |calls: Vec<ToolCall>| {
+        let results = calls
+            .iter()
+            .map(|c| ToolResult {
+                call_id: c.id.clone(),
+                name: c.name.clone(),
+                outcome: Ok(serde_json::json!({"hits": 2})),
+            })
+            .collect();
+        vec![
+            Message::System("Be brief.".into()),
+            Message::User("Refunds?".into()),
+            Message::Assistant {
+                text: Some("Searching.".into()),
+                tool_calls: calls,
+            },
+            Message::ToolResults(results),
+        ]
+    };
+    let choice = ToolChoice::Named(first.into());
+    let request = |messages: &'static [Message]| ModelRequest {
+        messages,
+        tools: Box::leak(tools.clone().into_boxed_slice()),
+        tool_choice: Box::leak(Box::new(choice.clone())),
+        parallel_tool_calls: Some(false),
+    };
+    let leak = |m: Vec<Message>| -> &'static [Message] { Box::leak(m.into_boxed_slice()) };
+    let openai = OpenAiClient::new("http://localhost", "gpt-test").body(&request(leak(
+        conversation(calls(Provider::OpenAi, "x", "y")),
+    )));
+    let anthropic = AnthropicClient::new("http://localhost", "claude-test").body(&request(leak(
+        conversation(calls(Provider::Anthropic, "x", "y")),
+    )));
+    let gemini =
+        GeminiClient::new("http://localhost", "gemini-test").body(&request(leak(conversation(
+            calls(Provider::Gemini, "thoughtSignature", "CiQBjz1rX1sigA=="),
+        ))));
+    serde_json::json!({"openai": openai, "anthropic": anthropic, "gemini": gemini})
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let registry = match registry(args.iter().any(|a| a == "--types")) {
@@ -85,6 +147,14 @@ fn main() {
             std::process::exit(1);
         }
     };
+    #[cfg(feature = "clients")]
+    if args.first().map(String::as_str) == Some("requests") {
+        match serde_json::to_string_pretty(&requests(&registry)) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("the requests could not be printed: {e}"),
+        }
+        return;
+    }
     let export = match args.first().map(String::as_str) {
         Some("openai") => openai::export(registry.iter()),
         Some("openai-responses") => openai_responses::export(registry.iter()),
