@@ -7,6 +7,7 @@
 //! OPENAI_API_KEY=… cargo run --example quickstart -- --model openai:gpt-4.1-mini
 //! OPENAI_BASE_URL=http://localhost:11434/v1 cargo run --example quickstart -- --model openai:llama3.1
 //! ANTHROPIC_API_KEY=… cargo run --example quickstart -- --model anthropic:claude-sonnet-4-5
+//! GEMINI_API_KEY=… cargo run --example quickstart -- --model gemini:gemini-3-flash-preview
 //! ```
 
 #[path = "support/tools.rs"]
@@ -35,6 +36,7 @@ USAGE: cargo run --example quickstart -- [--yes | --no] [--json] [--model PROVID
   --model P:M      drive the agent with a real model instead of the script:
                    openai:MODEL    (OPENAI_API_KEY; OPENAI_BASE_URL for Ollama, vLLM, LM Studio)
                    anthropic:MODEL (ANTHROPIC_API_KEY)
+                   gemini:MODEL    (GEMINI_API_KEY)
   --help           this text
 ";
 
@@ -156,16 +158,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .on_message(printer);
     let run = agent
         .run("A customer asks about refunds for order A-1001; help them.")
-        .await?;
+        .await;
 
     let s = &style;
-    match &run.outcome {
-        AgentOutcome::Final(text) => println!("\n{} {text}", s.bold("final answer:")),
-        AgentOutcome::IterationLimit { max_iterations } => println!(
-            "\n{} the model was still calling tools after {max_iterations} turns; the loop stopped it",
-            s.red("iteration limit:")
-        ),
-    }
+    let failed = match &run {
+        Ok(run) => {
+            match &run.outcome {
+                AgentOutcome::Final(text) => println!("\n{} {text}", s.bold("final answer:")),
+                AgentOutcome::IterationLimit { max_iterations } => println!(
+                    "\n{} the model was still calling tools after {max_iterations} turns; the loop stopped it",
+                    s.red("iteration limit:")
+                ),
+                AgentOutcome::Truncated { text } => println!(
+                    "\n{} the model ran out of output tokens; its answer is cut short: {text}",
+                    s.red("truncated:")
+                ),
+            }
+            false
+        }
+        // The calls that already ran are still in the audit log below.
+        Err(e) => {
+            eprintln!("\n{} {e}", s.red("the model failed:"));
+            true
+        }
+    };
 
     println!(
         "\n{}",
@@ -189,6 +205,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if json {
         print!("{}", audit.to_jsonl());
     }
+    if failed {
+        std::process::exit(1);
+    }
     Ok(())
 }
 
@@ -204,8 +223,9 @@ fn real_model(spec: &str) -> Box<dyn ModelClient> {
         Some(("anthropic", model)) => {
             Box::new(toolwright::clients::AnthropicClient::from_env(model))
         }
+        Some(("gemini", model)) => Box::new(toolwright::clients::GeminiClient::from_env(model)),
         _ => usage_error(&format!(
-            "unknown model `{spec}`: use openai:MODEL or anthropic:MODEL"
+            "unknown model `{spec}`: use openai:MODEL, anthropic:MODEL or gemini:MODEL"
         )),
     }
 }
@@ -268,9 +288,11 @@ fn style_printer(on: bool, audit: MemorySink) -> impl Fn(&Message) + Send + Sync
                     println!("\n{} {t}", s.cyan("model:"));
                 }
                 for c in tool_calls {
+                    // The arguments as the model wrote them: JSON, never Rust's Debug.
                     let args = match &c.arguments {
                         toolwright::CallArguments::Text(t) => t.clone(),
-                        other => format!("{other:?}"),
+                        toolwright::CallArguments::Json(v) => v.to_string(),
+                        toolwright::CallArguments::Invalid { raw, .. } => raw.clone(),
                     };
                     println!(
                         "\n{} {}({})",

@@ -61,6 +61,7 @@ pub fn arguments(data: &[u8]) {
             id: "f".into(),
             name: "search_support_tickets".into(),
             arguments: CallArguments::Json(v),
+            provider_data: None,
         });
     }
     for call in calls {

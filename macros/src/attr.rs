@@ -87,7 +87,9 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
     let mut seen = Seen::new("tool");
     for meta in metas {
         let sym = Symbol::find(TOOL_KEYS, meta.path());
+        // `example` may be given once per example.
         if let Some(sym) = sym
+            && sym != EXAMPLE
             && !seen.set(cx, sym, meta.path())
         {
             continue;
@@ -176,6 +178,22 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                         }
                     }
                     Err(e) => cx.push(e),
+                }
+            }
+            (Some(EXAMPLE), Meta::NameValue(nv)) => {
+                if let Some(lit) =
+                    str_lit(cx, &nv.value, "example", "r#\"{\"query\": \"refund\"}\"#")
+                {
+                    let text = lit.value();
+                    let text = text.trim();
+                    if text.starts_with('{') && text.ends_with('}') {
+                        policy.examples.push(lit);
+                    } else {
+                        cx.error_spanned_by(
+                            &lit,
+                            "an example is the arguments as one JSON object, e.g. example = r#\"{\"query\": \"refund\"}\"#",
+                        );
+                    }
                 }
             }
             (Some(sym), _) => cx.error_spanned_by(&meta, sym.usage),

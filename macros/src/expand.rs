@@ -407,6 +407,16 @@ fn tool_support(
         })),
         None => quote!(::core::option::Option::None),
     };
+    let examples = if pol.examples.is_empty() {
+        quote!()
+    } else {
+        let examples = &pol.examples;
+        quote! {
+            fn examples(&self) -> &'static [&'static str] {
+                &[#(#examples),*]
+            }
+        }
+    };
 
     // The output schema, chosen by the return's type: `T` of a `Result<T, E>`, else the type
     // itself; none when that type has no `JsonSchema` or is `()`.
@@ -578,6 +588,8 @@ fn tool_support(
             fn decl(&self) -> &'static #tw::ToolDecl {
                 &#decl
             }
+
+            #examples
 
             fn prepare(
                 &self,

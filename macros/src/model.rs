@@ -139,6 +139,9 @@ pub struct PolicyAttr {
     pub retries: Option<(u32, Span)>,
     pub rate_limit: Option<(u32, u64)>,
     pub allow: Vec<(crate::lint::Rule, Span)>,
+    /// `example = r#"{…}"#`, any number of times: example arguments, checked against the
+    /// schema when the registry is built.
+    pub examples: Vec<LitStr>,
 }
 
 impl PolicyAttr {

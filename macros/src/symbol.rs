@@ -30,6 +30,7 @@ symbols! { TOOL_KEYS:
     RETRIES = "retries", "`retries` is written `retries = 2`";
     RATE_LIMIT = "rate_limit", "`rate_limit` is written `rate_limit = \"30/min\"`";
     ALLOW = "allow", "`allow` is written `allow(short_description)`";
+    EXAMPLE = "example", "`example` is written example = r#\"{\"query\": \"refund\"}\"#";
 }
 
 symbols! { ARG_KEYS:

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::call::{ToolCall, ToolResult};
+pub use crate::providers::ToolChoice;
+use crate::providers::search::{MAX_SEARCH_RESULTS, SEARCH_TOOL, ToolIndex};
 use crate::registry::ToolEntry;
 use crate::tool::BoxFuture;
 use crate::{ErrorKind, Executor, Principal, ToolError};
@@ -49,6 +51,12 @@ pub enum ModelTurn {
         /// The calls.
         calls: Vec<ToolCall>,
     },
+    /// The model ran out of output tokens (`max_tokens`, `length`, `MAX_TOKENS`): its text is
+    /// cut and any tool calls in it may be incomplete, so none is run. The loop ends.
+    Truncated {
+        /// The text so far.
+        text: String,
+    },
 }
 
 impl ModelTurn {
@@ -66,27 +74,79 @@ impl ModelTurn {
     }
 }
 
-/// What a model client is sent: the conversation so far and the tools the principal may use.
+/// What a model client is sent: the conversation so far, the tools the principal may use and
+/// how the model may use them.
 #[derive(Clone, Copy, Debug)]
 pub struct ModelRequest<'a> {
     /// The conversation.
     pub messages: &'a [Message],
     /// The scoped tools to offer (export them with a provider module).
     pub tools: &'a [&'a ToolEntry],
+    /// Whether and which tool the model must call this turn.
+    pub tool_choice: &'a ToolChoice,
+    /// Whether the model may call several tools in one turn (`None`: the provider's default).
+    pub parallel_tool_calls: Option<bool>,
 }
 
-/// Why a model call failed.
+impl<'a> ModelRequest<'a> {
+    /// A request with the providers' defaults (`ToolChoice::Auto`, parallel calls as the
+    /// provider decides).
+    pub fn new(messages: &'a [Message], tools: &'a [&'a ToolEntry]) -> Self {
+        Self {
+            messages,
+            tools,
+            tool_choice: &ToolChoice::Auto,
+            parallel_tool_calls: None,
+        }
+    }
+}
+
+/// Why a model call failed. Every variant prints as a sentence a person can act on.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelError {
-    /// The provider refused or failed the request.
+    /// The request could not be made (bad configuration, say).
     #[error("the model request failed: {0}")]
     Request(String),
-    /// The provider asked us to slow down.
-    #[error("the model is rate limited; retry after {retry_after_ms:?} ms")]
+    /// The provider answered with an error status.
+    #[error("the model API answered HTTP {status}: {message}")]
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The provider's own message (or an excerpt of the body).
+        message: String,
+    },
+    /// The provider asked us to slow down (retries, if any, were used up).
+    #[error("{}", rate_limited_text(*.retry_after_ms, .message.as_deref()))]
     RateLimited {
         /// From the provider's `retry-after`, when given.
         retry_after_ms: Option<u64>,
+        /// The provider's message, when it sent one.
+        message: Option<String>,
+    },
+    /// The account is out of credit or quota (OpenAI `insufficient_quota`): waiting will not
+    /// help, so it is never retried.
+    #[error(
+        "the model account has run out of quota; retrying will not help until it is topped up: {message}"
+    )]
+    QuotaExhausted {
+        /// The provider's message.
+        message: String,
+    },
+    /// No answer within the client's request timeout.
+    #[error("the model API did not answer within {} s (the request timeout)", .after_ms / 1000)]
+    Timeout {
+        /// The timeout that passed.
+        after_ms: u64,
+    },
+    /// The provider could not be reached (DNS, refused connection, TLS); `cause` is the whole
+    /// chain, e.g. `… Connection refused (os error 111)` or `… UnknownIssuer`.
+    #[error("the model API at {url} could not be reached: {cause}")]
+    Connection {
+        /// Where the request went.
+        url: String,
+        /// Every cause, outermost first, joined with `: `.
+        cause: String,
     },
     /// The provider's response could not be understood.
     #[error("the model's response could not be parsed: {0}")]
@@ -94,6 +154,22 @@ pub enum ModelError {
     /// A scripted model ran out of turns.
     #[error("the scripted model has no more turns")]
     ScriptExhausted,
+}
+
+fn rate_limited_text(retry_after_ms: Option<u64>, message: Option<&str>) -> String {
+    let mut text = "the model API is rate limiting this client".to_owned();
+    match retry_after_ms {
+        Some(ms) => text.push_str(&format!(
+            "; it asks to retry after {:.1} s",
+            ms as f64 / 1000.0
+        )),
+        None => text.push_str("; it gave no retry time"),
+    }
+    if let Some(m) = message {
+        text.push_str(": ");
+        text.push_str(m);
+    }
+    text
 }
 
 /// A model API: sends a request, returns the model's turn.
@@ -133,6 +209,11 @@ pub enum AgentOutcome {
         /// The limit that was reached.
         max_iterations: u32,
     },
+    /// The model ran out of output tokens; `text` is cut short and no call of that turn ran.
+    Truncated {
+        /// The text so far.
+        text: String,
+    },
 }
 
 /// The result of [`Agent::run`]: the outcome and the whole conversation.
@@ -146,7 +227,87 @@ pub struct AgentRun {
     pub iterations: u32,
 }
 
+/// A run that stopped because the model client failed, with everything that happened
+/// before: the calls that already ran (and their results) are in `messages`, so a caller can
+/// still show or audit them.
+#[derive(Debug, thiserror::Error)]
+#[error("{error} (after {iterations} model turn(s); {} tool call(s) had already run)", ran_calls(.messages))]
+pub struct AgentError {
+    /// Why the model call failed.
+    #[source]
+    pub error: ModelError,
+    /// The conversation up to the failure, tool results included.
+    pub messages: Vec<Message>,
+    /// Model turns attempted, the failed one included.
+    pub iterations: u32,
+}
+
+impl AgentError {
+    /// The results of every call that ran before the failure, in order.
+    pub fn completed_calls(&self) -> impl Iterator<Item = &ToolResult> {
+        self.messages.iter().flat_map(|m| match m {
+            Message::ToolResults(r) => r.as_slice(),
+            _ => &[],
+        })
+    }
+}
+
+fn ran_calls(messages: &[Message]) -> usize {
+    messages
+        .iter()
+        .map(|m| match m {
+            Message::ToolResults(r) => r.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
 type Observer = Box<dyn Fn(&Message) + Send + Sync>;
+
+/// Offer a few tools and a search instead of every tool, for registries too big to send
+/// whole (see [`Agent::tool_search`]).
+#[derive(Clone, Debug)]
+pub struct ToolSearch {
+    always: Vec<String>,
+    results: usize,
+}
+
+impl Default for ToolSearch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ToolSearch {
+    /// Only `search_tools` is offered at first; a search returns 5 tools.
+    pub fn new() -> Self {
+        Self {
+            always: Vec::new(),
+            results: 5,
+        }
+    }
+
+    /// Tools offered from the first turn on (when the principal may use them).
+    #[must_use]
+    pub fn always_offer<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.always.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// How many tools a search returns when the model does not say (1 to 20; default 5).
+    #[must_use]
+    pub fn max_results(mut self, n: usize) -> Self {
+        self.results = n.clamp(1, MAX_SEARCH_RESULTS as usize);
+        self
+    }
+}
+
+struct SearchSetup {
+    config: ToolSearch,
+    index: ToolIndex,
+    /// A registry holding only `search_tools`, for the entry the model is offered.
+    tool: Result<crate::Registry, crate::RegistryError>,
+}
 
 /// Runs a model against an executor on behalf of one principal.
 ///
@@ -176,6 +337,9 @@ pub struct Agent<M> {
     max_iterations: u32,
     max_calls_per_turn: usize,
     max_concurrent_calls: usize,
+    tool_choice: ToolChoice,
+    parallel_tool_calls: Option<bool>,
+    search: Option<SearchSetup>,
     observer: Option<Observer>,
 }
 
@@ -190,6 +354,9 @@ impl<M: ModelClient> Agent<M> {
             max_iterations: DEFAULT_MAX_ITERATIONS,
             max_calls_per_turn: DEFAULT_MAX_CALLS_PER_TURN,
             max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
+            tool_choice: ToolChoice::Auto,
+            parallel_tool_calls: None,
+            search: None,
             observer: None,
         }
     }
@@ -238,6 +405,42 @@ impl<M: ModelClient> Agent<M> {
         self
     }
 
+    /// Whether and which tool the model must call. `Required` and `Named` hold for the first
+    /// turn of a run only (later turns are `Auto`, so the model can answer once it has the
+    /// result); `None` holds for every turn. A named tool must be one the principal may use.
+    #[must_use]
+    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
+        self.tool_choice = choice;
+        self
+    }
+
+    /// Whether the model may call several tools in one turn (the provider's default when not
+    /// set). `false` is sent to the provider and also enforced here: a turn's calls after the
+    /// first get a `denied` result without running.
+    #[must_use]
+    pub fn parallel_tool_calls(mut self, allowed: bool) -> Self {
+        self.parallel_tool_calls = Some(allowed);
+        self
+    }
+
+    /// Offers the model a few tools and the built-in `search_tools` instead of every tool:
+    /// each search (BM25 over names and descriptions, answered here, never by a tool body)
+    /// returns the best matches among the tools this principal may use, and those are
+    /// offered from the next turn on. A tool outside the principal's scope is never found,
+    /// never offered and never counted in the ranking. Use it with any model client; for
+    /// OpenAI Responses and Anthropic, the providers' own deferred loading is also available
+    /// as pure exports ([`openai_responses::export_deferred`](crate::providers::openai_responses::export_deferred),
+    /// [`anthropic::export_deferred`](crate::providers::anthropic::export_deferred)).
+    #[must_use]
+    pub fn tool_search(mut self, search: ToolSearch) -> Self {
+        self.search = Some(SearchSetup {
+            config: search,
+            index: ToolIndex::new(self.executor.registry().clone()),
+            tool: crate::providers::search::search_tool_registry(),
+        });
+        self
+    }
+
     /// The model client.
     pub fn model(&self) -> &M {
         &self.model
@@ -246,8 +449,9 @@ impl<M: ModelClient> Agent<M> {
     /// Runs the loop from a user prompt.
     ///
     /// # Errors
-    /// When the model client fails; tool failures are results the model sees, not errors.
-    pub async fn run(&self, prompt: impl Into<String>) -> Result<AgentRun, ModelError> {
+    /// When the model client fails (the error keeps the conversation so far, with the calls
+    /// that already ran); tool failures are results the model sees, not errors.
+    pub async fn run(&self, prompt: impl Into<String>) -> Result<AgentRun, AgentError> {
         let mut messages: Vec<Message> = self.system.iter().cloned().map(Message::System).collect();
         messages.push(Message::User(prompt.into()));
         self.resume(messages).await
@@ -256,20 +460,78 @@ impl<M: ModelClient> Agent<M> {
     /// Continues a conversation.
     ///
     /// # Errors
-    /// When the model client fails.
-    pub async fn resume(&self, mut messages: Vec<Message>) -> Result<AgentRun, ModelError> {
-        let tools: Vec<&ToolEntry> = self.executor.registry().scoped(&self.principal).collect();
+    /// When the model client fails (see [`AgentError`]).
+    pub async fn resume(&self, mut messages: Vec<Message>) -> Result<AgentRun, AgentError> {
+        let scoped: Vec<&ToolEntry> = self.executor.registry().scoped(&self.principal).collect();
+        let mut search = match self.search_state(&scoped) {
+            Ok(s) => s,
+            Err(error) => {
+                return Err(AgentError {
+                    error,
+                    messages,
+                    iterations: 0,
+                });
+            }
+        };
+        if let ToolChoice::Named(name) = &self.tool_choice
+            && !scoped.iter().any(|t| t.name() == name)
+        {
+            return Err(AgentError {
+                error: ModelError::Request(format!(
+                    "tool_choice names `{name}`, which is not a tool this principal may use"
+                )),
+                messages,
+                iterations: 0,
+            });
+        }
         let mut iterations = 0;
         while iterations < self.max_iterations {
             iterations += 1;
+            let tools: Vec<&ToolEntry> = match &search {
+                None => scoped.clone(),
+                Some(s) => scoped
+                    .iter()
+                    .copied()
+                    .filter(|t| s.offered.iter().any(|o| o == t.name()))
+                    .chain(std::iter::once(s.entry))
+                    .collect(),
+            };
+            let choice = match &self.tool_choice {
+                ToolChoice::Required | ToolChoice::Named(_) if iterations > 1 => &ToolChoice::Auto,
+                other => other,
+            };
             let turn = self
                 .model
                 .complete(ModelRequest {
                     messages: &messages,
                     tools: &tools,
+                    tool_choice: choice,
+                    parallel_tool_calls: self.parallel_tool_calls,
                 })
-                .await?;
+                .await;
+            let turn = match turn {
+                Ok(turn) => turn,
+                Err(error) => {
+                    return Err(AgentError {
+                        error,
+                        messages,
+                        iterations,
+                    });
+                }
+            };
             match turn {
+                ModelTurn::Truncated { text } => {
+                    let message = Message::Assistant {
+                        text: Some(text.clone()),
+                        tool_calls: Vec::new(),
+                    };
+                    self.push(&mut messages, message);
+                    return Ok(AgentRun {
+                        outcome: AgentOutcome::Truncated { text },
+                        messages,
+                        iterations,
+                    });
+                }
                 ModelTurn::Final(text) => {
                     let message = Message::Assistant {
                         text: Some(text.clone()),
@@ -291,6 +553,9 @@ impl<M: ModelClient> Agent<M> {
                         },
                     );
                     let results = self.run_turn(&calls).await;
+                    if let Some(s) = &mut search {
+                        s.offer_found(&results);
+                    }
                     self.push(&mut messages, Message::ToolResults(results));
                 }
             }
@@ -305,14 +570,115 @@ impl<M: ModelClient> Agent<M> {
     }
 }
 
+/// The tools offered so far when searching.
+struct SearchState<'a> {
+    entry: &'a ToolEntry,
+    offered: Vec<String>,
+}
+
+impl SearchState<'_> {
+    /// Offers the tools a `search_tools` result named.
+    fn offer_found(&mut self, results: &[ToolResult]) {
+        for r in results.iter().filter(|r| r.name == SEARCH_TOOL) {
+            let Ok(value) = &r.outcome else { continue };
+            let names = value
+                .get("tools")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("name").and_then(serde_json::Value::as_str));
+            for name in names {
+                if !self.offered.iter().any(|o| o == name) {
+                    self.offered.push(name.to_owned());
+                }
+            }
+        }
+    }
+}
+
 impl<M> Agent<M> {
+    /// The search state for a run, when searching is on.
+    fn search_state<'a>(
+        &'a self,
+        scoped: &[&ToolEntry],
+    ) -> Result<Option<SearchState<'a>>, ModelError> {
+        let Some(setup) = &self.search else {
+            return Ok(None);
+        };
+        if scoped.iter().any(|t| t.name() == SEARCH_TOOL) {
+            return Err(ModelError::Request(format!(
+                "the registry has its own `{SEARCH_TOOL}` tool; tool search needs that name"
+            )));
+        }
+        let entry = match &setup.tool {
+            Ok(registry) => registry.get(SEARCH_TOOL),
+            Err(_) => None,
+        }
+        .ok_or_else(|| {
+            ModelError::Request(format!("the `{SEARCH_TOOL}` tool could not be built"))
+        })?;
+        let mut offered: Vec<String> = setup
+            .config
+            .always
+            .iter()
+            .filter(|n| scoped.iter().any(|t| t.name() == n.as_str()))
+            .cloned()
+            .collect();
+        if let ToolChoice::Named(name) = &self.tool_choice
+            && !offered.contains(name)
+        {
+            offered.push(name.clone());
+        }
+        Ok(Some(SearchState { entry, offered }))
+    }
+
+    /// Answers a `search_tools` call from the index, for this principal only.
+    fn answer_search(&self, setup: &SearchSetup, call: &ToolCall) -> ToolResult {
+        let args = crate::providers::arguments_object(&call.arguments);
+        let query = args
+            .get("query")
+            .and_then(serde_json::Value::as_str)
+            .filter(|q| !q.trim().is_empty());
+        let outcome = match query {
+            Some(q) => {
+                let limit = args
+                    .get("limit")
+                    .and_then(serde_json::Value::as_u64)
+                    .map_or(setup.config.results, |n| {
+                        n.clamp(1, MAX_SEARCH_RESULTS) as usize
+                    });
+                Ok(setup.index.search_result(&self.principal, q, limit))
+            }
+            None => Err(ToolError::new(
+                ErrorKind::InvalidArguments,
+                "search_tools needs a `query`: a few words describing the task",
+            )
+            .with_suggestion(r#"call search_tools again, e.g. {"query": "refund an order"}"#)),
+        };
+        ToolResult {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            outcome,
+        }
+    }
+
     /// Runs one turn's calls, at most `max_concurrent_calls` at a time and at most
     /// `max_calls_per_turn` in all, results in call order.
     async fn run_turn(&self, calls: &[ToolCall]) -> Vec<ToolResult> {
         use futures_util::StreamExt;
-        let allowed = calls.len().min(self.max_calls_per_turn);
+        let per_turn = if self.parallel_tool_calls == Some(false) {
+            1
+        } else {
+            self.max_calls_per_turn
+        };
+        let allowed = calls.len().min(per_turn);
         let mut results: Vec<ToolResult> = futures_util::stream::iter(&calls[..allowed])
-            .map(|c| self.executor.call(&self.principal, c))
+            .map(|c| match &self.search {
+                Some(setup) if c.name == SEARCH_TOOL => futures_util::future::Either::Left(
+                    std::future::ready(self.answer_search(setup, c)),
+                ),
+                _ => futures_util::future::Either::Right(self.executor.call(&self.principal, c)),
+            })
             .buffered(self.max_concurrent_calls.max(1))
             .collect()
             .await;
@@ -324,7 +690,7 @@ impl<M> Agent<M> {
                 format!(
                     "this turn asked for {} tool calls and at most {} run per turn; this one was not run",
                     calls.len(),
-                    self.max_calls_per_turn
+                    per_turn
                 ),
             )
             .with_suggestion("call fewer tools at once; repeat the calls you still need")),
@@ -340,6 +706,10 @@ pub struct RecordedRequest {
     pub messages: Vec<Message>,
     /// The names of the tools it was offered.
     pub tools: Vec<String>,
+    /// The tool choice it was sent.
+    pub tool_choice: ToolChoice,
+    /// Whether parallel calls were allowed (`None`: not said).
+    pub parallel_tool_calls: Option<bool>,
 }
 
 /// A model that replays scripted turns and records every request, to test agent loops without
@@ -387,6 +757,8 @@ impl ModelClient for ScriptedModel {
             .push(RecordedRequest {
                 messages: request.messages.to_vec(),
                 tools: request.tools.iter().map(|t| t.name().to_owned()).collect(),
+                tool_choice: request.tool_choice.clone(),
+                parallel_tool_calls: request.parallel_tool_calls,
             });
         let turn = self
             .turns

@@ -1,8 +1,55 @@
 //! A model's tool call and its result, independent of any provider's wire shape.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::ToolError;
+
+/// The model API a call came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Provider {
+    /// OpenAI Chat Completions (and compatible servers).
+    OpenAi,
+    /// OpenAI Responses.
+    OpenAiResponses,
+    /// Anthropic Messages.
+    Anthropic,
+    /// Google Gemini `generateContent`.
+    Gemini,
+    /// Model Context Protocol.
+    Mcp,
+}
+
+/// Fields a provider put on a tool call that toolwright does not model (Gemini's
+/// `thoughtSignature`, an OpenAI Responses item's `id`, `status` or `namespace`, …). The
+/// provider's formatter sends them back unchanged when the call is replayed to the same
+/// provider; other providers ignore them.
+///
+/// ```
+/// use serde_json::json;
+/// use toolwright::providers::gemini;
+///
+/// let response = json!({"candidates": [{"content": {"role": "model", "parts": [
+///     {"functionCall": {"name": "get_current_time", "args": {}}, "thoughtSignature": "c2ln"}
+/// ]}}]});
+/// let calls = gemini::parse_tool_calls(&response).unwrap();
+/// let replay = gemini::format_model_turn(None, &calls);
+/// assert_eq!(replay["parts"][0]["thoughtSignature"], "c2ln");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderData {
+    /// The provider that sent the fields.
+    pub provider: Provider,
+    /// The fields, by their wire name, exactly as received.
+    pub fields: Map<String, Value>,
+}
+
+impl ProviderData {
+    /// The fields, when they came from `provider`.
+    pub fn fields_for(&self, provider: Provider) -> Option<&Map<String, Value>> {
+        (self.provider == provider).then_some(&self.fields)
+    }
+}
 
 /// One tool call the model asked for.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,6 +60,8 @@ pub struct ToolCall {
     pub name: String,
     /// The arguments as sent.
     pub arguments: CallArguments,
+    /// Opaque fields the provider needs back unchanged with this call (see [`ProviderData`]).
+    pub provider_data: Option<ProviderData>,
 }
 
 impl ToolCall {
@@ -26,6 +75,7 @@ impl ToolCall {
             id: id.into(),
             name: name.into(),
             arguments: CallArguments::Text(arguments.into()),
+            provider_data: None,
         }
     }
 
@@ -35,7 +85,20 @@ impl ToolCall {
             id: id.into(),
             name: name.into(),
             arguments: CallArguments::Json(arguments),
+            provider_data: None,
         }
+    }
+
+    /// The same call carrying `data` (opaque provider fields to send back with it).
+    #[must_use]
+    pub fn with_provider_data(mut self, data: ProviderData) -> Self {
+        self.provider_data = Some(data);
+        self
+    }
+
+    /// The opaque fields `provider` attached to this call, if it came from that provider.
+    pub fn provider_fields(&self, provider: Provider) -> Option<&Map<String, Value>> {
+        self.provider_data.as_ref()?.fields_for(provider)
     }
 }
 

@@ -60,6 +60,7 @@ pub struct ToolEntry {
     decl: &'static ToolDecl,
     input_schema: Value,
     output_schema: Option<Value>,
+    examples: Vec<Value>,
     rules: ArgRules,
     schema_rules: SchemaRules,
 }
@@ -83,8 +84,15 @@ impl ToolEntry {
                 message,
             }
         })?;
+        let examples = crate::providers::check_examples(&input_schema, tool.examples()).map_err(
+            |message| RegistryError::InvalidDeclaration {
+                tool: decl.name.into(),
+                message,
+            },
+        )?;
         Ok(Self {
             index,
+            examples,
             input_schema,
             output_schema: (decl.output_schema)(),
             tool,
@@ -102,6 +110,12 @@ impl ToolEntry {
     /// Position in the registry (registration order).
     pub fn index(&self) -> usize {
         self.index
+    }
+
+    /// The declared example arguments (`#[tool(example = …)]`), checked against the input
+    /// schema when the registry was built.
+    pub fn examples(&self) -> &[Value] {
+        &self.examples
     }
 
     /// The tool description.

@@ -34,6 +34,13 @@ pub trait Tool: Send + Sync + 'static {
     /// The declaration: name, descriptions, constraints, policy.
     fn decl(&self) -> &'static ToolDecl;
 
+    /// Example arguments, each one JSON object (`#[tool(example = r#"{…}"#)]`), checked
+    /// against the input schema when the registry is built and shown to the model (Anthropic
+    /// `input_examples`, the description elsewhere).
+    fn examples(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Parses and validates `args`, returning the body's future, or every argument error.
     ///
     /// # Errors
@@ -49,6 +56,9 @@ pub trait Tool: Send + Sync + 'static {
 impl<T: Tool + ?Sized> Tool for Arc<T> {
     fn decl(&self) -> &'static ToolDecl {
         (**self).decl()
+    }
+    fn examples(&self) -> &'static [&'static str] {
+        (**self).examples()
     }
     fn prepare(
         &self,

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use toolwright::agent::{Agent, AgentOutcome, Message, ModelError, ModelTurn, ScriptedModel};
+use toolwright::agent::{
+    Agent, AgentOutcome, Message, ModelError, ModelTurn, ScriptedModel, ToolChoice,
+};
 use toolwright::{Executor, Principal, Registry, ToolCall, ToolContext, ToolError, tool};
 
 /// Wait at the shared checkpoint until the other lookup arrives, then report which side this is.
@@ -187,7 +189,7 @@ async fn an_exhausted_script_is_an_error_not_a_hang() {
         .run("hi")
         .await
         .unwrap_err();
-    assert!(matches!(err, ModelError::ScriptExhausted));
+    assert!(matches!(err.error, ModelError::ScriptExhausted));
 }
 
 /// Count the calls running right now and the most seen at once.
@@ -244,4 +246,207 @@ async fn one_turn_runs_a_bounded_number_of_calls_a_few_at_a_time() {
     }));
     assert_eq!(results[9_999].call_id, "c9999");
     assert_eq!(gauge.peak.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_forced_tool_choice_holds_for_the_first_turn_then_the_model_may_answer() {
+    let model = ScriptedModel::new([
+        ModelTurn::calls([ToolCall::new(
+            "c1",
+            "get_loyalty_tier",
+            r#"{"customer": 42}"#,
+        )]),
+        ModelTurn::final_text("gold"),
+    ]);
+    let run = Agent::new(executor(), model.clone(), agent_principal())
+        .tool_choice(ToolChoice::Named("get_loyalty_tier".into()))
+        .run("tier of 42?")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, AgentOutcome::Final("gold".into()));
+    let choices: Vec<ToolChoice> = model
+        .requests()
+        .into_iter()
+        .map(|r| r.tool_choice)
+        .collect();
+    assert_eq!(
+        choices,
+        [
+            ToolChoice::Named("get_loyalty_tier".into()),
+            ToolChoice::Auto
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn tool_choice_none_holds_for_every_turn() {
+    let model = ScriptedModel::new([
+        ModelTurn::calls([ToolCall::new(
+            "c1",
+            "get_loyalty_tier",
+            r#"{"customer": 42}"#,
+        )]),
+        ModelTurn::final_text("gold"),
+    ]);
+    Agent::new(executor(), model.clone(), agent_principal())
+        .tool_choice(ToolChoice::None)
+        .run("hi")
+        .await
+        .unwrap();
+    assert!(
+        model
+            .requests()
+            .iter()
+            .all(|r| r.tool_choice == ToolChoice::None)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn naming_a_tool_outside_the_principals_scope_is_refused_before_the_model_is_called() {
+    let model = ScriptedModel::new([ModelTurn::final_text("never")]);
+    let err = Agent::new(executor(), model.clone(), agent_principal())
+        .tool_choice(ToolChoice::Named("delete_customer_account".into()))
+        .run("hi")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not a tool this principal may use")
+    );
+    assert!(model.requests().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn parallel_calls_off_is_sent_and_enforced_one_call_per_turn() {
+    let model = ScriptedModel::new([
+        ModelTurn::calls([
+            ToolCall::new("c1", "get_loyalty_tier", r#"{"customer": 42}"#),
+            ToolCall::new("c2", "get_loyalty_tier", r#"{"customer": 43}"#),
+        ]),
+        ModelTurn::final_text("done"),
+    ]);
+    let run = Agent::new(executor(), model.clone(), agent_principal())
+        .parallel_tool_calls(false)
+        .run("tiers?")
+        .await
+        .unwrap();
+    assert_eq!(model.requests()[0].parallel_tool_calls, Some(false));
+    let Message::ToolResults(results) = &run.messages[2] else {
+        panic!()
+    };
+    assert!(results[0].outcome.is_ok());
+    assert_eq!(
+        results[1].error().map(ToolError::kind),
+        Some(toolwright::ErrorKind::Denied)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_truncated_turn_ends_the_run_without_running_its_calls() {
+    let model = ScriptedModel::new([ModelTurn::Truncated {
+        text: "The tier of".into(),
+    }]);
+    let run = Agent::new(executor(), model, agent_principal())
+        .run("tier?")
+        .await
+        .unwrap();
+    assert_eq!(
+        run.outcome,
+        AgentOutcome::Truncated {
+            text: "The tier of".into()
+        }
+    );
+    assert_eq!(run.iterations, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_model_failure_mid_run_keeps_the_calls_that_already_ran() {
+    let model = ScriptedModel::new([ModelTurn::calls([ToolCall::new(
+        "c1",
+        "get_loyalty_tier",
+        r#"{"customer": 42}"#,
+    )])]);
+    let err = Agent::new(executor(), model, agent_principal())
+        .run("tier?")
+        .await
+        .unwrap_err();
+    assert!(matches!(err.error, ModelError::ScriptExhausted));
+    let ran: Vec<_> = err.completed_calls().collect();
+    assert_eq!(ran.len(), 1);
+    assert_eq!(
+        ran[0].outcome.as_ref().ok(),
+        Some(&serde_json::json!("gold"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn tool_search_offers_what_was_found_and_never_a_hidden_tool() {
+    use toolwright::agent::ToolSearch;
+    let model = ScriptedModel::new([
+        // The principal may not delete accounts: searching its exact name finds nothing.
+        ModelTurn::calls([ToolCall::new(
+            "s1",
+            "search_tools",
+            r#"{"query": "delete customer account"}"#,
+        )]),
+        ModelTurn::calls([ToolCall::new(
+            "s2",
+            "search_tools",
+            r#"{"query": "loyalty tier of a customer", "limit": 1}"#,
+        )]),
+        ModelTurn::calls([ToolCall::new(
+            "c1",
+            "get_loyalty_tier",
+            r#"{"customer": 42}"#,
+        )]),
+        ModelTurn::final_text("gold"),
+    ]);
+    let run = Agent::new(executor(), model.clone(), agent_principal())
+        .tool_search(ToolSearch::new().always_offer(["wait_at_checkpoint"]))
+        .run("tier of 42?")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, AgentOutcome::Final("gold".into()));
+    let offered: Vec<Vec<String>> = model.requests().into_iter().map(|r| r.tools).collect();
+    assert_eq!(offered[0], ["wait_at_checkpoint", "search_tools"]);
+    assert_eq!(
+        offered[2],
+        ["wait_at_checkpoint", "get_loyalty_tier", "search_tools"]
+    );
+    let Message::ToolResults(first) = &run.messages[2] else {
+        panic!()
+    };
+    let found = first[0].outcome.as_ref().unwrap().to_string();
+    assert!(!found.contains("delete_customer_account"), "{found}");
+    let Message::ToolResults(second) = &run.messages[4] else {
+        panic!()
+    };
+    assert_eq!(
+        second[0].outcome.as_ref().unwrap()["tools"][0]["name"],
+        "get_loyalty_tier"
+    );
+    assert!(
+        offered
+            .iter()
+            .flatten()
+            .all(|name| name != "delete_customer_account")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_search_without_a_query_gets_an_error_the_model_can_fix() {
+    use toolwright::agent::ToolSearch;
+    let model = ScriptedModel::new([
+        ModelTurn::calls([ToolCall::new("s1", "search_tools", "{}")]),
+        ModelTurn::final_text("ok"),
+    ]);
+    let run = Agent::new(executor(), model, agent_principal())
+        .tool_search(ToolSearch::new())
+        .run("hi")
+        .await
+        .unwrap();
+    let Message::ToolResults(results) = &run.messages[2] else {
+        panic!()
+    };
+    assert_eq!(results[0].to_model_json()["kind"], "invalid_arguments");
 }

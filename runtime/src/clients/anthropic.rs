@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
+use super::{Endpoint, HttpSettings};
 use crate::agent::{Message, ModelClient, ModelError, ModelRequest, ModelTurn};
-use crate::call::CallArguments;
 use crate::providers;
 use crate::tool::BoxFuture;
 
@@ -17,21 +17,27 @@ const API_VERSION: &str = "2023-06-01";
 #[derive(Clone, Debug)]
 pub struct AnthropicClient {
     http: reqwest::Client,
+    settings: HttpSettings,
     base_url: String,
     api_key: Option<String>,
     model: String,
     max_tokens: u32,
+    strict_tools: bool,
 }
 
 impl AnthropicClient {
-    /// A client for `model` at `base_url` (e.g. `https://api.anthropic.com`).
+    /// A client for `model` at `base_url` (e.g. `https://api.anthropic.com`), with the default
+    /// [`HttpSettings`].
     pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        let settings = HttpSettings::default();
         Self {
-            http: reqwest::Client::new(),
+            http: settings.client(),
+            settings,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             api_key: None,
             model: model.into(),
             max_tokens: 1024,
+            strict_tools: false,
         }
     }
 
@@ -61,6 +67,22 @@ impl AnthropicClient {
         self
     }
 
+    /// Sends tools with strict tool use (`"strict": true`, see
+    /// [`providers::anthropic::export_strict`]) so the model's input always matches the schema.
+    #[must_use]
+    pub fn with_strict_tools(mut self, strict: bool) -> Self {
+        self.strict_tools = strict;
+        self
+    }
+
+    /// Sets the timeouts and retries.
+    #[must_use]
+    pub fn with_http(mut self, settings: HttpSettings) -> Self {
+        self.http = settings.client();
+        self.settings = settings;
+        self
+    }
+
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
         let mut system = Vec::new();
@@ -69,18 +91,11 @@ impl AnthropicClient {
             match m {
                 Message::System(text) => system.push(text.as_str()),
                 Message::User(text) => messages.push(json!({"role": "user", "content": text})),
-                Message::Assistant { text, tool_calls } => {
-                    let mut content = Vec::new();
-                    if let Some(t) = text.as_deref().filter(|t| !t.is_empty()) {
-                        content.push(json!({"type": "text", "text": t}));
-                    }
-                    for c in tool_calls {
-                        content.push(json!({"type": "tool_use", "id": c.id, "name": c.name, "input": input_of(&c.arguments)}));
-                    }
-                    messages.push(json!({"role": "assistant", "content": content}));
-                }
+                Message::Assistant { text, tool_calls } => messages.push(
+                    providers::anthropic::format_assistant_turn(text.as_deref(), tool_calls),
+                ),
                 Message::ToolResults(results) => {
-                    messages.push(providers::anthropic::format_results(results))
+                    messages.push(providers::anthropic::format_results(results));
                 }
             }
         }
@@ -90,22 +105,16 @@ impl AnthropicClient {
             body["system"] = Value::String(system.join("\n\n"));
         }
         if !request.tools.is_empty() {
-            body["tools"] = providers::anthropic::export(request.tools.iter().copied()).tools;
+            let tools = request.tools.iter().copied();
+            body["tools"] = if self.strict_tools {
+                providers::anthropic::export_strict(tools).tools
+            } else {
+                providers::anthropic::export(tools).tools
+            };
+            body["tool_choice"] =
+                providers::anthropic::tool_choice(request.tool_choice, request.parallel_tool_calls);
         }
         body
-    }
-}
-
-/// `tool_use.input` must be an object: unusable arguments are sent back as an empty object
-/// (the error result that follows tells the model what was wrong).
-fn input_of(args: &CallArguments) -> Value {
-    match args {
-        CallArguments::Json(v @ Value::Object(_)) => v.clone(),
-        CallArguments::Text(t) => match serde_json::from_str::<Value>(t) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => json!({}),
-        },
-        _ => json!({}),
     }
 }
 
@@ -114,6 +123,7 @@ fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
     super::turn(
         providers::anthropic::parse_tool_calls(response),
         providers::anthropic::response_text(response),
+        providers::anthropic::is_truncated(response),
     )
 }
 
@@ -124,16 +134,15 @@ impl ModelClient for AnthropicClient {
     ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
         let body = self.body(&request);
         Box::pin(async move {
-            let mut req = self
-                .http
-                .post(format!("{}/v1/messages", self.base_url))
-                .header("anthropic-version", API_VERSION)
-                .json(&body);
+            let mut headers = vec![("anthropic-version", API_VERSION)];
             if let Some(key) = &self.api_key {
-                req = req.header("x-api-key", key);
+                headers.push(("x-api-key", key.as_str()));
             }
-            let response = req.send().await.map_err(|e| super::send_error(&e))?;
-            turn(&super::read_json(response).await?)
+            let endpoint = Endpoint {
+                url: format!("{}/v1/messages", self.base_url),
+                headers,
+            };
+            turn(&super::post_json(&self.http, &self.settings, &endpoint, &body).await?)
         })
     }
 }

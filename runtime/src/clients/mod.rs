@@ -1,62 +1,412 @@
 //! Real model clients over HTTP (feature `clients`): an OpenAI-compatible Chat Completions
-//! client (OpenAI, Ollama, vLLM, LM Studio via a base URL) and an Anthropic Messages client.
-//! Both implement [`ModelClient`](crate::agent::ModelClient); they use the
-//! [`providers`](crate::providers) module to export tools, parse calls and format results.
+//! client (OpenAI, Ollama, vLLM, LM Studio via a base URL), an Anthropic Messages client and
+//! a Gemini `generateContent` client. All implement [`ModelClient`](crate::agent::ModelClient);
+//! they use the [`providers`](crate::providers) module to export tools, parse calls and
+//! format results, and share one transport ([`HttpSettings`]): a request timeout, a bounded
+//! retry on 429/5xx that honours `retry-after`, errors that keep the provider's message and
+//! the connection's cause, and a `User-Agent`.
 
 mod anthropic;
+mod gemini;
 mod openai;
 
 pub use anthropic::AnthropicClient;
+pub use gemini::GeminiClient;
 pub use openai::OpenAiClient;
 
 use std::time::Duration;
 
-use crate::agent::ModelError;
+use serde_json::Value;
 
-/// Reads a response: 429 becomes [`ModelError::RateLimited`] with the provider's
-/// `retry-after`, other failures a [`ModelError::Request`] with the status and a body excerpt,
-/// and a body that is not JSON a [`ModelError::Malformed`].
-async fn read_json(response: reqwest::Response) -> Result<serde_json::Value, ModelError> {
+use crate::agent::{ModelError, ModelTurn};
+
+/// The `User-Agent` every client sends.
+pub const USER_AGENT: &str = concat!("toolwright/", env!("CARGO_PKG_VERSION"));
+
+/// How a client talks to its API: timeouts and retries.
+///
+/// A retry re-sends a request that got no usable answer (429, 5xx, a refused connection).
+/// The tool calls of a turn run only after its answer has been read, so a retry can never
+/// run a tool twice; a request that timed out is not retried (the server may still be
+/// working on it, and a slow local model would only be asked twice).
+///
+/// ```
+/// use std::time::Duration;
+/// use toolwright::clients::{HttpSettings, OpenAiClient};
+///
+/// let client = OpenAiClient::new("http://localhost:11434/v1", "llama3.1").with_http(
+///     HttpSettings::default()
+///         .timeout(Duration::from_secs(30 * 60)) // CPU inference is slow
+///         .max_retries(1),
+/// );
+/// # let _ = client;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    backoff: Duration,
+    max_wait: Duration,
+}
+
+impl Default for HttpSettings {
+    /// A 10-minute request timeout (generous: local models on a CPU are slow), a 10 s connect
+    /// timeout, 2 retries from a 1 s backoff, and at most 60 s of waiting per retry.
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            connect_timeout: Duration::from_secs(10),
+            max_retries: 2,
+            backoff: Duration::from_secs(1),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl HttpSettings {
+    /// The longest one request may take, answer included.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting may take.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How many times a failed request is re-sent (0: never).
+    #[must_use]
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// The first backoff; it doubles each attempt (full jitter), unless the provider's
+    /// `retry-after` says how long to wait.
+    #[must_use]
+    pub fn backoff(mut self, first: Duration) -> Self {
+        self.backoff = first;
+        self
+    }
+
+    /// The longest wait before a retry: a `retry-after` beyond it ends the retries and the
+    /// error is returned.
+    #[must_use]
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// The `reqwest` client for these settings.
+    fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            // Building fails only when the TLS backend cannot start; the per-request timeout
+            // and User-Agent are also set on every request.
+            .unwrap_or_default()
+    }
+
+    /// The wait before retry `attempt` (0-based) after `error`, or `None` to stop.
+    fn retry_wait(&self, attempt: u32, error: &ModelError) -> Option<Duration> {
+        if attempt >= self.max_retries {
+            return None;
+        }
+        let asked = match error {
+            ModelError::RateLimited { retry_after_ms, .. } => {
+                retry_after_ms.map(Duration::from_millis)
+            }
+            ModelError::Http { status, .. } if is_transient(*status) => None,
+            ModelError::Connection { .. } => None,
+            _ => return None,
+        };
+        match asked {
+            Some(wait) if wait > self.max_wait => None,
+            Some(wait) => Some(wait),
+            None => {
+                let cap = self
+                    .backoff
+                    .saturating_mul(2u32.saturating_pow(attempt))
+                    .min(self.max_wait);
+                Some(cap.mul_f64(jitter()))
+            }
+        }
+    }
+}
+
+/// 5xx, and Anthropic's 529 "overloaded".
+fn is_transient(status: u16) -> bool {
+    (500..=599).contains(&status)
+}
+
+/// A number in [0, 1) for full jitter; not cryptographic, only spread.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// One HTTP endpoint of a provider: where to post and with which headers.
+pub(crate) struct Endpoint<'a> {
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(&'static str, &'a str)>,
+}
+
+/// Posts `body` and reads the JSON answer, retrying as `settings` allow.
+pub(crate) async fn post_json(
+    http: &reqwest::Client,
+    settings: &HttpSettings,
+    endpoint: &Endpoint<'_>,
+    body: &Value,
+) -> Result<Value, ModelError> {
+    let mut attempt = 0;
+    loop {
+        let mut req = http
+            .post(&endpoint.url)
+            .timeout(settings.timeout)
+            .header(reqwest::header::USER_AGENT, USER_AGENT)
+            .json(body);
+        for (name, value) in &endpoint.headers {
+            req = req.header(*name, *value);
+        }
+        let result = match req.send().await {
+            Ok(response) => read_json(response, settings).await,
+            Err(e) => Err(send_error(&e, &endpoint.url, settings)),
+        };
+        match result {
+            Err(error) => match settings.retry_wait(attempt, &error) {
+                Some(wait) => {
+                    tracing::debug!(attempt, ?wait, %error, "retrying the model request");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return Err(error),
+            },
+            ok => return ok,
+        }
+    }
+}
+
+/// Reads a response: 429 becomes [`ModelError::RateLimited`] (or
+/// [`ModelError::QuotaExhausted`] for `insufficient_quota`), other failures
+/// [`ModelError::Http`] with the provider's message, and a body that is not JSON
+/// [`ModelError::Malformed`].
+async fn read_json(
+    response: reqwest::Response,
+    settings: &HttpSettings,
+) -> Result<Value, ModelError> {
     let status = response.status();
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return Err(ModelError::RateLimited {
-            retry_after_ms: retry_after_ms(response.headers()),
+    let retry_after = retry_after_ms(response.headers());
+    let body = response.text().await.map_err(|e| {
+        if e.is_timeout() {
+            ModelError::Timeout {
+                after_ms: settings.timeout.as_millis() as u64,
+            }
+        } else {
+            ModelError::Request(format!("reading the response failed: {}", causes(&e)))
+        }
+    })?;
+    if status.is_success() {
+        return serde_json::from_str(&body).map_err(|e| {
+            ModelError::Malformed(format!("the body is not JSON ({e}): {}", excerpt(&body)))
         });
     }
-    let body = response
-        .text()
-        .await
-        .map_err(|e| ModelError::Request(format!("reading the response failed: {e}")))?;
-    if !status.is_success() {
-        let excerpt: String = body.chars().take(300).collect();
-        return Err(ModelError::Request(format!("HTTP {status}: {excerpt}")));
+    let parsed: Option<Value> = serde_json::from_str(&body).ok();
+    let message = parsed
+        .as_ref()
+        .and_then(provider_message)
+        .unwrap_or_else(|| excerpt(&body));
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        if parsed.as_ref().is_some_and(is_quota_error) {
+            return Err(ModelError::QuotaExhausted { message });
+        }
+        return Err(ModelError::RateLimited {
+            retry_after_ms: retry_after,
+            message: (!message.is_empty()).then_some(message),
+        });
     }
-    serde_json::from_str(&body).map_err(|e| ModelError::Malformed(e.to_string()))
+    let reason = status.canonical_reason().unwrap_or("");
+    Err(ModelError::Http {
+        status: status.as_u16(),
+        message: if message.is_empty() {
+            reason.to_owned()
+        } else {
+            message
+        },
+    })
+}
+
+/// `error.message` (OpenAI, Anthropic, Gemini all use it), with the error's code or type.
+fn provider_message(body: &Value) -> Option<String> {
+    let error = body.get("error")?;
+    let message = error.get("message").and_then(Value::as_str)?;
+    let kind = ["code", "type", "status"]
+        .iter()
+        .find_map(|k| error.get(*k).and_then(Value::as_str));
+    Some(match kind {
+        Some(k) => format!("{message} ({k})"),
+        None => message.to_owned(),
+    })
+}
+
+/// OpenAI's out-of-credit 429: `error.code` or `error.type` is `insufficient_quota`.
+fn is_quota_error(body: &Value) -> bool {
+    let Some(error) = body.get("error") else {
+        return false;
+    };
+    ["code", "type"]
+        .iter()
+        .any(|k| error.get(*k).and_then(Value::as_str) == Some("insufficient_quota"))
+}
+
+fn excerpt(body: &str) -> String {
+    let mut text: String = body.chars().take(300).collect();
+    if text.len() < body.len() {
+        text.push('…');
+    }
+    text
 }
 
 /// `retry-after-ms` (OpenAI) or `retry-after` in seconds or as an HTTP date (treated as unknown).
 fn retry_after_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return Some(ms.max(0.0) as u64);
+        return Some(ms.clamp(0.0, 86_400_000.0) as u64);
     }
     let secs = text("retry-after")?.trim().parse::<f64>().ok()?;
+    if !secs.is_finite() {
+        return None;
+    }
     Some(Duration::from_secs_f64(secs.clamp(0.0, 86_400.0)).as_millis() as u64)
 }
 
-/// The model's turn from the calls and text a provider module parsed out of a response.
+/// The model's turn from what a provider module parsed out of a response.
 fn turn(
     calls: Result<Vec<crate::ToolCall>, crate::providers::ParseError>,
     text: Option<String>,
-) -> Result<crate::agent::ModelTurn, ModelError> {
+    truncated: bool,
+) -> Result<ModelTurn, ModelError> {
+    if truncated {
+        return Ok(ModelTurn::Truncated {
+            text: text.unwrap_or_default(),
+        });
+    }
     let calls = calls.map_err(|e| ModelError::Malformed(e.to_string()))?;
     if calls.is_empty() {
-        Ok(crate::agent::ModelTurn::Final(text.unwrap_or_default()))
+        Ok(ModelTurn::Final(text.unwrap_or_default()))
     } else {
-        Ok(crate::agent::ModelTurn::ToolCalls { text, calls })
+        Ok(ModelTurn::ToolCalls { text, calls })
     }
 }
 
-fn send_error(e: &reqwest::Error) -> ModelError {
-    ModelError::Request(format!("the request could not be sent: {e}"))
+/// Every cause of an error, outermost first: `error sending request: client error (Connect):
+/// tcp connect error: Connection refused (os error 111)`.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn send_error(e: &reqwest::Error, url: &str, settings: &HttpSettings) -> ModelError {
+    if e.is_timeout() {
+        return ModelError::Timeout {
+            after_ms: settings.timeout.as_millis() as u64,
+        };
+    }
+    if e.is_connect() {
+        return ModelError::Connection {
+            url: url.to_owned(),
+            cause: causes(e),
+        };
+    }
+    ModelError::Request(format!(
+        "the request to {url} could not be sent: {}",
+        causes(e)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate_limited(ms: Option<u64>) -> ModelError {
+        ModelError::RateLimited {
+            retry_after_ms: ms,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn retries_stop_after_the_configured_count() {
+        let s = HttpSettings::default().max_retries(2);
+        assert!(s.retry_wait(0, &rate_limited(None)).is_some());
+        assert!(s.retry_wait(1, &rate_limited(None)).is_some());
+        assert!(s.retry_wait(2, &rate_limited(None)).is_none());
+    }
+
+    #[test]
+    fn a_retry_waits_what_the_provider_asks() {
+        let s = HttpSettings::default();
+        assert_eq!(
+            s.retry_wait(0, &rate_limited(Some(2500))),
+            Some(Duration::from_millis(2500))
+        );
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_cap_ends_the_retries() {
+        let s = HttpSettings::default().max_wait(Duration::from_secs(5));
+        assert_eq!(s.retry_wait(0, &rate_limited(Some(6_000))), None);
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_below_the_doubling_cap() {
+        let s = HttpSettings::default()
+            .backoff(Duration::from_millis(100))
+            .max_retries(10);
+        let error = ModelError::Http {
+            status: 503,
+            message: String::new(),
+        };
+        for attempt in 0..6 {
+            let wait = s.retry_wait(attempt, &error).unwrap();
+            assert!(wait < Duration::from_millis(100) * 2u32.pow(attempt));
+        }
+    }
+
+    #[test]
+    fn client_errors_quota_and_timeouts_are_never_retried() {
+        let s = HttpSettings::default();
+        for error in [
+            ModelError::Http {
+                status: 400,
+                message: String::new(),
+            },
+            ModelError::QuotaExhausted {
+                message: String::new(),
+            },
+            ModelError::Timeout { after_ms: 1 },
+            ModelError::Malformed(String::new()),
+        ] {
+            assert_eq!(s.retry_wait(0, &error), None, "{error}");
+        }
+    }
 }

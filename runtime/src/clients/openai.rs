@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 
+use super::{Endpoint, HttpSettings};
 use crate::agent::{Message, ModelClient, ModelError, ModelRequest, ModelTurn};
-use crate::call::CallArguments;
 use crate::providers;
 use crate::tool::BoxFuture;
 
@@ -15,16 +15,20 @@ use crate::tool::BoxFuture;
 #[derive(Clone, Debug)]
 pub struct OpenAiClient {
     http: reqwest::Client,
+    settings: HttpSettings,
     base_url: String,
     api_key: Option<String>,
     model: String,
 }
 
 impl OpenAiClient {
-    /// A client for `model` at `base_url` (e.g. `https://api.openai.com/v1`).
+    /// A client for `model` at `base_url` (e.g. `https://api.openai.com/v1`), with the default
+    /// [`HttpSettings`].
     pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        let settings = HttpSettings::default();
         Self {
-            http: reqwest::Client::new(),
+            http: settings.client(),
+            settings,
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             api_key: None,
             model: model.into(),
@@ -50,6 +54,14 @@ impl OpenAiClient {
         self
     }
 
+    /// Sets the timeouts and retries.
+    #[must_use]
+    pub fn with_http(mut self, settings: HttpSettings) -> Self {
+        self.http = settings.client();
+        self.settings = settings;
+        self
+    }
+
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
         let mut messages = Vec::new();
@@ -57,22 +69,9 @@ impl OpenAiClient {
             match m {
                 Message::System(text) => messages.push(json!({"role": "system", "content": text})),
                 Message::User(text) => messages.push(json!({"role": "user", "content": text})),
-                Message::Assistant { text, tool_calls } => {
-                    let mut msg = json!({"role": "assistant", "content": text});
-                    if !tool_calls.is_empty() {
-                        msg["tool_calls"] = tool_calls
-                            .iter()
-                            .map(|c| {
-                                json!({
-                                    "id": c.id,
-                                    "type": "function",
-                                    "function": {"name": c.name, "arguments": arguments_text(&c.arguments)},
-                                })
-                            })
-                            .collect();
-                    }
-                    messages.push(msg);
-                }
+                Message::Assistant { text, tool_calls } => messages.push(
+                    providers::openai::format_assistant_turn(text.as_deref(), tool_calls),
+                ),
                 Message::ToolResults(results) => {
                     if let Value::Array(items) = providers::openai::format_results(results) {
                         messages.extend(items);
@@ -83,16 +82,12 @@ impl OpenAiClient {
         let mut body = json!({"model": self.model, "messages": messages});
         if !request.tools.is_empty() {
             body["tools"] = providers::openai::export(request.tools.iter().copied()).tools;
+            body["tool_choice"] = providers::openai::tool_choice(request.tool_choice);
+            if let Some(parallel) = request.parallel_tool_calls {
+                body["parallel_tool_calls"] = Value::Bool(parallel);
+            }
         }
         body
-    }
-}
-
-fn arguments_text(args: &CallArguments) -> String {
-    match args {
-        CallArguments::Text(t) => t.clone(),
-        CallArguments::Json(v) => v.to_string(),
-        CallArguments::Invalid { raw, .. } => raw.clone(),
     }
 }
 
@@ -101,6 +96,7 @@ fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
     super::turn(
         providers::openai::parse_tool_calls(response),
         providers::openai::response_text(response).map(str::to_owned),
+        providers::openai::is_truncated(response),
     )
 }
 
@@ -111,15 +107,12 @@ impl ModelClient for OpenAiClient {
     ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
         let body = self.body(&request);
         Box::pin(async move {
-            let mut req = self
-                .http
-                .post(format!("{}/chat/completions", self.base_url))
-                .json(&body);
-            if let Some(key) = &self.api_key {
-                req = req.bearer_auth(key);
-            }
-            let response = req.send().await.map_err(|e| super::send_error(&e))?;
-            turn(&super::read_json(response).await?)
+            let auth = self.api_key.as_ref().map(|k| format!("Bearer {k}"));
+            let endpoint = Endpoint {
+                url: format!("{}/chat/completions", self.base_url),
+                headers: auth.iter().map(|a| ("authorization", a.as_str())).collect(),
+            };
+            turn(&super::post_json(&self.http, &self.settings, &endpoint, &body).await?)
         })
     }
 }

@@ -679,6 +679,7 @@ impl ServerHandler for McpServer {
                     arguments: CallArguments::Json(Value::Object(
                         request.arguments.clone().unwrap_or_default(),
                     )),
+                    provider_data: None,
                 };
                 let response = if stateless {
                     // No server-to-client request can be pending here; a cancel drops the call.

@@ -224,6 +224,7 @@ impl Confirmation {
             id: ticket.call_id,
             name: ticket.tool,
             arguments: CallArguments::Text(ticket.canonical_args),
+            provider_data: None,
         })
     }
 

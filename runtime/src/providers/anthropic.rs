@@ -2,35 +2,113 @@
 //!
 //! - Tools: `[{"name", "description", "input_schema"}]`, `input_schema` a JSON Schema object
 //!   with `"type": "object"` at the root (docs "Tool use" → "Specifying client tools";
-//!   anthropic-sdk-python `types/tool_param.py`). The schema is sent as generated (no
-//!   `$schema` key); Anthropic resolves local `$ref`s.
+//!   anthropic-sdk-python `types/tool_param.py`). The schema is sent in the portable form
+//!   every export shares (standard formats only, optional = not required); Anthropic
+//!   resolves local `$ref`s.
+//! - Strict tool use ([`export_strict`], `"strict": true`): the schema is lowered the way
+//!   anthropic-sdk-python's `lib/_parse/_transform.py` does: kept are `type`, `anyOf`
+//!   (`oneOf` becomes `anyOf`), `allOf`, primitive `enum`/`const`, `description`, `title`,
+//!   `$ref`/`$defs`, object `properties`/`required` with `additionalProperties: false`, string
+//!   `format`s it supports and array `items` with `minItems` 0 or 1; everything else
+//!   (bounds, lengths, patterns, defaults) moves into the description. A schema it cannot
+//!   express (a free-form map, a list of types) is sent non-strict with a note. References
+//!   that are not recursive are inlined so each property keeps its description.
+//! - Examples: `input_examples` carries the tool's `#[tool(example = …)]` arguments.
 //! - Tool calls: `content[]` blocks of `type: "tool_use"` with `id`, `name` and `input` (an
-//!   object) (`types/tool_use_block.py`).
+//!   object) (`types/tool_use_block.py`). The `id` is the call id the `tool_result` names;
+//!   other fields of the block (`caller`, …) are kept as provider data and
+//!   [`format_assistant_turn`] sends them back unchanged.
 //! - Results: one user message whose content is a list of
 //!   `{"type": "tool_result", "tool_use_id", "content", "is_error"?}` blocks, all results of a
 //!   turn together (`types/tool_result_block_param.py`); `is_error` is sent only when true.
 
 use serde_json::{Value, json};
 
-use super::{Export, ParseError, arguments_from_value, result_text};
+use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Messages API.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    export_with(tools, false)
+}
+
+/// The `tools` array with strict tool use: `"strict": true` on every tool whose schema can be
+/// lowered to what strict mode accepts (see the module docs), each other tool sent as
+/// [`export`] would, with a note saying why.
+pub fn export_strict<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
+    export_with(tools, true)
+}
+
+fn export_with<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>, strict: bool) -> Export {
+    let mut notes = Vec::new();
     let tools = tools
         .into_iter()
         .map(|e| {
-            json!({
+            let mut changes = Vec::new();
+            let lowered = if strict {
+                match lower::anthropic_strict(e.input_schema()) {
+                    Ok((schema, mut why)) => {
+                        changes.append(&mut why);
+                        Some(schema)
+                    }
+                    Err(reason) => {
+                        changes.push(format!("not strict: {reason}"));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let is_strict = lowered.is_some();
+            let schema = lowered.unwrap_or_else(|| {
+                lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes)
+            });
+            notes.extend(changes.into_iter().map(|message| ExportNote {
+                tool: e.name().into(),
+                message,
+            }));
+            let mut tool = json!({
                 "name": e.name(),
                 "description": e.description(),
-                "input_schema": e.input_schema(),
-            })
+                "input_schema": schema,
+            });
+            if is_strict {
+                tool["strict"] = Value::Bool(true);
+            }
+            if !e.examples().is_empty() {
+                tool["input_examples"] = Value::Array(e.examples().to_vec());
+            }
+            tool
         })
         .collect();
     Export {
         tools: Value::Array(tools),
-        notes: Vec::new(),
+        notes,
     }
+}
+
+/// The `tools` array for a registry too big to send whole: every tool not named in `always`
+/// gets `defer_loading: true` and Anthropic's BM25 tool search tool is added
+/// (`ToolParam.defer_loading`, `ToolSearchToolBm25_20251119Param`). Pass only the
+/// principal's scoped tools: the search cannot find what is not sent.
+pub fn export_deferred<'a>(
+    tools: impl IntoIterator<Item = &'a ToolEntry>,
+    always: &[&str],
+) -> Export {
+    let mut export = export(tools);
+    if let Value::Array(items) = &mut export.tools {
+        for item in items.iter_mut() {
+            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+            if !always.contains(&name) {
+                item["defer_loading"] = Value::Bool(true);
+            }
+        }
+        items.push(json!({
+            "type": "tool_search_tool_bm25_20251119",
+            "name": "tool_search_tool_bm25",
+        }));
+    }
+    export
 }
 
 /// The `tool_use` blocks of a response (the whole body), in order.
@@ -55,9 +133,53 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
                 id: super::id_text(b.get("id")).unwrap_or_else(|| format!("toolu_{index}")),
                 name: name.to_owned(),
                 arguments: arguments_from_value(b.get("input")),
+                provider_data: super::unmodelled(
+                    b,
+                    &["type", "id", "name", "input"],
+                    Provider::Anthropic,
+                ),
             })
         })
         .collect()
+}
+
+/// The model's turn as an assistant message to send back: a text block (when there is
+/// text), then one `tool_use` block per call, with the block's provider fields as received.
+pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    let mut content = Vec::new();
+    if let Some(t) = text.filter(|t| !t.is_empty()) {
+        content.push(json!({"type": "text", "text": t}));
+    }
+    for c in calls {
+        let block = json!({
+            "type": "tool_use",
+            "id": c.id,
+            "name": c.name,
+            "input": super::arguments_object(&c.arguments),
+        });
+        content.push(super::with_unmodelled(block, c, Provider::Anthropic));
+    }
+    json!({"role": "assistant", "content": content})
+}
+
+/// The `tool_choice` object for the Messages API. `parallel: Some(false)` sets
+/// `disable_parallel_tool_use` (not sent with `none`, which has no such field).
+pub fn tool_choice(choice: &super::ToolChoice, parallel: Option<bool>) -> Value {
+    let mut value = match choice {
+        super::ToolChoice::Auto => json!({"type": "auto"}),
+        super::ToolChoice::None => return json!({"type": "none"}),
+        super::ToolChoice::Required => json!({"type": "any"}),
+        super::ToolChoice::Named(name) => json!({"type": "tool", "name": name}),
+    };
+    if parallel == Some(false) {
+        value["disable_parallel_tool_use"] = Value::Bool(true);
+    }
+    value
+}
+
+/// Whether the model stopped because it hit `max_tokens` (`stop_reason: "max_tokens"`).
+pub fn is_truncated(response: &Value) -> bool {
+    response.get("stop_reason").and_then(Value::as_str) == Some("max_tokens")
 }
 
 /// The text blocks of a response, joined.

@@ -9,7 +9,11 @@
 //!   `propertyOrdering` added so arguments come back in declaration order. A tool without
 //!   parameters omits `parameters` (an object schema with no properties is refused).
 //! - Tool calls: `candidates[0].content.parts[].functionCall = {name, args, id?}`; models that
-//!   send no `id` get `call_<n>` ids, and the result echoes whatever id was used.
+//!   send no `id` get `call_<n>` ids, and the result echoes whatever id was used. The part's
+//!   other fields (Gemini 3's `thoughtSignature`, a sibling of `functionCall` in `Part`; the
+//!   API rejects the next turn without it: "Function call is missing a thought_signature")
+//!   are kept as [`ProviderData`](super::ProviderData) and [`format_model_turn`] sends them
+//!   back unchanged.
 //! - Results: one `{"role": "user", "parts": [{"functionResponse": {"name", "id"?,
 //!   "response": {"output": …} | {"error": …}}}]}` message (`response` must be an object; the
 //!   `FunctionResponse.response` docs name the `output` and `error` keys).
@@ -19,7 +23,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, arguments_from_value, lower};
+use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for Gemini: one Tool with every function declaration.
@@ -34,7 +38,10 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
                 tool: e.name().into(),
                 message,
             }));
-            let mut decl = json!({"name": e.name(), "description": e.description()});
+            let mut decl = json!({
+                "name": e.name(),
+                "description": super::description_with_examples(e),
+            });
             let empty = parameters
                 .get("properties")
                 .and_then(Value::as_object)
@@ -44,7 +51,8 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
                     tool: e.name().into(),
                     message: "a free-form object cannot be written in Gemini's Schema subset; sent as parametersJsonSchema".into(),
                 });
-                let mut schema = e.input_schema().clone();
+                let mut schema =
+                    lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut Vec::new());
                 if let Value::Object(m) = &mut schema {
                     m.remove("$schema");
                 }
@@ -93,9 +101,9 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
         .ok_or(ParseError::Missing("candidates[0].content.parts"))?;
     parts
         .iter()
-        .filter_map(|p| p.get("functionCall"))
+        .filter_map(|p| Some((p, p.get("functionCall")?)))
         .enumerate()
-        .map(|(index, call)| {
+        .map(|(index, (part, call))| {
             let name = call
                 .get("name")
                 .and_then(Value::as_str)
@@ -104,9 +112,68 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
                 id: super::id_text(call.get("id")).unwrap_or_else(|| format!("call_{index}")),
                 name: name.to_owned(),
                 arguments: arguments_from_value(call.get("args")),
+                provider_data: super::unmodelled(part, &["functionCall"], Provider::Gemini),
             })
         })
         .collect()
+}
+
+/// The model's turn as a `Content` to send back in `contents`: a text part (when there is
+/// text), then one `functionCall` part per call with the part's provider fields
+/// (`thoughtSignature`, …) exactly as received.
+pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    let mut parts = Vec::new();
+    if let Some(t) = text.filter(|t| !t.is_empty()) {
+        parts.push(json!({"text": t}));
+    }
+    for c in calls {
+        let mut call = json!({"name": c.name, "args": super::arguments_object(&c.arguments)});
+        if !c.id.is_empty() {
+            call["id"] = Value::String(c.id.clone());
+        }
+        parts.push(super::with_unmodelled(
+            json!({"functionCall": call}),
+            c,
+            Provider::Gemini,
+        ));
+    }
+    json!({"role": "model", "parts": parts})
+}
+
+/// The `toolConfig` for `generateContent`. Gemini has no switch for parallel calls.
+pub fn tool_config(choice: &super::ToolChoice) -> Value {
+    let config = match choice {
+        super::ToolChoice::Auto => json!({"mode": "AUTO"}),
+        super::ToolChoice::None => json!({"mode": "NONE"}),
+        super::ToolChoice::Required => json!({"mode": "ANY"}),
+        super::ToolChoice::Named(name) => json!({"mode": "ANY", "allowedFunctionNames": [name]}),
+    };
+    json!({"functionCallingConfig": config})
+}
+
+/// Whether the first candidate stopped at the output token limit (`finishReason: "MAX_TOKENS"`).
+pub fn is_truncated(response: &Value) -> bool {
+    response
+        .get("candidates")
+        .and_then(|c| c.get(0))
+        .and_then(|c| c.get("finishReason"))
+        .and_then(Value::as_str)
+        == Some("MAX_TOKENS")
+}
+
+/// The text parts of the first candidate (thoughts excluded), joined.
+pub fn response_text(response: &Value) -> Option<String> {
+    let texts: Vec<&str> = response
+        .get("candidates")?
+        .get(0)?
+        .get("content")?
+        .get("parts")?
+        .as_array()?
+        .iter()
+        .filter(|p| p.get("thought").and_then(Value::as_bool) != Some(true))
+        .filter_map(|p| p.get("text").and_then(Value::as_str))
+        .collect();
+    (!texts.is_empty()).then(|| texts.concat())
 }
 
 /// One user message with a `functionResponse` part per result.

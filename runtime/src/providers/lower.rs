@@ -1,5 +1,6 @@
-//! Schema lowering shared by the providers: inlining `$ref`s, OpenAI's strict-mode rewrite and
-//! Gemini's OpenAPI subset. Each function returns the new schema and notes on what changed.
+//! Schema lowering shared by the providers: the portable form every export starts from
+//! (standard JSON Schema only), inlining `$ref`s, OpenAI's strict-mode rewrite and Gemini's
+//! OpenAPI subset. Each function returns the new schema and notes on what changed.
 
 use serde_json::{Map, Value, json};
 
@@ -178,6 +179,214 @@ fn has_type(m: &Map<String, Value>, t: &str) -> bool {
     }
 }
 
+// ---- Portable JSON Schema ----------------------------------------------------------------------
+
+/// The `format` values JSON Schema 2020-12 defines (Validation, section 7.3). Anything else
+/// is unknown to standard validators and hosts.
+pub(crate) const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// schemars' formats for Rust's number types, and the range each one stands for.
+const RUST_NUMBER_FORMATS: &[(&str, Option<i64>, Option<u64>)] = &[
+    ("int8", Some(i8::MIN as i64), Some(i8::MAX as u64)),
+    ("uint8", Some(0), Some(u8::MAX as u64)),
+    ("int16", Some(i16::MIN as i64), Some(i16::MAX as u64)),
+    ("uint16", Some(0), Some(u16::MAX as u64)),
+    ("int32", Some(i32::MIN as i64), Some(i32::MAX as u64)),
+    ("uint32", Some(0), Some(u32::MAX as u64)),
+    // 64 bits and more (`isize`/`usize` included): bounds past 2^53 are not exact in the
+    // many hosts that read JSON numbers as doubles, so only the sign is written.
+    ("int64", None, None),
+    ("uint64", Some(0), None),
+    ("int", None, None),
+    ("uint", Some(0), None),
+    ("int128", None, None),
+    ("uint128", Some(0), None),
+    ("float", None, None),
+    ("double", None, None),
+];
+
+/// What [`portable`] does with properties that are not required.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Optional {
+    /// Input schemas: optional means "may be left out", so an optional property loses its
+    /// `null` (a provider that needs it, OpenAI strict mode, adds it back).
+    NotNullable,
+    /// Output schemas: the value really is `null` when absent; keep it.
+    KeepNull,
+}
+
+/// The one normalisation every export starts from: standard JSON Schema only. Rust number
+/// formats (`uint8`, `int64`, …) become `minimum`/`maximum`; other non-standard formats move
+/// into the description; with [`Optional::NotNullable`], a property that is not required is
+/// simply not required (no `null` in its type, enum or `anyOf`).
+pub(crate) fn portable(schema: &Value, optional: Optional, notes: &mut Vec<String>) -> Value {
+    let mut out = schema.clone();
+    portable_node(&mut out, optional, notes, 0);
+    notes.sort();
+    notes.dedup();
+    out
+}
+
+fn portable_node(node: &mut Value, optional: Optional, notes: &mut Vec<String>, depth: usize) {
+    let Value::Object(m) = node else { return };
+    if depth > MAX_DEPTH {
+        return;
+    }
+    lower_format(m, notes);
+    if optional == Optional::NotNullable
+        && let Some(Value::Object(props)) = m.get("properties")
+    {
+        let required: Vec<String> = m
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let optional_names: Vec<String> = props
+            .keys()
+            .filter(|k| !required.contains(k))
+            .cloned()
+            .collect();
+        if let Some(Value::Object(props)) = m.get_mut("properties") {
+            for name in optional_names {
+                if let Some(Value::Object(p)) = props.get_mut(&name) {
+                    strip_null(p);
+                }
+            }
+        }
+    }
+    for (k, v) in m.iter_mut() {
+        match k.as_str() {
+            "properties" | "$defs" | "definitions" | "patternProperties" | "dependentSchemas" => {
+                if let Value::Object(children) = v {
+                    for child in children.values_mut() {
+                        portable_node(child, optional, notes, depth + 1);
+                    }
+                }
+            }
+            "items"
+            | "additionalProperties"
+            | "not"
+            | "if"
+            | "then"
+            | "else"
+            | "contains"
+            | "propertyNames"
+            | "unevaluatedItems"
+            | "unevaluatedProperties" => {
+                portable_node(v, optional, notes, depth + 1);
+            }
+            "anyOf" | "oneOf" | "allOf" | "prefixItems" => {
+                if let Value::Array(branches) = v {
+                    for b in branches {
+                        portable_node(b, optional, notes, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Replaces a non-standard `format` by what it means.
+fn lower_format(m: &mut Map<String, Value>, notes: &mut Vec<String>) {
+    let Some(format) = m.get("format").and_then(Value::as_str).map(str::to_owned) else {
+        return;
+    };
+    if STANDARD_FORMATS.contains(&format.as_str()) {
+        return;
+    }
+    m.shift_remove("format");
+    if let Some((_, min, max)) = RUST_NUMBER_FORMATS.iter().find(|(f, ..)| *f == format) {
+        if let Some(min) = min {
+            let tighter = m
+                .get("minimum")
+                .and_then(Value::as_f64)
+                .is_some_and(|v| v >= *min as f64);
+            if !tighter {
+                m.insert("minimum".into(), Value::from(*min));
+            }
+        }
+        if let Some(max) = max {
+            let tighter = m
+                .get("maximum")
+                .and_then(Value::as_f64)
+                .is_some_and(|v| v <= *max as f64);
+            if !tighter {
+                m.insert("maximum".into(), Value::from(*max));
+            }
+        }
+        notes.push(format!("format `{format}` became minimum/maximum"));
+    } else {
+        append_description(m, &[format!("Format: {format}.")]);
+        notes.push(format!(
+            "non-standard format `{format}` moved into the description"
+        ));
+    }
+}
+
+/// An optional property without its `null`: `type: [T, "null"]` → `T`, `null` out of `enum`,
+/// an `anyOf` of one schema and `null` → that schema (the property's own keywords win).
+fn strip_null(p: &mut Map<String, Value>) {
+    if p.get("default") == Some(&Value::Null) {
+        p.shift_remove("default");
+    }
+    if let Some(Value::Array(types)) = p.get_mut("type") {
+        let had = types.len();
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let one = types.remove(0);
+            p.insert("type".into(), one);
+        } else if types.is_empty() && had > 0 {
+            p.insert("type".into(), "null".into());
+        }
+    }
+    if let Some(Value::Array(values)) = p.get_mut("enum")
+        && values.len() > 1
+    {
+        values.retain(|v| !v.is_null());
+    }
+    if let Some(Value::Array(branches)) = p.get_mut("anyOf") {
+        branches.retain(|b| {
+            b.get("type").and_then(Value::as_str) != Some("null")
+                && b.get("const") != Some(&Value::Null)
+        });
+        if branches.len() == 1
+            && let Some(Value::Object(one)) = branches.pop()
+        {
+            p.shift_remove("anyOf");
+            for (k, v) in one {
+                p.entry(k).or_insert(v);
+            }
+            // The merged branch may itself have been nullable.
+            strip_null(p);
+        }
+    }
+}
+
 // ---- OpenAI strict mode ------------------------------------------------------------------------
 
 /// String formats OpenAI's structured outputs accept.
@@ -204,6 +413,7 @@ pub(crate) fn openai_strict(schema: &Value) -> Result<(Value, Vec<String>), Stri
         return Err("the root of the schema is not an object".into());
     }
     let mut notes = Vec::new();
+    let schema = &portable(schema, Optional::NotNullable, &mut notes);
     let inlined = inline_refs(schema, Recursion::KeepRef, &mut notes);
     let mut props = 0;
     let mut out = strict_node(&inlined, &mut notes, 0, &mut props)?;
@@ -349,6 +559,184 @@ fn strict_node(
     Ok(Value::Object(out))
 }
 
+// ---- Anthropic strict tool use -------------------------------------------------------------------
+
+/// String formats Anthropic's strict mode keeps (anthropic-sdk-python `_transform.py`).
+const ANTHROPIC_FORMATS: &[&str] = &[
+    "date-time",
+    "time",
+    "date",
+    "duration",
+    "email",
+    "hostname",
+    "uri",
+    "ipv4",
+    "ipv6",
+    "uuid",
+];
+
+/// Lowers an input schema for Anthropic strict tool use, or says why it cannot be strict.
+pub(crate) fn anthropic_strict(schema: &Value) -> Result<(Value, Vec<String>), String> {
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err("the root of the schema is not an object".into());
+    }
+    let mut notes = Vec::new();
+    let schema = portable(schema, Optional::NotNullable, &mut notes);
+    let inlined = inline_refs(&schema, Recursion::KeepRef, &mut notes);
+    let mut out = anthropic_node(&inlined, &mut notes, 0)?;
+    if let (Value::Object(m), Some(Value::Object(defs))) = (&mut out, inlined.get("$defs")) {
+        let mut lowered = Map::new();
+        for (k, v) in defs {
+            lowered.insert(k.clone(), anthropic_node(v, &mut notes, 1)?);
+        }
+        m.insert("$defs".into(), Value::Object(lowered));
+    }
+    notes.sort();
+    notes.dedup();
+    Ok((out, notes))
+}
+
+fn is_primitive(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+fn anthropic_node(node: &Value, notes: &mut Vec<String>, depth: usize) -> Result<Value, String> {
+    let Value::Object(m) = node else {
+        return Err("a schema node is not an object".into());
+    };
+    if depth > MAX_DEPTH {
+        return Err("the schema nests too deeply".into());
+    }
+    let mut rest = m.clone();
+    let mut out = Map::new();
+    if let Some(reference) = rest.shift_remove("$ref") {
+        // As the SDK does: a reference stands alone (only recursive ones are left here).
+        out.insert("$ref".into(), reference);
+        return Ok(Value::Object(out));
+    }
+    let ty = rest.shift_remove("type");
+    if matches!(ty, Some(Value::Array(_))) {
+        return Err("a value has a list of types; strict mode takes one type per schema".into());
+    }
+    let ty = ty.as_ref().and_then(Value::as_str).map(str::to_owned);
+    let mut literals = false;
+    if let Some(Value::Array(values)) = rest.get("enum")
+        && !values.is_empty()
+        && values.iter().all(is_primitive)
+    {
+        out.insert("enum".into(), rest.shift_remove("enum").unwrap_or_default());
+        literals = true;
+    }
+    if rest.get("const").is_some_and(is_primitive) {
+        out.insert(
+            "const".into(),
+            rest.shift_remove("const").unwrap_or_default(),
+        );
+        literals = true;
+    }
+    let branches = ["anyOf", "oneOf", "allOf"]
+        .iter()
+        .find_map(|k| Some((*k, rest.shift_remove(*k)?)));
+    match branches {
+        Some((k, Value::Array(list))) => {
+            let lowered = list
+                .iter()
+                .map(|b| anthropic_node(b, notes, depth + 1))
+                .collect::<Result<Vec<_>, _>>()?;
+            let key = if k == "allOf" { "allOf" } else { "anyOf" };
+            if k == "oneOf" {
+                notes.push("`oneOf` became `anyOf`".into());
+            }
+            out.insert(key.into(), Value::Array(lowered));
+        }
+        Some((k, _)) => return Err(format!("`{k}` is not a list")),
+        None if literals => {}
+        None => match &ty {
+            Some(t) => {
+                out.insert("type".into(), Value::String(t.clone()));
+            }
+            None => return Err("a value accepts anything (no type)".into()),
+        },
+    }
+    for key in ["description", "title"] {
+        if let Some(v) = rest.shift_remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    match ty.as_deref() {
+        Some("object") if !literals => {
+            let props = rest.shift_remove("properties").unwrap_or_else(|| json!({}));
+            let Value::Object(props) = props else {
+                return Err("`properties` is not an object".into());
+            };
+            match rest.shift_remove("additionalProperties") {
+                None | Some(Value::Bool(false)) => {}
+                Some(_) => {
+                    return Err(
+                        "an object takes arbitrary keys (a map); strict mode closes every object"
+                            .into(),
+                    );
+                }
+            }
+            let mut lowered = Map::new();
+            for (name, p) in &props {
+                lowered.insert(name.clone(), anthropic_node(p, notes, depth + 1)?);
+            }
+            out.insert("properties".into(), Value::Object(lowered));
+            out.insert("additionalProperties".into(), Value::Bool(false));
+            if let Some(required) = rest.shift_remove("required") {
+                out.insert("required".into(), required);
+            }
+        }
+        Some("string") => {
+            if let Some(f) = rest.get("format").and_then(Value::as_str)
+                && ANTHROPIC_FORMATS.contains(&f)
+            {
+                out.insert(
+                    "format".into(),
+                    rest.shift_remove("format").unwrap_or_default(),
+                );
+            }
+        }
+        Some("array") => {
+            if let Some(items) = rest.shift_remove("items") {
+                out.insert("items".into(), anthropic_node(&items, notes, depth + 1)?);
+            }
+            if let Some(n) = rest.get("minItems").and_then(Value::as_u64)
+                && n <= 1
+            {
+                out.insert(
+                    "minItems".into(),
+                    rest.shift_remove("minItems").unwrap_or_default(),
+                );
+            }
+        }
+        _ => {}
+    }
+    // What strict mode cannot enforce is still worth telling the model.
+    let mut extra = Vec::new();
+    for (k, v) in &rest {
+        match k.as_str() {
+            "$schema" | "$id" | "$comment" | "$defs" | "required" | "properties" => {}
+            _ => {
+                extra.push(describe(k, v).unwrap_or_else(|| match k.as_str() {
+                    "minimum" => format!("At least {v}."),
+                    "maximum" => format!("At most {v}."),
+                    "minItems" => format!("At least {v} items."),
+                    "maxItems" => format!("At most {v} items."),
+                    "pattern" => format!("Must match the pattern {}.", value_text(v)),
+                    "format" => format!("Format: {}.", value_text(v)),
+                    "multipleOf" => format!("A multiple of {v}."),
+                    other => format!("{other}: {}.", value_text(v)),
+                }));
+                notes.push(format!("`{k}` moved into the description"));
+            }
+        }
+    }
+    append_description(&mut out, &extra);
+    Ok(Value::Object(out))
+}
+
 // ---- Gemini ------------------------------------------------------------------------------------
 
 /// Keywords Gemini's `Schema` (an OpenAPI 3.0 subset) accepts.
@@ -375,12 +763,14 @@ const GEMINI_KEYS: &[&str] = &[
     "maxProperties",
 ];
 
-/// Formats Gemini accepts.
-const GEMINI_FORMATS: &[&str] = &["float", "double", "int32", "int64", "date-time", "enum"];
+/// Standard formats Gemini accepts (its number formats are not JSON Schema's; the portable
+/// form has already turned Rust's into bounds).
+const GEMINI_FORMATS: &[&str] = &["date-time"];
 
 /// Lowers a schema to Gemini's subset: no `$ref`/`$defs`, no `additionalProperties`,
 /// `nullable` instead of null types, string enums only.
 pub(crate) fn gemini(schema: &Value, notes: &mut Vec<String>) -> Value {
+    let schema = &portable(schema, Optional::NotNullable, notes);
     let inlined = inline_refs(schema, Recursion::Cut, notes);
     let out = gemini_node(&inlined, notes, 0);
     notes.sort();
@@ -527,5 +917,170 @@ fn merge_branches(out: &mut Map<String, Value>, branches: Vec<Value>) {
         Err(branches) => {
             out.insert("anyOf".into(), Value::Array(branches));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Formats a generated or hand-written schema may carry: Rust's, standard and unknown.
+    const SOME_FORMATS: &[&str] = &[
+        "int8",
+        "uint8",
+        "int16",
+        "uint16",
+        "int32",
+        "uint32",
+        "int64",
+        "uint64",
+        "int",
+        "uint",
+        "int128",
+        "uint128",
+        "float",
+        "double",
+        "date-time",
+        "email",
+        "uuid",
+        "phone",
+        "x-custom",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            (prop::sample::select(SOME_FORMATS), any::<bool>()).prop_map(|(f, nullable)| {
+                let t = if nullable {
+                    json!(["integer", "null"])
+                } else {
+                    json!("integer")
+                };
+                json!({"type": t, "format": f})
+            }),
+            prop::sample::select(SOME_FORMATS).prop_map(|f| json!({"type": "string", "format": f})),
+            Just(json!({"type": "string", "enum": ["low", "high", null]})),
+            Just(json!({"$ref": "#/$defs/Item"})),
+        ]
+    }
+
+    fn schema() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                (
+                    prop::collection::btree_map("[a-d]{1,2}", inner.clone(), 1..5),
+                    any::<u8>()
+                )
+                    .prop_map(|(props, mask)| {
+                        let required: Vec<&String> = props
+                            .keys()
+                            .enumerate()
+                            .filter(|(i, _)| mask & (1 << (i % 8)) != 0)
+                            .map(|(_, k)| k)
+                            .collect();
+                        json!({"type": "object", "properties": props, "required": required,
+                               "additionalProperties": false})
+                    }),
+                inner
+                    .clone()
+                    .prop_map(|i| json!({"type": "array", "items": i})),
+                inner
+                    .clone()
+                    .prop_map(|i| json!({"anyOf": [i, {"type": "null"}]})),
+            ]
+        })
+    }
+
+    fn root(s: &Value, item: &Value) -> Value {
+        json!({"type": "object", "properties": {"p": s, "q": s}, "required": ["q"],
+               "$defs": {"Item": item}})
+    }
+
+    fn collect<'a>(v: &'a Value, out: &mut Vec<&'a Map<String, Value>>) {
+        match v {
+            Value::Object(m) => {
+                out.push(m);
+                m.values().for_each(|x| collect(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+
+    fn non_standard_formats(v: &Value) -> Vec<String> {
+        let mut nodes = Vec::new();
+        collect(v, &mut nodes);
+        nodes
+            .iter()
+            .filter_map(|n| n.get("format").and_then(Value::as_str))
+            .filter(|f| !STANDARD_FORMATS.contains(f))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn no_lowering_leaves_a_non_standard_format(s in schema(), item in schema()) {
+            let schema = root(&s, &item);
+            let mut notes = Vec::new();
+            let mut outputs = vec![
+                portable(&schema, Optional::NotNullable, &mut notes),
+                portable(&schema, Optional::KeepNull, &mut notes),
+                gemini(&schema, &mut notes),
+            ];
+            if let Ok((strict, _)) = openai_strict(&schema) {
+                outputs.push(strict);
+            }
+            for out in outputs {
+                let bad = non_standard_formats(&out);
+                prop_assert!(bad.is_empty(), "{bad:?} in {out}");
+            }
+        }
+
+        #[test]
+        fn optional_properties_lose_null_and_required_ones_keep_it(s in schema(), item in schema()) {
+            let schema = root(&s, &item);
+            let out = portable(&schema, Optional::NotNullable, &mut Vec::new());
+            let p = &out["properties"]["p"];
+            let nullable = p["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || p["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+            prop_assert!(!nullable, "optional `p` is still nullable: {p}");
+            // The required twin keeps its meaning: same schema before and after, formats aside.
+            let q_in = &schema["properties"]["q"];
+            let q_out = &out["properties"]["q"];
+            let null_in = q_in["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || q_in["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+            let null_out = q_out["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || q_out["anyOf"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+            prop_assert_eq!(null_in, null_out);
+        }
+    }
+
+    #[test]
+    fn a_rust_format_becomes_its_range() {
+        let out = portable(
+            &json!({"type": "integer", "format": "uint8"}),
+            Optional::NotNullable,
+            &mut Vec::new(),
+        );
+        assert_eq!(
+            out,
+            json!({"type": "integer", "minimum": 0, "maximum": 255})
+        );
+    }
+
+    #[test]
+    fn an_unknown_format_moves_into_the_description() {
+        let out = portable(
+            &json!({"type": "string", "format": "phone", "description": "Caller's number"}),
+            Optional::NotNullable,
+            &mut Vec::new(),
+        );
+        assert_eq!(
+            out,
+            json!({"type": "string", "description": "Caller's number. Format: phone."})
+        );
     }
 }

@@ -13,16 +13,18 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, arguments_from_value, result_text};
+use super::{Export, ExportNote, ParseError, arguments_from_value, lower, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// One tool's MCP definition.
 pub fn tool_definition(e: &ToolEntry, notes: &mut Vec<ExportNote>) -> Value {
     let p = e.policy();
+    let mut changes = Vec::new();
+    let input = lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes);
     let mut tool = json!({
         "name": e.name(),
-        "description": e.description(),
-        "inputSchema": e.input_schema(),
+        "description": super::description_with_examples(e),
+        "inputSchema": input,
         "annotations": {
             "readOnlyHint": p.read_only,
             "destructiveHint": p.destructive,
@@ -32,7 +34,8 @@ pub fn tool_definition(e: &ToolEntry, notes: &mut Vec<ExportNote>) -> Value {
     });
     match e.output_schema() {
         Some(schema) if schema.get("type").and_then(Value::as_str) == Some("object") => {
-            tool["outputSchema"] = schema.clone();
+            // Output keeps its `null`s: an absent optional field really is `null` there.
+            tool["outputSchema"] = lower::portable(schema, lower::Optional::KeepNull, &mut changes);
         }
         Some(_) => notes.push(ExportNote {
             tool: e.name().into(),
@@ -40,6 +43,10 @@ pub fn tool_definition(e: &ToolEntry, notes: &mut Vec<ExportNote>) -> Value {
         }),
         None => {}
     }
+    notes.extend(changes.into_iter().map(|message| ExportNote {
+        tool: e.name().into(),
+        message,
+    }));
     tool
 }
 
@@ -70,6 +77,7 @@ pub fn parse_tool_calls(request: &Value) -> Result<Vec<ToolCall>, ParseError> {
         id: super::id_text(request.get("id")).unwrap_or_default(),
         name: name.to_owned(),
         arguments: arguments_from_value(params.get("arguments")),
+        provider_data: None,
     }])
 }
 

@@ -9,6 +9,11 @@
 //! | [`anthropic`] | Messages `tools` | `content[]` `tool_use` blocks | one user message of `tool_result` blocks |
 //! | [`gemini`] | one `functionDeclarations` Tool | `parts[].functionCall` | `functionResponse` parts |
 //! | [`mcp`] | `ListToolsResult` | `tools/call` requests | `CallToolResult`s |
+//!
+//! Every field of a call's wire item that toolwright does not model (Gemini's
+//! `thoughtSignature`, a Responses item's `id`, …) is kept on the [`ToolCall`](crate::ToolCall)
+//! as [`ProviderData`] and written back unchanged when the conversation is replayed to the
+//! same provider (each module's `format_*_turn`/`format_calls`).
 
 pub mod anthropic;
 pub mod gemini;
@@ -16,10 +21,64 @@ mod lower;
 pub mod mcp;
 pub mod openai;
 pub mod openai_responses;
+pub mod search;
 
 use serde_json::{Map, Value};
 
 use crate::call::CallArguments;
+pub use crate::call::{Provider, ProviderData};
+
+/// The fields of a wire item other than `modelled`, as provider data (none when empty).
+pub(crate) fn unmodelled(
+    item: &Value,
+    modelled: &[&str],
+    provider: Provider,
+) -> Option<ProviderData> {
+    let fields: Map<String, Value> = item
+        .as_object()?
+        .iter()
+        .filter(|(k, _)| !modelled.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!fields.is_empty()).then_some(ProviderData { provider, fields })
+}
+
+/// `item` with the call's provider fields for `provider` written back (modelled keys win).
+pub(crate) fn with_unmodelled(
+    mut item: Value,
+    call: &crate::ToolCall,
+    provider: Provider,
+) -> Value {
+    if let (Value::Object(m), Some(fields)) = (&mut item, call.provider_fields(provider)) {
+        for (k, v) in fields {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    item
+}
+
+/// Arguments as a JSON object for providers that send them as one (`tool_use.input`,
+/// `functionCall.args`): unusable arguments become an empty object (the error result that
+/// follows tells the model what was wrong).
+pub(crate) fn arguments_object(args: &CallArguments) -> Value {
+    match args {
+        CallArguments::Json(v @ Value::Object(_)) => v.clone(),
+        CallArguments::Text(t) => match serde_json::from_str::<Value>(t) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => Value::Object(Map::new()),
+        },
+        _ => Value::Object(Map::new()),
+    }
+}
+
+/// Arguments as JSON text for providers that send them as text (OpenAI).
+pub(crate) fn arguments_text(args: &CallArguments) -> String {
+    match args {
+        CallArguments::Text(t) => t.clone(),
+        CallArguments::Json(v) => v.to_string(),
+        CallArguments::Invalid { raw, .. } => raw.clone(),
+    }
+}
 
 /// The tools in one provider's shape, and what had to be changed to get there.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,4 +180,95 @@ pub(crate) fn id_text(v: Option<&Value>) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// Whether and which tool the model must call on a turn, mapped to each provider's own
+/// field by [`openai::tool_choice`], [`openai_responses::tool_choice`],
+/// [`anthropic::tool_choice`] and [`gemini::tool_config`].
+///
+/// | choice | OpenAI (both APIs) | Anthropic | Gemini `functionCallingConfig` |
+/// | --- | --- | --- | --- |
+/// | `Auto` | `"auto"` | `{"type": "auto"}` | `mode: AUTO` |
+/// | `None` | `"none"` | `{"type": "none"}` | `mode: NONE` |
+/// | `Required` | `"required"` | `{"type": "any"}` | `mode: ANY` |
+/// | `Named(n)` | a function choice naming `n` | `{"type": "tool", "name": n}` | `mode: ANY`, `allowedFunctionNames: [n]` |
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ToolChoice {
+    /// The model decides (the providers' default).
+    #[default]
+    Auto,
+    /// The model may not call tools.
+    None,
+    /// The model must call at least one tool.
+    Required,
+    /// The model must call this tool.
+    Named(String),
+}
+
+/// Parses and checks a tool's example arguments: each must be one JSON object (no repeated
+/// key) that the input schema accepts.
+pub(crate) fn check_examples(schema: &Value, examples: &[&str]) -> Result<Vec<Value>, String> {
+    if examples.is_empty() {
+        return Ok(Vec::new());
+    }
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(schema)
+        .map_err(|e| format!("its input schema cannot check examples: {e}"))?;
+    examples
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let n = i + 1;
+            let value = match crate::validate::parse_strict(text) {
+                Ok(v @ Value::Object(_)) => v,
+                Ok(other) => {
+                    return Err(format!(
+                        "example {n} is {}, not a JSON object of arguments",
+                        crate::validate::json_type_name(&other)
+                    ));
+                }
+                Err(crate::validate::StrictError::Syntax(e)) => {
+                    return Err(format!("example {n} is not valid JSON: {e}"));
+                }
+                Err(crate::validate::StrictError::Duplicate { pointer, key }) => {
+                    return Err(format!(
+                        "example {n} gives the key `{key}` twice (in the object at `{pointer}`)"
+                    ));
+                }
+            };
+            let problems: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| {
+                    let at = e.instance_path().to_string();
+                    let at = if at.is_empty() { "/".to_owned() } else { at };
+                    format!("{at}: {e}")
+                })
+                .collect();
+            if problems.is_empty() {
+                Ok(value)
+            } else {
+                Err(format!(
+                    "example {n} does not match the input schema: {}",
+                    problems.join("; ")
+                ))
+            }
+        })
+        .collect()
+}
+
+/// A tool's description with its examples written in, for providers without an examples
+/// field.
+pub(crate) fn description_with_examples(entry: &crate::ToolEntry) -> String {
+    let description = entry.description();
+    if entry.examples().is_empty() {
+        return description.to_owned();
+    }
+    let examples: Vec<String> = entry.examples().iter().map(Value::to_string).collect();
+    let label = if examples.len() == 1 {
+        "Example arguments"
+    } else {
+        "Example arguments, one per line"
+    };
+    format!("{description}\n\n{label}:\n{}", examples.join("\n"))
 }

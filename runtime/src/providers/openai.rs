@@ -19,7 +19,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, lower, result_text};
+use super::{Export, ExportNote, ParseError, Provider, lower, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// A tool's `parameters` and `strict` flag, with notes.
@@ -37,7 +37,17 @@ pub(crate) fn strict_parameters(entry: &ToolEntry, notes: &mut Vec<ExportNote>) 
                 tool: entry.name().into(),
                 message: format!("not strict: {reason}"),
             });
-            (entry.input_schema().clone(), false)
+            let mut changes = Vec::new();
+            let schema = lower::portable(
+                entry.input_schema(),
+                lower::Optional::NotNullable,
+                &mut changes,
+            );
+            notes.extend(changes.into_iter().map(|message| ExportNote {
+                tool: entry.name().into(),
+                message,
+            }));
+            (schema, false)
         }
     }
 }
@@ -53,7 +63,7 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
                 "type": "function",
                 "function": {
                     "name": e.name(),
-                    "description": e.description(),
+                    "description": super::description_with_examples(e),
                     "parameters": parameters,
                     "strict": strict,
                 }
@@ -103,9 +113,51 @@ pub fn parse_message_tool_calls(message: &Value) -> Result<Vec<ToolCall>, ParseE
                 id,
                 name: name.to_owned(),
                 arguments,
+                provider_data: super::unmodelled(c, &["id", "type", "function"], Provider::OpenAi),
             })
         })
         .collect()
+}
+
+/// The model's turn as an assistant message to send back, each call with the provider
+/// fields it came with (e.g. `extra_content` from OpenAI-compatible servers).
+pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    let mut msg = json!({"role": "assistant", "content": text});
+    if !calls.is_empty() {
+        msg["tool_calls"] = calls
+            .iter()
+            .map(|c| {
+                let call = json!({
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": super::arguments_text(&c.arguments)},
+                });
+                super::with_unmodelled(call, c, Provider::OpenAi)
+            })
+            .collect();
+    }
+    msg
+}
+
+/// The `tool_choice` value for Chat Completions.
+pub fn tool_choice(choice: &super::ToolChoice) -> Value {
+    match choice {
+        super::ToolChoice::Auto => json!("auto"),
+        super::ToolChoice::None => json!("none"),
+        super::ToolChoice::Required => json!("required"),
+        super::ToolChoice::Named(name) => json!({"type": "function", "function": {"name": name}}),
+    }
+}
+
+/// Whether the model stopped because it ran out of output tokens (`finish_reason: "length"`):
+/// its text is cut and its tool calls may be incomplete.
+pub fn is_truncated(response: &Value) -> bool {
+    response
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .and_then(|c| c.get("finish_reason"))
+        .and_then(Value::as_str)
+        == Some("length")
 }
 
 /// The final text of a response, if the model answered without (or besides) tool calls.

@@ -377,6 +377,7 @@ async fn a_key_given_twice_is_refused_at_any_depth() {
         id: "c".into(),
         name: "reassign_support_ticket".into(),
         arguments: CallArguments::Json(json!({"id": "a", "priority": 1})),
+        provider_data: None,
     };
     assert!(s.ex.call(&agent(), &call).await.outcome.is_ok());
 }

@@ -241,6 +241,7 @@ async fn huge_strings_and_arrays_and_deep_nesting_are_refused_cheaply() {
         arguments: CallArguments::Json(
             json!({"answer": "a", "politeness": 0.5, "tags": deep_value}),
         ),
+        provider_data: None,
     };
     assert_eq!(
         s.ex.call(&reader(), &call).await.to_model_json()["kind"],
