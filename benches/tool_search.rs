@@ -7,10 +7,10 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use toolwright::ArgRules;
 use toolwright::decl::{PolicyDecl, ToolDecl};
 use toolwright::providers::openai_responses;
 use toolwright::providers::search::ToolIndex;
-use toolwright::ArgRules;
 use toolwright::{
     Principal, RawArgs, Registry, Tool, ToolContext, ToolEntry, ToolError, ToolFuture, tool,
 };

@@ -603,7 +603,10 @@ fn one_providers_opaque_data_is_never_sent_to_another() {
 // ---- portable schemas --------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, JsonSchema)]
-#[expect(dead_code, reason = "a parameter type: its schema is what the tests read")]
+#[expect(
+    dead_code,
+    reason = "a parameter type: its schema is what the tests read"
+)]
 pub struct Shipment {
     /// Parcel weight in grams, e.g. 1200
     pub grams: u32,
