@@ -5,7 +5,6 @@
 //! it returns when it declares an `outputSchema` or is `readOnlyHint`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -85,15 +84,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode> {
     } else {
         table(tools.len(), &rows)
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(report.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // A reader that stops early (`| head`) is not an error of the lint.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
-        _ => {}
-    }
+    crate::print(&report)?;
     Ok(if rows.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -48,3 +48,16 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Writes a subcommand's output to stdout. A reader that stops early (`| head`) is not an error.
+fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, utc};
+use super::{Report, ms, utc};
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #1d2430; }
@@ -95,19 +95,16 @@ pub(super) fn render_html(report: &Report) -> String {
     );
     for t in &report.tools {
         let errors: Vec<String> = t
-            .outcomes
-            .iter()
-            .filter(|(kind, _)| kind.as_str() != "ok")
+            .errors()
             .map(|(kind, n)| format!("{} {n}", escape(kind)))
             .collect();
-        let ms = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| v.to_string());
         let _ = writeln!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"kinds\">{}</td><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&t.name),
             t.calls,
-            t.outcomes.get("ok").copied().unwrap_or(0),
+            t.ok(),
             errors.join(", "),
             t.retries,
             t.denials,

@@ -7,7 +7,7 @@ mod html;
 mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -74,11 +74,8 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     } else {
         render_table(&report)
     };
-    // A reader that stops early (`| head`) is not an error.
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    crate::print(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How many failing argument pointers the report lists per tool.
@@ -158,6 +155,26 @@ pub struct ToolStats {
     pub denials: u64,
     /// Calls refused by a rate limit.
     pub rate_limited: u64,
+}
+
+impl ToolStats {
+    /// Calls that ended `ok`.
+    fn ok(&self) -> u64 {
+        self.outcomes.get("ok").copied().unwrap_or(0)
+    }
+
+    /// The other outcomes with their counts, by kind name.
+    fn errors(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.outcomes
+            .iter()
+            .filter(|(kind, _)| kind.as_str() != "ok")
+            .map(|(kind, n)| (kind.as_str(), *n))
+    }
+}
+
+/// A latency cell: milliseconds, or `-` when no call ran.
+fn ms(value: Option<u64>) -> String {
+    value.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 /// A tool whose calls fail validation.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, utc};
+use super::{Report, ms, utc};
 
 /// The report as plain text: a summary line, one row per tool, then what to improve.
 pub(super) fn render_table(report: &Report) -> String {
@@ -36,22 +36,19 @@ pub(super) fn render_table(report: &Report) -> String {
         "p50 ms",
         "p95 ms",
     ];
-    let ms = |v: Option<u64>| v.map_or_else(|| "-".into(), |v| v.to_string());
     let rows: Vec<[String; 9]> = report
         .tools
         .iter()
         .map(|t| {
             let errors = t
-                .outcomes
-                .iter()
-                .filter(|(kind, _)| kind.as_str() != "ok")
-                .map(|(kind, n)| format!("{kind} {n}"))
+                .errors()
+                .map(|(kind, n)| format!("{} {n}", printable(kind)))
                 .collect::<Vec<_>>()
                 .join(", ");
             [
                 printable(&t.name),
                 t.calls.to_string(),
-                t.outcomes.get("ok").copied().unwrap_or(0).to_string(),
+                t.ok().to_string(),
                 if errors.is_empty() {
                     "-".into()
                 } else {
