@@ -7,42 +7,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use toolwright::ArgRules;
 use toolwright::decl::ToolDecl;
 use toolwright::providers::{anthropic, gemini, mcp, openai, openai_responses};
-use toolwright::{
-    Executor, Principal, RawArgs, Registry, Tool, ToolCall, ToolContext, ToolError, ToolFuture,
-    tool,
-};
+use toolwright::{Executor, Principal, Registry, Tool, ToolCall};
 
-/// Look up a customer record by id in the CRM. Returns the record's display name.
-#[tool(read_only)]
-async fn lookup_customer_record(
-    /// Customer id, e.g. "cus_1042"
-    #[arg(min_len = 1, max_len = 64)]
-    id: String,
-) -> Result<String, ToolError> {
-    Ok(id)
-}
-
-/// The same tool under another name: registries of any size from one declaration.
-struct Renamed {
-    decl: &'static ToolDecl,
-}
-
-impl Tool for Renamed {
-    fn decl(&self) -> &'static ToolDecl {
-        self.decl
-    }
-    fn prepare(
-        &self,
-        args: RawArgs<'_>,
-        rules: &ArgRules,
-        ctx: ToolContext,
-    ) -> Result<ToolFuture, ToolError> {
-        lookup_customer_record.prepare(args, rules, ctx)
-    }
-}
+#[path = "support/renamed.rs"]
+mod renamed;
+use renamed::{Renamed, lookup_customer_record};
 
 fn registry(n: usize) -> Registry {
     let base = lookup_customer_record.decl();

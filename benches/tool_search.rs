@@ -7,42 +7,14 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use toolwright::ArgRules;
 use toolwright::decl::{PolicyDecl, ToolDecl};
 use toolwright::providers::openai_responses;
 use toolwright::providers::search::ToolIndex;
-use toolwright::{
-    Principal, RawArgs, Registry, Tool, ToolContext, ToolEntry, ToolError, ToolFuture, tool,
-};
+use toolwright::{Principal, Registry, Tool, ToolEntry};
 
-/// Look up a customer record by id in the CRM. Returns the record's display name.
-#[tool(read_only)]
-async fn lookup_customer_record(
-    /// Customer id, e.g. "cus_1042"
-    #[arg(min_len = 1, max_len = 64)]
-    id: String,
-) -> Result<String, ToolError> {
-    Ok(id)
-}
-
-/// The same tool under another name and description.
-struct Renamed {
-    decl: &'static ToolDecl,
-}
-
-impl Tool for Renamed {
-    fn decl(&self) -> &'static ToolDecl {
-        self.decl
-    }
-    fn prepare(
-        &self,
-        args: RawArgs<'_>,
-        rules: &ArgRules,
-        ctx: ToolContext,
-    ) -> Result<ToolFuture, ToolError> {
-        lookup_customer_record.prepare(args, rules, ctx)
-    }
-}
+#[path = "support/renamed.rs"]
+mod renamed;
+use renamed::{Renamed, lookup_customer_record};
 
 const NOUNS: &[&str] = &[
     "order",
