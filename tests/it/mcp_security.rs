@@ -197,18 +197,39 @@ async fn a_call_cancelled_while_its_approval_is_pending_never_runs() {
 
 #[tokio::test(start_paused = true)]
 async fn cancelling_a_running_tool_cancels_its_context() {
+    cancelling_a_running_call_cancels_its_context(Revision::Sessions).await;
+}
+
+/// Which MCP revision a raw client speaks.
+#[derive(Clone, Copy)]
+enum Revision {
+    /// 2025-11-25: `initialize` first, `ping` as the probe request.
+    Sessions,
+    /// 2026-07-28: no handshake, `_meta` on every request, `server/discover` as the probe.
+    Stateless,
+}
+
+/// A long call is running, the client cancels it: the server keeps serving, the call gets no
+/// result, and the tool's `ctx.cancellation()` fires.
+async fn cancelling_a_running_call_cancels_its_context(revision: Revision) {
     let probe = Arc::new(Probe::default());
     let server = McpServer::new(
         SharedExecutor::new(executor(&probe)),
         Some(Principal::new("reader").grant("kb:read")),
     );
     let mut client = Lines::connect(server);
-    client.initialize().await;
+    let (wrap, probe_request): (fn(Value) -> Value, fn(u64) -> Value) = match revision {
+        Revision::Sessions => {
+            client.initialize().await;
+            (|request| request, ping)
+        }
+        Revision::Stateless => (stateless, discover),
+    };
     client
-        .send(tools_call(2, "rebuild_search_index", json!({})))
+        .send(wrap(tools_call(2, "rebuild_search_index", json!({}))))
         .await;
-    // The tool is running once the server answers a ping sent after the call.
-    client.send(ping(3)).await;
+    // The tool is running once the server answers a request sent after the call.
+    client.send(probe_request(3)).await;
     let _ = client.until_response(3).await;
     client
         .send(
@@ -216,9 +237,9 @@ async fn cancelling_a_running_tool_cancels_its_context() {
                      "params": {"requestId": 2}}),
         )
         .await;
-    client.send(ping(4)).await;
-    let (pong, before) = client.until_response(4).await;
-    assert!(pong.is_some(), "the server keeps serving after a cancel");
+    client.send(probe_request(4)).await;
+    let (answer, before) = client.until_response(4).await;
+    assert!(answer.is_some(), "the server keeps serving after a cancel");
     assert!(
         before
             .iter()
@@ -253,43 +274,7 @@ fn discover(id: u64) -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn cancelling_a_running_2026_call_cancels_its_context() {
-    let probe = Arc::new(Probe::default());
-    let server = McpServer::new(
-        SharedExecutor::new(executor(&probe)),
-        Some(Principal::new("reader").grant("kb:read")),
-    );
-    let mut client = Lines::connect(server);
-    client
-        .send(stateless(tools_call(2, "rebuild_search_index", json!({}))))
-        .await;
-    // The tool is running once the server answers a request sent after the call.
-    client.send(discover(3)).await;
-    let _ = client.until_response(3).await;
-    client
-        .send(
-            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-                     "params": {"requestId": 2}}),
-        )
-        .await;
-    client.send(discover(4)).await;
-    let (answer, before) = client.until_response(4).await;
-    assert!(answer.is_some(), "the server keeps serving after a cancel");
-    assert!(
-        before
-            .iter()
-            .all(|m| m["id"] != 2 || m.get("error").is_some())
-    );
-    for _ in 0..100 {
-        if probe.cancelled.load(Ordering::SeqCst) > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(
-        probe.cancelled.load(Ordering::SeqCst),
-        1,
-        "the tool saw ctx.cancellation() fire"
-    );
+    cancelling_a_running_call_cancels_its_context(Revision::Stateless).await;
 }
 
 // ---------------------------------------------------------------------------------------------
