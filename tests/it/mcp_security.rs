@@ -209,6 +209,24 @@ enum Revision {
     Stateless,
 }
 
+impl Revision {
+    /// A request as this revision sends it.
+    fn wrap(self, request: Value) -> Value {
+        match self {
+            Self::Sessions => request,
+            Self::Stateless => stateless(request),
+        }
+    }
+
+    /// A cheap request whose answer shows the server has read everything sent before it.
+    fn probe(self, id: u64) -> Value {
+        match self {
+            Self::Sessions => ping(id),
+            Self::Stateless => discover(id),
+        }
+    }
+}
+
 /// A long call is running, the client cancels it: the server keeps serving, the call gets no
 /// result, and the tool's `ctx.cancellation()` fires.
 async fn cancelling_a_running_call_cancels_its_context(revision: Revision) {
@@ -218,18 +236,14 @@ async fn cancelling_a_running_call_cancels_its_context(revision: Revision) {
         Some(Principal::new("reader").grant("kb:read")),
     );
     let mut client = Lines::connect(server);
-    let (wrap, probe_request): (fn(Value) -> Value, fn(u64) -> Value) = match revision {
-        Revision::Sessions => {
-            client.initialize().await;
-            (|request| request, ping)
-        }
-        Revision::Stateless => (stateless, discover),
-    };
+    if let Revision::Sessions = revision {
+        client.initialize().await;
+    }
     client
-        .send(wrap(tools_call(2, "rebuild_search_index", json!({}))))
+        .send(revision.wrap(tools_call(2, "rebuild_search_index", json!({}))))
         .await;
     // The tool is running once the server answers a request sent after the call.
-    client.send(probe_request(3)).await;
+    client.send(revision.probe(3)).await;
     let _ = client.until_response(3).await;
     client
         .send(
@@ -237,7 +251,7 @@ async fn cancelling_a_running_call_cancels_its_context(revision: Revision) {
                      "params": {"requestId": 2}}),
         )
         .await;
-    client.send(probe_request(4)).await;
+    client.send(revision.probe(4)).await;
     let (answer, before) = client.until_response(4).await;
     assert!(answer.is_some(), "the server keeps serving after a cancel");
     assert!(
