@@ -19,10 +19,21 @@ use std::time::Duration;
 use serde_json::Value;
 use tools::{OrderDesk, delete_document, issue_refund, search_knowledge_base, send_customer_email};
 use toolwright::agent::{Agent, AgentOutcome, Message, ModelClient, ModelTurn, ScriptedModel};
+use toolwright::policy::permission::PermissionDecision;
 use toolwright::{
     AlwaysDeny, AutoApprove, Confirmer, Executor, MemorySink, Principal, Registry, TerminalPrompt,
     ToolCall, ToolResult,
 };
+
+/// `println!` that ends the program quietly once stdout is closed (`quickstart | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
 
 const HELP: &str = "\
 quickstart: an agent run through toolwright's executor, with a scripted model (no network)
@@ -88,12 +99,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => usage_error(&format!("unknown argument `{other}`")),
         }
     }
-    let confirmer: Box<dyn Confirmer> = if args.iter().any(|a| a == "--yes") {
-        Box::new(AutoApprove)
-    } else if args.iter().any(|a| a == "--no") {
-        Box::new(AlwaysDeny("the user said no (--no)".into()))
-    } else {
-        Box::new(TerminalPrompt)
+    let (yes, no) = (
+        args.iter().any(|a| a == "--yes"),
+        args.iter().any(|a| a == "--no"),
+    );
+    let confirmer: Box<dyn Confirmer> = match (yes, no) {
+        (true, true) => usage_error("--yes and --no contradict each other; pass one of them"),
+        (true, false) => Box::new(AutoApprove),
+        (false, true) => Box::new(AlwaysDeny("the user said no (--no)".into())),
+        (false, false) => Box::new(TerminalPrompt),
+    };
+    // A real model needs its key: fail here, before anything is sent.
+    let model: Box<dyn ModelClient> = match &model_flag {
+        None => Box::new(ScriptedModel::new(script())),
+        Some(spec) => real_model(spec),
     };
     let json = args.iter().any(|a| a == "--json");
     let style = Style {
@@ -128,13 +147,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ]);
 
     let driver = model_flag.as_deref().unwrap_or("a scripted model");
-    println!(
+    say!(
         "{}",
         style.bold(&format!(
             "toolwright quickstart: {driver} drives an agent through every policy"
         ))
     );
-    println!(
+    say!(
         "{}",
         style.dim(&format!(
             "tools offered to {}: {}",
@@ -148,10 +167,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))
     );
 
-    let model: Box<dyn ModelClient> = match &model_flag {
-        None => Box::new(ScriptedModel::new(script())),
-        Some(spec) => real_model(spec),
-    };
     let printer = style_printer(style.on, audit.clone());
     let agent = Agent::new(executor, model, agent_principal)
         .max_iterations(9)
@@ -164,12 +179,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let failed = match &run {
         Ok(run) => {
             match &run.outcome {
-                AgentOutcome::Final(text) => println!("\n{} {text}", s.bold("final answer:")),
-                AgentOutcome::IterationLimit { max_iterations } => println!(
+                AgentOutcome::Final(text) => say!("\n{} {text}", s.bold("final answer:")),
+                AgentOutcome::IterationLimit { max_iterations } => say!(
                     "\n{} the model was still calling tools after {max_iterations} turns; the loop stopped it",
                     s.red("iteration limit:")
                 ),
-                AgentOutcome::Truncated { text } => println!(
+                AgentOutcome::Truncated { text } => say!(
                     "\n{} the model ran out of output tokens; its answer is cut short: {text}",
                     s.red("truncated:")
                 ),
@@ -183,7 +198,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    println!(
+    say!(
         "\n{}",
         s.bold("audit log (one final record per call; secrets redacted)")
     );
@@ -193,7 +208,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             s.red(&r.outcome)
         };
-        println!(
+        say!(
             "  {:<7} {:<22} {:<22} retries={} {}",
             r.call_id,
             r.tool,
@@ -203,7 +218,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     if json {
-        print!("{}", audit.to_jsonl());
+        say!("{}", audit.to_jsonl().trim_end());
     }
     if failed {
         std::process::exit(1);
@@ -216,14 +231,35 @@ fn usage_error(message: &str) -> ! {
     std::process::exit(2);
 }
 
-/// `openai:MODEL` or `anthropic:MODEL`, configured from the usual environment variables.
+/// `openai:MODEL`, `anthropic:MODEL` or `gemini:MODEL`, configured from the usual environment
+/// variables. A missing key is a usage error here rather than a 401 after the first request.
 fn real_model(spec: &str) -> Box<dyn ModelClient> {
+    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    let need = |ok: bool, what: &str| {
+        if !ok {
+            usage_error(&format!("--model {spec} needs {what}"));
+        }
+    };
     match spec.split_once(':') {
-        Some(("openai", model)) => Box::new(toolwright::clients::OpenAiClient::from_env(model)),
-        Some(("anthropic", model)) => {
+        Some(("openai", model)) if !model.is_empty() => {
+            // A local server (Ollama, vLLM, LM Studio) behind OPENAI_BASE_URL needs no key.
+            need(
+                set("OPENAI_API_KEY") || set("OPENAI_BASE_URL"),
+                "OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)",
+            );
+            Box::new(toolwright::clients::OpenAiClient::from_env(model))
+        }
+        Some(("anthropic", model)) if !model.is_empty() => {
+            need(set("ANTHROPIC_API_KEY"), "ANTHROPIC_API_KEY");
             Box::new(toolwright::clients::AnthropicClient::from_env(model))
         }
-        Some(("gemini", model)) => Box::new(toolwright::clients::GeminiClient::from_env(model)),
+        Some(("gemini", model)) if !model.is_empty() => {
+            need(
+                set("GEMINI_API_KEY") || set("GOOGLE_API_KEY"),
+                "GEMINI_API_KEY (or GOOGLE_API_KEY)",
+            );
+            Box::new(toolwright::clients::GeminiClient::from_env(model))
+        }
         _ => usage_error(&format!(
             "unknown model `{spec}`: use openai:MODEL, anthropic:MODEL or gemini:MODEL"
         )),
@@ -280,12 +316,20 @@ fn script() -> Vec<ModelTurn> {
 
 /// Prints each message as it joins the conversation.
 fn style_printer(on: bool, audit: MemorySink) -> impl Fn(&Message) + Send + Sync + 'static {
+    let turns = std::sync::atomic::AtomicUsize::new(0);
     move |m: &Message| {
         let s = Style { on };
         match m {
             Message::Assistant { tool_calls, text } => {
+                let turn = turns.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let calls = match tool_calls.len() {
+                    0 => String::new(),
+                    1 => ": 1 call".to_owned(),
+                    n => format!(": {n} calls, run concurrently"),
+                };
+                say!("\n{}", s.dim(&format!("turn {turn}{calls}")));
                 if let Some(t) = text {
-                    println!("\n{} {t}", s.cyan("model:"));
+                    say!("{} {t}", s.cyan("model:"));
                 }
                 for c in tool_calls {
                     // The arguments as the model wrote them: JSON, never Rust's Debug.
@@ -294,8 +338,8 @@ fn style_printer(on: bool, audit: MemorySink) -> impl Fn(&Message) + Send + Sync
                         toolwright::CallArguments::Json(v) => v.to_string(),
                         toolwright::CallArguments::Invalid { raw, .. } => raw.clone(),
                     };
-                    println!(
-                        "\n{} {}({})",
+                    say!(
+                        "{} {}({})",
                         s.cyan("model  →"),
                         s.bold(&c.name),
                         shorten(&args, 90)
@@ -319,7 +363,7 @@ fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
         .filter(|rec| rec.call_id == r.call_id && !rec.final_record)
     {
         if attempt.outcome != "approved" {
-            println!(
+            say!(
                 "  {} attempt {} ended in {} after {} ms; retrying",
                 s.dim("policy ·"),
                 attempt.attempt + 1,
@@ -335,8 +379,15 @@ fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
         .map(|rec| {
             let d = rec.decisions;
             let mut parts = Vec::new();
+            // A hidden tool and a missing one are the same to the model; say so plainly.
+            match d.permission {
+                Some(PermissionDecision::UnknownTool) => {
+                    parts.push("tool: not offered to this principal".to_owned())
+                }
+                Some(v) => parts.push(format!("permission: {}", v.as_str())),
+                None => {}
+            }
             for (name, v) in [
-                ("permission", d.permission.map(|v| v.as_str())),
                 ("rate limit", d.rate_limit.map(|v| v.as_str())),
                 ("validation", d.validation.map(|v| v.as_str())),
                 ("confirmation", d.confirmation.map(|v| v.as_str())),
@@ -351,13 +402,13 @@ fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
             parts.join(", ")
         })
         .unwrap_or_default();
-    println!(
+    say!(
         "  {} {}",
         s.dim(&format!("policy · {}:", r.name)),
         s.dim(&decisions)
     );
     match &r.outcome {
-        Ok(v) => println!("  {} {}", s.green("result ←"), shorten(&v.to_string(), 150)),
+        Ok(v) => say!("  {} {}", s.green("result ←"), shorten(&v.to_string(), 150)),
         Err(e) => {
             let j = e.to_model_json();
             let mut line = format!("{} — {}", e.kind(), e.message());
@@ -375,7 +426,7 @@ fn print_result(s: &Style, r: &ToolResult, audit: &MemorySink) {
             if let Some(sug) = e.suggestion() {
                 line.push_str(&format!("\n             suggestion: {sug}"));
             }
-            println!("  {} {}", s.red("error  ←"), line);
+            say!("  {} {}", s.red("error  ←"), line);
         }
     }
 }
