@@ -4,10 +4,11 @@
 //! cargo run --example quickstart            # asks before the destructive call on a terminal
 //! cargo run -q --example quickstart -- --no # deny it non-interactively (--yes approves)
 //! cargo run -q --example quickstart -- --json   # audit records as JSON lines at the end
-//! OPENAI_API_KEY=… cargo run --example quickstart -- --model openai:gpt-4.1-mini
-//! OPENAI_BASE_URL=http://localhost:11434/v1 cargo run --example quickstart -- --model openai:llama3.1
-//! ANTHROPIC_API_KEY=… cargo run --example quickstart -- --model anthropic:claude-sonnet-4-5
-//! GEMINI_API_KEY=… cargo run --example quickstart -- --model gemini:gemini-3-flash-preview
+//! # a real model (the HTTP clients are a feature, so the scripted run builds without them):
+//! OPENAI_API_KEY=… cargo run --features clients --example quickstart -- --model openai:gpt-4.1-mini
+//! OPENAI_BASE_URL=http://localhost:11434/v1 cargo run --features clients --example quickstart -- --model openai:llama3.1
+//! ANTHROPIC_API_KEY=… cargo run --features clients --example quickstart -- --model anthropic:claude-sonnet-4-5
+//! GEMINI_API_KEY=… cargo run --features clients --example quickstart -- --model gemini:gemini-3-flash-preview
 //! ```
 
 #[path = "support/tools.rs"]
@@ -44,7 +45,8 @@ USAGE: cargo run --example quickstart -- [--yes | --no] [--json] [--model PROVID
   --no             deny the destructive call without asking
                    (default: ask on a terminal, deny when stdin is not a terminal)
   --json           print the audit records as JSON lines at the end
-  --model P:M      drive the agent with a real model instead of the script:
+  --model P:M      drive the agent with a real model instead of the script
+                   (build with `--features clients`):
                    openai:MODEL    (OPENAI_API_KEY; OPENAI_BASE_URL for Ollama, vLLM, LM Studio)
                    anthropic:MODEL (ANTHROPIC_API_KEY)
                    gemini:MODEL    (GEMINI_API_KEY)
@@ -231,8 +233,16 @@ fn usage_error(message: &str) -> ! {
     std::process::exit(2);
 }
 
+#[cfg(not(feature = "clients"))]
+fn real_model(spec: &str) -> Box<dyn ModelClient> {
+    usage_error(&format!(
+        "--model {spec} needs the HTTP clients: cargo run --features clients --example quickstart -- --model {spec}"
+    ))
+}
+
 /// `openai:MODEL`, `anthropic:MODEL` or `gemini:MODEL`, configured from the usual environment
 /// variables. A missing key is a usage error here rather than a 401 after the first request.
+#[cfg(feature = "clients")]
 fn real_model(spec: &str) -> Box<dyn ModelClient> {
     let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
     let need = |ok: bool, what: &str| {

@@ -196,6 +196,19 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
                     }
                 }
             }
+            (Some(TITLE), Meta::NameValue(nv)) => {
+                if let Some(lit) = str_lit(cx, &nv.value, "title", "\"Search the knowledge base\"")
+                {
+                    match check_title(&lit.value()) {
+                        Ok(()) => policy.title = Some(lit),
+                        Err(why) => cx.error_spanned_by(
+                            &lit,
+                            format!("{why}, e.g. title = \"Search the knowledge base\""),
+                        ),
+                    }
+                }
+            }
+            (Some(ICONS), Meta::NameValue(nv)) => parse_icons(cx, &nv.value, &mut policy.icons),
             (Some(sym), _) => cx.error_spanned_by(&meta, sym.usage),
             (None, _) => {
                 let k = key_of(&meta);
@@ -211,6 +224,92 @@ pub fn parse_tool_attr(cx: &mut Ctxt, args: TokenStream) -> PolicyAttr {
         }
     }
     policy
+}
+
+/// The longest title hosts are asked to show; longer text belongs in the description.
+const MAX_TITLE: usize = 80;
+
+fn check_title(title: &str) -> Result<(), String> {
+    if title.trim().is_empty() {
+        Err("a title is a short display name and cannot be empty".into())
+    } else if title.contains(['\n', '\r']) {
+        Err("a title is one line; put details in the doc comment".into())
+    } else if title.trim() != title {
+        Err("a title has no leading or trailing spaces".into())
+    } else if title.chars().count() > MAX_TITLE {
+        Err(format!(
+            "a title is at most {MAX_TITLE} characters (this one has {}); put details in the doc comment",
+            title.chars().count()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_icons(cx: &mut Ctxt, value: &Expr, out: &mut Vec<(LitStr, String)>) {
+    const USAGE: &str = "e.g. icons = [\"https://cdn.example.com/search.svg\"]";
+    let Expr::Array(array) = value else {
+        cx.error_spanned_by(
+            value,
+            format!("`icons` takes a list of image URLs, {USAGE}"),
+        );
+        return;
+    };
+    for elem in &array.elems {
+        match elem {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => match icon_media_type(&s.value()) {
+                Ok(mime) => out.push((s.clone(), mime)),
+                Err(why) => cx.error_spanned_by(s, format!("{why}; {USAGE}")),
+            },
+            other => cx.error_spanned_by(other, format!("each icon is a string literal, {USAGE}")),
+        }
+    }
+}
+
+/// The media type of an icon: from a `data:image/…` URI's header, or from an `https:` URL's
+/// file extension. Other schemes (`http:`, `file:`, `javascript:`) are refused: hosts fetch
+/// icons, and the specification asks them to accept only these two.
+fn icon_media_type(src: &str) -> Result<String, String> {
+    if let Some(rest) = src.strip_prefix("data:") {
+        let header = rest.split_once(',').map(|(h, _)| h).ok_or_else(|| {
+            format!("icon {src:.40?} is a data URI without a `,` before its data")
+        })?;
+        let mime = header.split(';').next().unwrap_or_default();
+        return if mime.starts_with("image/") && mime.len() > "image/".len() {
+            Ok(mime.to_ascii_lowercase())
+        } else {
+            Err(format!(
+                "icon data URI has media type {mime:?}; an icon is an image (data:image/png;base64,…)"
+            ))
+        };
+    }
+    let Some(rest) = src.strip_prefix("https://") else {
+        return Err(format!(
+            "icon {src:.60?} is not an https: URL or a data:image/… URI; hosts load only those"
+        ));
+    };
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    let (host, path) = path.split_once('/').unwrap_or((path, ""));
+    if host.is_empty() || host.contains(char::is_whitespace) || src.contains(char::is_whitespace) {
+        return Err(format!("icon {src:.60?} is not a valid URL"));
+    }
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let mime = match ext.as_deref() {
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        Some("gif") => "image/gif",
+        Some("ico") => "image/x-icon",
+        _ => {
+            return Err(format!(
+                "cannot tell the image type of icon {src:.60?}; use a URL ending in .svg, .png, .jpg, .webp, .gif or .ico, or a data:image/… URI"
+            ));
+        }
+    };
+    Ok(mime.to_owned())
 }
 
 fn parse_permissions(cx: &mut Ctxt, value: &Expr, out: &mut Vec<LitStr>) {

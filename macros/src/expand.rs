@@ -418,6 +418,22 @@ fn tool_support(
         }
     };
 
+    let title = pol.title.as_ref().map(|title| {
+        quote! {
+            fn title(&self) -> ::core::option::Option<&'static str> {
+                ::core::option::Option::Some(#title)
+            }
+        }
+    });
+    let icons = (!pol.icons.is_empty()).then(|| {
+        let (srcs, mimes): (Vec<_>, Vec<_>) = pol.icons.iter().cloned().unzip();
+        quote! {
+            fn icons(&self) -> &'static [#tw::Icon] {
+                &[#(#tw::Icon { src: #srcs, mime_type: #mimes }),*]
+            }
+        }
+    });
+
     // The output schema, chosen by the return's type: `T` of a `Result<T, E>`, else the type
     // itself; none when that type has no `JsonSchema` or is `()`.
     let output_schema_body = if def.output.ty.is_some() {
@@ -590,6 +606,8 @@ fn tool_support(
             }
 
             #examples
+            #title
+            #icons
 
             fn prepare(
                 &self,

@@ -142,6 +142,10 @@ pub struct PolicyAttr {
     /// `example = r#"{…}"#`, any number of times: example arguments, checked against the
     /// schema when the registry is built.
     pub examples: Vec<LitStr>,
+    /// `title = "…"`: the display name hosts show (MCP `title`).
+    pub title: Option<LitStr>,
+    /// `icons = ["https://…/x.svg", "data:image/png;base64,…"]`, each with its media type.
+    pub icons: Vec<(LitStr, String)>,
 }
 
 impl PolicyAttr {

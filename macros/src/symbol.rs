@@ -31,6 +31,8 @@ symbols! { TOOL_KEYS:
     RATE_LIMIT = "rate_limit", "`rate_limit` is written `rate_limit = \"30/min\"`";
     ALLOW = "allow", "`allow` is written `allow(short_description)`";
     EXAMPLE = "example", "`example` is written example = r#\"{\"query\": \"refund\"}\"#";
+    TITLE = "title", "`title` is written title = \"Search the knowledge base\"";
+    ICONS = "icons", "`icons` is written icons = [\"https://cdn.example.com/search.svg\"]";
 }
 
 symbols! { ARG_KEYS:

@@ -12,7 +12,7 @@ pub use crate::bounds::{
     HasLength, HasPattern, HasRange, ResultKind, Returned, ReturnsResult, ReturnsValue,
     ToolFailure, ToolOutput, ToolParameter, ValueKind,
 };
-pub use crate::decl::{Bound, Constraints, Number, ParamDecl, PolicyDecl, ToolDecl};
+pub use crate::decl::{Bound, Constraints, Icon, Number, ParamDecl, PolicyDecl, ToolDecl};
 pub use crate::generated::{
     Arg, Check, Checked, Defaulted, Fill, MAX_PARAMS, ParamDefault, ParamFns, Params, Required,
     Slot, Unchecked, default_json_of, finish,

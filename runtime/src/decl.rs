@@ -121,6 +121,22 @@ impl std::fmt::Display for Number {
     }
 }
 
+/// An image a host may show beside a tool (MCP `icons`), from `#[tool(icons = [...])]`.
+///
+/// ```
+/// use toolwright::decl::Icon;
+///
+/// let icon = Icon { src: "https://cdn.example.com/search.svg", mime_type: "image/svg+xml" };
+/// assert_eq!(icon.mime_type, "image/svg+xml");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Icon {
+    /// An `https:` URL or a `data:image/…` URI.
+    pub src: &'static str,
+    /// The image's media type, e.g. `image/svg+xml` or `image/png`.
+    pub mime_type: &'static str,
+}
+
 /// The policy a tool declares in `#[tool(...)]`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PolicyDecl {

@@ -118,6 +118,16 @@ impl ToolEntry {
         &self.examples
     }
 
+    /// The declared display title (`#[tool(title = "…")]`), if any.
+    pub fn title(&self) -> Option<&'static str> {
+        self.tool.title()
+    }
+
+    /// The declared icons (`#[tool(icons = [...])]`).
+    pub fn icons(&self) -> &'static [crate::decl::Icon] {
+        self.tool.icons()
+    }
+
     /// The tool description.
     pub fn description(&self) -> &'static str {
         self.decl.description

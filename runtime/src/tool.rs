@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::decl::ToolDecl;
+use crate::decl::{Icon, ToolDecl};
 use crate::validate::ArgRules;
 use crate::{ToolContext, ToolError};
 
@@ -41,6 +41,18 @@ pub trait Tool: Send + Sync + 'static {
         &[]
     }
 
+    /// A short human-readable name hosts show instead of the tool's name
+    /// (`#[tool(title = "…")]`; MCP `title`). MCP servers fall back to the description's first
+    /// sentence.
+    fn title(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Images hosts may show beside the tool (`#[tool(icons = [...])]`; MCP `icons`).
+    fn icons(&self) -> &'static [Icon] {
+        &[]
+    }
+
     /// Parses and validates `args`, returning the body's future, or every argument error.
     ///
     /// # Errors
@@ -59,6 +71,12 @@ impl<T: Tool + ?Sized> Tool for Arc<T> {
     }
     fn examples(&self) -> &'static [&'static str] {
         (**self).examples()
+    }
+    fn title(&self) -> Option<&'static str> {
+        (**self).title()
+    }
+    fn icons(&self) -> &'static [Icon] {
+        (**self).icons()
     }
     fn prepare(
         &self,

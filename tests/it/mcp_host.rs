@@ -25,7 +25,11 @@ async fn search_knowledge_base(
 }
 
 /// Reindex every document of the knowledge base. Returns how many were indexed.
-#[tool(idempotent)]
+#[tool(
+    idempotent,
+    title = "Reindex the knowledge base",
+    icons = ["https://cdn.example.com/icons/reindex.SVG?v=2", "data:image/png;base64,iVBORw0KGgo="]
+)]
 async fn reindex_documents(ctx: &ToolContext) -> u32 {
     for done in 1..=3u32 {
         ctx.progress()
@@ -161,6 +165,22 @@ async fn stateless_results_carry_their_type_cache_hints_titles_and_wrapped_outpu
         .find(|t| t["name"] == "count_documents")
         .unwrap();
     assert_eq!(count["title"], "Count the documents of the knowledge base");
+    assert!(count.get("icons").is_none(), "{count}");
+    let reindex = list["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "reindex_documents")
+        .unwrap();
+    // A declared title wins over the description's first sentence; icons carry their type.
+    assert_eq!(reindex["title"], "Reindex the knowledge base");
+    assert_eq!(
+        reindex["icons"],
+        json!([
+            {"src": "https://cdn.example.com/icons/reindex.SVG?v=2", "mimeType": "image/svg+xml"},
+            {"src": "data:image/png;base64,iVBORw0KGgo=", "mimeType": "image/png"},
+        ])
+    );
     assert_eq!(count["outputSchema"]["type"], "object");
     assert_eq!(count["outputSchema"]["required"], json!(["result"]));
     assert_eq!(

@@ -1,7 +1,8 @@
-//! Model Context Protocol (specification 2025-06-18, `schema/2025-06-18/schema.ts`).
+//! Model Context Protocol (specification 2025-11-25, `schema/2025-11-25/schema.ts`; the tool
+//! shape is unchanged in 2026-07-28).
 //!
-//! - Tools: a `ListToolsResult` `{"tools": [{"name", "description", "inputSchema",
-//!   "outputSchema"?, "annotations": {"readOnlyHint", "destructiveHint", "idempotentHint",
+//! - Tools: a `ListToolsResult` `{"tools": [{"name", "title"?, "icons"?: [{"src",
+//!   "mimeType"}], "description", "inputSchema", "outputSchema"?, "annotations": {"readOnlyHint", "destructiveHint", "idempotentHint",
 //!   "openWorldHint"}}]}`. Every hint is sent explicitly: absent hints default to
 //!   `destructiveHint: true` and `openWorldHint: true` in the specification. `outputSchema`
 //!   must describe an object (`"type": "object"` at the root), so it is sent only for tools
@@ -32,6 +33,16 @@ pub fn tool_definition(e: &ToolEntry, notes: &mut Vec<ExportNote>) -> Value {
             "openWorldHint": p.open_world,
         },
     });
+    if let Some(title) = e.title() {
+        tool["title"] = json!(title);
+    }
+    if !e.icons().is_empty() {
+        tool["icons"] = e
+            .icons()
+            .iter()
+            .map(|i| json!({ "src": i.src, "mimeType": i.mime_type }))
+            .collect();
+    }
     match e.output_schema() {
         Some(schema) if schema.get("type").and_then(Value::as_str) == Some("object") => {
             // Output keeps its `null`s: an absent optional field really is `null` there.
