@@ -283,7 +283,9 @@ fn style_printer(on: bool, audit: MemorySink) -> impl Fn(&Message) + Send + Sync
     move |m: &Message| {
         let s = Style { on };
         match m {
-            Message::Assistant { tool_calls, text } => {
+            Message::Assistant {
+                tool_calls, text, ..
+            } => {
                 if let Some(t) = text {
                     println!("\n{} {t}", s.cyan("model:"));
                 }

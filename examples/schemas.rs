@@ -113,6 +113,7 @@ fn requests(registry: &Registry) -> serde_json::Value {
             Message::Assistant {
                 text: Some("Searching.".into()),
                 tool_calls: calls,
+                provider_content: None,
             },
             Message::ToolResults(results),
         ]
@@ -123,6 +124,7 @@ fn requests(registry: &Registry) -> serde_json::Value {
         tools: Box::leak(tools.clone().into_boxed_slice()),
         tool_choice: Box::leak(Box::new(choice.clone())),
         parallel_tool_calls: Some(false),
+        deferred_tools: &[],
     };
     let leak = |m: Vec<Message>| -> &'static [Message] { Box::leak(m.into_boxed_slice()) };
     let openai = OpenAiClient::new("http://localhost", "gpt-test").body(&request(leak(

@@ -23,6 +23,7 @@ pub struct AnthropicClient {
     model: String,
     max_tokens: u32,
     strict_tools: bool,
+    native_search: bool,
 }
 
 impl AnthropicClient {
@@ -38,6 +39,7 @@ impl AnthropicClient {
             model: model.into(),
             max_tokens: 1024,
             strict_tools: false,
+            native_search: true,
         }
     }
 
@@ -75,6 +77,15 @@ impl AnthropicClient {
         self
     }
 
+    /// Whether [`Agent::tool_search`](crate::agent::Agent::tool_search) uses Anthropic's tool
+    /// search tool (`tool_search_tool_bm25_20251119`, deferred tools with `defer_loading`;
+    /// default) or the local `search_tools`. Turn it off for models without tool search.
+    #[must_use]
+    pub fn with_native_tool_search(mut self, native: bool) -> Self {
+        self.native_search = native;
+        self
+    }
+
     /// Sets the timeouts and retries.
     #[must_use]
     pub fn with_http(mut self, settings: HttpSettings) -> Self {
@@ -91,9 +102,15 @@ impl AnthropicClient {
             match m {
                 Message::System(text) => system.push(text.as_str()),
                 Message::User(text) => messages.push(json!({"role": "user", "content": text})),
-                Message::Assistant { text, tool_calls } => messages.push(
-                    providers::anthropic::format_assistant_turn(text.as_deref(), tool_calls),
-                ),
+                Message::Assistant {
+                    text,
+                    tool_calls,
+                    provider_content,
+                } => messages.push(providers::anthropic::format_turn(
+                    text.as_deref(),
+                    tool_calls,
+                    provider_content.as_ref(),
+                )),
                 Message::ToolResults(results) => {
                     messages.push(providers::anthropic::format_results(results));
                 }
@@ -104,12 +121,18 @@ impl AnthropicClient {
         if !system.is_empty() {
             body["system"] = Value::String(system.join("\n\n"));
         }
-        if !request.tools.is_empty() {
-            let tools = request.tools.iter().copied();
-            body["tools"] = if self.strict_tools {
-                providers::anthropic::export_strict(tools).tools
+        if !request.tools.is_empty() || !request.deferred_tools.is_empty() {
+            let tools = request.tools.iter().chain(request.deferred_tools).copied();
+            let export = if self.strict_tools {
+                providers::anthropic::export_strict(tools)
             } else {
-                providers::anthropic::export(tools).tools
+                providers::anthropic::export(tools)
+            };
+            body["tools"] = if request.deferred_tools.is_empty() {
+                export.tools
+            } else {
+                let offered: Vec<&str> = request.tools.iter().map(|t| t.name()).collect();
+                providers::anthropic::deferred(export, &offered).tools
             };
             body["tool_choice"] =
                 providers::anthropic::tool_choice(request.tool_choice, request.parallel_tool_calls);
@@ -123,6 +146,7 @@ fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
     super::turn(
         providers::anthropic::parse_tool_calls(response),
         providers::anthropic::response_text(response),
+        providers::anthropic::parse_turn_content(response),
         providers::anthropic::is_truncated(response),
     )
 }
@@ -144,5 +168,9 @@ impl ModelClient for AnthropicClient {
             };
             turn(&super::post_json(&self.http, &self.settings, &endpoint, &body).await?)
         })
+    }
+
+    fn native_tool_search(&self) -> bool {
+        self.native_search
     }
 }
