@@ -5,6 +5,7 @@
 //! cargo run -q --example quickstart -- --no # deny it non-interactively (--yes approves)
 //! cargo run -q --example quickstart -- --json   # audit records as JSON lines at the end
 //! OPENAI_API_KEY=… cargo run --example quickstart -- --model openai:gpt-4.1-mini
+//! OPENAI_API_KEY=… cargo run --example quickstart -- --model openai-responses:gpt-5-mini
 //! OPENAI_BASE_URL=http://localhost:11434/v1 cargo run --example quickstart -- --model openai:llama3.1
 //! ANTHROPIC_API_KEY=… cargo run --example quickstart -- --model anthropic:claude-sonnet-4-5
 //! GEMINI_API_KEY=… cargo run --example quickstart -- --model gemini:gemini-3-flash-preview
@@ -35,6 +36,7 @@ USAGE: cargo run --example quickstart -- [--yes | --no] [--json] [--model PROVID
   --json           print the audit records as JSON lines at the end
   --model P:M      drive the agent with a real model instead of the script:
                    openai:MODEL    (OPENAI_API_KEY; OPENAI_BASE_URL for Ollama, vLLM, LM Studio)
+                   openai-responses:MODEL (OPENAI_API_KEY; the Responses API)
                    anthropic:MODEL (ANTHROPIC_API_KEY)
                    gemini:MODEL    (GEMINI_API_KEY)
   --help           this text
@@ -216,16 +218,20 @@ fn usage_error(message: &str) -> ! {
     std::process::exit(2);
 }
 
-/// `openai:MODEL` or `anthropic:MODEL`, configured from the usual environment variables.
+/// `openai:MODEL`, `openai-responses:MODEL`, `anthropic:MODEL` or `gemini:MODEL`, configured
+/// from the usual environment variables.
 fn real_model(spec: &str) -> Box<dyn ModelClient> {
     match spec.split_once(':') {
         Some(("openai", model)) => Box::new(toolwright::clients::OpenAiClient::from_env(model)),
+        Some(("openai-responses", model)) => {
+            Box::new(toolwright::clients::OpenAiResponsesClient::from_env(model))
+        }
         Some(("anthropic", model)) => {
             Box::new(toolwright::clients::AnthropicClient::from_env(model))
         }
         Some(("gemini", model)) => Box::new(toolwright::clients::GeminiClient::from_env(model)),
         _ => usage_error(&format!(
-            "unknown model `{spec}`: use openai:MODEL, anthropic:MODEL or gemini:MODEL"
+            "unknown model `{spec}`: use openai:MODEL, openai-responses:MODEL, anthropic:MODEL or gemini:MODEL"
         )),
     }
 }

@@ -157,12 +157,13 @@ fn requests(registry: &Registry) -> serde_json::Value {
             "tool_references": [{"type": "tool_reference", "tool_name": first}]}},
         {"type": "tool_use", "id": "toolu_01", "name": first, "input": {"query": "refund"}}
     ]});
-    let anthropic_search = AnthropicClient::new("http://localhost", "claude-test").body(
-        &searching(leak(conversation_with(
+    let anthropic_search = AnthropicClient::new("http://localhost", "claude-test")
+        .with_max_tokens(4096)
+        .with_thinking_budget(2048)
+        .body(&searching(leak(conversation_with(
             anthropic::parse_tool_calls(&anthropic_turn).unwrap_or_default(),
             anthropic::parse_turn_content(&anthropic_turn),
-        ))),
-    );
+        ))));
     let responses_turn = serde_json::json!({"output": [
         {"id": "rs_01", "type": "reasoning", "summary": [], "encrypted_content": "gAAAAABor6zqL3hZ"},
         {"id": "tsc_01", "type": "tool_search_call", "execution": "server", "call_id": null,

@@ -62,6 +62,15 @@ pub enum ModelTurn {
         /// The text so far.
         text: String,
     },
+    /// The provider paused a long turn of its own server tools (Anthropic `stop_reason:
+    /// "pause_turn"`): the loop sends the turn back as it is, so the model carries on, and
+    /// counts it as an iteration.
+    Paused {
+        /// Text so far.
+        text: Option<String>,
+        /// The turn's content, sent back to continue it.
+        provider_content: Option<TurnContent>,
+    },
 }
 
 impl ModelTurn {
@@ -458,12 +467,12 @@ impl<M: ModelClient> Agent<M> {
     /// never offered and never counted in the ranking. Use it with any model client.
     ///
     /// With a client whose provider searches itself ([`ModelClient::native_tool_search`]:
-    /// [`OpenAiResponsesClient`](crate::clients::OpenAiResponsesClient) and
-    /// [`AnthropicClient`](crate::clients::AnthropicClient)), the provider's search is used
-    /// instead: the `always_offer` tools go as usual, every other tool the principal may use
-    /// goes with `defer_loading: true` beside the provider's search tool, and the search's
-    /// results come back to the provider as turn content ([`Message::Assistant`]). A tool
-    /// outside the principal's scope is not sent, deferred or not.
+    /// `clients::OpenAiResponsesClient` and `clients::AnthropicClient`, feature `clients`), the
+    /// provider's search is used instead: the `always_offer` tools go as usual, every other
+    /// tool the principal may use goes with `defer_loading: true` beside the provider's search
+    /// tool, and the search's results come back to the provider as turn content
+    /// ([`Message::Assistant`]). A tool outside the principal's scope is not sent, deferred or
+    /// not.
     #[must_use]
     pub fn tool_search(mut self, search: ToolSearch) -> Self {
         self.search = Some(SearchSetup {
@@ -588,6 +597,19 @@ impl<M: ModelClient> Agent<M> {
                         messages,
                         iterations,
                     });
+                }
+                ModelTurn::Paused {
+                    text,
+                    provider_content,
+                } => {
+                    self.push(
+                        &mut messages,
+                        Message::Assistant {
+                            text,
+                            tool_calls: Vec::new(),
+                            provider_content,
+                        },
+                    );
                 }
                 ModelTurn::ToolCalls {
                     text,

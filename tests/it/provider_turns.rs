@@ -136,7 +136,9 @@ async fn anthropic_thinking_blocks_go_back_unchanged_and_in_order() {
         ]))
         .mount(&server)
         .await;
-    let client = AnthropicClient::new(server.uri(), "claude-sonnet-4-5");
+    let client = AnthropicClient::new(server.uri(), "claude-sonnet-4-5")
+        .with_max_tokens(4096)
+        .with_thinking_budget(2048);
     let run = Agent::new(executor(), client, skipper())
         .run("Weather in Paris?")
         .await
@@ -151,7 +153,13 @@ async fn anthropic_thinking_blocks_go_back_unchanged_and_in_order() {
     };
     assert_eq!(content.provider, Provider::Anthropic);
 
-    let second = &bodies(&server).await[1];
+    let bodies = bodies(&server).await;
+    assert_eq!(
+        bodies[0]["thinking"],
+        json!({"type": "enabled", "budget_tokens": 2048})
+    );
+    assert_eq!(bodies[0]["max_tokens"], 4096);
+    let second = &bodies[1];
     let recorded = anthropic_thinking_then_call()["content"].clone();
     assert_eq!(
         second["messages"][1],
@@ -476,6 +484,41 @@ async fn anthropic_native_tool_search_defers_scoped_tools_and_replays_the_search
     assert_eq!(
         bodies[1]["messages"][2]["content"][0]["tool_use_id"],
         "toolu_02"
+    );
+}
+
+#[tokio::test]
+async fn an_anthropic_pause_turn_is_sent_back_as_it_is_so_the_model_carries_on() {
+    let server = MockServer::start().await;
+    // Docs "Handling stop reasons" → `pause_turn`: the server tool loop stopped mid-turn.
+    let paused = json!({"id": "msg_p1", "type": "message", "role": "assistant", "stop_reason": "pause_turn",
+    "content": [
+        {"type": "text", "text": "Searching the catalogue."},
+        {"type": "server_tool_use", "id": "srvtoolu_07", "name": "tool_search_tool_bm25",
+         "input": {"query": "marine forecast"}}
+    ]});
+    Mock::given(path("/v1/messages"))
+        .respond_with(script(vec![
+            paused.clone(),
+            json!({"type": "message", "role": "assistant", "stop_reason": "end_turn",
+                "content": [{"type": "text", "text": "Nothing to call."}]}),
+        ]))
+        .mount(&server)
+        .await;
+    let client = AnthropicClient::new(server.uri(), "claude-sonnet-4-5");
+    let run = Agent::new(executor(), client, skipper())
+        .tool_search(ToolSearch::new())
+        .run("Wind in Brest?")
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, AgentOutcome::Final("Nothing to call.".into()));
+    assert_eq!(run.iterations, 2);
+    let second = &bodies(&server).await[1];
+    let messages = second["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "no tool results after a pause");
+    assert_eq!(
+        messages[1],
+        json!({"role": "assistant", "content": paused["content"]})
     );
 }
 

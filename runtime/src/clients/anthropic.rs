@@ -24,6 +24,7 @@ pub struct AnthropicClient {
     max_tokens: u32,
     strict_tools: bool,
     native_search: bool,
+    thinking_budget: Option<u32>,
 }
 
 impl AnthropicClient {
@@ -40,6 +41,7 @@ impl AnthropicClient {
             max_tokens: 1024,
             strict_tools: false,
             native_search: true,
+            thinking_budget: None,
         }
     }
 
@@ -74,6 +76,16 @@ impl AnthropicClient {
     #[must_use]
     pub fn with_strict_tools(mut self, strict: bool) -> Self {
         self.strict_tools = strict;
+        self
+    }
+
+    /// Turns on extended thinking with a budget of `tokens` (`thinking: {"type": "enabled",
+    /// "budget_tokens": …}`; at least 1024 and below `max_tokens`). The thinking blocks of a
+    /// turn that calls tools go back with it, signatures and all, as the API requires. With
+    /// thinking on, Anthropic accepts only `ToolChoice::Auto` and `ToolChoice::None`.
+    #[must_use]
+    pub fn with_thinking_budget(mut self, tokens: u32) -> Self {
+        self.thinking_budget = Some(tokens);
         self
     }
 
@@ -121,6 +133,9 @@ impl AnthropicClient {
         if !system.is_empty() {
             body["system"] = Value::String(system.join("\n\n"));
         }
+        if let Some(budget) = self.thinking_budget {
+            body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
+        }
         if !request.tools.is_empty() || !request.deferred_tools.is_empty() {
             let tools = request.tools.iter().chain(request.deferred_tools).copied();
             let export = if self.strict_tools {
@@ -141,8 +156,16 @@ impl AnthropicClient {
     }
 }
 
-/// A Messages response as a model turn.
+/// A Messages response as a model turn; `pause_turn` (docs "Handling stop reasons": the
+/// server tool loop hit its iteration limit; send the content back to continue) is
+/// [`ModelTurn::Paused`].
 fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
+    if response.get("stop_reason").and_then(Value::as_str) == Some("pause_turn") {
+        return Ok(ModelTurn::Paused {
+            text: providers::anthropic::response_text(response),
+            provider_content: providers::anthropic::parse_turn_content(response),
+        });
+    }
     super::turn(
         providers::anthropic::parse_tool_calls(response),
         providers::anthropic::response_text(response),

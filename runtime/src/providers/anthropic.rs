@@ -211,9 +211,13 @@ pub fn tool_choice(choice: &super::ToolChoice, parallel: Option<bool>) -> Value 
     value
 }
 
-/// Whether the model stopped because it hit `max_tokens` (`stop_reason: "max_tokens"`).
+/// Whether the model stopped because it ran out of room: `stop_reason: "max_tokens"`, or
+/// `"model_context_window_exceeded"` (docs "Handling stop reasons": treat it as truncated).
 pub fn is_truncated(response: &Value) -> bool {
-    response.get("stop_reason").and_then(Value::as_str) == Some("max_tokens")
+    matches!(
+        response.get("stop_reason").and_then(Value::as_str),
+        Some("max_tokens" | "model_context_window_exceeded")
+    )
 }
 
 /// The text blocks of a response, joined.
