@@ -435,6 +435,58 @@ mod tests {
     }
 
     #[test]
+    fn a_google_retry_delay_is_read_from_its_retry_info_only() {
+        let body = |details: serde_json::Value| serde_json::json!({"error": {"details": details}});
+        let retry = |d: &str| serde_json::json!({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d});
+        assert_eq!(
+            google_retry_delay_ms(&body(serde_json::json!([retry("37s")]))),
+            Some(37_000)
+        );
+        assert_eq!(
+            google_retry_delay_ms(&body(serde_json::json!([retry("0.25s")]))),
+            Some(250)
+        );
+        for bad in ["37", "soon", "-s", "NaNs"] {
+            assert_eq!(
+                google_retry_delay_ms(&body(serde_json::json!([retry(bad)]))),
+                None,
+                "{bad}"
+            );
+        }
+        let other =
+            serde_json::json!({"@type": "type.googleapis.com/google.rpc.Help", "retryDelay": "5s"});
+        assert_eq!(
+            google_retry_delay_ms(&body(serde_json::json!([other]))),
+            None
+        );
+        assert_eq!(
+            google_retry_delay_ms(&serde_json::json!({"error": "x"})),
+            None
+        );
+    }
+
+    #[test]
+    fn out_of_credit_is_recognised_by_type_code_or_anthropics_message() {
+        let error = |e: serde_json::Value| serde_json::json!({"error": e});
+        for quota in [
+            serde_json::json!({"type": "insufficient_quota"}),
+            serde_json::json!({"code": "insufficient_quota", "type": "x"}),
+            serde_json::json!({"type": "billing_error", "message": "…"}),
+            serde_json::json!({"type": "invalid_request_error",
+                "message": "Your credit balance is too low to access the Anthropic API."}),
+        ] {
+            assert!(is_quota_error(&error(quota.clone())), "{quota}");
+        }
+        for other in [
+            serde_json::json!({"type": "invalid_request_error", "message": "max_tokens: too large"}),
+            serde_json::json!({"type": "rate_limit_error", "message": "credit balance is too low"}),
+            serde_json::json!({"code": 429, "status": "RESOURCE_EXHAUSTED"}),
+        ] {
+            assert!(!is_quota_error(&error(other.clone())), "{other}");
+        }
+    }
+
+    #[test]
     fn client_errors_quota_and_timeouts_are_never_retried() {
         let s = HttpSettings::default();
         for error in [
