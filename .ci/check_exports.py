@@ -168,6 +168,43 @@ def check_requests(binary):
 
     check("request gemini: Content, Tool, ToolConfig", gemini_request)
 
+    from openai.types.responses import response_create_params as rcp
+
+    responses = TypeAdapter(rcp.ResponseCreateParamsNonStreaming)
+    check("request openai-responses: ResponseCreateParamsNonStreaming",
+          lambda: responses.validate_python(bodies["openai-responses"], strict=True))
+    check("request openai-responses-search: ResponseCreateParamsNonStreaming",
+          lambda: responses.validate_python(bodies["openai-responses-search"], strict=True))
+    check("request anthropic-search: MessageCreateParamsNonStreaming",
+          lambda: TypeAdapter(mcp_.MessageCreateParamsNonStreaming).validate_python(bodies["anthropic-search"], strict=True))
+
+    def replayed_in_place():
+        """The turn's thinking/reasoning and search blocks go back where they stood, and the
+        offered tool is the only one not deferred."""
+        items = bodies["openai-responses-search"]["input"]
+        assert [i.get("type", i.get("role")) for i in items] == [
+            "user", "reasoning", "tool_search_call", "tool_search_output", "function_call", "message",
+            "function_call_output"], items
+        blocks = bodies["anthropic-search"]["messages"][1]["content"]
+        assert [b["type"] for b in blocks] == [
+            "thinking", "text", "server_tool_use", "tool_search_tool_result", "tool_use"], blocks
+        for body in (bodies["openai-responses-search"], bodies["anthropic-search"]):
+            lazy = [t.get("name") for t in body["tools"] if t.get("defer_loading")]
+            assert len(lazy) == len(body["tools"]) - 2, "all but the offered tool and the search"
+
+    check("requests with provider search: turn content in place, tools deferred", replayed_in_place)
+
+    import anthropic.types as at
+
+    # MessageParam's content is not checked block by block; each replayed block is, here.
+    block_types = {"thinking": at.ThinkingBlockParam, "redacted_thinking": at.RedactedThinkingBlockParam,
+                   "text": at.TextBlockParam, "server_tool_use": at.ServerToolUseBlockParam,
+                   "tool_search_tool_result": at.ToolSearchToolResultBlockParam,
+                   "tool_use": at.ToolUseBlockParam}
+    for block in bodies["anthropic-search"]["messages"][1]["content"]:
+        check(f"request anthropic-search: replayed {block['type']} block",
+              lambda block=block: TypeAdapter(block_types[block["type"]]).validate_python(block, strict=True))
+
 
 def check_registry(binary):
     import openai.types.chat as chat

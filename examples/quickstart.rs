@@ -6,6 +6,7 @@
 //! cargo run -q --example quickstart -- --json   # audit records as JSON lines at the end
 //! # a real model (the HTTP clients are a feature, so the scripted run builds without them):
 //! OPENAI_API_KEY=… cargo run --features clients --example quickstart -- --model openai:gpt-4.1-mini
+//! OPENAI_API_KEY=… cargo run --features clients --example quickstart -- --model openai-responses:gpt-5-mini
 //! OPENAI_BASE_URL=http://localhost:11434/v1 cargo run --features clients --example quickstart -- --model openai:llama3.1
 //! ANTHROPIC_API_KEY=… cargo run --features clients --example quickstart -- --model anthropic:claude-sonnet-4-5
 //! GEMINI_API_KEY=… cargo run --features clients --example quickstart -- --model gemini:gemini-3-flash-preview
@@ -48,6 +49,7 @@ USAGE: cargo run --example quickstart -- [--yes | --no] [--json] [--model PROVID
   --model P:M      drive the agent with a real model instead of the script
                    (build with `--features clients`):
                    openai:MODEL    (OPENAI_API_KEY; OPENAI_BASE_URL for Ollama, vLLM, LM Studio)
+                   openai-responses:MODEL (OPENAI_API_KEY; the Responses API)
                    anthropic:MODEL (ANTHROPIC_API_KEY)
                    gemini:MODEL    (GEMINI_API_KEY)
   --help           this text
@@ -240,8 +242,8 @@ fn real_model(spec: &str) -> Box<dyn ModelClient> {
     ))
 }
 
-/// `openai:MODEL`, `anthropic:MODEL` or `gemini:MODEL`, configured from the usual environment
-/// variables. A missing key is a usage error here rather than a 401 after the first request.
+/// `openai:MODEL`, `openai-responses:MODEL`, `anthropic:MODEL` or `gemini:MODEL`, configured
+/// from the usual environment variables. A missing key is a usage error here rather than a 401 after the first request.
 #[cfg(feature = "clients")]
 fn real_model(spec: &str) -> Box<dyn ModelClient> {
     let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
@@ -259,6 +261,13 @@ fn real_model(spec: &str) -> Box<dyn ModelClient> {
             );
             Box::new(toolwright::clients::OpenAiClient::from_env(model))
         }
+        Some(("openai-responses", model)) if !model.is_empty() => {
+            need(
+                set("OPENAI_API_KEY") || set("OPENAI_BASE_URL"),
+                "OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)",
+            );
+            Box::new(toolwright::clients::OpenAiResponsesClient::from_env(model))
+        }
         Some(("anthropic", model)) if !model.is_empty() => {
             need(set("ANTHROPIC_API_KEY"), "ANTHROPIC_API_KEY");
             Box::new(toolwright::clients::AnthropicClient::from_env(model))
@@ -271,7 +280,7 @@ fn real_model(spec: &str) -> Box<dyn ModelClient> {
             Box::new(toolwright::clients::GeminiClient::from_env(model))
         }
         _ => usage_error(&format!(
-            "unknown model `{spec}`: use openai:MODEL, anthropic:MODEL or gemini:MODEL"
+            "unknown model `{spec}`: use openai:MODEL, openai-responses:MODEL, anthropic:MODEL or gemini:MODEL"
         )),
     }
 }
@@ -330,7 +339,9 @@ fn style_printer(on: bool, audit: MemorySink) -> impl Fn(&Message) + Send + Sync
     move |m: &Message| {
         let s = Style { on };
         match m {
-            Message::Assistant { tool_calls, text } => {
+            Message::Assistant {
+                tool_calls, text, ..
+            } => {
                 let turn = turns.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 let calls = match tool_calls.len() {
                     0 => String::new(),

@@ -79,12 +79,14 @@ fn registry(types: bool) -> Result<Registry, toolwright::RegistryError> {
 /// The request bodies each HTTP client sends on the second turn of a conversation in which
 /// the model called two tools (replayed with their provider data) and got their results,
 /// with a named tool choice and parallel calls off: what `.ci/check_exports.py` validates
-/// with the SDKs' request types.
+/// with the SDKs' request types. The `*-search` bodies are the same turn from a model that
+/// thought and searched with the provider's own tool search first: deferred tools, the search
+/// tool, and the turn's thinking/reasoning and search blocks sent back.
 #[cfg(feature = "clients")]
 fn requests(registry: &Registry) -> serde_json::Value {
     use toolwright::agent::{Message, ModelRequest, ToolChoice};
-    use toolwright::clients::{AnthropicClient, GeminiClient, OpenAiClient};
-    use toolwright::providers::{Provider, ProviderData};
+    use toolwright::clients::{AnthropicClient, GeminiClient, OpenAiClient, OpenAiResponsesClient};
+    use toolwright::providers::{Provider, ProviderData, anthropic, openai_responses};
     use toolwright::{ToolCall, ToolResult};
 
     let tools: Vec<&toolwright::ToolEntry> = registry.iter().collect();
@@ -98,7 +100,7 @@ fn requests(registry: &Registry) -> serde_json::Value {
             ToolCall::with_json("call_2", first, serde_json::json!({"query": "shipping"})),
         ]
     };
-    let conversation = |calls: Vec<ToolCall>| {
+    let conversation_with = |calls: Vec<ToolCall>, content| {
         let results = calls
             .iter()
             .map(|c| ToolResult {
@@ -113,16 +115,19 @@ fn requests(registry: &Registry) -> serde_json::Value {
             Message::Assistant {
                 text: Some("Searching.".into()),
                 tool_calls: calls,
+                provider_content: content,
             },
             Message::ToolResults(results),
         ]
     };
+    let conversation = |calls: Vec<ToolCall>| conversation_with(calls, None);
     let choice = ToolChoice::Named(first.into());
     let request = |messages: &'static [Message]| ModelRequest {
         messages,
         tools: Box::leak(tools.clone().into_boxed_slice()),
         tool_choice: Box::leak(Box::new(choice.clone())),
         parallel_tool_calls: Some(false),
+        deferred_tools: &[],
     };
     let leak = |m: Vec<Message>| -> &'static [Message] { Box::leak(m.into_boxed_slice()) };
     let openai = OpenAiClient::new("http://localhost", "gpt-test").body(&request(leak(
@@ -135,7 +140,58 @@ fn requests(registry: &Registry) -> serde_json::Value {
         GeminiClient::new("http://localhost", "gemini-test").body(&request(leak(conversation(
             calls(Provider::Gemini, "thoughtSignature", "CiQBjz1rX1sigA=="),
         ))));
-    serde_json::json!({"openai": openai, "anthropic": anthropic, "gemini": gemini})
+
+    // The first tool is offered, the others deferred behind the provider's search.
+    let searching = |messages: &'static [Message]| ModelRequest {
+        tools: Box::leak(tools[..1].to_vec().into_boxed_slice()),
+        deferred_tools: Box::leak(tools[1..].to_vec().into_boxed_slice()),
+        tool_choice: &ToolChoice::Auto,
+        ..request(messages)
+    };
+    let anthropic_turn = serde_json::json!({"content": [
+        {"type": "thinking", "thinking": "I need a tool for refunds.", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"},
+        {"type": "text", "text": "Searching."},
+        {"type": "server_tool_use", "id": "srvtoolu_01", "name": "tool_search_tool_bm25", "input": {"query": "refund"}},
+        {"type": "tool_search_tool_result", "tool_use_id": "srvtoolu_01", "content": {
+            "type": "tool_search_tool_search_result",
+            "tool_references": [{"type": "tool_reference", "tool_name": first}]}},
+        {"type": "tool_use", "id": "toolu_01", "name": first, "input": {"query": "refund"}}
+    ]});
+    let anthropic_search = AnthropicClient::new("http://localhost", "claude-test")
+        .with_max_tokens(4096)
+        .with_thinking_budget(2048)
+        .body(&searching(leak(conversation_with(
+            anthropic::parse_tool_calls(&anthropic_turn).unwrap_or_default(),
+            anthropic::parse_turn_content(&anthropic_turn),
+        ))));
+    let responses_turn = serde_json::json!({"output": [
+        {"id": "rs_01", "type": "reasoning", "summary": [], "encrypted_content": "gAAAAABor6zqL3hZ"},
+        {"id": "tsc_01", "type": "tool_search_call", "execution": "server", "call_id": null,
+         "status": "completed", "arguments": {"query": "refund"}},
+        {"id": "tso_01", "type": "tool_search_output", "execution": "server", "call_id": null,
+         "status": "completed", "tools": [{"type": "function", "name": first, "defer_loading": true,
+            "parameters": {"type": "object", "properties": {}, "additionalProperties": false}, "strict": true}]},
+        {"id": "fc_01", "type": "function_call", "status": "completed", "call_id": "call_1",
+         "name": first, "arguments": "{\"query\":\"refund\"}"},
+        {"id": "msg_01", "type": "message", "status": "completed", "role": "assistant",
+         "content": [{"type": "output_text", "annotations": [], "text": "Searching."}]}
+    ]});
+    let responses_search = OpenAiResponsesClient::new("http://localhost", "gpt-test")
+        .stateless(true)
+        .with_max_output_tokens(512)
+        .body(&searching(leak(conversation_with(
+            openai_responses::parse_tool_calls(&responses_turn).unwrap_or_default(),
+            openai_responses::parse_turn_content(&responses_turn),
+        ))));
+    let responses =
+        OpenAiResponsesClient::new("http://localhost", "gpt-test").body(&request(leak(
+            conversation(calls(Provider::OpenAiResponses, "id", "fc_01")),
+        )));
+    serde_json::json!({
+        "openai": openai, "anthropic": anthropic, "gemini": gemini,
+        "openai-responses": responses,
+        "anthropic-search": anthropic_search, "openai-responses-search": responses_search,
+    })
 }
 
 fn main() {

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::call::{ToolCall, ToolResult};
+use crate::call::{ToolCall, ToolResult, TurnContent};
 pub use crate::providers::ToolChoice;
 use crate::providers::search::{MAX_SEARCH_RESULTS, SEARCH_TOOL, ToolIndex};
 use crate::registry::ToolEntry;
@@ -34,6 +34,9 @@ pub enum Message {
         text: Option<String>,
         /// Tool calls, in the model's order.
         tool_calls: Vec<ToolCall>,
+        /// What else the turn held (thinking, reasoning items, server tool search results),
+        /// sent back unchanged to the provider it came from and to no other.
+        provider_content: Option<TurnContent>,
     },
     /// The results of one turn's tool calls, in call order.
     ToolResults(Vec<ToolResult>),
@@ -50,12 +53,23 @@ pub enum ModelTurn {
         text: Option<String>,
         /// The calls.
         calls: Vec<ToolCall>,
+        /// The turn's other content (see [`Message::Assistant`]).
+        provider_content: Option<TurnContent>,
     },
     /// The model ran out of output tokens (`max_tokens`, `length`, `MAX_TOKENS`): its text is
     /// cut and any tool calls in it may be incomplete, so none is run. The loop ends.
     Truncated {
         /// The text so far.
         text: String,
+    },
+    /// The provider paused a long turn of its own server tools (Anthropic `stop_reason:
+    /// "pause_turn"`): the loop sends the turn back as it is, so the model carries on, and
+    /// counts it as an iteration.
+    Paused {
+        /// Text so far.
+        text: Option<String>,
+        /// The turn's content, sent back to continue it.
+        provider_content: Option<TurnContent>,
     },
 }
 
@@ -65,6 +79,7 @@ impl ModelTurn {
         Self::ToolCalls {
             text: None,
             calls: calls.into_iter().collect(),
+            provider_content: None,
         }
     }
 
@@ -86,6 +101,10 @@ pub struct ModelRequest<'a> {
     pub tool_choice: &'a ToolChoice,
     /// Whether the model may call several tools in one turn (`None`: the provider's default).
     pub parallel_tool_calls: Option<bool>,
+    /// Scoped tools to send for the provider's own tool search (`defer_loading`), beside
+    /// `tools`; empty unless the client said it searches natively
+    /// ([`ModelClient::native_tool_search`]) and [`Agent::tool_search`] is on.
+    pub deferred_tools: &'a [&'a ToolEntry],
 }
 
 impl<'a> ModelRequest<'a> {
@@ -97,6 +116,7 @@ impl<'a> ModelRequest<'a> {
             tools,
             tool_choice: &ToolChoice::Auto,
             parallel_tool_calls: None,
+            deferred_tools: &[],
         }
     }
 }
@@ -124,8 +144,9 @@ pub enum ModelError {
         /// The provider's message, when it sent one.
         message: Option<String>,
     },
-    /// The account is out of credit or quota (OpenAI `insufficient_quota`): waiting will not
-    /// help, so it is never retried.
+    /// The account is out of credit or quota (OpenAI `insufficient_quota`, Anthropic's
+    /// "credit balance is too low" and `billing_error`, any HTTP 402): waiting will not help,
+    /// so it is never retried.
     #[error(
         "the model account has run out of quota; retrying will not help until it is topped up: {message}"
     )]
@@ -179,6 +200,14 @@ pub trait ModelClient: Send + Sync {
         &'a self,
         request: ModelRequest<'a>,
     ) -> BoxFuture<'a, Result<ModelTurn, ModelError>>;
+
+    /// Whether the provider searches deferred tools itself (OpenAI Responses' hosted
+    /// `tool_search`, Anthropic's tool search tool): then [`Agent::tool_search`] sends the
+    /// principal's other tools as [`ModelRequest::deferred_tools`] instead of offering the
+    /// local `search_tools`. `false` by default.
+    fn native_tool_search(&self) -> bool {
+        false
+    }
 }
 
 impl<T: ModelClient + ?Sized> ModelClient for Box<T> {
@@ -188,6 +217,10 @@ impl<T: ModelClient + ?Sized> ModelClient for Box<T> {
     ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
         (**self).complete(request)
     }
+
+    fn native_tool_search(&self) -> bool {
+        (**self).native_tool_search()
+    }
 }
 
 impl<T: ModelClient + ?Sized> ModelClient for Arc<T> {
@@ -196,6 +229,10 @@ impl<T: ModelClient + ?Sized> ModelClient for Arc<T> {
         request: ModelRequest<'a>,
     ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
         (**self).complete(request)
+    }
+
+    fn native_tool_search(&self) -> bool {
+        (**self).native_tool_search()
     }
 }
 
@@ -427,10 +464,15 @@ impl<M: ModelClient> Agent<M> {
     /// each search (BM25 over names and descriptions, answered here, never by a tool body)
     /// returns the best matches among the tools this principal may use, and those are
     /// offered from the next turn on. A tool outside the principal's scope is never found,
-    /// never offered and never counted in the ranking. Use it with any model client; for
-    /// OpenAI Responses and Anthropic, the providers' own deferred loading is also available
-    /// as pure exports ([`openai_responses::export_deferred`](crate::providers::openai_responses::export_deferred),
-    /// [`anthropic::export_deferred`](crate::providers::anthropic::export_deferred)).
+    /// never offered and never counted in the ranking. Use it with any model client.
+    ///
+    /// With a client whose provider searches itself ([`ModelClient::native_tool_search`]:
+    /// `clients::OpenAiResponsesClient` and `clients::AnthropicClient`, feature `clients`), the
+    /// provider's search is used instead: the `always_offer` tools go as usual, every other
+    /// tool the principal may use goes with `defer_loading: true` beside the provider's search
+    /// tool, and the search's results come back to the provider as turn content
+    /// ([`Message::Assistant`]). A tool outside the principal's scope is not sent, deferred or
+    /// not.
     #[must_use]
     pub fn tool_search(mut self, search: ToolSearch) -> Self {
         self.search = Some(SearchSetup {
@@ -487,14 +529,23 @@ impl<M: ModelClient> Agent<M> {
         let mut iterations = 0;
         while iterations < self.max_iterations {
             iterations += 1;
-            let tools: Vec<&ToolEntry> = match &search {
-                None => scoped.clone(),
-                Some(s) => scoped
+            let (tools, deferred): (Vec<&ToolEntry>, Vec<&ToolEntry>) = match &search {
+                None => (scoped.clone(), Vec::new()),
+                // The provider searches: the tools not offered yet go as deferred tools, and
+                // only the principal's scoped tools are ever sent.
+                Some(s) if s.native => scoped
                     .iter()
                     .copied()
-                    .filter(|t| s.offered.iter().any(|o| o == t.name()))
-                    .chain(std::iter::once(s.entry))
-                    .collect(),
+                    .partition(|t| s.offered.iter().any(|o| o == t.name())),
+                Some(s) => (
+                    scoped
+                        .iter()
+                        .copied()
+                        .filter(|t| s.offered.iter().any(|o| o == t.name()))
+                        .chain(std::iter::once(s.entry))
+                        .collect(),
+                    Vec::new(),
+                ),
             };
             let choice = match &self.tool_choice {
                 ToolChoice::Required | ToolChoice::Named(_) if iterations > 1 => &ToolChoice::Auto,
@@ -507,6 +558,7 @@ impl<M: ModelClient> Agent<M> {
                     tools: &tools,
                     tool_choice: choice,
                     parallel_tool_calls: self.parallel_tool_calls,
+                    deferred_tools: &deferred,
                 })
                 .await;
             let turn = match turn {
@@ -524,6 +576,7 @@ impl<M: ModelClient> Agent<M> {
                     let message = Message::Assistant {
                         text: Some(text.clone()),
                         tool_calls: Vec::new(),
+                        provider_content: None,
                     };
                     self.push(&mut messages, message);
                     return Ok(AgentRun {
@@ -536,6 +589,7 @@ impl<M: ModelClient> Agent<M> {
                     let message = Message::Assistant {
                         text: Some(text.clone()),
                         tool_calls: Vec::new(),
+                        provider_content: None,
                     };
                     self.push(&mut messages, message);
                     return Ok(AgentRun {
@@ -544,12 +598,30 @@ impl<M: ModelClient> Agent<M> {
                         iterations,
                     });
                 }
-                ModelTurn::ToolCalls { text, calls } => {
+                ModelTurn::Paused {
+                    text,
+                    provider_content,
+                } => {
+                    self.push(
+                        &mut messages,
+                        Message::Assistant {
+                            text,
+                            tool_calls: Vec::new(),
+                            provider_content,
+                        },
+                    );
+                }
+                ModelTurn::ToolCalls {
+                    text,
+                    calls,
+                    provider_content,
+                } => {
                     self.push(
                         &mut messages,
                         Message::Assistant {
                             text,
                             tool_calls: calls.clone(),
+                            provider_content,
                         },
                     );
                     let results = self.run_turn(&calls).await;
@@ -574,6 +646,8 @@ impl<M: ModelClient> Agent<M> {
 struct SearchState<'a> {
     entry: &'a ToolEntry,
     offered: Vec<String>,
+    /// The provider searches the deferred tools itself; `search_tools` is not offered.
+    native: bool,
 }
 
 impl SearchState<'_> {
@@ -596,7 +670,7 @@ impl SearchState<'_> {
     }
 }
 
-impl<M> Agent<M> {
+impl<M: ModelClient> Agent<M> {
     /// The search state for a run, when searching is on.
     fn search_state<'a>(
         &'a self,
@@ -605,7 +679,8 @@ impl<M> Agent<M> {
         let Some(setup) = &self.search else {
             return Ok(None);
         };
-        if scoped.iter().any(|t| t.name() == SEARCH_TOOL) {
+        let native = self.model.native_tool_search();
+        if !native && scoped.iter().any(|t| t.name() == SEARCH_TOOL) {
             return Err(ModelError::Request(format!(
                 "the registry has its own `{SEARCH_TOOL}` tool; tool search needs that name"
             )));
@@ -629,7 +704,11 @@ impl<M> Agent<M> {
         {
             offered.push(name.clone());
         }
-        Ok(Some(SearchState { entry, offered }))
+        Ok(Some(SearchState {
+            entry,
+            offered,
+            native,
+        }))
     }
 
     /// Answers a `search_tools` call from the index, for this principal only.
@@ -710,6 +789,8 @@ pub struct RecordedRequest {
     pub tool_choice: ToolChoice,
     /// Whether parallel calls were allowed (`None`: not said).
     pub parallel_tool_calls: Option<bool>,
+    /// The names of the tools sent for the provider's own search.
+    pub deferred_tools: Vec<String>,
 }
 
 /// A model that replays scripted turns and records every request, to test agent loops without
@@ -759,6 +840,11 @@ impl ModelClient for ScriptedModel {
                 tools: request.tools.iter().map(|t| t.name().to_owned()).collect(),
                 tool_choice: request.tool_choice.clone(),
                 parallel_tool_calls: request.parallel_tool_calls,
+                deferred_tools: request
+                    .deferred_tools
+                    .iter()
+                    .map(|t| t.name().to_owned())
+                    .collect(),
             });
         let turn = self
             .turns

@@ -51,6 +51,53 @@ impl ProviderData {
     }
 }
 
+/// What a model's turn held besides its text and tool calls, for the provider that sent it:
+/// Anthropic `thinking`/`redacted_thinking` blocks (with their signatures) and server tool
+/// blocks (`server_tool_use`, `tool_search_tool_result`), OpenAI Responses `reasoning` items
+/// (with `encrypted_content`), `tool_search_call`/`tool_search_output` and `message` items,
+/// Gemini thought parts. The provider's formatter sends the items back unchanged and in their
+/// place when the conversation is replayed to the same provider; other providers never see
+/// them.
+///
+/// ```
+/// use serde_json::json;
+/// use toolwright::providers::anthropic;
+///
+/// let response = json!({"content": [
+///     {"type": "thinking", "thinking": "The user wants…", "signature": "EqQB"},
+///     {"type": "tool_use", "id": "toolu_1", "name": "get_current_time", "input": {}}
+/// ]});
+/// let calls = anthropic::parse_tool_calls(&response).unwrap();
+/// let content = anthropic::parse_turn_content(&response);
+/// let replay = anthropic::format_turn(None, &calls, content.as_ref());
+/// assert_eq!(replay["content"][0]["signature"], "EqQB");
+/// assert_eq!(replay["content"][1]["id"], "toolu_1");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct TurnContent {
+    /// The provider that sent the items.
+    pub provider: Provider,
+    /// The items, in the order of the response.
+    pub items: Vec<TurnItem>,
+}
+
+/// One opaque item of a turn (see [`TurnContent`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TurnItem {
+    /// Where it stood among the turn's blocks, items or parts (0-based), so it goes back in
+    /// the same place relative to the text and the calls.
+    pub position: usize,
+    /// The item exactly as received.
+    pub value: Value,
+}
+
+impl TurnContent {
+    /// The items, when they came from `provider`.
+    pub fn items_for(&self, provider: Provider) -> Option<&[TurnItem]> {
+        (self.provider == provider).then_some(self.items.as_slice())
+    }
+}
+
 /// One tool call the model asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolCall {

@@ -30,6 +30,8 @@ mod mcp_security;
 mod nested_props;
 mod pattern_props;
 mod pedantic;
+#[cfg(feature = "clients")]
+mod provider_turns;
 mod providers;
 mod readme;
 mod red_team;

@@ -23,6 +23,8 @@ pub struct AnthropicClient {
     model: String,
     max_tokens: u32,
     strict_tools: bool,
+    native_search: bool,
+    thinking_budget: Option<u32>,
 }
 
 impl AnthropicClient {
@@ -38,6 +40,8 @@ impl AnthropicClient {
             model: model.into(),
             max_tokens: 1024,
             strict_tools: false,
+            native_search: true,
+            thinking_budget: None,
         }
     }
 
@@ -75,6 +79,25 @@ impl AnthropicClient {
         self
     }
 
+    /// Turns on extended thinking with a budget of `tokens` (`thinking: {"type": "enabled",
+    /// "budget_tokens": …}`; at least 1024 and below `max_tokens`). The thinking blocks of a
+    /// turn that calls tools go back with it, signatures and all, as the API requires. With
+    /// thinking on, Anthropic accepts only `ToolChoice::Auto` and `ToolChoice::None`.
+    #[must_use]
+    pub fn with_thinking_budget(mut self, tokens: u32) -> Self {
+        self.thinking_budget = Some(tokens);
+        self
+    }
+
+    /// Whether [`Agent::tool_search`](crate::agent::Agent::tool_search) uses Anthropic's tool
+    /// search tool (`tool_search_tool_bm25_20251119`, deferred tools with `defer_loading`;
+    /// default) or the local `search_tools`. Turn it off for models without tool search.
+    #[must_use]
+    pub fn with_native_tool_search(mut self, native: bool) -> Self {
+        self.native_search = native;
+        self
+    }
+
     /// Sets the timeouts and retries.
     #[must_use]
     pub fn with_http(mut self, settings: HttpSettings) -> Self {
@@ -91,9 +114,15 @@ impl AnthropicClient {
             match m {
                 Message::System(text) => system.push(text.as_str()),
                 Message::User(text) => messages.push(json!({"role": "user", "content": text})),
-                Message::Assistant { text, tool_calls } => messages.push(
-                    providers::anthropic::format_assistant_turn(text.as_deref(), tool_calls),
-                ),
+                Message::Assistant {
+                    text,
+                    tool_calls,
+                    provider_content,
+                } => messages.push(providers::anthropic::format_turn(
+                    text.as_deref(),
+                    tool_calls,
+                    provider_content.as_ref(),
+                )),
                 Message::ToolResults(results) => {
                     messages.push(providers::anthropic::format_results(results));
                 }
@@ -104,12 +133,21 @@ impl AnthropicClient {
         if !system.is_empty() {
             body["system"] = Value::String(system.join("\n\n"));
         }
-        if !request.tools.is_empty() {
-            let tools = request.tools.iter().copied();
-            body["tools"] = if self.strict_tools {
-                providers::anthropic::export_strict(tools).tools
+        if let Some(budget) = self.thinking_budget {
+            body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
+        }
+        if !request.tools.is_empty() || !request.deferred_tools.is_empty() {
+            let tools = request.tools.iter().chain(request.deferred_tools).copied();
+            let export = if self.strict_tools {
+                providers::anthropic::export_strict(tools)
             } else {
-                providers::anthropic::export(tools).tools
+                providers::anthropic::export(tools)
+            };
+            body["tools"] = if request.deferred_tools.is_empty() {
+                export.tools
+            } else {
+                let offered: Vec<&str> = request.tools.iter().map(|t| t.name()).collect();
+                providers::anthropic::deferred(export, &offered).tools
             };
             body["tool_choice"] =
                 providers::anthropic::tool_choice(request.tool_choice, request.parallel_tool_calls);
@@ -118,11 +156,20 @@ impl AnthropicClient {
     }
 }
 
-/// A Messages response as a model turn.
+/// A Messages response as a model turn; `pause_turn` (docs "Handling stop reasons": the
+/// server tool loop hit its iteration limit; send the content back to continue) is
+/// [`ModelTurn::Paused`].
 fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
+    if response.get("stop_reason").and_then(Value::as_str) == Some("pause_turn") {
+        return Ok(ModelTurn::Paused {
+            text: providers::anthropic::response_text(response),
+            provider_content: providers::anthropic::parse_turn_content(response),
+        });
+    }
     super::turn(
         providers::anthropic::parse_tool_calls(response),
         providers::anthropic::response_text(response),
+        providers::anthropic::parse_turn_content(response),
         providers::anthropic::is_truncated(response),
     )
 }
@@ -144,5 +191,9 @@ impl ModelClient for AnthropicClient {
             };
             turn(&super::post_json(&self.http, &self.settings, &endpoint, &body).await?)
         })
+    }
+
+    fn native_tool_search(&self) -> bool {
+        self.native_search
     }
 }

@@ -85,9 +85,15 @@ impl GeminiClient {
                 Message::User(text) => {
                     contents.push(json!({"role": "user", "parts": [{"text": text}]}));
                 }
-                Message::Assistant { text, tool_calls } => contents.push(
-                    providers::gemini::format_model_turn(text.as_deref(), tool_calls),
-                ),
+                Message::Assistant {
+                    text,
+                    tool_calls,
+                    provider_content,
+                } => contents.push(providers::gemini::format_turn(
+                    text.as_deref(),
+                    tool_calls,
+                    provider_content.as_ref(),
+                )),
                 Message::ToolResults(results) => {
                     contents.push(providers::gemini::format_results(results));
                 }
@@ -122,6 +128,7 @@ fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
     super::turn(
         providers::gemini::parse_tool_calls(response),
         providers::gemini::response_text(response),
+        providers::gemini::parse_turn_content(response),
         providers::gemini::is_truncated(response),
     )
 }

@@ -1,6 +1,6 @@
 //! Real model clients over HTTP (feature `clients`): an OpenAI-compatible Chat Completions
-//! client (OpenAI, Ollama, vLLM, LM Studio via a base URL), an Anthropic Messages client and
-//! a Gemini `generateContent` client. All implement [`ModelClient`](crate::agent::ModelClient);
+//! client (OpenAI, Ollama, vLLM, LM Studio via a base URL), an OpenAI Responses client, an
+//! Anthropic Messages client and a Gemini `generateContent` client. All implement [`ModelClient`](crate::agent::ModelClient);
 //! they use the [`providers`](crate::providers) module to export tools, parse calls and
 //! format results, and share one transport ([`HttpSettings`]): a request timeout, a bounded
 //! retry on 429/5xx that honours `retry-after`, errors that keep the provider's message and
@@ -9,10 +9,12 @@
 mod anthropic;
 mod gemini;
 mod openai;
+mod openai_responses;
 
 pub use anthropic::AnthropicClient;
 pub use gemini::GeminiClient;
 pub use openai::OpenAiClient;
+pub use openai_responses::OpenAiResponsesClient;
 
 use std::time::Duration;
 
@@ -198,16 +200,15 @@ pub(crate) async fn post_json(
     }
 }
 
-/// Reads a response: 429 becomes [`ModelError::RateLimited`] (or
-/// [`ModelError::QuotaExhausted`] for `insufficient_quota`), other failures
-/// [`ModelError::Http`] with the provider's message, and a body that is not JSON
-/// [`ModelError::Malformed`].
+/// Reads a response: an account out of credit becomes [`ModelError::QuotaExhausted`] (see
+/// [`is_quota_error`]), 429 [`ModelError::RateLimited`], other failures [`ModelError::Http`]
+/// with the provider's message, and a body that is not JSON [`ModelError::Malformed`].
 async fn read_json(
     response: reqwest::Response,
     settings: &HttpSettings,
 ) -> Result<Value, ModelError> {
     let status = response.status();
-    let retry_after = retry_after_ms(response.headers());
+    let header_retry_after = retry_after_ms(response.headers());
     let body = response.text().await.map_err(|e| {
         if e.is_timeout() {
             ModelError::Timeout {
@@ -227,12 +228,15 @@ async fn read_json(
         .as_ref()
         .and_then(provider_message)
         .unwrap_or_else(|| excerpt(&body));
+    if status == reqwest::StatusCode::PAYMENT_REQUIRED
+        || parsed.as_ref().is_some_and(is_quota_error)
+    {
+        return Err(ModelError::QuotaExhausted { message });
+    }
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        if parsed.as_ref().is_some_and(is_quota_error) {
-            return Err(ModelError::QuotaExhausted { message });
-        }
         return Err(ModelError::RateLimited {
-            retry_after_ms: retry_after,
+            retry_after_ms: header_retry_after
+                .or_else(|| parsed.as_ref().and_then(google_retry_delay_ms)),
             message: (!message.is_empty()).then_some(message),
         });
     }
@@ -260,14 +264,47 @@ fn provider_message(body: &Value) -> Option<String> {
     })
 }
 
-/// OpenAI's out-of-credit 429: `error.code` or `error.type` is `insufficient_quota`.
+/// An account out of credit, whatever the status: OpenAI's `insufficient_quota` (a 429,
+/// docs "Error codes"), Anthropic's `billing_error` (docs "Errors": 402) and its 400
+/// `invalid_request_error` "Your credit balance is too low to access the Anthropic API",
+/// which has no type of its own, so its message is what says so.
 fn is_quota_error(body: &Value) -> bool {
     let Some(error) = body.get("error") else {
         return false;
     };
-    ["code", "type"]
+    let field = |k: &str| error.get(k).and_then(Value::as_str);
+    if ["code", "type"]
         .iter()
-        .any(|k| error.get(*k).and_then(Value::as_str) == Some("insufficient_quota"))
+        .any(|k| matches!(field(k), Some("insufficient_quota" | "billing_error")))
+    {
+        return true;
+    }
+    field("type") == Some("invalid_request_error")
+        && field("message").is_some_and(|m| m.to_lowercase().contains("credit balance is too low"))
+}
+
+/// Gemini's wait, sent in the body instead of a header: a `google.rpc.RetryInfo` detail with
+/// `retryDelay: "37s"` (a protobuf `Duration` in JSON: seconds with an `s`).
+fn google_retry_delay_ms(body: &Value) -> Option<u64> {
+    body.get("error")?
+        .get("details")?
+        .as_array()?
+        .iter()
+        .filter(|d| {
+            d.get("@type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with("google.rpc.RetryInfo"))
+        })
+        .find_map(|d| {
+            let secs: f64 = d
+                .get("retryDelay")?
+                .as_str()?
+                .strip_suffix('s')?
+                .parse()
+                .ok()?;
+            secs.is_finite()
+                .then(|| Duration::from_secs_f64(secs.clamp(0.0, 86_400.0)).as_millis() as u64)
+        })
 }
 
 fn excerpt(body: &str) -> String {
@@ -295,6 +332,7 @@ fn retry_after_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 fn turn(
     calls: Result<Vec<crate::ToolCall>, crate::providers::ParseError>,
     text: Option<String>,
+    provider_content: Option<crate::providers::TurnContent>,
     truncated: bool,
 ) -> Result<ModelTurn, ModelError> {
     if truncated {
@@ -306,7 +344,11 @@ fn turn(
     if calls.is_empty() {
         Ok(ModelTurn::Final(text.unwrap_or_default()))
     } else {
-        Ok(ModelTurn::ToolCalls { text, calls })
+        Ok(ModelTurn::ToolCalls {
+            text,
+            calls,
+            provider_content,
+        })
     }
 }
 
@@ -389,6 +431,58 @@ mod tests {
         for attempt in 0..6 {
             let wait = s.retry_wait(attempt, &error).unwrap();
             assert!(wait < Duration::from_millis(100) * 2u32.pow(attempt));
+        }
+    }
+
+    #[test]
+    fn a_google_retry_delay_is_read_from_its_retry_info_only() {
+        let body = |details: serde_json::Value| serde_json::json!({"error": {"details": details}});
+        let retry = |d: &str| serde_json::json!({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": d});
+        assert_eq!(
+            google_retry_delay_ms(&body(serde_json::json!([retry("37s")]))),
+            Some(37_000)
+        );
+        assert_eq!(
+            google_retry_delay_ms(&body(serde_json::json!([retry("0.25s")]))),
+            Some(250)
+        );
+        for bad in ["37", "soon", "-s", "NaNs"] {
+            assert_eq!(
+                google_retry_delay_ms(&body(serde_json::json!([retry(bad)]))),
+                None,
+                "{bad}"
+            );
+        }
+        let other =
+            serde_json::json!({"@type": "type.googleapis.com/google.rpc.Help", "retryDelay": "5s"});
+        assert_eq!(
+            google_retry_delay_ms(&body(serde_json::json!([other]))),
+            None
+        );
+        assert_eq!(
+            google_retry_delay_ms(&serde_json::json!({"error": "x"})),
+            None
+        );
+    }
+
+    #[test]
+    fn out_of_credit_is_recognised_by_type_code_or_anthropics_message() {
+        let error = |e: serde_json::Value| serde_json::json!({"error": e});
+        for quota in [
+            serde_json::json!({"type": "insufficient_quota"}),
+            serde_json::json!({"code": "insufficient_quota", "type": "x"}),
+            serde_json::json!({"type": "billing_error", "message": "…"}),
+            serde_json::json!({"type": "invalid_request_error",
+                "message": "Your credit balance is too low to access the Anthropic API."}),
+        ] {
+            assert!(is_quota_error(&error(quota.clone())), "{quota}");
+        }
+        for other in [
+            serde_json::json!({"type": "invalid_request_error", "message": "max_tokens: too large"}),
+            serde_json::json!({"type": "rate_limit_error", "message": "credit balance is too low"}),
+            serde_json::json!({"code": 429, "status": "RESOURCE_EXHAUSTED"}),
+        ] {
+            assert!(!is_quota_error(&error(other.clone())), "{other}");
         }
     }
 

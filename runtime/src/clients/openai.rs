@@ -69,9 +69,12 @@ impl OpenAiClient {
             match m {
                 Message::System(text) => messages.push(json!({"role": "system", "content": text})),
                 Message::User(text) => messages.push(json!({"role": "user", "content": text})),
-                Message::Assistant { text, tool_calls } => messages.push(
-                    providers::openai::format_assistant_turn(text.as_deref(), tool_calls),
-                ),
+                Message::Assistant {
+                    text, tool_calls, ..
+                } => messages.push(providers::openai::format_assistant_turn(
+                    text.as_deref(),
+                    tool_calls,
+                )),
                 Message::ToolResults(results) => {
                     if let Value::Array(items) = providers::openai::format_results(results) {
                         messages.extend(items);
@@ -96,6 +99,7 @@ fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
     super::turn(
         providers::openai::parse_tool_calls(response),
         providers::openai::response_text(response).map(str::to_owned),
+        None,
         providers::openai::is_truncated(response),
     )
 }

@@ -95,7 +95,11 @@ pub fn export_deferred<'a>(
     tools: impl IntoIterator<Item = &'a ToolEntry>,
     always: &[&str],
 ) -> Export {
-    let mut export = export(tools);
+    deferred(export(tools), always)
+}
+
+/// `export` with every tool not in `always` deferred and the BM25 search tool added.
+pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
     if let Value::Array(items) = &mut export.tools {
         for item in items.iter_mut() {
             let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -143,12 +147,41 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
         .collect()
 }
 
+/// What the turn held besides text and `tool_use` blocks (`thinking`, `redacted_thinking`,
+/// `server_tool_use`, `tool_search_tool_result`, …), to send back with [`format_turn`]. Extended
+/// thinking requires the thinking blocks of the turn that called tools to come back unchanged
+/// (docs "Extended thinking" → "Preserving thinking blocks"), and a tool found by the tool
+/// search is known to the model only through its `tool_search_tool_result` block.
+pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
+    let content = response.get("content")?.as_array()?;
+    super::turn_content(
+        content,
+        |b| {
+            matches!(
+                b.get("type").and_then(Value::as_str),
+                Some("text" | "tool_use")
+            )
+        },
+        Provider::Anthropic,
+    )
+}
+
 /// The model's turn as an assistant message to send back: a text block (when there is
 /// text), then one `tool_use` block per call, with the block's provider fields as received.
 pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
-    let mut content = Vec::new();
+    format_turn(text, calls, None)
+}
+
+/// [`format_assistant_turn`] with the turn's other blocks (from [`parse_turn_content`]) back
+/// in their places, unchanged; content from another provider is left out.
+pub fn format_turn(
+    text: Option<&str>,
+    calls: &[ToolCall],
+    content: Option<&super::TurnContent>,
+) -> Value {
+    let mut blocks = Vec::new();
     if let Some(t) = text.filter(|t| !t.is_empty()) {
-        content.push(json!({"type": "text", "text": t}));
+        blocks.push(json!({"type": "text", "text": t}));
     }
     for c in calls {
         let block = json!({
@@ -157,9 +190,10 @@ pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
             "name": c.name,
             "input": super::arguments_object(&c.arguments),
         });
-        content.push(super::with_unmodelled(block, c, Provider::Anthropic));
+        blocks.push(super::with_unmodelled(block, c, Provider::Anthropic));
     }
-    json!({"role": "assistant", "content": content})
+    let blocks = super::interleave(blocks, content, Provider::Anthropic);
+    json!({"role": "assistant", "content": blocks})
 }
 
 /// The `tool_choice` object for the Messages API. `parallel: Some(false)` sets
@@ -177,9 +211,13 @@ pub fn tool_choice(choice: &super::ToolChoice, parallel: Option<bool>) -> Value 
     value
 }
 
-/// Whether the model stopped because it hit `max_tokens` (`stop_reason: "max_tokens"`).
+/// Whether the model stopped because it ran out of room: `stop_reason: "max_tokens"`, or
+/// `"model_context_window_exceeded"` (docs "Handling stop reasons": treat it as truncated).
 pub fn is_truncated(response: &Value) -> bool {
-    response.get("stop_reason").and_then(Value::as_str) == Some("max_tokens")
+    matches!(
+        response.get("stop_reason").and_then(Value::as_str),
+        Some("max_tokens" | "model_context_window_exceeded")
+    )
 }
 
 /// The text blocks of a response, joined.

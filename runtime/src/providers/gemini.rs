@@ -118,10 +118,41 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
         .collect()
 }
 
+/// What the first candidate's parts held besides answer text and function calls (thought
+/// parts, `executableCode`, …), to send back with [`format_turn`]: Gemini asks for the whole
+/// model turn back, its signatures in place (docs "Thought signatures").
+pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
+    let parts = response
+        .get("candidates")?
+        .get(0)?
+        .get("content")?
+        .get("parts")?
+        .as_array()?;
+    super::turn_content(
+        parts,
+        |p| {
+            p.get("functionCall").is_some()
+                || (p.get("text").is_some()
+                    && p.get("thought").and_then(Value::as_bool) != Some(true))
+        },
+        Provider::Gemini,
+    )
+}
+
 /// The model's turn as a `Content` to send back in `contents`: a text part (when there is
 /// text), then one `functionCall` part per call with the part's provider fields
 /// (`thoughtSignature`, …) exactly as received.
 pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    format_turn(text, calls, None)
+}
+
+/// [`format_model_turn`] with the turn's other parts (from [`parse_turn_content`]) back in
+/// their places, unchanged; content from another provider is left out.
+pub fn format_turn(
+    text: Option<&str>,
+    calls: &[ToolCall],
+    content: Option<&super::TurnContent>,
+) -> Value {
     let mut parts = Vec::new();
     if let Some(t) = text.filter(|t| !t.is_empty()) {
         parts.push(json!({"text": t}));
@@ -137,6 +168,7 @@ pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
             Provider::Gemini,
         ));
     }
+    let parts = super::interleave(parts, content, Provider::Gemini);
     json!({"role": "model", "parts": parts})
 }
 

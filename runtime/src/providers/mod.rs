@@ -13,7 +13,10 @@
 //! Every field of a call's wire item that toolwright does not model (Gemini's
 //! `thoughtSignature`, a Responses item's `id`, …) is kept on the [`ToolCall`](crate::ToolCall)
 //! as [`ProviderData`] and written back unchanged when the conversation is replayed to the
-//! same provider (each module's `format_*_turn`/`format_calls`).
+//! same provider (each module's `format_*_turn`/`format_calls`). What a turn held besides
+//! text and calls (thinking blocks, reasoning items, server tool search results) is kept the
+//! same way for the whole turn as [`TurnContent`] (each module's `parse_turn_content` and
+//! `format_turn`).
 
 pub mod anthropic;
 pub mod gemini;
@@ -26,7 +29,7 @@ pub mod search;
 use serde_json::{Map, Value};
 
 use crate::call::CallArguments;
-pub use crate::call::{Provider, ProviderData};
+pub use crate::call::{Provider, ProviderData, TurnContent, TurnItem};
 
 /// The fields of a wire item other than `modelled`, as provider data (none when empty).
 pub(crate) fn unmodelled(
@@ -55,6 +58,45 @@ pub(crate) fn with_unmodelled(
         }
     }
     item
+}
+
+/// The opaque items of a response's blocks (items, parts) that `modelled` does not claim,
+/// each with its position, as turn content (none when there are none).
+pub(crate) fn turn_content(
+    blocks: &[Value],
+    modelled: impl Fn(&Value) -> bool,
+    provider: Provider,
+) -> Option<TurnContent> {
+    let items: Vec<TurnItem> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !modelled(b))
+        .map(|(position, value)| TurnItem {
+            position,
+            value: value.clone(),
+        })
+        .collect();
+    (!items.is_empty()).then_some(TurnContent { provider, items })
+}
+
+/// `modelled` (the turn's text and calls, in wire form) with the turn content from `provider`
+/// put back where each item stood. Positions past the end append, so a turn whose text was
+/// joined from several blocks keeps every item and their order.
+pub(crate) fn interleave(
+    mut modelled: Vec<Value>,
+    content: Option<&TurnContent>,
+    provider: Provider,
+) -> Vec<Value> {
+    let Some(items) = content.and_then(|c| c.items_for(provider)) else {
+        return modelled;
+    };
+    let mut items: Vec<&TurnItem> = items.iter().collect();
+    items.sort_by_key(|i| i.position);
+    for item in items {
+        let at = item.position.min(modelled.len());
+        modelled.insert(at, item.value.clone());
+    }
+    modelled
 }
 
 /// Arguments as a JSON object for providers that send them as one (`tool_use.input`,

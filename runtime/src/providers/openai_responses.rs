@@ -11,6 +11,16 @@
 //!   back unchanged (`ResponseFunctionToolCallParam`) when the conversation is replayed
 //!   without `previous_response_id`.
 //! - Results: `{"type": "function_call_output", "call_id", "output"}` input items.
+//! - The turn's other output items (`reasoning` with its `encrypted_content`,
+//!   `tool_search_call`/`tool_search_output` from the hosted tool search, `message`) are kept
+//!   as [`TurnContent`](super::TurnContent) ([`parse_turn_content`]) and [`format_turn`] puts
+//!   them back unchanged among the calls: a reasoning model's `function_call` must come back
+//!   with the reasoning item before it (guide "Reasoning" → "Keeping reasoning items in
+//!   context"; openai-python `types/responses/response_input_item_param.py`: `ToolSearchCall`,
+//!   `ToolSearchOutput`, `ResponseReasoningItemParam`).
+//! - Text: the `output_text` parts of `message` items (the SDK's `output_text` is computed,
+//!   not sent); a `status: "incomplete"` response with `incomplete_details.reason:
+//!   "max_output_tokens"` was cut by the token limit.
 
 use serde_json::{Value, json};
 
@@ -48,7 +58,11 @@ pub fn export_deferred<'a>(
     tools: impl IntoIterator<Item = &'a ToolEntry>,
     always: &[&str],
 ) -> Export {
-    let mut export = export(tools);
+    deferred(export(tools), always)
+}
+
+/// `export` with every tool not in `always` deferred and the hosted search tool added.
+pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
     if let Value::Array(items) = &mut export.tools {
         for item in items.iter_mut() {
             let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -114,6 +128,68 @@ pub fn format_calls(calls: &[ToolCall]) -> Value {
             })
             .collect(),
     )
+}
+
+/// The response's output items other than `function_call` (see the module docs), to send
+/// back with [`format_turn`].
+pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
+    let output = response.get("output")?.as_array()?;
+    super::turn_content(
+        output,
+        |item| item.get("type").and_then(Value::as_str) == Some("function_call"),
+        Provider::OpenAiResponses,
+    )
+}
+
+/// The model's turn as input items: its other items (from [`parse_turn_content`]) and the
+/// `function_call` items in the order they came, unchanged. Text becomes an assistant
+/// message only when the turn content does not already hold the `message` item it came from;
+/// content from another provider is left out.
+pub fn format_turn(
+    text: Option<&str>,
+    calls: &[ToolCall],
+    content: Option<&super::TurnContent>,
+) -> Value {
+    let has_message = content
+        .and_then(|c| c.items_for(Provider::OpenAiResponses))
+        .is_some_and(|items| {
+            items
+                .iter()
+                .any(|i| i.value.get("type").and_then(Value::as_str) == Some("message"))
+        });
+    let mut items = Vec::new();
+    if let Some(t) = text.filter(|t| !t.is_empty() && !has_message) {
+        items.push(json!({"role": "assistant", "content": t}));
+    }
+    if let Value::Array(calls) = format_calls(calls) {
+        items.extend(calls);
+    }
+    Value::Array(super::interleave(items, content, Provider::OpenAiResponses))
+}
+
+/// The text of the response's `message` items (`output_text` parts), joined.
+pub fn response_text(response: &Value) -> Option<String> {
+    let texts: Vec<&str> = response
+        .get("output")?
+        .as_array()?
+        .iter()
+        .filter(|i| i.get("type").and_then(Value::as_str) == Some("message"))
+        .filter_map(|i| i.get("content").and_then(Value::as_array))
+        .flatten()
+        .filter(|p| p.get("type").and_then(Value::as_str) == Some("output_text"))
+        .filter_map(|p| p.get("text").and_then(Value::as_str))
+        .collect();
+    (!texts.is_empty()).then(|| texts.concat())
+}
+
+/// Whether the response stopped at `max_output_tokens`.
+pub fn is_truncated(response: &Value) -> bool {
+    response.get("status").and_then(Value::as_str) == Some("incomplete")
+        && response
+            .get("incomplete_details")
+            .and_then(|d| d.get("reason"))
+            .and_then(Value::as_str)
+            == Some("max_output_tokens")
 }
 
 /// The `tool_choice` value for the Responses API (`ToolChoiceFunctionParam` is flat).
