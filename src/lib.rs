@@ -55,6 +55,42 @@
 /// Turns a function into a tool: see the [crate docs](crate) and the README.
 pub use toolwright_macros::tool;
 /// On an `impl` block: its `#[tool]` methods become tools over the shared `self` state.
+///
+/// Register the whole block with [`RegistryBuilder::tools`] (or `tools_shared` for an `Arc`
+/// you keep); each method is a tool of its own, with its own settings.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use toolwright::{Executor, Principal, Registry, ToolCall, tool, tools};
+///
+/// struct PageViews {
+///     count: AtomicU64,
+/// }
+///
+/// #[tools]
+/// impl PageViews {
+///     /// Record one view of the landing page in the shared counter. Returns the new total.
+///     #[tool]
+///     fn record_page_view(&self) -> u64 {
+///         self.count.fetch_add(1, Ordering::Relaxed) + 1
+///     }
+///
+///     /// Read the landing page's view counter without changing it. Returns the current total.
+///     #[tool(read_only)]
+///     fn get_page_views(&self) -> u64 {
+///         self.count.load(Ordering::Relaxed)
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let state = PageViews { count: AtomicU64::new(0) };
+/// let executor = Executor::new(Registry::builder().tools(state).build().unwrap());
+/// let anyone = Principal::anonymous();
+/// executor.call(&anyone, &ToolCall::new("c1", "record_page_view", "{}")).await;
+/// let read = executor.call(&anyone, &ToolCall::new("c2", "get_page_views", "{}")).await;
+/// assert_eq!(read.outcome.unwrap(), 1);
+/// # });
+/// ```
 pub use toolwright_macros::tools;
 
 // Declaring and registering tools.
@@ -79,9 +115,9 @@ pub use toolwright_runtime::{ErrorKind, FieldError, ResultExt, ToolError};
 // Policy configuration.
 pub use toolwright_runtime::policy;
 pub use toolwright_runtime::{
-    AlwaysDeny, AuditRecord, AuditSink, AutoApprove, BackgroundSink, BreakerConfig, BreakerState,
-    ConfirmationRequest, Confirmer, Decision, JsonlSink, Limits, MemorySink, Rate, TerminalPrompt,
-    TracingSink,
+    AlwaysDeny, AuditError, AuditRecord, AuditSink, AutoApprove, BackgroundSink, BreakerConfig,
+    BreakerState, ConfirmationRequest, Confirmer, Decision, JsonlSink, Limits, MemorySink, Rate,
+    TerminalPrompt, TracingSink,
 };
 
 // Implementing `Tool` by hand; `bounds` names what a `#[tool]` signature's types must be.

@@ -353,6 +353,44 @@ impl Executor {
 
     /// Runs the call held by `ticket` with a human's `decision`. The ticket is used once,
     /// only by the principal it was issued to, and only before it expires.
+    ///
+    /// Tickets are how a web app confirms: with
+    /// [`confirmation_tickets`](ExecutorBuilder::confirmation_tickets) and no confirmer, a call
+    /// that needs a human answers `confirmation_required` with the ticket in its details, and
+    /// nothing runs until a decision comes back here.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use toolwright::{Decision, ErrorKind, Executor, Principal, Registry, ToolCall, ToolError, tool};
+    ///
+    /// /// Permanently delete a document from the knowledge base by its id. Returns the deleted id.
+    /// #[tool(permissions = ["kb:write"], destructive)]
+    /// async fn delete_document(
+    ///     /// Id of the document, e.g. "kb-102", as listed by search results
+    ///     id: String,
+    /// ) -> Result<String, ToolError> {
+    ///     Ok(id)
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let registry = Registry::builder().tool(delete_document).build().unwrap();
+    /// let executor = Executor::builder(registry)
+    ///     .confirmation_tickets(Duration::from_secs(600))
+    ///     .build();
+    /// let editor = Principal::new("editor").grant("kb:write");
+    /// let call = ToolCall::new("c1", "delete_document", r#"{"id": "kb-102"}"#);
+    ///
+    /// let pending = executor.call(&editor, &call).await.outcome.unwrap_err();
+    /// assert_eq!(pending.kind(), ErrorKind::ConfirmationRequired);
+    /// let ticket = pending.details()["ticket"].as_str().unwrap().to_owned();
+    ///
+    /// // Show the call to a human; they approve, and the body runs once.
+    /// let done = executor.resume(&editor, &ticket, Decision::Approve).await;
+    /// assert_eq!(done.outcome.unwrap(), "kb-102");
+    /// let replay = executor.resume(&editor, &ticket, Decision::Approve).await;
+    /// assert!(replay.outcome.is_err());
+    /// # });
+    /// ```
     pub async fn resume(
         &self,
         principal: &Principal,

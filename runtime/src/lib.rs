@@ -44,7 +44,7 @@ pub use error::{ErrorKind, FieldError, ResultExt, ToolError};
 
 // Policy configuration: audit, circuit breaker, confirmation, limits, rate limits.
 pub use policy::audit::{
-    AuditRecord, AuditSink, BackgroundSink, JsonlSink, MemorySink, TracingSink,
+    AuditError, AuditRecord, AuditSink, BackgroundSink, JsonlSink, MemorySink, TracingSink,
 };
 pub use policy::circuit_breaker::{BreakerConfig, BreakerState};
 pub use policy::confirm::{

@@ -103,6 +103,56 @@ pub struct AuditRecord {
 pub struct AuditError(pub String);
 
 /// Where audit records go. `record` must not block for long: the executor calls it inline.
+///
+/// The sinks that come with toolwright: [`MemorySink`] (tests, summaries), [`JsonlSink`] (a
+/// file `toolwright report` reads), [`TracingSink`] (events with OpenTelemetry GenAI names)
+/// and [`BackgroundSink`] (any sink, written from its own thread). Give the executor as many
+/// as you like; your own sink is one method.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use toolwright::{
+///     AuditError, AuditRecord, AuditSink, BackgroundSink, Executor, JsonlSink, MemorySink,
+///     Principal, Registry, ToolCall, tool,
+/// };
+///
+/// /// Get the current UTC time as an RFC 3339 timestamp. Returns the timestamp string.
+/// #[tool(read_only)]
+/// fn get_current_time() -> String {
+///     "2026-12-02T12:00:00Z".into()
+/// }
+///
+/// /// Counts failed calls, e.g. to feed a metrics gauge.
+/// #[derive(Default)]
+/// struct FailureCounter(AtomicUsize);
+///
+/// impl AuditSink for FailureCounter {
+///     fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+///         if record.final_record && record.outcome != "ok" {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let dir = std::env::temp_dir().join(format!("toolwright-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let memory = MemorySink::new();
+/// let executor = Executor::builder(Registry::builder().tool(get_current_time).build().unwrap())
+///     .audit(memory.clone())
+///     .audit(BackgroundSink::new(JsonlSink::open(dir.join("audit.jsonl")).unwrap(), 1024).unwrap())
+///     .audit(FailureCounter::default())
+///     .build();
+/// executor
+///     .call(&Principal::anonymous(), &ToolCall::new("c1", "get_current_time", "{}"))
+///     .await;
+/// let last = memory.records().pop().unwrap();
+/// assert!(last.final_record);
+/// assert_eq!((last.tool.as_str(), last.outcome.as_str()), ("get_current_time", "ok"));
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # });
+/// ```
 pub trait AuditSink: Send + Sync {
     /// Takes one record.
     ///

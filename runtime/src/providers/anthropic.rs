@@ -21,6 +21,43 @@
 //! - Results: one user message whose content is a list of
 //!   `{"type": "tool_result", "tool_use_id", "content", "is_error"?}` blocks, all results of a
 //!   turn together (`types/tool_result_block_param.py`); `is_error` is sent only when true.
+//!
+//! A round trip: export the tools, read the model's calls, run them, send the results back.
+//!
+//! ```
+//! use serde_json::json;
+//! use toolwright::providers::{anthropic};
+//! use toolwright::{Executor, Principal, Registry, tool};
+//!
+//! /// Get the current temperature in a city, in degrees Celsius. Returns the temperature.
+//! #[tool(read_only)]
+//! async fn get_weather(
+//!     /// City name in English, e.g. "Paris"
+//!     city: String,
+//! ) -> i32 {
+//!     if city == "Paris" { 18 } else { 21 }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let executor = Executor::new(Registry::builder().tool(get_weather).build().unwrap());
+//! let user = Principal::anonymous();
+//! // The tools for the request, scoped to what this principal may call.
+//! let tools = anthropic::export(executor.registry().scoped(&user)).tools;
+//! assert_eq!(tools[0]["input_schema"]["type"], "object");
+//!
+//! // The model's answer (a Messages response), its calls run, the results sent back.
+//! let response = json!({"role": "assistant", "stop_reason": "tool_use", "content": [
+//!     {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]});
+//! let calls = anthropic::parse_tool_calls(&response).unwrap();
+//! let mut results = Vec::new();
+//! for call in &calls {
+//!     results.push(executor.call(&user, call).await);
+//! }
+//! let message = anthropic::format_results(&results); // a `user` turn of `tool_result` blocks
+//! assert_eq!(message["content"][0]["tool_use_id"], "toolu_1");
+//! assert!(message.to_string().contains("18"));
+//! # });
+//! ```
 
 use serde_json::{Value, json};
 

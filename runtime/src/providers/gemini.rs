@@ -20,6 +20,43 @@
 //! - Free-form objects (maps) cannot be expressed in the `Schema` subset (an object needs
 //!   properties): such tools send their JSON Schema as `parametersJsonSchema` instead, which
 //!   Gemini accepts as an alternative to `parameters`.
+//!
+//! A round trip: export the tools, read the model's calls, run them, send the results back.
+//!
+//! ```
+//! use serde_json::json;
+//! use toolwright::providers::{gemini};
+//! use toolwright::{Executor, Principal, Registry, tool};
+//!
+//! /// Get the current temperature in a city, in degrees Celsius. Returns the temperature.
+//! #[tool(read_only)]
+//! async fn get_weather(
+//!     /// City name in English, e.g. "Paris"
+//!     city: String,
+//! ) -> i32 {
+//!     if city == "Paris" { 18 } else { 21 }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let executor = Executor::new(Registry::builder().tool(get_weather).build().unwrap());
+//! let user = Principal::anonymous();
+//! // The tools for the request, scoped to what this principal may call.
+//! let tools = gemini::export(executor.registry().scoped(&user)).tools;
+//! assert_eq!(tools[0]["functionDeclarations"][0]["name"], "get_weather");
+//!
+//! // The model's answer (a generateContent response), its calls run, the results sent back.
+//! let response = json!({"candidates": [{"content": {"role": "model", "parts": [
+//!     {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]}}]});
+//! let calls = gemini::parse_tool_calls(&response).unwrap();
+//! let mut results = Vec::new();
+//! for call in &calls {
+//!     results.push(executor.call(&user, call).await);
+//! }
+//! let content = gemini::format_results(&results); // `functionResponse` parts
+//! assert!(content.to_string().contains("functionResponse"));
+//! assert!(content.to_string().contains("18"));
+//! # });
+//! ```
 
 use serde_json::{Value, json};
 

@@ -11,6 +11,40 @@
 //!   "params": {"name", "arguments"?}}`) or its `params`.
 //! - Results: a `CallToolResult` per call: `{"content": [{"type": "text", "text"}],
 //!   "structuredContent"?, "isError"}`; structured content is sent for object values.
+//!
+//! A round trip: export the tools, read the model's calls, run them, send the results back.
+//!
+//! ```
+//! use serde_json::json;
+//! use toolwright::providers::{mcp};
+//! use toolwright::{Executor, Principal, Registry, tool};
+//!
+//! /// Get the current temperature in a city, in degrees Celsius. Returns the temperature.
+//! #[tool(read_only)]
+//! async fn get_weather(
+//!     /// City name in English, e.g. "Paris"
+//!     city: String,
+//! ) -> i32 {
+//!     if city == "Paris" { 18 } else { 21 }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let executor = Executor::new(Registry::builder().tool(get_weather).build().unwrap());
+//! let user = Principal::anonymous();
+//! // The tools for the request, scoped to what this principal may call.
+//! let tools = mcp::export(executor.registry().scoped(&user)).tools;
+//! assert_eq!(tools["tools"][0]["annotations"]["readOnlyHint"], true);
+//!
+//! // A `tools/call` request, run, answered with a `CallToolResult`.
+//! let request = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+//!     "params": {"name": "get_weather", "arguments": {"city": "Paris"}}});
+//! let calls = mcp::parse_tool_calls(&request).unwrap();
+//! let result = executor.call(&user, &calls[0]).await;
+//! let answer = mcp::call_tool_result(&result);
+//! assert_eq!(answer["isError"], false);
+//! assert_eq!(answer["content"][0]["text"], "18");
+//! # });
+//! ```
 
 use serde_json::{Value, json};
 

@@ -16,6 +16,45 @@
 //! - Tool calls: `choices[0].message.tool_calls[] = {id, type: "function", function: {name,
 //!   arguments}}`, `arguments` being JSON text.
 //! - Results: one `{"role": "tool", "tool_call_id", "content"}` message per call.
+//!
+//! A round trip: export the tools, read the model's calls, run them, send the results back.
+//!
+//! ```
+//! use serde_json::json;
+//! use toolwright::providers::{openai};
+//! use toolwright::{Executor, Principal, Registry, tool};
+//!
+//! /// Get the current temperature in a city, in degrees Celsius. Returns the temperature.
+//! #[tool(read_only)]
+//! async fn get_weather(
+//!     /// City name in English, e.g. "Paris"
+//!     city: String,
+//! ) -> i32 {
+//!     if city == "Paris" { 18 } else { 21 }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let executor = Executor::new(Registry::builder().tool(get_weather).build().unwrap());
+//! let user = Principal::anonymous();
+//! // The tools for the request, scoped to what this principal may call.
+//! let tools = openai::export(executor.registry().scoped(&user)).tools;
+//! assert_eq!(tools[0]["function"]["name"], "get_weather");
+//!
+//! // The model's answer (a Chat Completions response), its calls run, the results sent back.
+//! let response = json!({"choices": [{"finish_reason": "tool_calls", "message": {
+//!     "role": "assistant", "content": null,
+//!     "tool_calls": [{"id": "call_1", "type": "function",
+//!         "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]}}]});
+//! let calls = openai::parse_tool_calls(&response).unwrap();
+//! let mut results = Vec::new();
+//! for call in &calls {
+//!     results.push(executor.call(&user, call).await);
+//! }
+//! let messages = openai::format_results(&results); // `role: "tool"` messages, by call id
+//! assert_eq!(messages[0]["tool_call_id"], "call_1");
+//! assert_eq!(messages[0]["content"], "18");
+//! # });
+//! ```
 
 use serde_json::{Value, json};
 

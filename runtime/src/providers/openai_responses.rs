@@ -21,6 +21,43 @@
 //! - Text: the `output_text` parts of `message` items (the SDK's `output_text` is computed,
 //!   not sent); a `status: "incomplete"` response with `incomplete_details.reason:
 //!   "max_output_tokens"` was cut by the token limit.
+//!
+//! A round trip: export the tools, read the model's calls, run them, send the results back.
+//!
+//! ```
+//! use serde_json::json;
+//! use toolwright::providers::{openai_responses};
+//! use toolwright::{Executor, Principal, Registry, tool};
+//!
+//! /// Get the current temperature in a city, in degrees Celsius. Returns the temperature.
+//! #[tool(read_only)]
+//! async fn get_weather(
+//!     /// City name in English, e.g. "Paris"
+//!     city: String,
+//! ) -> i32 {
+//!     if city == "Paris" { 18 } else { 21 }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let executor = Executor::new(Registry::builder().tool(get_weather).build().unwrap());
+//! let user = Principal::anonymous();
+//! // The tools for the request, scoped to what this principal may call.
+//! let tools = openai_responses::export(executor.registry().scoped(&user)).tools;
+//! assert_eq!(tools[0]["name"], "get_weather");
+//!
+//! // The model's answer (a Responses `output`), its calls run, the results sent back.
+//! let response = json!({"output": [{"type": "function_call", "id": "fc_1", "call_id": "call_1",
+//!     "name": "get_weather", "arguments": "{\"city\": \"Paris\"}", "status": "completed"}]});
+//! let calls = openai_responses::parse_tool_calls(&response).unwrap();
+//! let mut results = Vec::new();
+//! for call in &calls {
+//!     results.push(executor.call(&user, call).await);
+//! }
+//! let items = openai_responses::format_results(&results); // `function_call_output` items
+//! assert_eq!(items[0]["call_id"], "call_1");
+//! assert_eq!(items[0]["output"], "18");
+//! # });
+//! ```
 
 use serde_json::{Value, json};
 
