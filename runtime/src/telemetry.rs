@@ -260,14 +260,21 @@ mod tests {
     fn content_is_cut_at_its_bound_on_a_character_boundary() {
         let v = json!({"q": "ééééé"});
         let full = v.to_string();
-        assert_eq!(bounded_json(&v, full.len()), full, "exactly the bound: whole");
+        assert_eq!(
+            bounded_json(&v, full.len()),
+            full,
+            "exactly the bound: whole"
+        );
         assert_eq!(bounded_json(&v, 100), full);
         for max in 0..full.len() {
             let cut = bounded_json(&v, max);
             let kept = cut.strip_suffix(super::CUT).unwrap();
             assert!(kept.len() <= max, "{max}: {cut}");
             assert!(full.starts_with(kept));
-            assert!(kept.len() + 1 >= max, "{max}: at most one character dropped");
+            assert!(
+                kept.len() + 1 >= max,
+                "{max}: at most one character dropped"
+            );
         }
     }
 }
