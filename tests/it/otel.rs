@@ -44,6 +44,16 @@ async fn look_up_customer_account(
     }))
 }
 
+/// Wait until an order has shipped and return its tracking number.
+#[tool(read_only)]
+async fn wait_for_order_shipment(
+    /// Order number, e.g. "A-1001"
+    order_id: String,
+) -> String {
+    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    format!("tracking for {order_id}")
+}
+
 /// One test's OpenTelemetry pipeline: a tracer provider exporting to memory behind a
 /// `tracing-opentelemetry` layer (the current thread's subscriber while the guard lives), and a
 /// meter provider exporting to memory.
@@ -81,6 +91,7 @@ impl Otel {
     fn executor(&self, configure: impl FnOnce(ExecutorBuilder) -> ExecutorBuilder) -> Executor {
         let registry = Registry::builder()
             .tool(look_up_customer_account)
+            .tool(wait_for_order_shipment)
             .build()
             .unwrap();
         let meter = opentelemetry::metrics::MeterProvider::meter(&self.meter_provider, "it");
@@ -281,8 +292,23 @@ async fn every_call_is_measured_in_the_duration_histogram() {
         assert_kind!(r, UnknownTool);
     }
 
+    // A call whose caller goes away is measured too, as `cancelled`.
+    let waiting = ToolCall::new("w", "wait_for_order_shipment", r#"{"order_id":"A-1"}"#);
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        executor.call(&anyone, &waiting),
+    )
+    .await;
+    assert!(gave_up.is_err());
+
     let mut points = otel.durations();
     points.sort_by_key(|(a, ..)| (a.get("error.type").cloned(), a["gen_ai.tool.name"].clone()));
+    // Paused time: the cancelled call lasted exactly the second its caller waited.
+    let cancelled = points
+        .iter()
+        .find(|(a, ..)| a.get("error.type").map(String::as_str) == Some("cancelled"))
+        .unwrap();
+    assert!((cancelled.2 - 1.0).abs() < 1e-3, "{}", cancelled.2);
     let series: Vec<(HashMap<String, String>, u64)> =
         points.iter().map(|(a, n, _)| (a.clone(), *n)).collect();
     let attrs = |tool: &str, error: Option<&str>| {
@@ -303,6 +329,7 @@ async fn every_call_is_measured_in_the_duration_histogram() {
         series,
         [
             (attrs("look_up_customer_account", None), 3),
+            (attrs("wait_for_order_shipment", Some("cancelled")), 1),
             (attrs("look_up_customer_account", Some("denied")), 1),
             (attrs("_OTHER", Some("unknown_tool")), 2),
         ]

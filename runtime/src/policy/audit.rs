@@ -777,6 +777,29 @@ mod tests {
     }
 
     #[test]
+    fn outputs_serialize_redacted_as_redact_keys_leaves_them() {
+        let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
+        let v = json!({
+            "id": 7,
+            "rows": [{"name": "a", "Api-Key": "S3CR3T"}, ["x", {"db_password": {"n": 1}}]],
+            "session_token": null
+        });
+        let written = serde_json::to_value(KeysRedacted {
+            value: &v,
+            keys: &keys,
+            depth: 0,
+        })
+        .unwrap();
+        let mut copied = v.clone();
+        redact_keys(&mut copied, &keys, 0);
+        assert_eq!(written, copied);
+        assert_eq!(written["rows"][0]["Api-Key"], REDACTED);
+        assert_eq!(written["rows"][1][1]["db_password"], REDACTED);
+        assert_eq!(written["session_token"], REDACTED);
+        assert_eq!(written["rows"][0]["name"], "a");
+    }
+
+    #[test]
     fn invalid_json_text_is_not_copied() {
         let v = arguments_value(&CallArguments::Text("{\"password\": \"hunter2\"".into()));
         assert!(!v.to_string().contains("hunter2"));
