@@ -88,7 +88,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("exported the spans and the gen_ai.execute_tool.duration histogram");
             Ok(())
         }
-        (t, m) => Err(format!("OTLP export failed: traces {t:?}, metrics {m:?}").into()),
+        (t, m) => Err(format!(
+            "OTLP export failed (is a receiver listening at OTEL_EXPORTER_OTLP_ENDPOINT?): \
+             traces {t:?}, metrics {m:?}"
+        )
+        .into()),
     }
 }
 
