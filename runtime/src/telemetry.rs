@@ -62,9 +62,15 @@ impl Telemetry {
             "gen_ai.tool.call.result" = tracing::field::Empty,
             "error.type" = tracing::field::Empty,
         );
-        let tool = registry.get(&call.name).map(crate::ToolEntry::name);
+        // Looked up only for someone who listens: the pipeline does its own lookup anyway.
+        #[cfg(feature = "otel")]
+        let listened = !span.is_disabled() || self.duration.is_some();
+        #[cfg(not(feature = "otel"))]
+        let listened = !span.is_disabled();
+        let entry = listened.then(|| registry.get(&call.name)).flatten();
+        let tool = entry.map(crate::ToolEntry::name);
         if !span.is_disabled() {
-            if let Some(entry) = registry.get(&call.name) {
+            if let Some(entry) = entry {
                 span.record("gen_ai.tool.description", entry.description());
             }
             if let Some(max) = self.content {
