@@ -47,6 +47,11 @@
 //! - **Errors:** one [`ToolError`] with a stable [`ErrorKind`]; [`ResultExt`] for `?` in bodies.
 //! - **Policy configuration:** [`Rate`], [`Limits`], [`BreakerConfig`], the [`Confirmer`]s and
 //!   the [`AuditSink`]s; [`policy`] holds each policy's module.
+//! - **Observability:** every call runs in an OpenTelemetry GenAI `execute_tool {tool}`
+//!   `tracing` span (arguments and results opt-in, redacted: [`ExecutorBuilder::trace_content`]);
+//!   the `otel` feature adds the `gen_ai.execute_tool.duration` histogram and makes an MCP
+//!   caller's `traceparent` the spans' parent. See the README's "Observability" section and
+//!   `examples/otel.rs`.
 //! - **Implementing [`Tool`] by hand**, for tools `#[tool]` cannot declare: [`decl`] and
 //!   [`ArgRules`].
 

@@ -56,6 +56,7 @@ use crate::policy::layer::{Continue, Layer, Layers, Next, Position, Request, Sta
 use crate::policy::limits::Limits;
 use crate::policy::rate_limit::{Rate, RateLimits, RateLimitsBuilder};
 use crate::policy::{CallState, Entry, permission, validation};
+use crate::telemetry::{CallTelemetry, Telemetry};
 use crate::tool::BoxFuture;
 use crate::{ErrorKind, Principal, Registry, ToolEntry, ToolError};
 
@@ -99,6 +100,7 @@ struct Inner {
     execution: Execution,
     audit: AuditPolicy,
     layers: Layers,
+    telemetry: Telemetry,
 }
 
 impl std::fmt::Debug for Executor {
@@ -121,6 +123,7 @@ pub struct ExecutorBuilder {
     execution: Execution,
     audit: AuditPolicy,
     layers: Layers,
+    telemetry: Telemetry,
 }
 
 impl ExecutorBuilder {
@@ -235,6 +238,37 @@ impl ExecutorBuilder {
         self
     }
 
+    /// Adds each call's arguments and result to its `execute_tool` span, as the OpenTelemetry
+    /// GenAI attributes `gen_ai.tool.call.arguments` and `gen_ai.tool.call.result` (JSON text),
+    /// each cut to at most `max_bytes`. Off by default: they are the model's and the tool's
+    /// data. Redacted like audit records: `#[arg(secret)]` parameters, keys matching the secret
+    /// keys at any depth (see [`ExecutorBuilder::redact_key`]), and undeclared arguments keep
+    /// only their names; in a result, values under secret keys.
+    ///
+    /// ```
+    /// # use toolwright::{Executor, Registry};
+    /// let executor = Executor::builder(Registry::builder().build()?)
+    ///     .trace_content(4096)
+    ///     .build();
+    /// # Ok::<(), toolwright::RegistryError>(())
+    /// ```
+    #[must_use]
+    pub fn trace_content(mut self, max_bytes: usize) -> Self {
+        self.telemetry.content = Some(max_bytes);
+        self
+    }
+
+    /// Records the `gen_ai.execute_tool.duration` histogram (seconds, for every call) with
+    /// instruments from `meter` (feature `otel`). Without this, the executor takes the global
+    /// meter provider's meter (scope `toolwright`) when it is built: install the provider
+    /// first.
+    #[cfg(feature = "otel")]
+    #[must_use]
+    pub fn meter(mut self, meter: &opentelemetry::metrics::Meter) -> Self {
+        self.telemetry.duration = Some(crate::telemetry::otel::Duration::new(meter));
+        self
+    }
+
     /// Argument, depth and output caps.
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
@@ -275,6 +309,7 @@ impl ExecutorBuilder {
             execution: self.execution,
             audit: self.audit,
             layers: self.layers,
+            telemetry: self.telemetry.build(),
             registry: self.registry,
         }))
     }
@@ -298,6 +333,7 @@ impl Executor {
             execution: Execution::default(),
             audit: AuditPolicy::default(),
             layers: Layers::default(),
+            telemetry: Telemetry::default(),
         }
     }
 
@@ -432,20 +468,14 @@ impl Executor {
     }
 
     async fn run(&self, principal: &Principal, call: &ToolCall, how: Entry<'_>) -> ToolResult {
-        // Names and ids are the model's text: escaped and capped before they reach text logs.
-        let span = tracing::info_span!(
-            "execute_tool",
-            "otel.name" = %format_args!("execute_tool {}", Printable(&call.name)),
-            "gen_ai.operation.name" = "execute_tool",
-            "gen_ai.tool.name" = %Printable(&call.name),
-            "gen_ai.tool.call.id" = %Printable(&call.id),
-            "error.type" = tracing::field::Empty,
-        );
         let x = &*self.0;
         let audit = CallAudit::new(&x.audit, &x.registry, principal, call);
+        let telemetry = x.telemetry.start(&x.registry, call, &audit);
+        let span = telemetry.span();
         let state = CallState::new(principal, call, how);
         let mut unfinished = Unfinished {
             audit: &audit,
+            telemetry: &telemetry,
             state: &state,
             started: Instant::now(),
             finished: false,
@@ -464,11 +494,10 @@ impl Executor {
         };
         unfinished.finished = true;
         let outcome = outcome.map_err(|e| x.limits.cap_error(e));
-        if let Err(e) = &outcome {
-            span.record("error.type", e.kind().as_str());
-        }
+        let took = unfinished.started.elapsed();
+        telemetry.finish(&outcome, took);
         audit.emit(
-            Moment::last(state.retries(), unfinished.started.elapsed()),
+            Moment::last(state.retries(), took),
             &state.decisions(),
             &outcome,
         );
@@ -638,6 +667,7 @@ impl<'a> Flow<'a> {
 /// task is aborted with the dropped future) and the final audit record says `cancelled`.
 struct Unfinished<'a> {
     audit: &'a CallAudit<'a>,
+    telemetry: &'a CallTelemetry<'a>,
     state: &'a CallState<'a>,
     started: Instant,
     finished: bool,
@@ -653,30 +683,12 @@ impl Drop for Unfinished<'_> {
             ErrorKind::Cancelled,
             "the call was cancelled before it finished",
         ));
+        let took = self.started.elapsed();
+        self.telemetry.finish(&cancelled, took);
         self.audit.emit(
-            Moment::last(self.state.retries(), self.started.elapsed()),
+            Moment::last(self.state.retries(), took),
             &self.state.decisions(),
             &cancelled,
         );
-    }
-}
-
-/// The model's text for a text log: control characters escaped, at most 128 characters.
-struct Printable<'a>(&'a str);
-
-impl std::fmt::Display for Printable<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::fmt::Write;
-        for (i, c) in self.0.chars().enumerate() {
-            if i == 128 {
-                return f.write_char('…');
-            }
-            if c.is_control() || c == '\\' {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                f.write_char(c)?;
-            }
-        }
-        Ok(())
     }
 }

@@ -21,6 +21,7 @@ mod principal;
 pub mod providers;
 mod registry;
 mod schema;
+mod telemetry;
 mod tool;
 mod validate;
 

@@ -28,6 +28,8 @@ mod mcp_mrtr;
 #[cfg(feature = "mcp")]
 mod mcp_security;
 mod nested_props;
+#[cfg(all(feature = "otel", feature = "mcp"))]
+mod otel;
 mod pattern_props;
 mod pedantic;
 #[cfg(feature = "clients")]

@@ -498,27 +498,52 @@ impl Reporter {
     }
 }
 
-/// The span of one `tools/call`, the parent of the executor's `execute_tool` span. It records
-/// the caller's W3C `traceparent`/`tracestate` from `_meta` (when well formed) for a subscriber
-/// that links traces; full OpenTelemetry parenting needs the OTel crates, which toolwright
-/// does not depend on.
+/// The span of one `tools/call` (an OpenTelemetry SERVER span named `tools/call`), the parent
+/// of the executor's `execute_tool` span. It records the caller's W3C `traceparent` and
+/// `tracestate` from `_meta` (when well formed); with the `otel` feature they also become its
+/// OpenTelemetry parent, so the tool's spans join the caller's trace.
 fn call_span(meta: &rmcp::model::RequestMetaObject, tool: &str) -> tracing::Span {
     let span = tracing::info_span!(
         "mcp.tools/call",
+        otel.name = "tools/call",
+        otel.kind = "server",
+        mcp.method.name = "tools/call",
         gen_ai.tool.name = tool,
         traceparent = tracing::field::Empty,
         tracestate = tracing::field::Empty,
     );
     if let Some(parent) = meta.get_traceparent().filter(|t| is_traceparent(t)) {
         span.record("traceparent", parent);
-        if let Some(state) = meta
+        let state = meta
             .get_tracestate()
-            .filter(|s| s.len() <= 512 && s.bytes().all(|b| (0x20..0x7f).contains(&b)))
-        {
+            .filter(|s| s.len() <= 512 && s.bytes().all(|b| (0x20..0x7f).contains(&b)));
+        if let Some(state) = state {
             span.record("tracestate", state);
         }
+        #[cfg(feature = "otel")]
+        remote_parent(&span, parent, state);
     }
     span
+}
+
+/// Makes the caller's span context the OpenTelemetry parent of `span`, through the global text
+/// map propagator (install `TraceContextPropagator`). Nothing changes when the context does not
+/// extract to a valid one, or when no `tracing-opentelemetry` layer is installed.
+#[cfg(feature = "otel")]
+fn remote_parent(span: &tracing::Span, traceparent: &str, tracestate: Option<&str>) {
+    use opentelemetry::trace::TraceContextExt;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    let mut carrier = std::collections::HashMap::with_capacity(2);
+    carrier.insert("traceparent".to_owned(), traceparent.to_owned());
+    if let Some(state) = tracestate {
+        carrier.insert("tracestate".to_owned(), state.to_owned());
+    }
+    let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(&carrier));
+    if cx.span().span_context().is_valid() {
+        // Err only without an OpenTelemetry layer, where there is no parent to set.
+        let _ = span.set_parent(cx);
+    }
 }
 
 /// Whether `value` is a W3C `traceparent`: `VV-<32 hex>-<16 hex>-FF`, lowercase.

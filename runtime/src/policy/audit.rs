@@ -463,6 +463,49 @@ fn redact_map(map: &mut Map<String, Value>, keys: &[String], depth: usize) {
     }
 }
 
+/// `value` serialized with every value under a secret key replaced, as [`redact_keys`] would
+/// leave it.
+struct KeysRedacted<'a> {
+    value: &'a Value,
+    keys: &'a [String],
+    depth: usize,
+}
+
+impl Serialize for KeysRedacted<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let inner = |value| KeysRedacted {
+            value,
+            keys: self.keys,
+            depth: self.depth + 1,
+        };
+        if self.depth > 256 {
+            return s.serialize_str(REDACTED);
+        }
+        match self.value {
+            Value::Object(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    if key_matches(k, self.keys) {
+                        m.serialize_entry(k, REDACTED)?;
+                    } else {
+                        m.serialize_entry(k, &inner(v))?;
+                    }
+                }
+                m.end()
+            }
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&inner(v))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(s),
+        }
+    }
+}
+
 /// The configured keys, normalized for matching.
 pub fn normalize_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     keys.into_iter().map(normalize).collect()
@@ -587,6 +630,16 @@ impl<'a> CallAudit<'a> {
             .get(&self.call.name)
             .map_or(&[][..], crate::ToolEntry::params);
         redact(arguments_value(args), params, &self.policy.secret_keys)
+    }
+
+    /// A tool's output for a trace: values under secret keys (any depth) redacted, written out
+    /// as it is serialized (no copy).
+    pub(crate) fn redacted_output<'v>(&'v self, output: &'v Value) -> impl Serialize + 'v {
+        KeysRedacted {
+            value: output,
+            keys: &self.policy.secret_keys,
+            depth: 0,
+        }
     }
 
     /// The call's arguments as sent, redacted (computed once).
@@ -771,6 +824,29 @@ mod tests {
             redact(json!("[not valid JSON: S3CR3T]"), &PARAMS, &keys),
             json!("[not a JSON object: a string]")
         );
+    }
+
+    #[test]
+    fn outputs_serialize_redacted_as_redact_keys_leaves_them() {
+        let keys = normalize_keys(DEFAULT_SECRET_KEYS.iter().copied());
+        let v = json!({
+            "id": 7,
+            "rows": [{"name": "a", "Api-Key": "S3CR3T"}, ["x", {"db_password": {"n": 1}}]],
+            "session_token": null
+        });
+        let written = serde_json::to_value(KeysRedacted {
+            value: &v,
+            keys: &keys,
+            depth: 0,
+        })
+        .unwrap();
+        let mut copied = v.clone();
+        redact_keys(&mut copied, &keys, 0);
+        assert_eq!(written, copied);
+        assert_eq!(written["rows"][0]["Api-Key"], REDACTED);
+        assert_eq!(written["rows"][1][1]["db_password"], REDACTED);
+        assert_eq!(written["session_token"], REDACTED);
+        assert_eq!(written["rows"][0]["name"], "a");
     }
 
     #[test]
