@@ -184,7 +184,7 @@ fn unreadable_input_is_an_error_with_exit_two() {
     );
 }
 
-/// The workspace's `examples/mcp_server`, built with the `mcp` feature if it is not yet.
+/// The workspace's `examples/mcp_server`, built if it is not yet.
 fn example_server() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -193,10 +193,11 @@ fn example_server() -> PathBuf {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
         .args([
+            // The features `cargo test --workspace --all-features` built with: no rebuild.
             "build",
             "--quiet",
-            "--features",
-            "mcp",
+            "--workspace",
+            "--all-features",
             "--example",
             "mcp_server",
         ])
