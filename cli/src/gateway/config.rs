@@ -246,3 +246,38 @@ fn rate<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Rate>, D::Error
         .map(Some)
         .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a rate: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's example configuration is one the gateway accepts.
+    #[test]
+    fn the_readme_example_configuration_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let section = &readme[readme
+            .find("## Gateway: policy in front of any MCP server")
+            .expect("the README has the gateway section")..];
+        let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+        let text = &section[start..start + section[start..].find("```").expect("closed")];
+        let config: Config = toml::from_str(text).expect("the README's configuration parses");
+        config.check().expect("the README's configuration is consistent");
+        assert_eq!(config.permissions_of("bot"), ["role:reader", "fs:read"]);
+        let fs = &config.upstreams[0];
+        assert_eq!(fs.tools.len(), 3);
+        assert_eq!(fs.tools["write_file"].timeout, Some(Duration::from_secs(10)));
+        assert_eq!(fs.tools["read_text_file"].rate_limit, Some(Rate::per_minute(30)));
+    }
+
+    #[test]
+    fn unknown_keys_and_undefined_roles_are_refused() {
+        let unknown = toml::from_str::<Config>("[[upstream]]\nname = \"a\"\ncomand = [\"x\"]\n");
+        assert!(unknown.unwrap_err().to_string().contains("unknown field `comand`"));
+        let config: Config = toml::from_str(
+            "[principals.p]\nroles = [\"admin\"]\n[[upstream]]\nname = \"a\"\ncommand = [\"x\"]\n[upstream.tools.t]\n",
+        )
+        .unwrap();
+        let err = config.check().unwrap_err().to_string();
+        assert!(err.contains("undefined role `admin`"), "{err}");
+    }
+}
