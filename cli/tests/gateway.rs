@@ -406,15 +406,27 @@ async fn rate_limits_hold_per_principal() {
 async fn a_hanging_upstream_times_out_and_the_gateway_keeps_serving() {
     let Some(setup) = Setup::new() else { return };
     let client = stdio_client(&setup.config("reader"), Human::default()).await;
-    let hung = client
-        .call_tool(call(
+    let long = || {
+        call(
             "trigger-long-running-operation",
             json!({"duration": 30, "steps": 3}),
-        ))
-        .await
-        .unwrap();
-    assert_eq!(hung.is_error, Some(true));
-    assert_eq!(body(&hung)["kind"], "timeout", "{:?}", body(&hung));
+        )
+    };
+    // Five hung calls at once: each times out after the configured 1 s. One caller's timeouts
+    // (its input may be what makes the call slow) never open the breaker for everyone else.
+    let hung: Vec<_> = (0..5)
+        .map(|_| {
+            let peer = client.peer().clone();
+            let request = long();
+            tokio::spawn(async move { peer.call_tool(request).await.unwrap() })
+        })
+        .collect();
+    for h in hung {
+        let hung = h.await.unwrap();
+        assert_eq!(hung.is_error, Some(true));
+        assert_eq!(body(&hung)["kind"], "timeout", "{:?}", body(&hung));
+    }
+    // The same upstream's other tools, and the gateway, keep answering.
     let echoed = client
         .call_tool(call("echo", json!({"message": "still here"})))
         .await
@@ -424,10 +436,9 @@ async fn a_hanging_upstream_times_out_and_the_gateway_keeps_serving() {
     client.cancel().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn over_http_each_bearer_token_is_its_principal() {
-    let Some(setup) = Setup::new() else { return };
-    let mut child = gateway_command(&setup.config("reader"))
+/// The gateway serving HTTP on a free port, and a client factory by bearer token.
+async fn http_gateway(config: &Path) -> (tokio::process::Child, String) {
+    let mut child = gateway_command(config)
         .args(["--http", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -442,13 +453,27 @@ async fn over_http_each_bearer_token_is_its_principal() {
         }
     };
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let connect = |token: &str| {
-        use rmcp::transport::StreamableHttpClientTransport;
-        use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-        let config = StreamableHttpClientTransportConfig::with_uri(url.clone())
-            .auth_header(token.to_owned());
-        Human::default().serve(StreamableHttpClientTransport::from_config(config))
-    };
+    (child, url)
+}
+
+async fn http_client(
+    url: &str,
+    token: &str,
+) -> Result<RunningService<RoleClient, Human>, rmcp::service::ClientInitializeError> {
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    let config =
+        StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token.to_owned());
+    Human::default()
+        .serve(StreamableHttpClientTransport::from_config(config))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_each_bearer_token_is_its_principal() {
+    let Some(setup) = Setup::new() else { return };
+    let (mut child, url) = http_gateway(&setup.config("reader")).await;
+    let connect = |token: &'static str| http_client(&url, token);
     let reader = connect("reader-token-0123456789").await.unwrap();
     let writer = connect("writer-token-0123456789").await.unwrap();
     assert!(!names(&reader).await.contains(&"fs_write_file".to_owned()));
@@ -518,4 +543,187 @@ async fn configuration_mistakes_stop_the_start_with_a_clear_message() {
             "expected {expected:?} in {stderr}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_stdio_upstream_is_restarted_on_the_next_call() {
+    let Some(setup) = Setup::new() else { return };
+    let pids = setup.dir.path().join("pids");
+    let script = setup.dir.path().join("everything.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ >> '{}'\nexec '{}'\n",
+            pids.display(),
+            setup.bin.join("mcp-server-everything").display()
+        ),
+    )
+    .unwrap();
+    let config = setup.dir.path().join("crash.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[upstream]]
+name = "demo"
+command = ["sh", {script:?}]
+[upstream.tools.echo]
+allow = ["lone_word", "short_description", "param_restates_name"]
+"#,
+            script = script.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    let echo = || call("echo", json!({"message": "ping"}));
+    let first = client.call_tool(echo()).await.unwrap();
+    assert_ne!(first.is_error, Some(true), "{first:?}");
+
+    let pid = std::fs::read_to_string(&pids).unwrap().trim().to_owned();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    // The call that finds the connection broken may fail (as `unavailable`, a structured
+    // error); the gateway keeps serving and the next call runs on a new upstream process.
+    let mut outcomes = Vec::new();
+    for _ in 0..2 {
+        let r = client.call_tool(echo()).await.unwrap();
+        outcomes.push(if r.is_error == Some(true) {
+            body(&r)["kind"].as_str().unwrap().to_owned()
+        } else {
+            "ok".to_owned()
+        });
+    }
+    assert_eq!(
+        outcomes.last().map(String::as_str),
+        Some("ok"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().all(|o| o == "ok" || o == "unavailable"),
+        "{outcomes:?}"
+    );
+    let started = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(started.lines().count(), 2, "{started}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_2026_07_28_a_write_asks_by_multi_round_trip_and_runs_once_after_yes() {
+    use rmcp::model::{CallToolResponse, InputResponses, ProtocolVersion};
+    use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+
+    let Some(setup) = Setup::new() else { return };
+    let transport = TokioChildProcess::builder(gateway_command(&setup.config("writer")))
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+        .0;
+    let human = Human {
+        elicitation: true,
+        approve: true,
+        ..Human::default()
+    };
+    let client = human
+        .serve_with_lifecycle(
+            transport,
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .unwrap();
+    let target = setup.root().join("mrtr.txt");
+    let write = || {
+        call(
+            "fs_write_file",
+            json!({"path": target, "content": "approved"}),
+        )
+    };
+
+    let asked = match client.call_tool_once(write()).await.unwrap() {
+        CallToolResponse::InputRequired(r) => r,
+        other => panic!("expected input_required, got {other:?}"),
+    };
+    assert!(!target.exists(), "asking runs nothing");
+    let prompt = serde_json::to_value(&asked.input_requests).unwrap();
+    assert!(
+        prompt["confirm"]["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fs_write_file"),
+        "{prompt}"
+    );
+    let state = asked.request_state.unwrap();
+    let answer = |approve: bool| {
+        InputResponses::from([(
+            "confirm".to_owned(),
+            json!({"action": "accept", "content": {"approve": approve}}),
+        )])
+    };
+    let retry = || {
+        write()
+            .with_request_state(state.clone())
+            .with_input_responses(answer(true))
+    };
+    let CallToolResponse::Complete(done) = client.call_tool_once(retry()).await.unwrap() else {
+        panic!("expected a result")
+    };
+    assert_ne!(done.is_error, Some(true), "{done:?}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "approved");
+    std::fs::remove_file(&target).unwrap();
+
+    // The same approval cannot run it twice.
+    let CallToolResponse::Complete(replay) = client.call_tool_once(retry()).await.unwrap() else {
+        panic!("expected a result")
+    };
+    assert_eq!(body(&replay)["kind"], "denied");
+    assert!(!target.exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_hanging_for_several_callers_opens_the_circuit_breaker() {
+    let Some(setup) = Setup::new() else { return };
+    let (mut child, url) = http_gateway(&setup.config("reader")).await;
+    let reader = http_client(&url, "reader-token-0123456789").await.unwrap();
+    let writer = http_client(&url, "writer-token-0123456789").await.unwrap();
+    let long = || {
+        call(
+            "trigger-long-running-operation",
+            json!({"duration": 30, "steps": 3}),
+        )
+    };
+    let hung: Vec<_> = [reader.peer(), writer.peer()]
+        .into_iter()
+        .flat_map(|peer| std::iter::repeat_n(peer.clone(), 3))
+        .map(|peer| {
+            let request = long();
+            tokio::spawn(async move { peer.call_tool(request).await.unwrap() })
+        })
+        .collect();
+    for h in hung {
+        assert_eq!(body(&h.await.unwrap())["kind"], "timeout");
+    }
+    // Open: refused at once, without reaching the upstream, for every caller.
+    for client in [&reader, &writer] {
+        let refused = client.call_tool(long()).await.unwrap();
+        assert_eq!(
+            body(&refused)["kind"],
+            "circuit_open",
+            "{:?}",
+            body(&refused)
+        );
+    }
+    let echoed = reader
+        .call_tool(call("echo", json!({"message": "still here"})))
+        .await
+        .unwrap();
+    assert_ne!(echoed.is_error, Some(true), "{echoed:?}");
+    reader.cancel().await.unwrap();
+    writer.cancel().await.unwrap();
+    child.kill().await.unwrap();
 }

@@ -261,18 +261,31 @@ mod tests {
         let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
         let text = &section[start..start + section[start..].find("```").expect("closed")];
         let config: Config = toml::from_str(text).expect("the README's configuration parses");
-        config.check().expect("the README's configuration is consistent");
+        config
+            .check()
+            .expect("the README's configuration is consistent");
         assert_eq!(config.permissions_of("bot"), ["role:reader", "fs:read"]);
         let fs = &config.upstreams[0];
         assert_eq!(fs.tools.len(), 3);
-        assert_eq!(fs.tools["write_file"].timeout, Some(Duration::from_secs(10)));
-        assert_eq!(fs.tools["read_text_file"].rate_limit, Some(Rate::per_minute(30)));
+        assert_eq!(
+            fs.tools["write_file"].timeout,
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            fs.tools["read_text_file"].rate_limit,
+            Some(Rate::per_minute(30))
+        );
     }
 
     #[test]
     fn unknown_keys_and_undefined_roles_are_refused() {
         let unknown = toml::from_str::<Config>("[[upstream]]\nname = \"a\"\ncomand = [\"x\"]\n");
-        assert!(unknown.unwrap_err().to_string().contains("unknown field `comand`"));
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `comand`")
+        );
         let config: Config = toml::from_str(
             "[principals.p]\nroles = [\"admin\"]\n[[upstream]]\nname = \"a\"\ncommand = [\"x\"]\n[upstream.tools.t]\n",
         )

@@ -223,7 +223,7 @@ fn dynamic_tool(
     }
     let mut builder =
         DynamicTool::builder(exposed, tool["description"].as_str().unwrap_or_default())
-            .input_schema(tool["inputSchema"].clone())
+            .input_schema(input_schema(tool))
             .permissions(permissions)
             .read_only(read_only)
             .destructive(destructive)
@@ -248,6 +248,18 @@ fn dynamic_tool(
         let name = name.clone();
         async move { upstream.call(&name, args).await }
     })?)
+}
+
+/// The upstream's `inputSchema`, with `"type": "object"` added where a server left it out (MCP
+/// requires it; arguments are always an object). Any other root type is refused by the build.
+fn input_schema(tool: &Value) -> Value {
+    let mut schema = tool["inputSchema"].clone();
+    if let Value::Object(root) = &mut schema
+        && !root.contains_key("type")
+    {
+        root.insert("type".into(), "object".into());
+    }
+    schema
 }
 
 /// A JSONL file written through at the end of every call, so `toolwright report` and `tail -f`

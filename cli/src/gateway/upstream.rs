@@ -99,7 +99,12 @@ impl Upstream {
                     })
                     .spawn()
                     .with_context(|| format!("starting `{program}`"))?;
-                Ok(().serve(transport).await.context("MCP handshake")?)
+                let hint = if *show_stderr {
+                    "MCP handshake"
+                } else {
+                    "MCP handshake (--upstream-stderr shows the server's own messages)"
+                };
+                Ok(().serve(transport).await.context(hint)?)
             }
             Connect::Http { url, bearer } => {
                 let mut config = StreamableHttpClientTransportConfig::with_uri(url.clone());
