@@ -100,8 +100,8 @@ pub use toolwright_macros::tools;
 
 // Declaring and registering tools.
 pub use toolwright_runtime::{
-    AllowedUrl, DEFAULT_TIMEOUT, Identifier, Progress, ProgressUpdate, Registry, RegistryBuilder,
-    RegistryError, SafePath, ToolContext, ToolEntry,
+    AllowedUrl, DEFAULT_TIMEOUT, DynamicTool, DynamicToolBuilder, Identifier, Progress,
+    ProgressUpdate, Registry, RegistryBuilder, RegistryError, SafePath, ToolContext, ToolEntry,
 };
 
 // Running the model's calls.

@@ -47,11 +47,11 @@ pub struct LintArgs {
 }
 
 /// One finding, located.
-struct Row {
-    tool: String,
-    subject: Subject,
-    rule: Rule,
-    message: String,
+pub(crate) struct Row {
+    pub(crate) tool: String,
+    pub(crate) subject: Subject,
+    pub(crate) rule: Rule,
+    pub(crate) message: String,
 }
 
 /// Runs `toolwright lint`: 0 when nothing is found, 1 when something is.
@@ -92,7 +92,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode> {
     })
 }
 
-fn allowed_rules(names: &[String]) -> Result<Vec<Rule>> {
+pub(crate) fn allowed_rules(names: &[String]) -> Result<Vec<Rule>> {
     names
         .iter()
         .map(|n| {
@@ -105,7 +105,7 @@ fn allowed_rules(names: &[String]) -> Result<Vec<Rule>> {
 }
 
 /// The findings of one MCP tool object.
-fn lint_one(tool: &Value) -> Vec<Row> {
+pub(crate) fn lint_one(tool: &Value) -> Vec<Row> {
     let name = tool["name"].as_str().unwrap_or_default();
     let returns_data = tool.get("outputSchema").is_some_and(|s| !s.is_null())
         || tool["annotations"]["readOnlyHint"] == Value::Bool(true);
@@ -141,7 +141,7 @@ fn lint_one(tool: &Value) -> Vec<Row> {
         .collect()
 }
 
-fn subject_text(s: &Subject) -> String {
+pub(crate) fn subject_text(s: &Subject) -> String {
     match s {
         Subject::Name => "name".to_string(),
         Subject::Description => "description".to_string(),

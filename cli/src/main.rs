@@ -3,9 +3,10 @@
 //! `toolwright lint` judges the tool names, descriptions and parameter docs of any MCP server (over
 //! stdio or streamable HTTP) or of a JSON file of tool definitions, with the same rules `#[tool]`
 //! applies at compile time. `toolwright report` reads audit logs and shows how the tools are
-//! used: what fails, what is slow, what is never called. A `gateway` subcommand slots in beside
-//! them.
+//! used: what fails, what is slow, what is never called. `toolwright gateway` puts the executor's
+//! policies in front of other MCP servers.
 
+mod gateway;
 mod lint;
 mod report;
 mod source;
@@ -18,7 +19,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "toolwright",
     version,
-    about = "Tools for LLM tool definitions: lint any MCP server's tools, report on their use"
+    about = "Tools for LLM tool definitions: lint any MCP server's tools, put policy in front of them, report on their use"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,6 +33,9 @@ enum Command {
     /// Usage report from audit logs: per tool calls, outcomes, latency, retries, denials and
     /// rate-limit hits; the tools never called; the tools whose calls most often fail validation.
     Report(report::ReportArgs),
+    /// An MCP server that proxies other MCP servers through the executor: permissions, rate
+    /// limits, validation, confirmation of destructive calls, timeouts and audit per tool.
+    Gateway(gateway::GatewayArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Lint(args) => lint::run(args),
         Command::Report(args) => report::run(args),
+        Command::Gateway(args) => gateway::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -16,7 +16,10 @@ pub struct ToolDecl {
     pub params: &'static [ParamDecl],
     /// The declared policy.
     pub policy: PolicyDecl,
-    /// Builds the input JSON Schema (called once, at registration).
+    /// Builds the input JSON Schema (called once, at registration, through
+    /// [`Tool::input_schema`](crate::Tool::input_schema)). A [`DynamicTool`](crate::DynamicTool)
+    /// keeps its schema itself and leaves an open object schema here: read schemas from
+    /// [`ToolEntry::input_schema`](crate::ToolEntry::input_schema).
     pub input_schema: fn() -> serde_json::Value,
     /// Builds the output JSON Schema, where the output type implements `JsonSchema`.
     pub output_schema: fn() -> Option<serde_json::Value>,

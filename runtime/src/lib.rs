@@ -11,6 +11,7 @@ mod call;
 pub mod clients;
 mod context;
 pub mod decl;
+mod dynamic;
 mod error;
 mod executor;
 pub mod guards;
@@ -31,6 +32,7 @@ mod generated;
 
 // Declaring and registering tools.
 pub use context::{Progress, ProgressUpdate, ToolContext};
+pub use dynamic::{DynamicTool, DynamicToolBuilder};
 pub use guards::{AllowedUrl, Identifier, SafePath};
 pub use registry::{DEFAULT_TIMEOUT, Registry, RegistryBuilder, RegistryError, ToolEntry};
 

@@ -77,13 +77,17 @@ impl ToolEntry {
                 tool: decl.name.into(),
                 message,
             })?;
-        let input_schema = (decl.input_schema)();
-        let schema_rules = SchemaRules::compile(&input_schema, decl.params).map_err(|message| {
-            RegistryError::InvalidDeclaration {
-                tool: decl.name.into(),
-                message,
-            }
-        })?;
+        let input_schema = tool.input_schema();
+        let schema_rules = if tool.validates_whole_schema() {
+            SchemaRules::none()
+        } else {
+            SchemaRules::compile(&input_schema, decl.params).map_err(|message| {
+                RegistryError::InvalidDeclaration {
+                    tool: decl.name.into(),
+                    message,
+                }
+            })?
+        };
         let examples = crate::providers::check_examples(&input_schema, tool.examples()).map_err(
             |message| RegistryError::InvalidDeclaration {
                 tool: decl.name.into(),
@@ -94,7 +98,7 @@ impl ToolEntry {
             index,
             examples,
             input_schema,
-            output_schema: (decl.output_schema)(),
+            output_schema: tool.output_schema(),
             tool,
             decl,
             rules,

@@ -53,6 +53,25 @@ pub trait Tool: Send + Sync + 'static {
         &[]
     }
 
+    /// The input JSON Schema, built once at registration. By default the declaration's
+    /// builder; a [`DynamicTool`](crate::DynamicTool) returns the schema it was given.
+    fn input_schema(&self) -> Value {
+        (self.decl().input_schema)()
+    }
+
+    /// The output JSON Schema, built once at registration. By default the declaration's builder.
+    fn output_schema(&self) -> Option<Value> {
+        (self.decl().output_schema)()
+    }
+
+    /// Whether [`Tool::prepare`] itself enforces everything [`Tool::input_schema`] says, so the
+    /// registry compiles no checker of its own for it (a tool declared at runtime, validated by
+    /// a compiled JSON Schema, does).
+    #[doc(hidden)]
+    fn validates_whole_schema(&self) -> bool {
+        false
+    }
+
     /// Parses and validates `args`, returning the body's future, or every argument error.
     ///
     /// # Errors
@@ -77,6 +96,16 @@ impl<T: Tool + ?Sized> Tool for Arc<T> {
     }
     fn icons(&self) -> &'static [Icon] {
         (**self).icons()
+    }
+
+    fn input_schema(&self) -> Value {
+        (**self).input_schema()
+    }
+    fn output_schema(&self) -> Option<Value> {
+        (**self).output_schema()
+    }
+    fn validates_whole_schema(&self) -> bool {
+        (**self).validates_whole_schema()
     }
     fn prepare(
         &self,

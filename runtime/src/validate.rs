@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashSet, VecDeque};
 use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::{Map, Value};
 
+pub(crate) use nested::NestedRules;
 pub(crate) use strict::{StrictError, parse as parse_strict};
 
 use crate::decl::{Bound, Number, ParamDecl, ToolDecl};
@@ -84,6 +85,15 @@ pub(crate) struct SchemaRules {
 }
 
 impl SchemaRules {
+    /// Nothing to check beyond what the tool's own `prepare` does (a tool declared at runtime
+    /// validates its whole schema itself).
+    pub(crate) fn none() -> Self {
+        Self {
+            nested: None,
+            optional_nested: false,
+        }
+    }
+
     /// Reads `schema`, the input schema of a tool whose parameters are `params`.
     ///
     /// # Errors
@@ -149,6 +159,44 @@ fn object_of(args: RawArgs<'_>) -> Option<Cow<'_, Value>> {
         },
     };
     value.is_object().then_some(value)
+}
+
+/// The arguments as one JSON object value, or the `invalid_arguments` error a typed tool gives
+/// for the same input (text that is not JSON, a key given twice, a root that is not an object).
+pub(crate) fn arguments_object(args: RawArgs<'_>) -> Result<Value, ToolError> {
+    let one = |pointer: String, message: String| {
+        ToolError::invalid_arguments(vec![FieldError::new(pointer, message)])
+    };
+    let not_an_object = |kind: &str| {
+        one(
+            String::new(),
+            format!("the arguments must be a JSON object, got {kind}"),
+        )
+    };
+    let value = match args {
+        RawArgs::Text(text) => match root_of(text) {
+            Root::Empty => Value::Object(Map::new()),
+            Root::Other(kind) => return Err(not_an_object(kind)),
+            Root::Object => match strict::parse(text) {
+                Ok(v) => v,
+                Err(strict::StrictError::Syntax(e)) => {
+                    return Err(one(
+                        String::new(),
+                        format!("the arguments are not valid JSON: {e}"),
+                    ));
+                }
+                Err(strict::StrictError::Duplicate { pointer, key }) => {
+                    return Err(one(pointer, duplicate_key_message(&key)));
+                }
+            },
+        },
+        RawArgs::Json(value) => value.clone(),
+    };
+    if value.is_object() {
+        Ok(value)
+    } else {
+        Err(not_an_object(json_type_name(&value)))
+    }
 }
 
 /// A value a constraint can look at.

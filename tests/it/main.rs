@@ -10,6 +10,7 @@ mod audit_props;
 #[cfg(feature = "clients")]
 mod clients;
 mod declare;
+mod dynamic;
 mod errors;
 mod executor;
 mod fuzz_guards;

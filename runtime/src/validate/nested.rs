@@ -51,6 +51,19 @@ impl NestedRules {
         Ok(Some(Self { validator }))
     }
 
+    /// The checker for the whole of `schema`, top level included (a tool declared at runtime,
+    /// whose arguments no typed parse sees). The draft is the one its `$schema` names, 2020-12
+    /// when it names none.
+    ///
+    /// # Errors
+    /// The schema does not compile (remote `$ref`s are never fetched).
+    pub(crate) fn compile_whole(schema: &Value) -> Result<Self, String> {
+        let validator = jsonschema::options()
+            .build(schema)
+            .map_err(|e| format!("the input schema does not compile: {}", e.masked()))?;
+        Ok(Self { validator })
+    }
+
     /// Checks the parsed arguments; every error with its JSON pointer, none quoting a value.
     ///
     /// # Errors

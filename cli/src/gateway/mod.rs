@@ -1,0 +1,281 @@
+//! `toolwright gateway`: an MCP server in front of other MCP servers. Each upstream tool listed
+//! in the configuration becomes a [`DynamicTool`] with the configured policy, so every call
+//! passes the executor (permission, rate limits, bulkhead, circuit breaker, validation against
+//! the upstream's own `inputSchema`, confirmation, timeout, retries, audit) before it is
+//! forwarded; tools not listed are hidden. The tool set is fixed at start.
+
+mod config;
+mod upstream;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use toolwright::mcp::{McpServer, SharedExecutor, serve_http_with, serve_io};
+use toolwright::policy::audit::AuditError;
+use toolwright::{AuditRecord, AuditSink, DynamicTool, Executor, JsonlSink, Principal, Registry};
+
+use config::{Config, ToolPolicy, role_permission};
+use upstream::Upstream;
+
+/// `toolwright gateway` options.
+#[derive(clap::Args)]
+pub struct GatewayArgs {
+    /// The gateway's TOML configuration: upstreams, exposed tools and their policy, principals.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Serve streamable HTTP at http://ADDR/mcp (bearer tokens from the configuration) instead
+    /// of stdio.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Refuse to start when an exposed tool's description has lint findings (default: warn on
+    /// stderr).
+    #[arg(long)]
+    strict: bool,
+    /// Show the stdio upstreams' stderr.
+    #[arg(long)]
+    upstream_stderr: bool,
+}
+
+/// Runs the gateway until the client disconnects (stdio) or forever (HTTP).
+pub fn run(args: GatewayArgs) -> Result<ExitCode> {
+    let config = Config::load(&args.config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(args, config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
+    let registry = registry(&config, &args).await?;
+    eprintln!(
+        "toolwright gateway: {} tools from {} upstream(s): {}",
+        registry.len(),
+        config.upstreams.len(),
+        registry
+            .iter()
+            .map(toolwright::ToolEntry::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut executor = Executor::builder(registry);
+    if let Some(path) = &config.audit {
+        let sink = JsonlSink::open(path)
+            .with_context(|| format!("opening the audit file {}", path.display()))?;
+        executor = executor.audit(FlushEachCall(sink));
+    }
+    for key in &config.redact_keys {
+        executor = executor.redact_key(key);
+    }
+    if let Some(rate) = config.rate_limit_per_principal {
+        executor = executor.rate_limit_per_principal(rate);
+    }
+    let shared = SharedExecutor::new(executor.build());
+    let server = McpServer::new(shared, None).with_name("toolwright-gateway");
+    if let Some(addr) = args.http {
+        let tokens = tokens(&config)?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr}"))?;
+        eprintln!(
+            "toolwright gateway on http://{}/mcp",
+            listener.local_addr()?
+        );
+        serve_http_with(server, listener, move |token: &str| {
+            tokens.get(token).cloned()
+        })
+        .await?;
+    } else {
+        let server = match &config.stdio_principal {
+            Some(id) => server.with_principal(principal(&config, id)),
+            None => server,
+        };
+        serve_io(server, tokio::io::stdin(), tokio::io::stdout()).await?;
+    }
+    Ok(())
+}
+
+fn principal(config: &Config, id: &str) -> Principal {
+    Principal::new(id).grant_all(config.permissions_of(id))
+}
+
+/// Bearer token → principal, for HTTP.
+fn tokens(config: &Config) -> Result<BTreeMap<String, Principal>> {
+    let mut out = BTreeMap::new();
+    for (id, p) in &config.principals {
+        let mut tokens = p.tokens.clone();
+        for var in &p.token_env {
+            tokens.push(std::env::var(var).with_context(|| {
+                format!("principal `{id}`: the environment variable `{var}` (token_env) is not set")
+            })?);
+        }
+        for token in tokens {
+            if token.len() < 16 {
+                bail!("principal `{id}`: a bearer token must be at least 16 characters");
+            }
+            if out.insert(token, principal(config, id)).is_some() {
+                bail!("principal `{id}`: a bearer token is given to two principals");
+            }
+        }
+    }
+    if out.is_empty() {
+        bail!("--http needs at least one bearer token (`tokens` or `token_env` of a principal)");
+    }
+    Ok(out)
+}
+
+/// Connects to every upstream, lists its tools, lints the exposed ones and builds the registry.
+async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
+    let mut builder = Registry::builder();
+    if let Some(timeout) = config.default_timeout {
+        builder = builder.default_timeout(timeout);
+    }
+    let mut findings = 0;
+    for u in &config.upstreams {
+        let upstream = Arc::new(Upstream::new(u, args.upstream_stderr)?);
+        let listed = upstream
+            .list_tools(u.start_timeout.unwrap_or(Duration::from_secs(60)))
+            .await
+            .with_context(|| format!("upstream `{}`", u.name))?;
+        let by_name: BTreeMap<&str, &Value> = listed
+            .iter()
+            .filter_map(|t| Some((t.get("name")?.as_str()?, t)))
+            .collect();
+        for (name, policy) in &u.tools {
+            let Some(tool) = by_name.get(name.as_str()) else {
+                let known: Vec<&str> = by_name.keys().copied().collect();
+                bail!(
+                    "upstream `{}` has no tool `{name}`; it has: {}",
+                    u.name,
+                    known.join(", ")
+                );
+            };
+            findings += lint(&u.name, tool, policy)?;
+            let exposed = format!("{}{name}", u.prefix);
+            let dynamic = dynamic_tool(&exposed, name, tool, policy, upstream.clone())
+                .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
+            builder = builder.tool(dynamic);
+        }
+        // The listing connection stays open for the first call.
+    }
+    if args.strict && findings > 0 {
+        bail!("--strict: {findings} lint finding(s) in the exposed tools' descriptions (above)");
+    }
+    builder
+        .build()
+        .context("the exposed tools do not form a registry")
+}
+
+/// Warns about the lint findings of one exposed tool on stderr; returns how many there were.
+fn lint(upstream: &str, tool: &Value, policy: &ToolPolicy) -> Result<usize> {
+    let allowed = crate::lint::allowed_rules(&policy.allow)?;
+    let rows: Vec<crate::lint::Row> = crate::lint::lint_one(tool)
+        .into_iter()
+        .filter(|r| !allowed.contains(&r.rule))
+        .collect();
+    for r in &rows {
+        eprintln!(
+            "toolwright gateway: lint: {upstream}/{}: {} [{}] {}",
+            r.tool,
+            crate::lint::subject_text(&r.subject),
+            r.rule.name(),
+            r.message
+        );
+    }
+    Ok(rows.len())
+}
+
+/// One upstream tool under its configured policy. Unknown destructiveness is destructive.
+fn dynamic_tool(
+    exposed: &str,
+    upstream_name: &str,
+    tool: &Value,
+    policy: &ToolPolicy,
+    upstream: Arc<Upstream>,
+) -> Result<DynamicTool> {
+    let hint = |key: &str| tool["annotations"][key].as_bool();
+    let read_only_hint = hint("readOnlyHint") == Some(true);
+    let destructive = policy
+        .destructive
+        .unwrap_or(!read_only_hint && hint("destructiveHint").unwrap_or(true));
+    let read_only = read_only_hint && !destructive;
+    let idempotent = policy
+        .idempotent
+        .unwrap_or(read_only || hint("idempotentHint") == Some(true));
+    let mut permissions: BTreeSet<String> = policy.permissions.iter().cloned().collect();
+    permissions.extend(policy.roles.iter().map(|r| role_permission(r)));
+    if destructive && permissions.is_empty() {
+        bail!(
+            "the tool is destructive ({}) and needs `permissions` or `roles`, so only the \
+             principals you name can ask a human to approve it",
+            if policy.destructive.is_some() {
+                "configured"
+            } else {
+                "by its annotations, or because it has none"
+            }
+        );
+    }
+    let mut builder =
+        DynamicTool::builder(exposed, tool["description"].as_str().unwrap_or_default())
+            .input_schema(input_schema(tool))
+            .permissions(permissions)
+            .read_only(read_only)
+            .destructive(destructive)
+            .idempotent(idempotent)
+            .open_world(hint("openWorldHint").unwrap_or(true))
+            .retries(policy.retries);
+    if let Some(schema) = tool.get("outputSchema").filter(|s| s.is_object()) {
+        builder = builder.output_schema(schema.clone());
+    }
+    if let Some(timeout) = policy.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(rate) = policy.rate_limit {
+        builder = builder.rate_limit(rate);
+    }
+    for key in &policy.secret {
+        builder = builder.secret(key);
+    }
+    let name: Arc<str> = upstream_name.into();
+    Ok(builder.body(move |args, _ctx| {
+        let upstream = upstream.clone();
+        let name = name.clone();
+        async move { upstream.call(&name, args).await }
+    })?)
+}
+
+/// The upstream's `inputSchema`, with `"type": "object"` added where a server left it out (MCP
+/// requires it; arguments are always an object). Any other root type is refused by the build.
+fn input_schema(tool: &Value) -> Value {
+    let mut schema = tool["inputSchema"].clone();
+    if let Value::Object(root) = &mut schema
+        && !root.contains_key("type")
+    {
+        root.insert("type".into(), "object".into());
+    }
+    schema
+}
+
+/// A JSONL file written through at the end of every call, so `toolwright report` and `tail -f`
+/// see each call as soon as it finished and a killed gateway loses none.
+struct FlushEachCall(JsonlSink);
+
+impl AuditSink for FlushEachCall {
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        self.0.record(record)?;
+        if record.final_record {
+            self.0.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), AuditError> {
+        self.0.flush()
+    }
+}

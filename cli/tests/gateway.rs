@@ -1,0 +1,729 @@
+//! `toolwright gateway` end to end, in front of MCP servers nobody here wrote:
+//! `@modelcontextprotocol/server-filesystem` and `@modelcontextprotocol/server-everything` from
+//! npm (installed by `.ci/run` into `.cache/npm`; found through `TOOLWRIGHT_NPM_BIN`). The gateway
+//! binary runs as a child process and rmcp's client drives it, over stdio and over HTTP.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rmcp::handler::client::ClientHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction,
+};
+use rmcp::service::{RequestContext, RoleClient, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ErrorData, ServiceExt};
+use serde_json::{Value, json};
+use tokio::io::AsyncBufReadExt;
+
+/// Where the npm servers' executables are, or `None` (skip) outside CI; in CI their absence
+/// fails the test.
+fn npm_bin() -> Option<PathBuf> {
+    let dir = std::env::var_os("TOOLWRIGHT_NPM_BIN").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/npm/node_modules/.bin"),
+        PathBuf::from,
+    );
+    let present = ["mcp-server-filesystem", "mcp-server-everything"]
+        .iter()
+        .all(|b| dir.join(b).exists());
+    if present {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the npm MCP servers are not installed in {} (see .ci/run)",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: npm MCP servers not installed in {}",
+        dir.display()
+    );
+    None
+}
+
+/// A temporary folder with the filesystem server's root (`root/`, holding `notes.txt`) and the
+/// gateway configuration.
+struct Setup {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Option<Self> {
+        let bin = npm_bin()?;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("root")).unwrap();
+        std::fs::write(dir.path().join("root/notes.txt"), "hello from the root\n").unwrap();
+        std::fs::write(dir.path().join("outside.txt"), "not for you\n").unwrap();
+        Some(Self { dir, bin })
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root").canonicalize().unwrap()
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.path().join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Writes the configuration with `stdio_principal` and returns its path.
+    fn config(&self, stdio_principal: &str) -> PathBuf {
+        let fs = self.bin.join("mcp-server-filesystem");
+        let everything = self.bin.join("mcp-server-everything");
+        let text = format!(
+            r#"
+audit = "audit.jsonl"
+stdio_principal = "{stdio_principal}"
+redact_keys = ["passphrase"]
+
+[roles.reader]
+permissions = ["fs:read", "demo:read"]
+[roles.writer]
+permissions = ["fs:read", "fs:write", "demo:read"]
+
+[principals.reader]
+roles = ["reader"]
+tokens = ["reader-token-0123456789"]
+[principals.writer]
+roles = ["writer"]
+tokens = ["writer-token-0123456789"]
+
+[[upstream]]
+name = "fs"
+command = [{fs:?}, {root:?}]
+prefix = "fs_"
+
+[upstream.tools.read_text_file]
+permissions = ["fs:read"]
+rate_limit = "4/min"
+[upstream.tools.list_directory]
+permissions = ["fs:read"]
+[upstream.tools.write_file]
+permissions = ["fs:write"]
+secret = ["content"]
+
+[[upstream]]
+name = "demo"
+command = [{everything:?}]
+
+[upstream.tools.echo]
+permissions = ["demo:read"]
+allow = ["lone_word", "short_description", "param_restates_name"]
+[upstream.tools.trigger-long-running-operation]
+permissions = ["demo:read"]
+timeout = "1s"
+"#,
+            fs = fs.to_str().unwrap(),
+            root = self.root().to_str().unwrap(),
+            everything = everything.to_str().unwrap(),
+        );
+        let path = self.dir.path().join("gateway.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+fn gateway_command(config: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_toolwright"));
+    cmd.arg("gateway").arg("--config").arg(config);
+    cmd
+}
+
+/// A client that declares elicitation (when `elicitation`) and answers every prompt with
+/// `approve`.
+#[derive(Clone, Default)]
+struct Human {
+    elicitation: bool,
+    approve: bool,
+    prompts: Arc<AtomicUsize>,
+}
+
+impl ClientHandler for Human {
+    fn get_info(&self) -> ClientConfig {
+        let caps = if self.elicitation {
+            ClientCapabilities::builder().enable_elicitation().build()
+        } else {
+            ClientCapabilities::default()
+        };
+        ClientConfig::new(caps, rmcp::model::Implementation::new("test-human", "1.0"))
+    }
+
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.prompts.fetch_add(1, Ordering::SeqCst);
+        Ok(ElicitResult::new(ElicitationAction::Accept)
+            .with_content(json!({"approve": self.approve})))
+    }
+}
+
+async fn stdio_client(config: &Path, human: Human) -> RunningService<RoleClient, Human> {
+    let transport = TokioChildProcess::builder(gateway_command(config))
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+        .0;
+    human.serve(transport).await.expect("gateway handshake")
+}
+
+fn call(name: &str, v: Value) -> CallToolRequestParams {
+    let Value::Object(m) = v else { unreachable!() };
+    CallToolRequestParams::new(name.to_owned()).with_arguments(m)
+}
+
+/// The model-facing JSON of a result: the structured error, or the value.
+fn body(result: &CallToolResult) -> Value {
+    let text = result.content[0].as_text().unwrap().text.clone();
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
+}
+
+async fn names(client: &RunningService<RoleClient, Human>) -> Vec<String> {
+    let mut names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_sees_only_the_read_tools_it_was_given() {
+    let Some(setup) = Setup::new() else { return };
+    let client = stdio_client(&setup.config("reader"), Human::default()).await;
+    assert_eq!(
+        names(&client).await,
+        [
+            "echo",
+            "fs_list_directory",
+            "fs_read_text_file",
+            "trigger-long-running-operation"
+        ]
+    );
+    let read = client
+        .call_tool(call(
+            "fs_read_text_file",
+            json!({"path": setup.root().join("notes.txt")}),
+        ))
+        .await
+        .unwrap();
+    assert_ne!(read.is_error, Some(true), "{read:?}");
+    assert_eq!(body(&read)["content"], "hello from the root\n");
+    // A tool the upstream has but the configuration does not list, and one the reader lacks
+    // the permission for, are both unknown to it.
+    for hidden in ["fs_write_file", "fs_move_file"] {
+        let err = client
+            .call_tool(call(hidden, json!({"path": "x", "content": "y"})))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown"), "{hidden}: {err}");
+    }
+    assert!(!setup.root().join("x").exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_is_denied_without_approval_and_runs_once_with_it() {
+    let Some(setup) = Setup::new() else { return };
+    let config = setup.config("writer");
+    let target = setup.root().join("written.txt");
+    let write = || {
+        call(
+            "fs_write_file",
+            json!({"path": target, "content": "the secret plan"}),
+        )
+    };
+
+    // No way to ask a human: denied, nothing written.
+    let client = stdio_client(&config, Human::default()).await;
+    let denied = client.call_tool(write()).await.unwrap();
+    assert_eq!(denied.is_error, Some(true));
+    assert_eq!(body(&denied)["kind"], "denied", "{:?}", body(&denied));
+    assert!(!target.exists());
+    client.cancel().await.unwrap();
+
+    // A human who says no: denied, nothing written.
+    let no = Human {
+        elicitation: true,
+        approve: false,
+        ..Human::default()
+    };
+    let client = stdio_client(&config, no.clone()).await;
+    let refused = client.call_tool(write()).await.unwrap();
+    assert_eq!(body(&refused)["kind"], "denied");
+    assert_eq!(no.prompts.load(Ordering::SeqCst), 1);
+    assert!(!target.exists());
+    client.cancel().await.unwrap();
+
+    // A human who says yes: written once.
+    let yes = Human {
+        elicitation: true,
+        approve: true,
+        ..Human::default()
+    };
+    let client = stdio_client(&config, yes.clone()).await;
+    let done = client.call_tool(write()).await.unwrap();
+    assert_ne!(done.is_error, Some(true), "{done:?}");
+    assert_eq!(yes.prompts.load(Ordering::SeqCst), 1);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "the secret plan");
+    client.cancel().await.unwrap();
+
+    // The audit has the three calls (only the approved one ran), the secret redacted.
+    let finals: Vec<Value> = setup
+        .audit()
+        .into_iter()
+        .filter(|r| r["final_record"] == true && r["tool"] == "fs_write_file")
+        .collect();
+    let outcomes: Vec<&str> = finals
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["denied", "denied", "ok"]);
+    for r in &finals {
+        assert_eq!(r["principal"], "writer");
+        assert_eq!(r["arguments"]["content"], "[REDACTED]");
+        assert_eq!(r["arguments"]["path"], target.to_str().unwrap());
+    }
+    let audit_text = std::fs::read_to_string(setup.dir.path().join("audit.jsonl")).unwrap();
+    assert!(!audit_text.contains("the secret plan"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_arguments_and_paths_outside_the_root_come_back_as_structured_errors() {
+    let Some(setup) = Setup::new() else { return };
+    let client = stdio_client(&setup.config("reader"), Human::default()).await;
+
+    // The upstream's own inputSchema, enforced before anything is forwarded.
+    let invalid = client
+        .call_tool(call(
+            "fs_read_text_file",
+            json!({"head": "ten", "passphrase": 1}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(invalid.is_error, Some(true));
+    let err = body(&invalid);
+    assert_eq!(err["kind"], "invalid_arguments", "{err}");
+    let errors: Vec<&str> = err["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        errors.contains(&"/path: missing required field"),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("/head: expected")),
+        "{errors:?}"
+    );
+
+    // The upstream refuses a path outside its root: a tool error, not a protocol error.
+    let outside = setup.dir.path().join("outside.txt");
+    let refused = client
+        .call_tool(call("fs_read_text_file", json!({"path": outside})))
+        .await
+        .unwrap();
+    assert_eq!(refused.is_error, Some(true));
+    let err = body(&refused);
+    assert_eq!(err["kind"], "failed", "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("outside allowed directories"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("not for you"));
+    client.cancel().await.unwrap();
+
+    let records = setup.audit();
+    let outcome_of = |tool: &str| -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| r["final_record"] == true && r["tool"] == tool)
+            .map(|r| r["outcome"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        outcome_of("fs_read_text_file"),
+        ["invalid_arguments", "failed"]
+    );
+    // A key that is not a parameter, and any `redact_keys` entry, never reach the log.
+    assert!(records.iter().all(|r| {
+        r["arguments"]
+            .get("passphrase")
+            .is_none_or(|v| v == "[REDACTED]")
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_hold_per_principal() {
+    let Some(setup) = Setup::new() else { return };
+    let client = stdio_client(&setup.config("reader"), Human::default()).await;
+    let read = || {
+        call(
+            "fs_read_text_file",
+            json!({"path": setup.root().join("notes.txt")}),
+        )
+    };
+    for _ in 0..4 {
+        let ok = client.call_tool(read()).await.unwrap();
+        assert_ne!(ok.is_error, Some(true), "{ok:?}");
+    }
+    let limited = client.call_tool(read()).await.unwrap();
+    let err = body(&limited);
+    assert_eq!(err["kind"], "rate_limited", "{err}");
+    assert!(err["retry_after_ms"].as_u64().unwrap() > 0);
+    // Other tools are not limited by it.
+    let listed = client
+        .call_tool(call("fs_list_directory", json!({"path": setup.root()})))
+        .await
+        .unwrap();
+    assert_ne!(listed.is_error, Some(true), "{listed:?}");
+    client.cancel().await.unwrap();
+    let limited_records = setup
+        .audit()
+        .iter()
+        .filter(|r| r["final_record"] == true && r["outcome"] == "rate_limited")
+        .count();
+    assert_eq!(limited_records, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_upstream_times_out_and_the_gateway_keeps_serving() {
+    let Some(setup) = Setup::new() else { return };
+    let client = stdio_client(&setup.config("reader"), Human::default()).await;
+    let long = || {
+        call(
+            "trigger-long-running-operation",
+            json!({"duration": 30, "steps": 3}),
+        )
+    };
+    // Five hung calls at once: each times out after the configured 1 s. One caller's timeouts
+    // (its input may be what makes the call slow) never open the breaker for everyone else.
+    let hung: Vec<_> = (0..5)
+        .map(|_| {
+            let peer = client.peer().clone();
+            let request = long();
+            tokio::spawn(async move { peer.call_tool(request).await.unwrap() })
+        })
+        .collect();
+    for h in hung {
+        let hung = h.await.unwrap();
+        assert_eq!(hung.is_error, Some(true));
+        assert_eq!(body(&hung)["kind"], "timeout", "{:?}", body(&hung));
+    }
+    // The same upstream's other tools, and the gateway, keep answering.
+    let echoed = client
+        .call_tool(call("echo", json!({"message": "still here"})))
+        .await
+        .unwrap();
+    assert_ne!(echoed.is_error, Some(true), "{echoed:?}");
+    assert!(body(&echoed).to_string().contains("still here"));
+    client.cancel().await.unwrap();
+}
+
+/// The gateway serving HTTP on a free port, and a client factory by bearer token.
+async fn http_gateway(config: &Path) -> (tokio::process::Child, String) {
+    let mut child = gateway_command(config)
+        .args(["--http", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("gateway exited");
+        if let Some(url) = line.strip_prefix("toolwright gateway on ") {
+            break url.to_owned();
+        }
+    };
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
+async fn http_client(
+    url: &str,
+    token: &str,
+) -> Result<RunningService<RoleClient, Human>, rmcp::service::ClientInitializeError> {
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    let config =
+        StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(token.to_owned());
+    Human::default()
+        .serve(StreamableHttpClientTransport::from_config(config))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_each_bearer_token_is_its_principal() {
+    let Some(setup) = Setup::new() else { return };
+    let (mut child, url) = http_gateway(&setup.config("reader")).await;
+    let connect = |token: &'static str| http_client(&url, token);
+    let reader = connect("reader-token-0123456789").await.unwrap();
+    let writer = connect("writer-token-0123456789").await.unwrap();
+    assert!(!names(&reader).await.contains(&"fs_write_file".to_owned()));
+    assert!(names(&writer).await.contains(&"fs_write_file".to_owned()));
+    assert!(connect("wrong-token-0123456789").await.is_err());
+    reader.cancel().await.unwrap();
+    writer.cancel().await.unwrap();
+    child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strict_refuses_to_start_on_poor_upstream_descriptions() {
+    let Some(setup) = Setup::new() else { return };
+    let config = setup.config("reader");
+    // Without the `allow`, server-everything's `echo` ("Echoes back the input string") fails
+    // the description rules.
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "allow = [\"lone_word\", \"short_description\", \"param_restates_name\"]\n",
+        "",
+    );
+    std::fs::write(&config, text).unwrap();
+    let out = gateway_command(&config)
+        .arg("--strict")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("lint: demo/echo"), "{stderr}");
+    assert!(stderr.contains("--strict"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configuration_mistakes_stop_the_start_with_a_clear_message() {
+    let Some(setup) = Setup::new() else { return };
+    let base = std::fs::read_to_string(setup.config("reader")).unwrap();
+    let cases = [
+        (
+            base.replace(
+                "[upstream.tools.list_directory]",
+                "[upstream.tools.list_directoryy]",
+            ),
+            "upstream `fs` has no tool `list_directoryy`; it has:",
+        ),
+        (
+            base.replace("permissions = [\"fs:write\"]\n", ""),
+            "needs `permissions` or `roles`",
+        ),
+        (
+            base.replace("rate_limit = \"4/min\"", "rate_limit = \"4 per minute\""),
+            "is not a rate",
+        ),
+    ];
+    for (text, expected) in cases {
+        let path = setup.dir.path().join("broken.toml");
+        std::fs::write(&path, text).unwrap();
+        let out = gateway_command(&path)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "expected {expected:?} in {stderr}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_stdio_upstream_is_restarted_on_the_next_call() {
+    let Some(setup) = Setup::new() else { return };
+    let pids = setup.dir.path().join("pids");
+    let script = setup.dir.path().join("everything.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ >> '{}'\nexec '{}'\n",
+            pids.display(),
+            setup.bin.join("mcp-server-everything").display()
+        ),
+    )
+    .unwrap();
+    let config = setup.dir.path().join("crash.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[upstream]]
+name = "demo"
+command = ["sh", {script:?}]
+[upstream.tools.echo]
+allow = ["lone_word", "short_description", "param_restates_name"]
+"#,
+            script = script.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    let echo = || call("echo", json!({"message": "ping"}));
+    let first = client.call_tool(echo()).await.unwrap();
+    assert_ne!(first.is_error, Some(true), "{first:?}");
+
+    let pid = std::fs::read_to_string(&pids).unwrap().trim().to_owned();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    // The call that finds the connection broken may fail (as `unavailable`, a structured
+    // error); the gateway keeps serving and the next call runs on a new upstream process.
+    let mut outcomes = Vec::new();
+    for _ in 0..2 {
+        let r = client.call_tool(echo()).await.unwrap();
+        outcomes.push(if r.is_error == Some(true) {
+            body(&r)["kind"].as_str().unwrap().to_owned()
+        } else {
+            "ok".to_owned()
+        });
+    }
+    assert_eq!(
+        outcomes.last().map(String::as_str),
+        Some("ok"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().all(|o| o == "ok" || o == "unavailable"),
+        "{outcomes:?}"
+    );
+    let started = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(started.lines().count(), 2, "{started}");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_2026_07_28_a_write_asks_by_multi_round_trip_and_runs_once_after_yes() {
+    use rmcp::model::{CallToolResponse, InputResponses, ProtocolVersion};
+    use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+
+    let Some(setup) = Setup::new() else { return };
+    let transport = TokioChildProcess::builder(gateway_command(&setup.config("writer")))
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+        .0;
+    let human = Human {
+        elicitation: true,
+        approve: true,
+        ..Human::default()
+    };
+    let client = human
+        .serve_with_lifecycle(
+            transport,
+            ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        )
+        .await
+        .unwrap();
+    let target = setup.root().join("mrtr.txt");
+    let write = || {
+        call(
+            "fs_write_file",
+            json!({"path": target, "content": "approved"}),
+        )
+    };
+
+    let asked = match client.call_tool_once(write()).await.unwrap() {
+        CallToolResponse::InputRequired(r) => r,
+        other => panic!("expected input_required, got {other:?}"),
+    };
+    assert!(!target.exists(), "asking runs nothing");
+    let prompt = serde_json::to_value(&asked.input_requests).unwrap();
+    assert!(
+        prompt["confirm"]["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fs_write_file"),
+        "{prompt}"
+    );
+    let state = asked.request_state.unwrap();
+    let answer = |approve: bool| {
+        InputResponses::from([(
+            "confirm".to_owned(),
+            json!({"action": "accept", "content": {"approve": approve}}),
+        )])
+    };
+    let retry = || {
+        write()
+            .with_request_state(state.clone())
+            .with_input_responses(answer(true))
+    };
+    let CallToolResponse::Complete(done) = client.call_tool_once(retry()).await.unwrap() else {
+        panic!("expected a result")
+    };
+    assert_ne!(done.is_error, Some(true), "{done:?}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "approved");
+    std::fs::remove_file(&target).unwrap();
+
+    // The same approval cannot run it twice.
+    let CallToolResponse::Complete(replay) = client.call_tool_once(retry()).await.unwrap() else {
+        panic!("expected a result")
+    };
+    assert_eq!(body(&replay)["kind"], "denied");
+    assert!(!target.exists());
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_hanging_for_several_callers_opens_the_circuit_breaker() {
+    let Some(setup) = Setup::new() else { return };
+    let (mut child, url) = http_gateway(&setup.config("reader")).await;
+    let reader = http_client(&url, "reader-token-0123456789").await.unwrap();
+    let writer = http_client(&url, "writer-token-0123456789").await.unwrap();
+    let long = || {
+        call(
+            "trigger-long-running-operation",
+            json!({"duration": 30, "steps": 3}),
+        )
+    };
+    let hung: Vec<_> = [reader.peer(), writer.peer()]
+        .into_iter()
+        .flat_map(|peer| std::iter::repeat_n(peer.clone(), 3))
+        .map(|peer| {
+            let request = long();
+            tokio::spawn(async move { peer.call_tool(request).await.unwrap() })
+        })
+        .collect();
+    for h in hung {
+        assert_eq!(body(&h.await.unwrap())["kind"], "timeout");
+    }
+    // Open: refused at once, without reaching the upstream, for every caller.
+    for client in [&reader, &writer] {
+        let refused = client.call_tool(long()).await.unwrap();
+        assert_eq!(
+            body(&refused)["kind"],
+            "circuit_open",
+            "{:?}",
+            body(&refused)
+        );
+    }
+    let echoed = reader
+        .call_tool(call("echo", json!({"message": "still here"})))
+        .await
+        .unwrap();
+    assert_ne!(echoed.is_error, Some(true), "{echoed:?}");
+    reader.cancel().await.unwrap();
+    writer.cancel().await.unwrap();
+    child.kill().await.unwrap();
+}
