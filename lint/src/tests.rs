@@ -573,6 +573,19 @@ fn param_descriptions() {
             Some("The type of the entity"),
             &[Rule::ParamRestatesName],
         ),
+        // Decided on issue 18 (the rubric wins): the name's expansion ("search" for a query)
+        // and the tool's action on the value ("to fetch") add nothing.
+        (
+            "query",
+            Some("the search query"),
+            &[Rule::ParamRestatesName],
+        ),
+        ("url", Some("URL to fetch"), &[Rule::ParamRestatesName]),
+        (
+            "table_name",
+            Some("Name of the table to describe"),
+            &[Rule::ParamRestatesName],
+        ),
         ("path", Some("TODO"), &[Rule::Placeholder]),
         (
             "path",
@@ -597,13 +610,9 @@ fn param_descriptions() {
         ),
         ("since", "ISO 8601 date, e.g. 2024-05-01"),
         ("path", "Absolute path of the file to read"),
-        // Decided: a weak but non-empty qualifier passes; the linter catches restatement,
-        // not every thin description.
-        ("query", "the search query"),
-        ("url", "URL to fetch"),
         ("x", "X coordinate in pixels"),
         ("count", "Number of results (1-20, default 10)"),
-        ("table_name", "Name of the table to describe"),
+        ("table_name", "Name of the table, as listed by list_tables"),
     ] {
         assert_eq!(
             check_param_description(name, Some(d)),
@@ -754,7 +763,6 @@ const REAL_GOOD: &[Real] = &[
         &[
             ("dry_run", "Preview changes using git-style diff format"),
             ("old_text", "Text to search for - must match exactly"),
-            ("new_text", "Text to replace with"),
         ],
     ),
     real(
@@ -840,25 +848,22 @@ const REAL_GOOD: &[Real] = &[
         "delete_entities",
         "Delete multiple entities and their associated relations from the knowledge graph",
         false,
-        &[("entity_names", "An array of entity names to delete")],
+        &[],
     ),
     real(
         "delete_observations",
         "Delete specific observations from entities in the knowledge graph",
         false,
-        &[
-            (
-                "entity_name",
-                "The name of the entity containing the observations",
-            ),
-            ("observations", "An array of observations to delete"),
-        ],
+        &[(
+            "entity_name",
+            "The name of the entity containing the observations",
+        )],
     ),
     real(
         "delete_relations",
         "Delete multiple relations from the knowledge graph",
         false,
-        &[("relations", "An array of relations to delete")],
+        &[],
     ),
     real("read_graph", "Read the entire knowledge graph", true, &[]),
     real(
@@ -986,7 +991,7 @@ const REAL_GOOD: &[Real] = &[
         "describe_table",
         "Get the schema information for a specific table",
         true,
-        &[("table_name", "Name of the table to describe")],
+        &[],
     ),
     real(
         "append_insight",
@@ -1159,10 +1164,7 @@ const REAL_GOOD: &[Real] = &[
         "puppeteer_select",
         "Select an element on the page with Select tag",
         false,
-        &[
-            ("selector", "CSS selector for element to select"),
-            ("value", "Value to select"),
-        ],
+        &[("selector", "CSS selector for element to select")],
     ),
     // --- docs and other servers
     real(
@@ -1231,7 +1233,6 @@ const REAL_GOOD: &[Real] = &[
 /// Good real parameter descriptions whose tools are not in REAL_GOOD (their tool
 /// descriptions were excluded, see `REAL_POOR`).
 const REAL_GOOD_PARAMS: &[(&str, &str)] = &[
-    ("url", "URL to fetch"),
     ("max_length", "Maximum number of characters to return."),
     (
         "start_index",
@@ -1481,6 +1482,15 @@ const REAL_POOR: &[(&str, &str, bool, Rule)] = &[
 /// Real poor parameter descriptions (modelcontextprotocol/servers memory server) and the
 /// brief's examples.
 const REAL_POOR_PARAMS: &[(&str, &str)] = &[
+    // Were in REAL_GOOD: a restatement plus what the tool does with the value (decided on
+    // issue 18, the rubric wins: the purpose verb is the tool's, it says nothing of the value).
+    ("new_text", "Text to replace with"),
+    ("entity_names", "An array of entity names to delete"),
+    ("observations", "An array of observations to delete"),
+    ("relations", "An array of relations to delete"),
+    ("table_name", "Name of the table to describe"),
+    ("value", "Value to select"),
+    ("url", "URL to fetch"),
     ("entity_type", "The type of the entity"),
     ("relation_type", "The type of the relation"),
     ("query", "The query"),
