@@ -1936,3 +1936,113 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
     );
     assert!(m.contains("when `private` is true"), "{m}");
 }
+
+/// Decided on issue 18 (the rubric wins): a parameter doc must add a fact; the tool's action on
+/// the value, kind words, ordinals, other names for a text and the words a name implies do not.
+#[test]
+fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
+    for (tool, param, d) in [
+        ("fetch", "url", "URL to fetch"),
+        ("browser_type", "text", "Text to type into the element"),
+        ("browser_resize", "width", "Width of the browser window"),
+        (
+            "list_pull_requests",
+            "direction",
+            "The direction of the sort",
+        ),
+        (
+            "list_pull_requests",
+            "state",
+            "State of the pull requests to return",
+        ),
+        ("render_chart", "style", "Chart style"),
+        ("export_report", "format", "The format type"),
+        (
+            "create_pull_request",
+            "body",
+            "Pull request body/description",
+        ),
+        (
+            "create_pull_request_review",
+            "body",
+            "The body text of the review",
+        ),
+        ("get_file_contents", "path", "Path to the file or directory"),
+        ("add", "a", "First number"),
+        ("search_docs", "query", "The search query"),
+        (
+            "revise_plan",
+            "revises_step",
+            "Which step is being reconsidered",
+        ),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        ("fetch", "url", "Absolute http(s) URL of the page"),
+        ("send_invoice", "to", "Email address to send the invoice to"),
+        (
+            "post_message",
+            "channel",
+            "Channel to post to, like #general",
+        ),
+        (
+            "browser_resize",
+            "width",
+            "Width of the viewport in CSS pixels",
+        ),
+        ("export_report", "format", "One of json, csv or pdf"),
+        (
+            "create_pull_request",
+            "body",
+            "Markdown shown under the title",
+        ),
+        (
+            "describe_table",
+            "table_name",
+            "Name of the table, as listed by list_tables",
+        ),
+        ("wait_for", "timeout", "Seconds to wait before giving up"),
+        (
+            "get_resource",
+            "resource_id",
+            "ID of the text resource to fetch",
+        ),
+        ("add_numbers", "a", "The first addend, a finite decimal"),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// Vague verbs and objects do not save a description that otherwise restates the name; one made
+/// of vague words only gets `vague_description` alone.
+#[test]
+fn vague_words_do_not_save_a_restated_name() {
+    let got = tool_rules(
+        "manage_invoices",
+        Some("Manage invoices and handle their data."),
+        false,
+    );
+    assert_eq!(got, [Rule::RestatesName], "{got:?}");
+    let got = tool_rules(
+        "manage_invoices",
+        Some("Create, send or void customer invoices in the billing system."),
+        false,
+    );
+    assert_eq!(got, [], "{got:?}");
+    let got = tool_rules(
+        "search_knowledge_base",
+        Some("Searches things and stuff"),
+        false,
+    );
+    assert_eq!(
+        got,
+        [Rule::ShortDescription, Rule::VagueDescription],
+        "{got:?}"
+    );
+}
