@@ -88,13 +88,17 @@ fn names_another_identifier(text: &str, param_name: &str) -> bool {
 
 /// The text without the verb of a purpose clause ("URL to fetch", "Text to type into the
 /// element"): what the tool does with the value is the tool's business, already in its name and
-/// description, so it tells the model nothing about the value itself.
+/// description, so it tells the model nothing about the value itself. The ordinal "second" goes
+/// too, like the ordinals in `param_filler.txt`.
 fn without_purpose_verbs(text: &str) -> String {
     let mut kept = Vec::new();
     let mut after_to = false;
     for word in raw_words(text) {
         let lowercase = word.chars().all(|c| c.is_lowercase());
-        if !(after_to && lowercase) {
+        // The singular "second" is the ordinal ("Second number"); the unit comes as "seconds".
+        // The word lists cannot tell them apart: both stem to `second`.
+        let ordinal = word.eq_ignore_ascii_case("second");
+        if !(after_to && lowercase) && !ordinal {
             kept.push(word);
         }
         after_to = word.eq_ignore_ascii_case("to");

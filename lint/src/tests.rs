@@ -1969,6 +1969,7 @@ fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
         ),
         ("get_file_contents", "path", "Path to the file or directory"),
         ("add", "a", "First number"),
+        ("add", "b", "Second number"),
         ("search_docs", "query", "The search query"),
         (
             "revise_plan",
@@ -2004,6 +2005,7 @@ fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
             "Name of the table, as listed by list_tables",
         ),
         ("wait_for", "timeout", "Seconds to wait before giving up"),
+        ("run_job", "duration", "Duration of the job in seconds"),
         (
             "get_resource",
             "resource_id",
@@ -2019,16 +2021,22 @@ fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
     }
 }
 
-/// Vague verbs and objects do not save a description that otherwise restates the name; one made
-/// of vague words only gets `vague_description` alone.
+/// Vague verbs do not save a description that otherwise restates the name; one made of vague
+/// words only gets `vague_description` alone; a return phrase with vague words still counts.
 #[test]
 fn vague_words_do_not_save_a_restated_name() {
     let got = tool_rules(
         "manage_invoices",
-        Some("Manage invoices and handle their data."),
+        Some("Manage invoices and handle them as needed."),
         false,
     );
     assert_eq!(got, [Rule::RestatesName], "{got:?}");
+    let got = tool_rules(
+        "purge_report_cache",
+        Some("Purge every cached report from the report cache. Returns how many were purged."),
+        true,
+    );
+    assert_eq!(got, [], "{got:?}");
     let got = tool_rules(
         "manage_invoices",
         Some("Create, send or void customer invoices in the billing system."),
