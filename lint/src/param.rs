@@ -98,7 +98,8 @@ fn without_purpose_verbs(text: &str) -> String {
         // The singular "second" is the ordinal ("Second number"); the unit comes as "seconds".
         // The word lists cannot tell them apart: both stem to `second`.
         let ordinal = word.eq_ignore_ascii_case("second");
-        if !(after_to && lowercase) && !ordinal {
+        let purpose_verb = after_to && lowercase;
+        if !(ordinal || purpose_verb) {
             kept.push(word);
         }
         after_to = word.eq_ignore_ascii_case("to");
