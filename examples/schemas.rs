@@ -56,7 +56,7 @@ async fn book_shipment(
     attempts: usize,
     /// How urgent the shipment is: standard or express
     urgency: Option<Urgency>,
-    /// The first parcel
+    /// The first parcel of the shipment: its weight, dimensions and carrier sequence number
     parcel: Parcel,
 ) -> u64 {
     let _ = (count, offset, lane, attempts, urgency, parcel);

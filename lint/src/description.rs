@@ -10,7 +10,7 @@ use crate::text::{
 };
 use crate::words::{
     BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS,
-    VAGUE_OBJECTS,
+    VAGUE_OBJECTS, VAGUE_VERBS,
 };
 use crate::{Finding, GOOD_DESCRIPTION_EXAMPLE, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS};
 
@@ -64,8 +64,16 @@ pub fn check_tool_description(
     }
     let named = name_words(&[name]);
     let content = content_words(text, &[]);
-    let substantive = content_words(&substance, &[&BOILERPLATE]);
-    if !named.is_empty() && !content.is_empty() && substantive.iter().all(|w| named.contains(w)) {
+    // Vague verbs ("Manage invoices", "Handle a dialog") add nothing to a restated name; other
+    // vague words may ("Returns how many were purged").
+    let substantive = content_words(&substance, &[&BOILERPLATE, &VAGUE_VERBS]);
+    let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
+    // A description of vague words only gets `vague_description` alone, not both findings.
+    if !named.is_empty()
+        && !content.is_empty()
+        && !all_vague
+        && substantive.iter().all(|w| named.contains(w))
+    {
         findings.push(Finding::new(
             Rule::RestatesName,
             format!(
@@ -75,7 +83,6 @@ pub fn check_tool_description(
             ),
         ));
     }
-    let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
     if all_vague && (!content.is_empty() || placeholder_found.is_none()) {
         let shown: Vec<String> = raw_words(text)
             .into_iter()

@@ -5,7 +5,7 @@
 use crate::Finding;
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
-use crate::text::{content_words, ident_words, name_words, norm, quote};
+use crate::text::{content_words, ident_words, name_words, norm, quote, raw_words, to_snake_case};
 use crate::words::{BOILERPLATE, PARAM_FILLER};
 
 /// Checks one model-visible parameter's description on its own.
@@ -48,9 +48,12 @@ fn check(tool_name: Option<&str>, param_name: &str, description: Option<&str>) -
     let mut identifiers = vec![param_name];
     identifiers.extend(tool_name);
     let named = name_words(&identifiers);
-    let content = content_words(text, &[&PARAM_FILLER, &BOILERPLATE]);
+    let content = content_words(&without_purpose_verbs(text), &[&PARAM_FILLER, &BOILERPLATE]);
     let has_digit = text.chars().any(|c| c.is_ascii_digit());
-    if !has_digit && content.iter().all(|w| named.contains(w)) {
+    if !has_digit
+        && !names_another_identifier(text, param_name)
+        && content.iter().all(|w| named.contains(w))
+    {
         let names = match tool_name {
             Some(tool)
                 if content
@@ -71,6 +74,37 @@ fn check(tool_name: Option<&str>, param_name: &str, description: Option<&str>) -
         ));
     }
     findings
+}
+
+/// Whether the text names an identifier other than the parameter itself (`list_tables`,
+/// `next_cursor`): where the value comes from ("as listed by list_tables"), which the rubric
+/// counts as a fact even when its words are the parameter's own.
+fn names_another_identifier(text: &str, param_name: &str) -> bool {
+    let own = to_snake_case(param_name);
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(|w| w.trim_matches('_'))
+        .any(|w| w.contains('_') && w.chars().any(char::is_alphabetic) && to_snake_case(w) != own)
+}
+
+/// The text without the verb of a purpose clause ("URL to fetch", "Text to type into the
+/// element"): what the tool does with the value is the tool's business, already in its name and
+/// description, so it tells the model nothing about the value itself. The ordinal "second" goes
+/// too, like the ordinals in `param_filler.txt`.
+fn without_purpose_verbs(text: &str) -> String {
+    let mut kept = Vec::new();
+    let mut after_to = false;
+    for word in raw_words(text) {
+        let lowercase = word.chars().all(|c| c.is_lowercase());
+        // The singular "second" is the ordinal ("Second number"); the unit comes as "seconds".
+        // The word lists cannot tell them apart: both stem to `second`.
+        let ordinal = word.eq_ignore_ascii_case("second");
+        let purpose_verb = after_to && lowercase;
+        if !(ordinal || purpose_verb) {
+            kept.push(word);
+        }
+        after_to = word.eq_ignore_ascii_case("to");
+    }
+    kept.join(" ")
 }
 
 /// What a parameter's description should add, judged from its name: (what is missing, a fix

@@ -144,7 +144,7 @@ rules! {
         name: "restates_name",
         allowable: true,
         rejects: "a description that only restates the name",
-        summary: "tool description says more than the name: after dropping stop words and boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", ...), expanding abbreviations (`pr` = pull request) and crude stemming, some word is not in the name",
+        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", ...) and vague verbs (manage, handle, perform), expanding abbreviations (`pr` = pull request) and crude stemming, some word is not in the name",
         fails: "\"Delete document.\" for `delete_document`",
         passes: "\"Permanently delete a document by its id. Returns the id …\"",
     }
@@ -180,9 +180,9 @@ rules! {
     ParamRestatesName {
         name: "param_restates_name",
         allowable: true,
-        rejects: "a parameter doc that only restates its name (\"The query\", \"The method to execute\")",
-        summary: "a parameter description says more than the parameter's and the tool's names (\"The user id\" for `user_id`, \"The pull request number\" for `pull_number` in `get_pull_request` fail; type words like string or value, boilerplate and vague verbs like perform or execute do not count, a digit such as a range or default does): its meaning, format, units, range or an example",
-        fails: "\"The query\", \"limit\", \"The method to execute\"",
+        rejects: "a parameter doc that only restates its name (\"The query\", \"URL to fetch\", \"The method to execute\")",
+        summary: "a parameter description says more than the parameter's and the tool's names (\"The user id\" for `user_id`, \"The pull request number\" for `pull_number` in `get_pull_request`, \"URL to fetch\" for `url` fail): type and kind words (string, value, type, format), boilerplate, vague verbs (perform, execute), what the tool does with the value (\"to fetch\", \"to return\") and expansions or synonyms of the names' words (\"Width of the browser window\" for `width` of `browser_resize`) do not count; a digit, or another identifier such as the tool the value comes from (`list_tables`), does: its meaning, format, units, range, default, an example or where it comes from",
+        fails: "\"The query\", \"URL to fetch\", \"The method to execute\"",
         passes: "\"How many results to return, from 1 to 20. Defaults to 5.\"",
     }
 }

@@ -573,6 +573,19 @@ fn param_descriptions() {
             Some("The type of the entity"),
             &[Rule::ParamRestatesName],
         ),
+        // Decided on issue 18 (the rubric wins): the name's expansion ("search" for a query)
+        // and the tool's action on the value ("to fetch") add nothing.
+        (
+            "query",
+            Some("the search query"),
+            &[Rule::ParamRestatesName],
+        ),
+        ("url", Some("URL to fetch"), &[Rule::ParamRestatesName]),
+        (
+            "table_name",
+            Some("Name of the table to describe"),
+            &[Rule::ParamRestatesName],
+        ),
         ("path", Some("TODO"), &[Rule::Placeholder]),
         (
             "path",
@@ -597,13 +610,9 @@ fn param_descriptions() {
         ),
         ("since", "ISO 8601 date, e.g. 2024-05-01"),
         ("path", "Absolute path of the file to read"),
-        // Decided: a weak but non-empty qualifier passes; the linter catches restatement,
-        // not every thin description.
-        ("query", "the search query"),
-        ("url", "URL to fetch"),
         ("x", "X coordinate in pixels"),
         ("count", "Number of results (1-20, default 10)"),
-        ("table_name", "Name of the table to describe"),
+        ("table_name", "Name of the table, as listed by list_tables"),
     ] {
         assert_eq!(
             check_param_description(name, Some(d)),
@@ -754,7 +763,6 @@ const REAL_GOOD: &[Real] = &[
         &[
             ("dry_run", "Preview changes using git-style diff format"),
             ("old_text", "Text to search for - must match exactly"),
-            ("new_text", "Text to replace with"),
         ],
     ),
     real(
@@ -840,25 +848,22 @@ const REAL_GOOD: &[Real] = &[
         "delete_entities",
         "Delete multiple entities and their associated relations from the knowledge graph",
         false,
-        &[("entity_names", "An array of entity names to delete")],
+        &[],
     ),
     real(
         "delete_observations",
         "Delete specific observations from entities in the knowledge graph",
         false,
-        &[
-            (
-                "entity_name",
-                "The name of the entity containing the observations",
-            ),
-            ("observations", "An array of observations to delete"),
-        ],
+        &[(
+            "entity_name",
+            "The name of the entity containing the observations",
+        )],
     ),
     real(
         "delete_relations",
         "Delete multiple relations from the knowledge graph",
         false,
-        &[("relations", "An array of relations to delete")],
+        &[],
     ),
     real("read_graph", "Read the entire knowledge graph", true, &[]),
     real(
@@ -986,7 +991,7 @@ const REAL_GOOD: &[Real] = &[
         "describe_table",
         "Get the schema information for a specific table",
         true,
-        &[("table_name", "Name of the table to describe")],
+        &[],
     ),
     real(
         "append_insight",
@@ -1159,10 +1164,7 @@ const REAL_GOOD: &[Real] = &[
         "puppeteer_select",
         "Select an element on the page with Select tag",
         false,
-        &[
-            ("selector", "CSS selector for element to select"),
-            ("value", "Value to select"),
-        ],
+        &[("selector", "CSS selector for element to select")],
     ),
     // --- docs and other servers
     real(
@@ -1231,7 +1233,6 @@ const REAL_GOOD: &[Real] = &[
 /// Good real parameter descriptions whose tools are not in REAL_GOOD (their tool
 /// descriptions were excluded, see `REAL_POOR`).
 const REAL_GOOD_PARAMS: &[(&str, &str)] = &[
-    ("url", "URL to fetch"),
     ("max_length", "Maximum number of characters to return."),
     (
         "start_index",
@@ -1481,6 +1482,15 @@ const REAL_POOR: &[(&str, &str, bool, Rule)] = &[
 /// Real poor parameter descriptions (modelcontextprotocol/servers memory server) and the
 /// brief's examples.
 const REAL_POOR_PARAMS: &[(&str, &str)] = &[
+    // Were in REAL_GOOD: a restatement plus what the tool does with the value (decided on
+    // issue 18, the rubric wins: the purpose verb is the tool's, it says nothing of the value).
+    ("new_text", "Text to replace with"),
+    ("entity_names", "An array of entity names to delete"),
+    ("observations", "An array of observations to delete"),
+    ("relations", "An array of relations to delete"),
+    ("table_name", "Name of the table to describe"),
+    ("value", "Value to select"),
+    ("url", "URL to fetch"),
     ("entity_type", "The type of the entity"),
     ("relation_type", "The type of the relation"),
     ("query", "The query"),
@@ -1925,4 +1935,122 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
         "Whether the repository is private",
     );
     assert!(m.contains("when `private` is true"), "{m}");
+}
+
+/// Decided on issue 18 (the rubric wins): a parameter doc must add a fact; the tool's action on
+/// the value, kind words, ordinals, other names for a text and the words a name implies do not.
+#[test]
+fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
+    for (tool, param, d) in [
+        ("fetch", "url", "URL to fetch"),
+        ("browser_type", "text", "Text to type into the element"),
+        ("browser_resize", "width", "Width of the browser window"),
+        (
+            "list_pull_requests",
+            "direction",
+            "The direction of the sort",
+        ),
+        (
+            "list_pull_requests",
+            "state",
+            "State of the pull requests to return",
+        ),
+        ("render_chart", "style", "Chart style"),
+        ("export_report", "format", "The format type"),
+        (
+            "create_pull_request",
+            "body",
+            "Pull request body/description",
+        ),
+        (
+            "create_pull_request_review",
+            "body",
+            "The body text of the review",
+        ),
+        ("get_file_contents", "path", "Path to the file or directory"),
+        ("add", "a", "First number"),
+        ("add", "b", "Second number"),
+        ("search_docs", "query", "The search query"),
+        (
+            "revise_plan",
+            "revises_step",
+            "Which step is being reconsidered",
+        ),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        ("fetch", "url", "Absolute http(s) URL of the page"),
+        ("send_invoice", "to", "Email address to send the invoice to"),
+        (
+            "post_message",
+            "channel",
+            "Channel to post to, like #general",
+        ),
+        (
+            "browser_resize",
+            "width",
+            "Width of the viewport in CSS pixels",
+        ),
+        ("export_report", "format", "One of json, csv or pdf"),
+        (
+            "create_pull_request",
+            "body",
+            "Markdown shown under the title",
+        ),
+        (
+            "describe_table",
+            "table_name",
+            "Name of the table, as listed by list_tables",
+        ),
+        ("wait_for", "timeout", "Seconds to wait before giving up"),
+        ("run_job", "duration", "Duration of the job in seconds"),
+        (
+            "get_resource",
+            "resource_id",
+            "ID of the text resource to fetch",
+        ),
+        ("add_numbers", "a", "The first addend, a finite decimal"),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// Vague verbs do not save a description that otherwise restates the name; one made of vague
+/// words only gets `vague_description` alone; a return phrase with vague words still counts.
+#[test]
+fn vague_words_do_not_save_a_restated_name() {
+    let got = tool_rules(
+        "manage_invoices",
+        Some("Manage invoices and handle them as needed."),
+        false,
+    );
+    assert_eq!(got, [Rule::RestatesName], "{got:?}");
+    let got = tool_rules(
+        "purge_report_cache",
+        Some("Purge every cached report from the report cache. Returns how many were purged."),
+        true,
+    );
+    assert_eq!(got, [], "{got:?}");
+    let got = tool_rules(
+        "manage_invoices",
+        Some("Create, send or void customer invoices in the billing system."),
+        false,
+    );
+    assert_eq!(got, [], "{got:?}");
+    let got = tool_rules(
+        "search_knowledge_base",
+        Some("Searches things and stuff"),
+        false,
+    );
+    assert_eq!(
+        got,
+        [Rule::ShortDescription, Rule::VagueDescription],
+        "{got:?}"
+    );
 }

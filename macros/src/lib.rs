@@ -46,7 +46,7 @@ use crate::ctxt::Ctxt;
 /// | `restates_name` | a description that only restates the name |
 /// | `vague_description` | a description made of vague words only |
 /// | `missing_returns` | a data-returning tool whose description never says what it returns |
-/// | `param_restates_name` | a parameter doc that only restates its name ("The query", "The method to execute") |
+/// | `param_restates_name` | a parameter doc that only restates its name ("The query", "URL to fetch", "The method to execute") |
 ///
 /// Never allowable: `name_format`, `name_length`, `missing_description`, `missing_param_description`.
 /// <!-- rules:end -->
