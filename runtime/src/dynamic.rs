@@ -56,6 +56,7 @@ type Body = dyn Fn(Value, ToolContext) -> ToolFuture + Send + Sync;
 #[derive(Clone)]
 pub struct DynamicTool {
     decl: &'static ToolDecl,
+    title: Option<&'static str>,
     input_schema: Arc<Value>,
     output_schema: Option<Arc<Value>>,
     validator: Arc<NestedRules>,
@@ -84,6 +85,7 @@ impl DynamicTool {
             permissions: Vec::new(),
             secret_keys: Vec::new(),
             policy: PolicyDecl::default(),
+            title: None,
         }
     }
 
@@ -104,6 +106,7 @@ pub struct DynamicToolBuilder {
     permissions: Vec<String>,
     secret_keys: Vec<String>,
     policy: PolicyDecl,
+    title: Option<String>,
 }
 
 impl DynamicToolBuilder {
@@ -111,6 +114,12 @@ impl DynamicToolBuilder {
     /// `$schema` names (2020-12 when it names none). Every call is validated against it.
     pub fn input_schema(mut self, schema: Value) -> Self {
         self.input_schema = schema;
+        self
+    }
+
+    /// The display name hosts show (MCP `title`), e.g. an upstream server's own title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
         self
     }
 
@@ -255,6 +264,7 @@ impl DynamicToolBuilder {
         let body: Arc<Body> = Arc::new(move |args, ctx| Box::pin(body(args, ctx)));
         Ok(DynamicTool {
             decl,
+            title: self.title.as_deref().map(leak),
             input_schema: Arc::new(self.input_schema),
             output_schema: self.output_schema.map(Arc::new),
             validator: Arc::new(validator),
@@ -299,6 +309,10 @@ fn no_schema() -> Option<Value> {
 impl Tool for DynamicTool {
     fn decl(&self) -> &'static ToolDecl {
         self.decl
+    }
+
+    fn title(&self) -> Option<&'static str> {
+        self.title
     }
 
     fn input_schema(&self) -> Value {

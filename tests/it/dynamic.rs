@@ -280,3 +280,21 @@ async fn timeouts_rate_limits_and_retries_follow_the_declared_policy() {
         Timeout
     );
 }
+
+#[test]
+fn a_declared_title_reaches_mcp_hosts() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let titled = counting(
+        DynamicTool::builder(
+            "close_ticket",
+            "Close a support ticket by its number. Returns the closed ticket's number.",
+        )
+        .input_schema(ticket_schema())
+        .title("Close ticket"),
+        &runs,
+    )
+    .unwrap();
+    let registry = Registry::builder().tool(titled).build().unwrap();
+    let tools = toolwright::providers::mcp::export(registry.iter()).tools;
+    assert_eq!(tools["tools"][0]["title"], "Close ticket");
+}

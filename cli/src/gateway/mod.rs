@@ -230,6 +230,14 @@ fn dynamic_tool(
             .idempotent(idempotent)
             .open_world(hint("openWorldHint").unwrap_or(true))
             .retries(policy.retries);
+    // The upstream's display title, one short line as hosts show it.
+    if let Some(title) = tool["title"]
+        .as_str()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.chars().count() <= 80 && !t.contains(['\n', '\r']))
+    {
+        builder = builder.title(title);
+    }
     if let Some(schema) = tool.get("outputSchema").filter(|s| s.is_object()) {
         builder = builder.output_schema(schema.clone());
     }
