@@ -21,6 +21,7 @@ mod principal;
 pub mod providers;
 mod registry;
 mod schema;
+pub mod store;
 mod tool;
 mod validate;
 
