@@ -33,4 +33,8 @@ mod pedantic;
 mod providers;
 mod readme;
 mod red_team;
+#[cfg(all(feature = "redis", feature = "mcp"))]
+mod redis_replicas;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod validator_props;

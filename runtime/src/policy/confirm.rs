@@ -170,27 +170,29 @@ impl Confirmation {
             ));
         };
         let canonical = canonical_args(&state.call.arguments);
-        Err(match store.issue(state.principal, state.call, canonical).await {
-            Ok(ticket) => ToolError::new(
-                ErrorKind::ConfirmationRequired,
-                "a human must approve this call before it runs",
-            )
-            .with_suggestion(
-                "tell the user this action waits for their approval; do not call it again",
-            )
-            .with_detail("ticket", ticket)
-            .with_detail("expires_in_ms", audit::millis(store.ttl())),
-            Err(Issue::Store(e)) => e.to_tool_error("this action needs a human's approval"),
-            Err(Issue::Refused(TicketError::PrincipalFull)) => ToolError::new(
-                ErrorKind::Denied,
-                "you already have too many calls waiting for confirmation",
-            )
-            .with_suggestion("ask the user to decide on the pending calls first"),
-            Err(_) => ToolError::new(
-                ErrorKind::Denied,
-                "too many calls are waiting for confirmation",
-            ),
-        })
+        Err(
+            match store.issue(state.principal, state.call, canonical).await {
+                Ok(ticket) => ToolError::new(
+                    ErrorKind::ConfirmationRequired,
+                    "a human must approve this call before it runs",
+                )
+                .with_suggestion(
+                    "tell the user this action waits for their approval; do not call it again",
+                )
+                .with_detail("ticket", ticket)
+                .with_detail("expires_in_ms", audit::millis(store.ttl())),
+                Err(Issue::Store(e)) => e.to_tool_error("this action needs a human's approval"),
+                Err(Issue::Refused(TicketError::PrincipalFull)) => ToolError::new(
+                    ErrorKind::Denied,
+                    "you already have too many calls waiting for confirmation",
+                )
+                .with_suggestion("ask the user to decide on the pending calls first"),
+                Err(_) => ToolError::new(
+                    ErrorKind::Denied,
+                    "too many calls are waiting for confirmation",
+                ),
+            },
+        )
     }
 
     /// Takes `ticket` for `principal` (checking the tool and arguments of `call` when given)
@@ -530,7 +532,14 @@ impl TicketStore {
                 .map_err(|_| Issue::Store(StoreError::new("cannot encode the ticket")))?;
                 let owner = crate::store::principal_key(principal);
                 match redis
-                    .issue_ticket(&id, &owner, &body, self.ttl, self.quota.per_principal, self.quota.total)
+                    .issue_ticket(
+                        &id,
+                        &owner,
+                        &body,
+                        self.ttl,
+                        self.quota.per_principal,
+                        self.quota.total,
+                    )
                     .await
                     .map_err(Issue::Store)?
                 {
@@ -565,8 +574,9 @@ impl TicketStore {
                     RedisTaken::WrongPrincipal => return Err(TicketError::WrongPrincipal.into()),
                     RedisTaken::Ticket(body) => body,
                 };
-                let stored: Stored = serde_json::from_str(&body)
-                    .map_err(|_| Issue::Store(StoreError::new("the stored ticket is unreadable")))?;
+                let stored: Stored = serde_json::from_str(&body).map_err(|_| {
+                    Issue::Store(StoreError::new("the stored ticket is unreadable"))
+                })?;
                 if let Some((tool, args)) = expected
                     && (tool != stored.tool || args != stored.args)
                 {
@@ -675,9 +685,7 @@ impl TicketStore {
 /// Whether `id` has the shape [`new_ticket_id`] gives, so nothing else reaches a store's keys.
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 fn is_ticket_id(id: &str) -> bool {
-    id.len() == 36
-        && id.starts_with("tkt_")
-        && id[4..].bytes().all(|b| b.is_ascii_hexdigit())
+    id.len() == 36 && id.starts_with("tkt_") && id[4..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// 128 unguessable bits, from std's randomly keyed SipHash.
@@ -822,12 +830,18 @@ mod tests {
             store.issue_here(&mallory, &call(), "{}".into()).unwrap();
         }
         assert_eq!(
-            store.issue_here(&mallory, &call(), "{}".into()).unwrap_err(),
+            store
+                .issue_here(&mallory, &call(), "{}".into())
+                .unwrap_err(),
             TicketError::PrincipalFull
         );
         // The same id in another tenant is another principal.
         let other_tenant = Principal::new("mallory").with_tenant("acme");
-        assert!(store.issue_here(&other_tenant, &call(), "{}".into()).is_ok());
+        assert!(
+            store
+                .issue_here(&other_tenant, &call(), "{}".into())
+                .is_ok()
+        );
         let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
         // Taking a ticket gives its slot back.
         store.take_here(&id, &alice, None).unwrap();

@@ -176,8 +176,12 @@ impl RedisStoreBuilder {
             .set_max_delay(Duration::from_millis(100))
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| StoreError::new(format!("cannot set up the Redis connection: {}", e.kind_str())))?;
+        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(|e| {
+            StoreError::new(format!(
+                "cannot set up the Redis connection: {}",
+                e.kind_str()
+            ))
+        })?;
         Ok(RedisStore {
             conn,
             prefix: self.prefix.into(),
