@@ -95,6 +95,23 @@ fn bench_check(c: &mut Criterion) {
             async move { black_box(redis.check_in_store(p, Some("search")).await.unwrap()) }
         });
     });
+    // The floor a Redis-backed check is measured against: one round trip that does nothing.
+    let conn = rt.block_on(async {
+        redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
+    });
+    g.bench_function("redis PING (one round trip)", |b| {
+        b.to_async(&rt).iter(|| {
+            let mut conn = conn.clone();
+            async move {
+                let pong: String = redis::cmd("PING").query_async(&mut conn).await.unwrap();
+                black_box(pong)
+            }
+        });
+    });
     g.finish();
 }
 
@@ -141,12 +158,15 @@ fn bench_calls(c: &mut Criterion) {
                 let mut n = 0usize;
                 b.to_async(&rt).iter(|| {
                     n = n.wrapping_add(callers);
-                    let batch = (0..callers).map(|i| {
-                        let e = &executors[i % executors.len()];
-                        let p = &who[(n + i) % who.len()];
-                        let call = &call;
-                        async move { e.call(p, call).await }
-                    });
+                    let base = n;
+                    let batch: Vec<_> = (0..callers)
+                        .map(|i| {
+                            let e = &executors[i % executors.len()];
+                            let p = &who[(base + i) % who.len()];
+                            let call = &call;
+                            async move { e.call(p, call).await }
+                        })
+                        .collect();
                     async move {
                         for r in join_all(batch).await {
                             assert!(!r.is_error(), "{:?}", r.error());

@@ -464,6 +464,7 @@ pub(crate) struct TicketStore {
 #[derive(Debug)]
 pub(crate) enum Issue {
     Refused(TicketError),
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Store(StoreError),
 }
 
@@ -779,7 +780,7 @@ mod tests {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
         let id = store
-            .issue(&alice, &call(), "{\"id\":\"kb-1\"}".into())
+            .issue_here(&alice, &call(), "{\"id\":\"kb-1\"}".into())
             .unwrap();
         assert_eq!(
             store

@@ -305,6 +305,7 @@ impl RateLimitsBuilder {
 pub struct RateLimits {
     table: KeyedRateLimiter,
     store: Store,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     fail_open: bool,
     per_principal: Option<Rate>,
     default_tool: Option<Rate>,

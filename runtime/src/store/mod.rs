@@ -8,6 +8,7 @@ use std::fmt;
 mod redis;
 #[cfg(feature = "redis")]
 pub(crate) use self::redis::{Issued as RedisIssued, Taken as RedisTaken};
+#[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
 
 /// The store an [`Executor`](crate::Executor) keeps its shared policy state in.
