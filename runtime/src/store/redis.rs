@@ -334,6 +334,7 @@ impl RedisStore {
     }
 
     /// Marks `nonce` used; `false` when it already was. Kept for `keep`.
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
     pub(crate) async fn spend_once(&self, nonce: &str, keep: Duration) -> Result<bool, StoreError> {
         let keep_ms = u64::try_from(keep.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut cmd = redis::cmd("SET");
