@@ -123,7 +123,9 @@ fn executor(store: Option<RedisStore>) -> Executor {
     let mut b = Executor::builder(registry)
         .rate_limit_per_principal(Rate::per_second(1_000_000))
         .default_tool_rate_limit(Rate::per_second(1_000_000))
-        .rate_limit_per_tool(Rate::per_second(1_000_000));
+        .rate_limit_per_tool(Rate::per_second(1_000_000))
+        // The bench measures the store, not the bulkhead (default 32 running bodies per tool).
+        .max_concurrent_calls(256);
     if let Some(store) = store {
         b = b.store(store);
     }
