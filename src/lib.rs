@@ -117,8 +117,9 @@ pub use toolwright_runtime::{agent, providers};
 // Errors.
 pub use toolwright_runtime::{ErrorKind, FieldError, ResultExt, ToolError};
 
-// Policy configuration.
+// Policy configuration; `store` is where state shared by replicas lives (memory or Redis).
 pub use toolwright_runtime::policy;
+pub use toolwright_runtime::store;
 pub use toolwright_runtime::{
     AlwaysDeny, AuditError, AuditRecord, AuditSink, AutoApprove, BackgroundSink, BreakerConfig,
     BreakerState, ConfirmationRequest, Confirmer, Decision, JsonlSink, Limits, MemorySink, Rate,

@@ -56,6 +56,7 @@ use crate::policy::layer::{Continue, Layer, Layers, Next, Position, Request, Sta
 use crate::policy::limits::Limits;
 use crate::policy::rate_limit::{Rate, RateLimits, RateLimitsBuilder};
 use crate::policy::{CallState, Entry, permission, validation};
+use crate::store::Store;
 use crate::telemetry::{CallTelemetry, Telemetry};
 use crate::tool::BoxFuture;
 use crate::{ErrorKind, Principal, Registry, ToolEntry, ToolError};
@@ -120,6 +121,8 @@ pub struct ExecutorBuilder {
     breaker: BreakerConfig,
     confirmation: ConfirmationConfig,
     bulkhead: BulkheadConfig,
+    store: Store,
+    fail_open_rate_limits: bool,
     execution: Execution,
     audit: AuditPolicy,
     layers: Layers,
@@ -153,6 +156,54 @@ impl ExecutorBuilder {
     #[must_use]
     pub fn max_rate_limit_keys(mut self, max: usize) -> Self {
         self.rate_limits = self.rate_limits.max_keys(max);
+        self
+    }
+
+    /// Keeps the state replicas must share in `store`: rate-limit cells, confirmation tickets
+    /// and their per-principal quota (default: [`Store::memory`], this process only). Every
+    /// replica built with the same shared store enforces one policy: a caller's limits count
+    /// once across all of them, and a ticket issued by one is resumed once on any. Circuit
+    /// breakers and bulkheads stay per process by design (they guard this replica's view of its
+    /// dependencies and its own threads).
+    ///
+    /// When a shared store cannot answer, calls that need it are refused with `unavailable`:
+    /// rate limits fail closed unless [`ExecutorBuilder::fail_open_rate_limits`], tickets and
+    /// their resumes always do.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "redis")]
+    /// # async fn demo(registry: toolwright::Registry) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use toolwright::store::RedisStore;
+    /// use toolwright::{Decision, Executor, Principal, Rate, ToolCall};
+    ///
+    /// let store = RedisStore::builder("redis://10.0.0.5:6379/").prefix("desk").build()?;
+    /// let executor = Executor::builder(registry)
+    ///     .store(store)
+    ///     .rate_limit_per_principal(Rate::per_minute(30))
+    ///     .confirmation_tickets(Duration::from_secs(600))
+    ///     .build();
+    /// // Replica A answers a destructive call with a ticket (`confirmation_required`) …
+    /// let alice = Principal::new("alice");
+    /// let call = ToolCall::new("c1", "delete_document", r#"{"id":"kb-1"}"#);
+    /// let pending = executor.call(&alice, &call).await;
+    /// // … and any replica runs it once, after the human said yes.
+    /// # let ticket = String::new();
+    /// let done = executor.resume(&alice, &ticket, Decision::Approve).await;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn store(mut self, store: impl Into<Store>) -> Self {
+        self.store = store.into();
+        self
+    }
+
+    /// When the shared store cannot answer, lets calls through the rate limits instead of
+    /// refusing them (the default). Calls that need a human's confirmation are refused even
+    /// so. The audit record's rate-limit decision says `failed_open`.
+    #[must_use]
+    pub fn fail_open_rate_limits(mut self) -> Self {
+        self.fail_open_rate_limits = true;
         self
     }
 
@@ -296,7 +347,11 @@ impl ExecutorBuilder {
 
     /// The executor.
     pub fn build(self) -> Executor {
-        let mut rate_limits = self.rate_limits.build();
+        let mut rate_limits = self.rate_limits.store(self.store.clone());
+        if self.fail_open_rate_limits {
+            rate_limits = rate_limits.fail_open();
+        }
+        let mut rate_limits = rate_limits.build();
         for entry in &self.registry {
             rate_limits.register_tool(entry.name(), entry.policy().rate_limit);
         }
@@ -304,7 +359,7 @@ impl ExecutorBuilder {
             limits: self.limits,
             rate_limits,
             breakers: Breakers::new(&self.registry, &self.breaker),
-            confirmation: self.confirmation.build(),
+            confirmation: self.confirmation.build(self.store),
             bulkheads: self.bulkhead.build(&self.registry),
             execution: self.execution,
             audit: self.audit,
@@ -330,6 +385,8 @@ impl Executor {
             breaker: BreakerConfig::default(),
             confirmation: ConfirmationConfig::default(),
             bulkhead: BulkheadConfig::default(),
+            store: Store::memory(),
+            fail_open_rate_limits: false,
             execution: Execution::default(),
             audit: AuditPolicy::default(),
             layers: Layers::default(),
@@ -366,7 +423,13 @@ impl Executor {
         self.0.rate_limits.evict_idle();
     }
 
-    /// How many calls wait for a human's decision (confirmation tickets).
+    /// The store this executor keeps shared policy state in.
+    pub fn store(&self) -> &Store {
+        self.0.rate_limits.store()
+    }
+
+    /// How many calls wait for a human's decision (confirmation tickets) in this process;
+    /// with a shared store, ask [`Store::pending_confirmations`] for all replicas.
     pub fn pending_confirmations(&self) -> usize {
         self.0.confirmation.pending()
     }
@@ -457,7 +520,7 @@ impl Executor {
         call: Option<&ToolCall>,
         decision: Decision,
     ) -> ToolResult {
-        match self.0.confirmation.take(principal, ticket, call) {
+        match self.0.confirmation.take(principal, ticket, call).await {
             Ok(call) => self.run(principal, &call, Entry::Resumed(&decision)).await,
             Err(unusable) => ToolResult {
                 call_id: unusable.call_id,
@@ -515,9 +578,12 @@ impl Executor {
         audit: &CallAudit<'_>,
     ) -> Result<Value, ToolError> {
         let x = &*self.0;
-        let entry = permission::admit(&x.registry, &x.rate_limits, state)?;
+        let entry = permission::admit(&x.registry, &x.rate_limits, state).await?;
         x.limits.admit(state, &state.call.arguments)?;
-        x.rate_limits.admit(state, Some(entry.name()))?;
+        let critical = x.confirmation.required(entry, false);
+        x.rate_limits
+            .admit(state, Some(entry.name()), critical)
+            .await?;
         let permit = x.breakers.admit(state, entry)?;
         let flow = Flow {
             x,

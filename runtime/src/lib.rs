@@ -22,6 +22,7 @@ mod principal;
 pub mod providers;
 mod registry;
 mod schema;
+pub mod store;
 mod telemetry;
 mod tool;
 mod validate;

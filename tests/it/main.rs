@@ -38,4 +38,8 @@ mod provider_turns;
 mod providers;
 mod readme;
 mod red_team;
+#[cfg(all(feature = "redis", feature = "mcp"))]
+mod redis_replicas;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod validator_props;

@@ -254,8 +254,10 @@ impl McpServer {
     /// Seals the `requestState` of confirmations (MCP 2026-07-28) with `key` (HMAC-SHA256, at
     /// least 32 random bytes) instead of the default, a random key drawn once per process.
     /// Give every replica behind one address the same key, so any of them can verify a state
-    /// another issued. Clones of the returned server share the key and the record of used
-    /// states (a state is redeemed once per record: keep one server per key and clone it).
+    /// another issued. Used states are recorded in the executor's
+    /// [`Store`](crate::store::Store): with a shared (Redis) store a state is redeemed once
+    /// across every replica; in memory, once per server and its clones (keep one server per key
+    /// and clone it).
     ///
     /// ```
     /// # use toolwright::mcp::{McpServer, SharedExecutor};
@@ -578,13 +580,18 @@ impl McpServer {
     ) -> Result<CallToolResponse, ErrorData> {
         let arguments = request.arguments.unwrap_or_default();
         if let Some(state) = &request.request_state {
-            if let Err(error) = self.confirmations.check(
-                &principal,
-                &call.name,
-                &arguments,
-                state,
-                request.input_responses.as_ref(),
-            ) {
+            if let Err(error) = self
+                .confirmations
+                .check_in(
+                    executor.store(),
+                    &principal,
+                    &call.name,
+                    &arguments,
+                    state,
+                    request.input_responses.as_ref(),
+                )
+                .await
+            {
                 return denial(&call, error);
             }
             let approved = mrtr::Approved(call.name.clone());

@@ -7,7 +7,7 @@
 //! under the server key, over the caller (id and tenant), the tool and the canonical arguments
 //! (associated data, never stored in the state), with an expiry and a nonce that is redeemed
 //! once. Any replica holding the key can verify a state; single use needs the spent nonces to be
-//! shared (here: per process).
+//! shared: in the executor's [`Store`] (per process in memory, across replicas in Redis).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -18,6 +18,7 @@ use rmcp::model::{RequestStateCodec, SealOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::store::{Backend, Store};
 use crate::tool::BoxFuture;
 use crate::{ConfirmationRequest, Confirmer, Decision, ErrorKind, Principal, ToolError};
 
@@ -151,6 +152,7 @@ impl Confirmations {
     /// Checks a retry: the state opens under this server's key for this caller, tool and
     /// arguments, has not expired, was not redeemed before (it is now), and the human accepted.
     /// Every failure is a denial; the call must not run.
+    #[cfg(test)]
     pub(super) fn check(
         &self,
         principal: &Principal,
@@ -159,6 +161,50 @@ impl Confirmations {
         state: &str,
         responses: Option<&InputResponses>,
     ) -> Result<(), ToolError> {
+        let sealed = self.open(principal, tool, arguments, state)?;
+        self.spent.redeem(&sealed.nonce, sealed.exp, now_ms())?;
+        answer(responses)
+    }
+
+    /// [`Confirmations::check`] with the used nonces kept in `store`: with a shared store,
+    /// a state redeemed on any replica is refused on every other. The nonce is spent before
+    /// the call runs, so a lost reply from the store can only refuse the call, never run it
+    /// twice.
+    pub(super) async fn check_in(
+        &self,
+        store: &Store,
+        principal: &Principal,
+        tool: &str,
+        arguments: &Map<String, Value>,
+        state: &str,
+        responses: Option<&InputResponses>,
+    ) -> Result<(), ToolError> {
+        let sealed = self.open(principal, tool, arguments, state)?;
+        match &store.0 {
+            Backend::Memory => self.spent.redeem(&sealed.nonce, sealed.exp, now_ms())?,
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => {
+                // Replica clocks differ: keep the nonce a minute past the state's expiry.
+                let keep = Duration::from_millis(sealed.exp.saturating_sub(now_ms()))
+                    + Duration::from_secs(60);
+                match redis.spend_once(&sealed.nonce, keep).await {
+                    Ok(true) => {}
+                    Ok(false) => return Err(already_used()),
+                    Err(e) => return Err(e.to_tool_error("this confirmation could not be checked")),
+                }
+            }
+        }
+        answer(responses)
+    }
+
+    /// Opens a state for this caller, tool and arguments, unexpired.
+    fn open(
+        &self,
+        principal: &Principal,
+        tool: &str,
+        arguments: &Map<String, Value>,
+        state: &str,
+    ) -> Result<Sealed, ToolError> {
         let Some(codec) = &self.codec else {
             return Err(denied("the server cannot verify confirmations right now"));
         };
@@ -174,16 +220,25 @@ impl Confirmations {
             return Err(denied("this confirmation expired")
                 .with_suggestion("call the tool again to ask the user"));
         }
-        self.spent.redeem(&sealed.nonce, sealed.exp, now)?;
-        match responses.and_then(|r| r.get(INPUT_KEY)) {
-            Some(answer) if approves(answer) => Ok(()),
-            Some(_) => Err(denied("the user did not approve it")),
-            None => Err(
-                denied("no answer from the user came with this confirmation")
-                    .with_suggestion("call the tool again to ask the user"),
-            ),
-        }
+        Ok(sealed)
     }
+}
+
+/// The human's answer: a yes, or the denial.
+fn answer(responses: Option<&InputResponses>) -> Result<(), ToolError> {
+    match responses.and_then(|r| r.get(INPUT_KEY)) {
+        Some(answer) if approves(answer) => Ok(()),
+        Some(_) => Err(denied("the user did not approve it")),
+        None => Err(
+            denied("no answer from the user came with this confirmation")
+                .with_suggestion("call the tool again to ask the user"),
+        ),
+    }
+}
+
+fn already_used() -> ToolError {
+    denied("this confirmation was already used")
+        .with_suggestion("call the tool again to ask the user")
 }
 
 /// Whether an `ElicitResult` says yes: `accept` with `approve: true`, nothing else.
@@ -230,8 +285,7 @@ impl Spent {
     fn redeem(&self, nonce: &str, exp: u64, now: u64) -> Result<(), ToolError> {
         let mut spent = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if spent.contains_key(nonce) {
-            return Err(denied("this confirmation was already used")
-                .with_suggestion("call the tool again to ask the user"));
+            return Err(already_used());
         }
         if spent.len() >= MAX_SPENT {
             spent.retain(|_, e| *e > now);

@@ -13,6 +13,7 @@ use crate::call::CallArguments;
 use crate::policy::audit::{self, CallAudit};
 use crate::policy::{CallState, Entry, decision};
 use crate::registry::ToolEntry;
+use crate::store::{Backend, Store, StoreError};
 use crate::tool::BoxFuture;
 use crate::{ErrorKind, Principal, ToolCall, ToolError};
 
@@ -27,6 +28,8 @@ decision! {
         Denied => "denied",
         /// It waits for a human as a ticket.
         Pending => "pending",
+        /// The shared store could not file its ticket, so it was refused.
+        Unavailable => "store_unavailable",
     }
 }
 
@@ -52,9 +55,11 @@ impl Default for ConfirmationConfig {
 }
 
 impl ConfirmationConfig {
-    pub(crate) fn build(self) -> Confirmation {
+    pub(crate) fn build(self, store: Store) -> Confirmation {
         Confirmation {
-            tickets: self.tickets.map(|ttl| TicketStore::new(ttl, self.quota)),
+            tickets: self
+                .tickets
+                .map(|ttl| TicketStore::new(ttl, self.quota).with_store(store)),
             confirmer: self.confirmer,
             also: self.also,
             timeout: self.timeout,
@@ -94,7 +99,12 @@ impl Confirmation {
         let decision = match self.decision(state, entry, args, audit).await {
             Ok(decision) => decision,
             Err(pending) => {
-                state.decide(|d| d.confirmation = Some(ConfirmationDecision::Pending));
+                let recorded = if pending.kind() == ErrorKind::Unavailable {
+                    ConfirmationDecision::Unavailable
+                } else {
+                    ConfirmationDecision::Pending
+                };
+                state.decide(|d| d.confirmation = Some(recorded));
                 return Err(pending);
             }
         };
@@ -160,45 +170,51 @@ impl Confirmation {
             ));
         };
         let canonical = canonical_args(&state.call.arguments);
-        Err(match store.issue(state.principal, state.call, canonical) {
-            Ok(ticket) => ToolError::new(
-                ErrorKind::ConfirmationRequired,
-                "a human must approve this call before it runs",
-            )
-            .with_suggestion(
-                "tell the user this action waits for their approval; do not call it again",
-            )
-            .with_detail("ticket", ticket)
-            .with_detail("expires_in_ms", audit::millis(store.ttl())),
-            Err(TicketError::PrincipalFull) => ToolError::new(
-                ErrorKind::Denied,
-                "you already have too many calls waiting for confirmation",
-            )
-            .with_suggestion("ask the user to decide on the pending calls first"),
-            Err(_) => ToolError::new(
-                ErrorKind::Denied,
-                "too many calls are waiting for confirmation",
-            ),
-        })
+        Err(
+            match store.issue(state.principal, state.call, canonical).await {
+                Ok(ticket) => ToolError::new(
+                    ErrorKind::ConfirmationRequired,
+                    "a human must approve this call before it runs",
+                )
+                .with_suggestion(
+                    "tell the user this action waits for their approval; do not call it again",
+                )
+                .with_detail("ticket", ticket)
+                .with_detail("expires_in_ms", audit::millis(store.ttl())),
+                Err(Issue::Store(e)) => e.to_tool_error("this action needs a human's approval"),
+                Err(Issue::Refused(TicketError::PrincipalFull)) => ToolError::new(
+                    ErrorKind::Denied,
+                    "you already have too many calls waiting for confirmation",
+                )
+                .with_suggestion("ask the user to decide on the pending calls first"),
+                Err(_) => ToolError::new(
+                    ErrorKind::Denied,
+                    "too many calls are waiting for confirmation",
+                ),
+            },
+        )
     }
 
     /// Takes `ticket` for `principal` (checking the tool and arguments of `call` when given)
     /// and returns the call it holds, or the denial the caller sees.
-    pub(crate) fn take(
+    pub(crate) async fn take(
         &self,
         principal: &Principal,
         ticket: &str,
         call: Option<&ToolCall>,
     ) -> Result<ToolCall, ToolResultError> {
+        let (call_id, name) =
+            call.map_or_else(Default::default, |c| (c.id.clone(), c.name.clone()));
+        let fail = |error: ToolError| ToolResultError {
+            call_id: call_id.clone(),
+            name: name.clone(),
+            error,
+        };
         let denied = |message: &str| {
-            let (call_id, name) =
-                call.map_or_else(Default::default, |c| (c.id.clone(), c.name.clone()));
-            ToolResultError {
-                call_id,
-                name,
-                error: ToolError::new(ErrorKind::Denied, message)
+            fail(
+                ToolError::new(ErrorKind::Denied, message)
                     .with_suggestion("ask the user to confirm the call again"),
-            }
+            )
         };
         let Some(store) = &self.tickets else {
             return Err(denied("confirmation tickets are not enabled"));
@@ -207,9 +223,17 @@ impl Confirmation {
         let expected = call
             .zip(canonical.as_deref())
             .map(|(c, a)| (c.name.as_str(), a));
-        let ticket = store.take(ticket, principal, expected).map_err(|e| {
+        let ticket = store.take(ticket, principal, expected).await.map_err(|e| {
+            let e = match e {
+                Issue::Refused(e) => e,
+                Issue::Store(e) => {
+                    return fail(e.to_tool_error("the confirmation ticket could not be used"));
+                }
+            };
             denied(match e {
-                TicketError::Unknown => "this confirmation ticket is unknown or was already used",
+                TicketError::Unknown => {
+                    "this confirmation ticket is unknown, expired or was already used"
+                }
                 TicketError::Expired => "this confirmation ticket expired",
                 TicketError::WrongPrincipal => "this confirmation ticket belongs to someone else",
                 TicketError::ChangedCall => {
@@ -228,7 +252,7 @@ impl Confirmation {
         })
     }
 
-    /// How many calls wait for a human's decision.
+    /// How many calls wait for a human's decision (in this process's store).
     pub(crate) fn pending(&self) -> usize {
         self.tickets.as_ref().map_or(0, TicketStore::len)
     }
@@ -432,6 +456,31 @@ pub(crate) struct TicketStore {
     pending: std::sync::Mutex<Pending>,
     ttl: std::time::Duration,
     quota: TicketQuota,
+    /// Where tickets live when not in `pending` (a shared store).
+    store: Store,
+}
+
+/// Why a ticket could not be issued or taken: a policy refusal, or the store did not answer.
+#[derive(Debug)]
+pub(crate) enum Issue {
+    Refused(TicketError),
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Store(StoreError),
+}
+
+impl From<TicketError> for Issue {
+    fn from(e: TicketError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+/// A ticket as a shared store keeps it (the owner is kept beside it by the store).
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    call_id: String,
+    tool: String,
+    args: String,
 }
 
 /// Why a ticket could not be issued or used.
@@ -451,6 +500,97 @@ impl TicketStore {
             pending: std::sync::Mutex::new(Pending::default()),
             ttl,
             quota,
+            store: Store::memory(),
+        }
+    }
+
+    pub(crate) fn with_store(mut self, store: Store) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Files a ticket in the configured store and returns its id.
+    pub(crate) async fn issue(
+        &self,
+        principal: &Principal,
+        call: &crate::ToolCall,
+        canonical_args: String,
+    ) -> Result<String, Issue> {
+        match &self.store.0 {
+            Backend::Memory => Ok(self.issue_here(principal, call, canonical_args)?),
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => {
+                use crate::store::RedisIssued;
+                if canonical_args.len() > self.quota.bytes {
+                    return Err(TicketError::Full.into());
+                }
+                let id = new_ticket_id();
+                let body = serde_json::to_string(&Stored {
+                    call_id: call.id.clone(),
+                    tool: call.name.clone(),
+                    args: canonical_args,
+                })
+                .map_err(|_| Issue::Store(StoreError::new("cannot encode the ticket")))?;
+                let owner = crate::store::principal_key(principal);
+                match redis
+                    .issue_ticket(
+                        &id,
+                        &owner,
+                        &body,
+                        self.ttl,
+                        self.quota.per_principal,
+                        self.quota.total,
+                    )
+                    .await
+                    .map_err(Issue::Store)?
+                {
+                    RedisIssued::Filed => Ok(id),
+                    RedisIssued::PrincipalFull => Err(TicketError::PrincipalFull.into()),
+                    RedisIssued::Full => Err(TicketError::Full.into()),
+                }
+            }
+        }
+    }
+
+    /// Takes a ticket from the configured store: see [`TicketStore::take_here`]. A shared
+    /// store consumes it in one atomic step before anything runs, so a lost reply can cost
+    /// the human a new approval but never run the call twice.
+    pub(crate) async fn take(
+        &self,
+        id: &str,
+        principal: &Principal,
+        expected: Option<(&str, &str)>,
+    ) -> Result<Ticket, Issue> {
+        match &self.store.0 {
+            Backend::Memory => Ok(self.take_here(id, principal, expected)?),
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => {
+                use crate::store::RedisTaken;
+                if !is_ticket_id(id) {
+                    return Err(TicketError::Unknown.into());
+                }
+                let owner = crate::store::principal_key(principal);
+                let body = match redis.take_ticket(id, &owner).await.map_err(Issue::Store)? {
+                    RedisTaken::Unknown => return Err(TicketError::Unknown.into()),
+                    RedisTaken::WrongPrincipal => return Err(TicketError::WrongPrincipal.into()),
+                    RedisTaken::Ticket(body) => body,
+                };
+                let stored: Stored = serde_json::from_str(&body).map_err(|_| {
+                    Issue::Store(StoreError::new("the stored ticket is unreadable"))
+                })?;
+                if let Some((tool, args)) = expected
+                    && (tool != stored.tool || args != stored.args)
+                {
+                    return Err(TicketError::ChangedCall.into());
+                }
+                Ok(Ticket {
+                    principal: principal.clone(),
+                    call_id: stored.call_id,
+                    tool: stored.tool,
+                    canonical_args: stored.args,
+                    expires_at: tokio::time::Instant::now() + self.ttl,
+                })
+            }
         }
     }
 
@@ -464,8 +604,8 @@ impl TicketStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Files a ticket and returns its id.
-    pub(crate) fn issue(
+    /// Files a ticket in this process and returns its id.
+    pub(crate) fn issue_here(
         &self,
         principal: &Principal,
         call: &crate::ToolCall,
@@ -510,7 +650,7 @@ impl TicketStore {
     /// Takes a ticket for `principal`, checking the tool name and canonical arguments when
     /// given. The ticket is consumed by any attempt that names it with the right principal,
     /// whatever the outcome, so it can never be used twice.
-    pub(crate) fn take(
+    pub(crate) fn take_here(
         &self,
         id: &str,
         principal: &Principal,
@@ -541,6 +681,12 @@ impl TicketStore {
     pub(crate) fn len(&self) -> usize {
         self.lock().tickets.len()
     }
+}
+
+/// Whether `id` has the shape [`new_ticket_id`] gives, so nothing else reaches a store's keys.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn is_ticket_id(id: &str) -> bool {
+    id.len() == 36 && id.starts_with("tkt_") && id[4..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// 128 unguessable bits, from std's randomly keyed SipHash.
@@ -597,10 +743,10 @@ mod tests {
     async fn a_ticket_is_single_use() {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
-        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
-        assert!(store.take(&id, &alice, None).is_ok());
+        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        assert!(store.take_here(&id, &alice, None).is_ok());
         assert_eq!(
-            store.take(&id, &alice, None).unwrap_err(),
+            store.take_here(&id, &alice, None).unwrap_err(),
             TicketError::Unknown
         );
     }
@@ -609,10 +755,10 @@ mod tests {
     async fn a_ticket_expires() {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
-        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
+        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(
-            store.take(&id, &alice, None).unwrap_err(),
+            store.take_here(&id, &alice, None).unwrap_err(),
             TicketError::Expired
         );
     }
@@ -621,12 +767,12 @@ mod tests {
     async fn another_principal_can_neither_use_nor_burn_a_ticket() {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let (alice, mallory) = (Principal::new("alice"), Principal::new("mallory"));
-        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
+        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
         assert_eq!(
-            store.take(&id, &mallory, None).unwrap_err(),
+            store.take_here(&id, &mallory, None).unwrap_err(),
             TicketError::WrongPrincipal
         );
-        assert!(store.take(&id, &alice, None).is_ok());
+        assert!(store.take_here(&id, &alice, None).is_ok());
     }
 
     #[tokio::test(start_paused = true)]
@@ -634,16 +780,16 @@ mod tests {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
         let id = store
-            .issue(&alice, &call(), "{\"id\":\"kb-1\"}".into())
+            .issue_here(&alice, &call(), "{\"id\":\"kb-1\"}".into())
             .unwrap();
         assert_eq!(
             store
-                .take(&id, &alice, Some(("delete_document", "{\"id\":\"kb-2\"}")))
+                .take_here(&id, &alice, Some(("delete_document", "{\"id\":\"kb-2\"}")))
                 .unwrap_err(),
             TicketError::ChangedCall
         );
         assert_eq!(
-            store.take(&id, &alice, None).unwrap_err(),
+            store.take_here(&id, &alice, None).unwrap_err(),
             TicketError::Unknown
         );
     }
@@ -652,14 +798,14 @@ mod tests {
     async fn the_store_is_bounded() {
         let store = TicketStore::new(Duration::from_secs(60), quota(2, 10));
         let alice = Principal::new("alice");
-        store.issue(&alice, &call(), "{}".into()).unwrap();
-        store.issue(&alice, &call(), "{}".into()).unwrap();
+        store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        store.issue_here(&alice, &call(), "{}".into()).unwrap();
         assert_eq!(
-            store.issue(&alice, &call(), "{}".into()).unwrap_err(),
+            store.issue_here(&alice, &call(), "{}".into()).unwrap_err(),
             TicketError::Full
         );
         tokio::time::advance(Duration::from_secs(61)).await;
-        assert!(store.issue(&alice, &call(), "{}".into()).is_ok());
+        assert!(store.issue_here(&alice, &call(), "{}".into()).is_ok());
         assert_eq!(store.len(), 1);
     }
 
@@ -667,10 +813,10 @@ mod tests {
     async fn another_tool_name_consumes_the_ticket_without_running() {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
         let alice = Principal::new("alice");
-        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
+        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
         assert_eq!(
             store
-                .take(&id, &alice, Some(("delete_everything", "{}")))
+                .take_here(&id, &alice, Some(("delete_everything", "{}")))
                 .unwrap_err(),
             TicketError::ChangedCall
         );
@@ -682,20 +828,26 @@ mod tests {
         let store = TicketStore::new(Duration::from_secs(60), quota(10, 3));
         let (mallory, alice) = (Principal::new("mallory"), Principal::new("alice"));
         for _ in 0..3 {
-            store.issue(&mallory, &call(), "{}".into()).unwrap();
+            store.issue_here(&mallory, &call(), "{}".into()).unwrap();
         }
         assert_eq!(
-            store.issue(&mallory, &call(), "{}".into()).unwrap_err(),
+            store
+                .issue_here(&mallory, &call(), "{}".into())
+                .unwrap_err(),
             TicketError::PrincipalFull
         );
         // The same id in another tenant is another principal.
         let other_tenant = Principal::new("mallory").with_tenant("acme");
-        assert!(store.issue(&other_tenant, &call(), "{}".into()).is_ok());
-        let id = store.issue(&alice, &call(), "{}".into()).unwrap();
+        assert!(
+            store
+                .issue_here(&other_tenant, &call(), "{}".into())
+                .is_ok()
+        );
+        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
         // Taking a ticket gives its slot back.
-        store.take(&id, &alice, None).unwrap();
+        store.take_here(&id, &alice, None).unwrap();
         tokio::time::advance(Duration::from_secs(61)).await;
-        assert!(store.issue(&mallory, &call(), "{}".into()).is_ok());
+        assert!(store.issue_here(&mallory, &call(), "{}".into()).is_ok());
     }
 
     #[tokio::test(start_paused = true)]
@@ -710,16 +862,16 @@ mod tests {
         );
         let alice = Principal::new("alice");
         let big = format!("{{\"id\":\"{}\"}}", "x".repeat(1_000));
-        let first = store.issue(&alice, &call(), big.clone()).unwrap();
-        store.issue(&alice, &call(), big.clone()).unwrap();
+        let first = store.issue_here(&alice, &call(), big.clone()).unwrap();
+        store.issue_here(&alice, &call(), big.clone()).unwrap();
         assert_eq!(
-            store.issue(&alice, &call(), big.clone()).unwrap_err(),
+            store.issue_here(&alice, &call(), big.clone()).unwrap_err(),
             TicketError::Full
         );
         // A small ticket still fits; taking one gives its bytes back.
-        store.issue(&alice, &call(), "{}".into()).unwrap();
-        store.take(&first, &alice, None).unwrap();
-        assert!(store.issue(&alice, &call(), big).is_ok());
+        store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        store.take_here(&first, &alice, None).unwrap();
+        assert!(store.issue_here(&alice, &call(), big).is_ok());
     }
 
     #[test]

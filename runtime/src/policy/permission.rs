@@ -17,7 +17,7 @@ decision! {
 
 /// The policy's step: the tool the call names, if this principal may use it. An unknown name
 /// still costs the caller its own per-principal rate limit, so probing names is not free.
-pub(crate) fn admit<'r>(
+pub(crate) async fn admit<'r>(
     registry: &'r Registry,
     rate_limits: &crate::policy::rate_limit::RateLimits,
     state: &CallState<'_>,
@@ -29,7 +29,7 @@ pub(crate) fn admit<'r>(
         }
         Err(unknown) => {
             state.decide(|d| d.permission = Some(PermissionDecision::UnknownTool));
-            rate_limits.admit(state, None)?;
+            rate_limits.admit(state, None, false).await?;
             Err(unknown)
         }
     }

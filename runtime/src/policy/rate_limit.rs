@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::policy::{CallState, decision};
+use crate::store::{Backend, Store, StoreError};
 use crate::{ErrorKind, Principal, ToolError};
 
 decision! {
@@ -29,6 +30,11 @@ decision! {
         Limited => "limited",
         /// The key table is full of active callers.
         Saturated => "saturated",
+        /// The shared store did not answer, so the call was refused (the default).
+        Unavailable => "store_unavailable",
+        /// The shared store did not answer and the executor was built to let calls through
+        /// then (`fail_open_rate_limits`); never for a call that needs confirmation.
+        FailedOpen => "failed_open",
     }
 }
 
@@ -231,6 +237,8 @@ pub struct RateLimitsBuilder {
     per_principal_tool: Option<Rate>,
     per_tool: Option<Rate>,
     max_keys: Option<usize>,
+    store: Store,
+    fail_open: bool,
 }
 
 impl RateLimitsBuilder {
@@ -258,10 +266,32 @@ impl RateLimitsBuilder {
         self.max_keys = Some(max);
         self
     }
+    /// Keeps the limits' state in `store` (default: in this process). With a shared store,
+    /// `max_keys` does not apply: every cell expires in the store once it decays.
+    #[must_use]
+    pub fn store(mut self, store: impl Into<Store>) -> Self {
+        self.store = store.into();
+        self
+    }
+    /// When the shared store cannot answer, lets calls that need no confirmation through
+    /// instead of refusing them (the default is to refuse). The audit record says
+    /// `failed_open`.
+    #[must_use]
+    pub fn fail_open(mut self) -> Self {
+        self.fail_open = true;
+        self
+    }
     /// The limits.
     pub fn build(self) -> RateLimits {
         RateLimits {
-            table: KeyedRateLimiter::new(self.max_keys.unwrap_or(100_000)),
+            // With a shared store the table stays empty: a small one costs nothing.
+            table: KeyedRateLimiter::new(if self.store.is_shared() {
+                SHARDS
+            } else {
+                self.max_keys.unwrap_or(100_000)
+            }),
+            store: self.store,
+            fail_open: self.fail_open,
             per_principal: self.per_principal,
             default_tool: self.per_principal_tool,
             per_tool: self.per_tool,
@@ -274,6 +304,9 @@ impl RateLimitsBuilder {
 /// The stack of limits the executor checks for each call.
 pub struct RateLimits {
     table: KeyedRateLimiter,
+    store: Store,
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    fail_open: bool,
     per_principal: Option<Rate>,
     default_tool: Option<Rate>,
     per_tool: Option<Rate>,
@@ -335,17 +368,95 @@ impl RateLimits {
         RateDecision::Allowed
     }
 
+    /// Checks one call like [`RateLimits::check`], in the configured store: with a shared
+    /// store, one script in the store checks and counts all three scopes on the store's clock.
+    ///
+    /// # Errors
+    /// When the shared store cannot answer in time.
+    pub async fn check_in_store(
+        &self,
+        principal: &Principal,
+        tool: Option<&str>,
+    ) -> Result<RateDecision, StoreError> {
+        match &self.store.0 {
+            Backend::Memory => Ok(match tool {
+                Some(tool) => self.check(principal, tool),
+                None => self.check_principal(principal),
+            }),
+            #[cfg(feature = "redis")]
+            Backend::Redis(redis) => {
+                let cells = self.cells(principal, tool);
+                let refused = redis.check_rates(&cells).await?;
+                Ok(refused.map_or(RateDecision::Allowed, |(_, retry_after)| {
+                    RateDecision::Limited { retry_after }
+                }))
+            }
+        }
+    }
+
+    /// The cells one call counts against, in checking order: key suffix, GCRA interval and
+    /// tolerance in microseconds (the store's clock resolution).
+    #[cfg(feature = "redis")]
+    fn cells(&self, principal: &Principal, tool: Option<&str>) -> Vec<(String, u64, u64)> {
+        let micros = |rate: Rate| {
+            let g = Gcra::from(rate);
+            ((g.interval / 1_000).max(1), g.tolerance / 1_000)
+        };
+        let who = crate::store::principal_key(principal);
+        let mut cells = Vec::with_capacity(3);
+        if let Some(rate) = self.per_principal {
+            let (i, t) = micros(rate);
+            cells.push((format!("0:{who}"), i, t));
+        }
+        if let Some(tool) = tool {
+            if let Some(rate) = self.declared.get(tool).copied().or(self.default_tool) {
+                let (i, t) = micros(rate);
+                cells.push((format!("1:{who}{tool}"), i, t));
+            }
+            if let Some(rate) = self.per_tool {
+                let (i, t) = micros(rate);
+                cells.push((format!("2:{tool}"), i, t));
+            }
+        }
+        cells
+    }
+
     /// The policy's step: checks the call (only the caller's own limit when `tool` is `None`,
     /// a name that is missing or hidden) and records the decision. A call resumed from a
-    /// ticket was counted when it was first made.
-    pub(crate) fn admit(&self, state: &CallState<'_>, tool: Option<&str>) -> Result<(), ToolError> {
+    /// ticket was counted when it was first made. When a shared store cannot answer, the call
+    /// is refused as `unavailable`, unless the limits fail open and the call is not `critical`
+    /// (it needs no human's confirmation).
+    pub(crate) async fn admit(
+        &self,
+        state: &CallState<'_>,
+        tool: Option<&str>,
+        critical: bool,
+    ) -> Result<(), ToolError> {
         if !state.is_fresh() {
             return Ok(());
         }
-        let decision = match tool {
-            Some(tool) => self.check(state.principal, tool),
-            None => self.check_principal(state.principal),
+        // The in-memory check stays a plain function call: no future is polled for it.
+        let decision = match &self.store.0 {
+            Backend::Memory => match tool {
+                Some(tool) => self.check(state.principal, tool),
+                None => self.check_principal(state.principal),
+            },
+            #[cfg(feature = "redis")]
+            Backend::Redis(_) => match self.check_in_store(state.principal, tool).await {
+                Ok(decision) => decision,
+                Err(e) if self.fail_open && !critical => {
+                    tracing::warn!(error = %e, "rate limits failed open");
+                    state.decide(|d| d.rate_limit = Some(RateLimitDecision::FailedOpen));
+                    return Ok(());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limits failed closed");
+                    state.decide(|d| d.rate_limit = Some(RateLimitDecision::Unavailable));
+                    return Err(e.to_tool_error("the rate limit could not be checked"));
+                }
+            },
         };
+        let _ = critical;
         let (recorded, refusal) = match decision {
             RateDecision::Allowed => (RateLimitDecision::Allowed, None),
             RateDecision::Limited { retry_after } => (
@@ -367,6 +478,11 @@ impl RateLimits {
                     .with_detail("retry_after_ms", ms))
             }
         }
+    }
+
+    /// The store the limits keep their state in.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
     }
 
     /// Drops keys whose state decayed to "never seen".
