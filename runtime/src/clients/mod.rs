@@ -385,6 +385,17 @@ fn send_error(e: &reqwest::Error, url: &str, settings: &HttpSettings) -> ModelEr
     ))
 }
 
+/// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`) and `OPENAI_API_KEY` (unset when
+/// empty): what both OpenAI clients' `from_env` read.
+pub(crate) fn openai_env() -> (String, Option<String>) {
+    let base =
+        std::env::var("OPENAI_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".into());
+    let api_key = std::env::var("OPENAI_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    (base, api_key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,12 +50,9 @@ impl OpenAiResponsesClient {
     /// A client configured from `OPENAI_BASE_URL` (default `https://api.openai.com/v1`) and
     /// `OPENAI_API_KEY`.
     pub fn from_env(model: impl Into<String>) -> Self {
-        let base =
-            std::env::var("OPENAI_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".into());
+        let (base, api_key) = super::openai_env();
         let mut client = Self::new(base, model);
-        client.api_key = std::env::var("OPENAI_API_KEY")
-            .ok()
-            .filter(|k| !k.is_empty());
+        client.api_key = api_key;
         client
     }
 
