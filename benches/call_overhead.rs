@@ -82,14 +82,8 @@ fn bench_calls(c: &mut Criterion) {
     let bare = Executor::new(registry());
     let every_policy = || {
         Executor::builder(registry())
-            .rate_limit_per_principal(Rate {
-                count: u32::MAX,
-                per: std::time::Duration::from_secs(1),
-            })
-            .default_tool_rate_limit(Rate {
-                count: u32::MAX,
-                per: std::time::Duration::from_secs(1),
-            })
+            .rate_limit_per_principal(Rate::per_second(u32::MAX))
+            .default_tool_rate_limit(Rate::per_second(u32::MAX))
             .audit(MemorySink::bounded(1024))
     };
     let guarded = every_policy().build();

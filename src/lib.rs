@@ -127,7 +127,7 @@ pub use toolwright_runtime::{
 };
 
 // Implementing `Tool` by hand; `bounds` names what a `#[tool]` signature's types must be.
-pub use toolwright_runtime::{ArgRules, BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+pub use toolwright_runtime::{ArgRules, BoxFuture, Tool, ToolFuture, ToolSet};
 pub use toolwright_runtime::{bounds, decl, guards};
 
 /// Paths the generated code uses, so a user crate needs no direct dependency on serde,

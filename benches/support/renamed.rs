@@ -3,7 +3,7 @@
 //! `tool_search`.
 
 use toolwright::decl::ToolDecl;
-use toolwright::{ArgRules, RawArgs, Tool, ToolContext, ToolError, ToolFuture, tool};
+use toolwright::{ArgRules, CallArguments, Tool, ToolContext, ToolError, ToolFuture, tool};
 
 /// Look up a customer record by id in the CRM. Returns the record's display name.
 #[tool(read_only)]
@@ -26,7 +26,7 @@ impl Tool for Renamed {
     }
     fn prepare(
         &self,
-        args: RawArgs<'_>,
+        args: &CallArguments,
         rules: &ArgRules,
         ctx: ToolContext,
     ) -> Result<ToolFuture, ToolError> {

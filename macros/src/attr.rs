@@ -545,15 +545,18 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The macro emits `Rate { count, per: Duration::from_secs(secs) }` for a
-        /// `rate_limit` the runtime's `Rate::from_str` reads as the same rate, and both refuse
-        /// the same texts for the same reason.
+        /// The macro emits `Rate { count: NonZeroU32::MIN.saturating_add(count - 1), per:
+        /// Duration::from_secs(secs) }` for a `rate_limit` the runtime's `Rate::from_str` reads
+        /// as the same rate, and both refuse the same texts for the same reason.
         #[test]
         fn the_macro_and_the_runtime_read_every_rate_alike(
             text in "[ +0-9]{0,12}/? ?(s|sec|second|m|min|minute|h|hr|hour|d|day|ms|x|)[ a-z]{0,2}",
         ) {
             let by_macro = parse_rate(&text)
-                .map(|(count, secs)| toolwright_runtime::Rate { count, per: Duration::from_secs(secs) });
+                .map(|(count, secs)| toolwright_runtime::Rate {
+                    count: std::num::NonZeroU32::MIN.saturating_add(count - 1),
+                    per: Duration::from_secs(secs),
+                });
             let by_runtime = text.parse::<toolwright_runtime::Rate>();
             match (by_macro, by_runtime) {
                 (Ok(a), Ok(b)) => proptest::prop_assert_eq!(a, b),

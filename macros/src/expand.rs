@@ -401,10 +401,15 @@ fn tool_support(
     };
     let retries = pol.retries.map_or(0, |(n, _)| n);
     let rate_limit = match pol.rate_limit {
-        Some((count, secs)) => quote!(::core::option::Option::Some(#tw::Rate {
-            count: #count,
-            per: #tw::Duration::from_secs(#secs),
-        })),
+        Some((count, secs)) => {
+            // The grammar refuses a count of 0, so `MIN + (count - 1)` is exactly `count`,
+            // written without a panic path.
+            let above_one = count.saturating_sub(1);
+            quote!(::core::option::Option::Some(#tw::Rate {
+                count: ::core::num::NonZeroU32::MIN.saturating_add(#above_one),
+                per: #tw::Duration::from_secs(#secs),
+            }))
+        }
         None => quote!(::core::option::Option::None),
     };
     let examples = if pol.examples.is_empty() {
@@ -611,7 +616,7 @@ fn tool_support(
 
             fn prepare(
                 &self,
-                __args: #tw::RawArgs<'_>,
+                __args: &#tw::CallArguments,
                 __rules: &#tw::ArgRules,
                 __ctx: #tw::ToolContext,
             ) -> ::core::result::Result<#tw::ToolFuture, #tw::ToolError> {

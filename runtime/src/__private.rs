@@ -12,6 +12,7 @@ pub use crate::bounds::{
     HasLength, HasPattern, HasRange, ResultKind, Returned, ReturnsResult, ReturnsValue,
     ToolFailure, ToolOutput, ToolParameter, ValueKind,
 };
+pub use crate::call::CallArguments;
 pub use crate::decl::{Bound, Constraints, Icon, Number, ParamDecl, PolicyDecl, ToolDecl};
 pub use crate::generated::{
     Arg, Check, Checked, Defaulted, Fill, MAX_PARAMS, ParamDefault, ParamFns, Params, Required,
@@ -19,7 +20,7 @@ pub use crate::generated::{
 };
 pub use crate::policy::rate_limit::Rate;
 pub use crate::schema::input_schema;
-pub use crate::tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+pub use crate::tool::{BoxFuture, Tool, ToolFuture, ToolSet};
 pub use crate::validate::{ArgRules, ArgValue, SlowPath, Validator, parse_fast};
 use crate::{Registry, ToolEntry};
 pub use crate::{ToolContext, ToolError};
@@ -89,7 +90,7 @@ where
 pub fn prepare(
     registry: &Registry,
     entry: &ToolEntry,
-    args: RawArgs<'_>,
+    args: &CallArguments,
     ctx: ToolContext,
 ) -> Result<ToolFuture, ToolError> {
     registry.prepare(entry, args, ctx)

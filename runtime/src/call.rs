@@ -178,9 +178,9 @@ impl CallArguments {
     pub fn to_value(&self) -> Option<std::borrow::Cow<'_, Value>> {
         match self {
             Self::Json(v) => Some(std::borrow::Cow::Borrowed(v)),
-            Self::Text(t) if t.trim().is_empty() => Some(std::borrow::Cow::Owned(Value::Object(
-                serde_json::Map::new(),
-            ))),
+            Self::Text(t) if crate::validate::root_of(t) == crate::validate::Root::Empty => Some(
+                std::borrow::Cow::Owned(Value::Object(serde_json::Map::new())),
+            ),
             Self::Text(t) => serde_json::from_str(t).ok().map(std::borrow::Cow::Owned),
             Self::Invalid { .. } => None,
         }

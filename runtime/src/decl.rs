@@ -59,6 +59,17 @@ pub struct Constraints {
 }
 
 impl Constraints {
+    /// No constraint at all (what `Default` gives, usable in a `static`).
+    pub const NONE: Self = Self {
+        min_len: None,
+        max_len: None,
+        min: None,
+        max: None,
+        pattern: None,
+        secret: false,
+        default: None,
+    };
+
     /// Whether any value-checking constraint is declared.
     pub fn checks_value(&self) -> bool {
         self.min_len.is_some()

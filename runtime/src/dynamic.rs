@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::call::CallArguments;
 use crate::decl::{Constraints, ParamDecl, PolicyDecl, ToolDecl};
 use crate::policy::rate_limit::Rate;
-use crate::tool::{RawArgs, Tool, ToolFuture};
+use crate::tool::{Tool, ToolFuture};
 use crate::validate::{ArgRules, NestedRules};
 use crate::{RegistryError, ToolContext, ToolError};
 
@@ -329,11 +330,11 @@ impl Tool for DynamicTool {
 
     fn prepare(
         &self,
-        args: RawArgs<'_>,
+        args: &CallArguments,
         _rules: &ArgRules,
         ctx: ToolContext,
     ) -> Result<ToolFuture, ToolError> {
-        let args = crate::validate::arguments_object(args)?;
+        let args = crate::validate::object_of(args)?.into_owned();
         self.validator.check(&args)?;
         Ok((self.body)(args, ctx))
     }

@@ -122,7 +122,6 @@ pub struct ExecutorBuilder {
     confirmation: ConfirmationConfig,
     bulkhead: BulkheadConfig,
     store: Store,
-    fail_open_rate_limits: bool,
     execution: Execution,
     audit: AuditPolicy,
     layers: Layers,
@@ -194,7 +193,9 @@ impl ExecutorBuilder {
     /// ```
     #[must_use]
     pub fn store(mut self, store: impl Into<Store>) -> Self {
-        self.store = store.into();
+        let store = store.into();
+        self.rate_limits = self.rate_limits.store(store.clone());
+        self.store = store;
         self
     }
 
@@ -203,7 +204,7 @@ impl ExecutorBuilder {
     /// so. The audit record's rate-limit decision says `failed_open`.
     #[must_use]
     pub fn fail_open_rate_limits(mut self) -> Self {
-        self.fail_open_rate_limits = true;
+        self.rate_limits = self.rate_limits.fail_open();
         self
     }
 
@@ -347,11 +348,7 @@ impl ExecutorBuilder {
 
     /// The executor.
     pub fn build(self) -> Executor {
-        let mut rate_limits = self.rate_limits.store(self.store.clone());
-        if self.fail_open_rate_limits {
-            rate_limits = rate_limits.fail_open();
-        }
-        let mut rate_limits = rate_limits.build();
+        let mut rate_limits = self.rate_limits.build();
         for entry in &self.registry {
             rate_limits.register_tool(entry.name(), entry.policy().rate_limit);
         }
@@ -386,7 +383,6 @@ impl Executor {
             confirmation: ConfirmationConfig::default(),
             bulkhead: BulkheadConfig::default(),
             store: Store::memory(),
-            fail_open_rate_limits: false,
             execution: Execution::default(),
             audit: AuditPolicy::default(),
             layers: Layers::default(),
@@ -591,14 +587,11 @@ impl Executor {
             audit,
             entry,
         };
-        let result = Next::new(
-            x.layers.before(Stage::Validate),
-            state,
-            &flow,
-            Stage::Validate,
-        )
-        .run(Request::new(state, entry))
-        .await;
+        let request = Request::new(state, entry);
+        let result = match flow.next(Stage::Validate) {
+            Some(next) => next.run(request).await,
+            None => flow.validate(request).await,
+        };
         Breakers::settle(permit, state.principal, &result);
         result
     }

@@ -13,8 +13,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::ToolError;
+use crate::call::CallArguments;
 use crate::decl::ParamDecl;
-use crate::tool::RawArgs;
 use crate::validate::{ArgRules, ArgValue, Validator, parse_fast_seed};
 
 /// A parameter's declared default: `#[arg(default = …)]` on a parameter of type `T`.
@@ -383,7 +383,7 @@ pub struct ParamFns<V> {
     /// The input schema, from the tool's parameter declarations.
     pub schema: fn(&'static [ParamDecl]) -> Value,
     /// Parses and checks one call's arguments.
-    pub parse: for<'a> fn(RawArgs<'a>, &ArgRules, &'static [ParamDecl]) -> Result<V, ToolError>,
+    pub parse: fn(&CallArguments, &ArgRules, &'static [ParamDecl]) -> Result<V, ToolError>,
 }
 
 impl<V> ParamFns<V> {
@@ -409,7 +409,7 @@ fn input_schema<P: Params>(params: &'static [ParamDecl]) -> Value {
 }
 
 fn parse<P: Params>(
-    args: RawArgs<'_>,
+    args: &CallArguments,
     rules: &ArgRules,
     params: &'static [ParamDecl],
 ) -> Result<P::Values, ToolError> {
@@ -439,13 +439,8 @@ mod tests {
             description: "",
             required: false,
             constraints: Constraints {
-                min_len: None,
-                max_len: None,
-                min: None,
-                max: None,
-                pattern: None,
-                secret: false,
                 default,
+                ..Constraints::NONE
             },
         }
     }
@@ -488,7 +483,7 @@ mod tests {
     fn run(text: &str) -> Result<(String, Option<u8>, u32), ToolError> {
         let rules = ArgRules::compile(&DECL).expect("rules");
         (ParamFns::<(String, Option<u8>, u32)>::of::<List>().parse)(
-            RawArgs::Text(text),
+            &CallArguments::Text(text.to_owned()),
             &rules,
             &PARAMS,
         )

@@ -58,5 +58,5 @@ pub use policy::limits::Limits;
 pub use policy::rate_limit::Rate;
 
 // Implementing `Tool` by hand (what `#[tool]` writes for you).
-pub use tool::{BoxFuture, RawArgs, Tool, ToolFuture, ToolSet};
+pub use tool::{BoxFuture, Tool, ToolFuture, ToolSet};
 pub use validate::ArgRules;

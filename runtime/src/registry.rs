@@ -211,9 +211,7 @@ fn check_decl(decl: &ToolDecl) -> Result<(), &'static str> {
     if p.retries > MAX_RETRIES {
         return Err("a tool may declare at most 10 retries");
     }
-    if p.rate_limit
-        .is_some_and(|r| r.count == 0 || r.per.is_zero())
-    {
+    if p.rate_limit.is_some_and(|r| r.per.is_zero()) {
         return Err("a rate limit must allow at least one call per non-zero period");
     }
     for (i, param) in decl.params.iter().enumerate() {
@@ -331,7 +329,7 @@ impl Registry {
     pub(crate) fn prepare(
         &self,
         entry: &ToolEntry,
-        args: crate::RawArgs<'_>,
+        args: &crate::CallArguments,
         ctx: ToolContext,
     ) -> Result<crate::ToolFuture, crate::ToolError> {
         crate::guards::with_guards(&self.0.guards, || {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::call::CallArguments;
 use crate::decl::{Icon, ToolDecl};
 use crate::validate::ArgRules;
 use crate::{ToolContext, ToolError};
@@ -16,15 +17,6 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The running body of one call, produced after its arguments were validated.
 pub type ToolFuture = BoxFuture<'static, Result<Value, ToolError>>;
-
-/// The arguments of one call, as the model sent them.
-#[derive(Clone, Copy, Debug)]
-pub enum RawArgs<'a> {
-    /// JSON text, e.g. OpenAI's `function.arguments` string.
-    Text(&'a str),
-    /// An already-parsed JSON value, e.g. Anthropic's `input` object.
-    Json(&'a Value),
-}
 
 /// A callable tool. `#[tool]` implements it; the executor drives it.
 ///
@@ -73,12 +65,14 @@ pub trait Tool: Send + Sync + 'static {
     }
 
     /// Parses and validates `args`, returning the body's future, or every argument error.
+    /// The executor calls it only with arguments whose root may be a JSON object (text that
+    /// starts like one, an object value): anything else is refused before, for every tool.
     ///
     /// # Errors
     /// `invalid_arguments` listing each problem with its JSON pointer.
     fn prepare(
         &self,
-        args: RawArgs<'_>,
+        args: &CallArguments,
         rules: &ArgRules,
         ctx: ToolContext,
     ) -> Result<ToolFuture, ToolError>;
@@ -109,7 +103,7 @@ impl<T: Tool + ?Sized> Tool for Arc<T> {
     }
     fn prepare(
         &self,
-        args: RawArgs<'_>,
+        args: &CallArguments,
         rules: &ArgRules,
         ctx: ToolContext,
     ) -> Result<ToolFuture, ToolError> {

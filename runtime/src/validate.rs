@@ -18,9 +18,10 @@ use serde_json::{Map, Value};
 pub(crate) use nested::NestedRules;
 pub(crate) use strict::{StrictError, parse as parse_strict};
 
+use crate::call::CallArguments;
 use crate::decl::{Bound, Number, ParamDecl, ToolDecl};
 use crate::error::MAX_LISTED_ERRORS;
-use crate::tool::{RawArgs, Tool, ToolFuture};
+use crate::tool::{Tool, ToolFuture};
 use crate::{ErrorKind, FieldError, ToolContext, ToolError};
 
 /// The compiled constraints of one tool (regexes compiled once, at registration).
@@ -115,7 +116,7 @@ pub(crate) fn prepare(
     rules: &ArgRules,
     schema: &Value,
     checks: &SchemaRules,
-    args: RawArgs<'_>,
+    args: &CallArguments,
     ctx: ToolContext,
 ) -> Result<ToolFuture, ToolError> {
     let Some(nested) = &checks.nested else {
@@ -123,79 +124,88 @@ pub(crate) fn prepare(
         // top-level `null` already means "absent" or "the default".
         return tool.prepare(args, rules, ctx);
     };
-    // Parsed once: the typed parse and the validator both read this value.
-    let Some(value) = object_of(args) else {
-        return tool.prepare(args, rules, ctx);
+    // Text is parsed once, strictly: the typed parse and the nested checks read this value.
+    let parsed;
+    let args = match object_of(args) {
+        Ok(Cow::Owned(value)) => {
+            parsed = CallArguments::Json(value);
+            &parsed
+        }
+        Ok(Cow::Borrowed(_)) | Err(_) => args,
     };
     let spare = checks.optional_nested.then(|| ctx.clone());
-    let (body, checked) = match tool.prepare(RawArgs::Json(value.as_ref()), rules, ctx) {
-        Ok(body) => (body, value),
+    let (body, checked) = match tool.prepare(args, rules, ctx) {
+        Ok(body) => (body, Cow::Borrowed(args)),
         Err(e) => {
             let pruned = spare
                 .filter(|_| e.kind() == ErrorKind::InvalidArguments)
-                .and_then(|ctx| Some((nulls::without_optional_nulls(schema, &value)?, ctx)));
+                .and_then(|ctx| {
+                    let value = object_of(args).ok()?;
+                    Some((nulls::without_optional_nulls(schema, &value)?, ctx))
+                });
             let Some((pruned, ctx)) = pruned else {
                 return Err(e);
             };
-            (
-                tool.prepare(RawArgs::Json(&pruned), rules, ctx)?,
-                Cow::Owned(pruned),
-            )
+            let pruned = CallArguments::Json(pruned);
+            (tool.prepare(&pruned, rules, ctx)?, Cow::Owned(pruned))
         }
     };
     // Dropping `body` runs nothing: `prepare` has no side effects.
-    nested.check(&checked)?;
+    nested.check(&*object_of(&checked)?)?;
     Ok(body)
 }
 
-/// The arguments as a JSON object value, when they are one (text parsed strictly: no key twice).
-fn object_of(args: RawArgs<'_>) -> Option<Cow<'_, Value>> {
-    let value = match args {
-        RawArgs::Json(v) => Cow::Borrowed(v),
-        RawArgs::Text(text) => match root_of(text) {
-            Root::Empty => Cow::Owned(Value::Object(Map::new())),
-            Root::Object => Cow::Owned(strict::parse(text).ok()?),
-            Root::Other(_) => return None,
+/// The `invalid_arguments` error for arguments whose root is not a JSON object, judged
+/// without parsing (text by its first byte); `None` when it is one, or text that may be one.
+/// Every tool, generated or hand-written, is only ever prepared with arguments that pass this.
+pub(crate) fn refused_root(args: &CallArguments) -> Option<ToolError> {
+    let kind = match args {
+        CallArguments::Text(text) => match root_of(text) {
+            Root::Other(kind) => kind,
+            Root::Empty | Root::Object => return None,
         },
+        CallArguments::Json(value) if value.is_object() => return None,
+        CallArguments::Json(value) => json_type_name(value),
+        CallArguments::Invalid { error, .. } => return Some(unusable(error)),
     };
-    value.is_object().then_some(value)
+    Some(not_an_object(kind))
 }
 
-/// The arguments as one JSON object value, or the `invalid_arguments` error a typed tool gives
-/// for the same input (text that is not JSON, a key given twice, a root that is not an object).
-pub(crate) fn arguments_object(args: RawArgs<'_>) -> Result<Value, ToolError> {
-    let one = |pointer: String, message: String| {
-        ToolError::invalid_arguments(vec![FieldError::new(pointer, message)])
-    };
-    let not_an_object = |kind: &str| {
-        one(
-            String::new(),
-            format!("the arguments must be a JSON object, got {kind}"),
-        )
-    };
-    let value = match args {
-        RawArgs::Text(text) => match root_of(text) {
-            Root::Empty => Value::Object(Map::new()),
+/// Arguments a provider parser already found unusable ([`CallArguments::Invalid`]).
+fn unusable(error: &str) -> ToolError {
+    whole_arguments_error(format!("the arguments are not a JSON object: {error}"))
+}
+
+fn not_an_object(kind: &str) -> ToolError {
+    whole_arguments_error(format!("the arguments must be a JSON object, got {kind}"))
+}
+
+fn whole_arguments_error(message: String) -> ToolError {
+    ToolError::invalid_arguments(vec![FieldError::new("", message)])
+}
+
+/// The arguments as one JSON object value (text parsed strictly: no key twice; no text at all
+/// is `{}`), or the `invalid_arguments` error a typed tool gives for the same input.
+pub(crate) fn object_of(args: &CallArguments) -> Result<Cow<'_, Value>, ToolError> {
+    let text = match args {
+        CallArguments::Json(value) if value.is_object() => return Ok(Cow::Borrowed(value)),
+        CallArguments::Text(text) => match root_of(text) {
+            Root::Empty => return Ok(Cow::Owned(Value::Object(Map::new()))),
+            Root::Object => text,
             Root::Other(kind) => return Err(not_an_object(kind)),
-            Root::Object => match strict::parse(text) {
-                Ok(v) => v,
-                Err(strict::StrictError::Syntax(e)) => {
-                    return Err(one(
-                        String::new(),
-                        format!("the arguments are not valid JSON: {e}"),
-                    ));
-                }
-                Err(strict::StrictError::Duplicate { pointer, key }) => {
-                    return Err(one(pointer, duplicate_key_message(&key)));
-                }
-            },
         },
-        RawArgs::Json(value) => value.clone(),
+        CallArguments::Json(value) => return Err(not_an_object(json_type_name(value))),
+        CallArguments::Invalid { error, .. } => return Err(unusable(error)),
     };
-    if value.is_object() {
-        Ok(value)
-    } else {
-        Err(not_an_object(json_type_name(&value)))
+    match strict::parse(text) {
+        Ok(value) if value.is_object() => Ok(Cow::Owned(value)),
+        Ok(value) => Err(not_an_object(json_type_name(&value))),
+        Err(strict::StrictError::Syntax(e)) => Err(whole_arguments_error(format!(
+            "the arguments are not valid JSON: {e}"
+        ))),
+        Err(strict::StrictError::Duplicate { pointer, key }) => Err(ToolError::invalid_arguments(
+            vec![FieldError::new(pointer, duplicate_key_message(&key))],
+        )),
     }
 }
 
@@ -589,7 +599,7 @@ fn push_token(pointer: &mut String, token: &str) {
 /// a JSON object is refused here: a derived struct would also accept its fields as a
 /// positional array, which no schema allows and which key-based redaction cannot see into.
 #[doc(hidden)]
-pub fn parse_fast<T: DeserializeOwned>(args: RawArgs<'_>) -> Result<T, SlowPath<'_>> {
+pub fn parse_fast<T: DeserializeOwned>(args: &CallArguments) -> Result<T, SlowPath<'_>> {
     parse_fast_seed(args, std::marker::PhantomData::<T>)
 }
 
@@ -598,7 +608,7 @@ pub fn parse_fast<T: DeserializeOwned>(args: RawArgs<'_>) -> Result<T, SlowPath<
 /// # Errors
 /// As [`parse_fast`].
 #[doc(hidden)]
-pub fn parse_fast_seed<S, V>(args: RawArgs<'_>, seed: S) -> Result<V, SlowPath<'_>>
+pub fn parse_fast_seed<S, V>(args: &CallArguments, seed: S) -> Result<V, SlowPath<'_>>
 where
     S: for<'de> DeserializeSeed<'de, Value = V> + Copy,
 {
@@ -613,7 +623,7 @@ where
     }
     let refused = SlowPath { args, error: None };
     let parsed = match args {
-        RawArgs::Text(text) => match root_of(text) {
+        CallArguments::Text(text) => match root_of(text) {
             Root::Empty => from_str("{}", seed),
             Root::Object => {
                 let parsed = from_str(text, seed);
@@ -629,12 +639,14 @@ where
             }
             Root::Other(_) => return Err(refused),
         },
-        RawArgs::Json(value) if !value.is_object() => return Err(refused),
-        RawArgs::Json(value) => seed.deserialize(value),
+        CallArguments::Json(value) if value.is_object() => seed.deserialize(value),
+        CallArguments::Json(_) | CallArguments::Invalid { .. } => return Err(refused),
     };
     match parsed {
         Ok(v) => Ok(v),
-        Err(error) => integral_floats_as_integers(args)
+        Err(error) => object_of(args)
+            .ok()
+            .and_then(|value| integral_floats_as_integers(&value))
             .and_then(|v| seed.deserialize(&v).ok())
             .ok_or(SlowPath {
                 args,
@@ -674,7 +686,7 @@ pub(crate) fn root_of(text: &str) -> Root {
 
 /// JSON Schema counts `5.0` as an integer and models do send it; serde does not. The
 /// arguments with every integral float rewritten as an integer, if there was any.
-fn integral_floats_as_integers(args: RawArgs<'_>) -> Option<Value> {
+fn integral_floats_as_integers(value: &Value) -> Option<Value> {
     fn fix(v: &mut Value) -> bool {
         match v {
             Value::Number(n) if n.is_f64() => match n.as_f64() {
@@ -701,17 +713,14 @@ fn integral_floats_as_integers(args: RawArgs<'_>) -> Option<Value> {
             _ => false,
         }
     }
-    let mut value = match args {
-        RawArgs::Text(text) => strict::parse(text).ok()?,
-        RawArgs::Json(value) => value.clone(),
-    };
+    let mut value = value.clone();
     fix(&mut value).then_some(value)
 }
 
 /// Arguments that failed the fast path, kept to diagnose field by field.
 #[doc(hidden)]
 pub struct SlowPath<'a> {
-    args: RawArgs<'a>,
+    args: &'a CallArguments,
     /// The fast path's own error; `None` when the input was refused before parsing.
     error: Option<serde_json::Error>,
 }
@@ -725,45 +734,14 @@ impl SlowPath<'_> {
         rules: &ArgRules,
         per_field: impl FnOnce(&Map<String, Value>, &mut Validator<'_>),
     ) -> ToolError {
-        let one = |pointer: String, message: String| {
-            ToolError::invalid_arguments(vec![FieldError::new(pointer, message)])
+        let value = match object_of(self.args) {
+            Ok(value) => value,
+            Err(refused) => return refused,
         };
-        let not_an_object = |kind: &str| {
-            one(
-                String::new(),
-                format!("the arguments must be a JSON object, got {kind}"),
-            )
+        let Value::Object(obj) = value.as_ref() else {
+            return not_an_object(json_type_name(&value));
         };
-        let parsed;
-        let value = match self.args {
-            RawArgs::Text(text) => match root_of(text) {
-                Root::Other(kind) => return not_an_object(kind),
-                Root::Empty => {
-                    parsed = Value::Object(Map::new());
-                    &parsed
-                }
-                Root::Object => match strict::parse(text) {
-                    Ok(v) => {
-                        parsed = v;
-                        &parsed
-                    }
-                    Err(strict::StrictError::Syntax(e)) => {
-                        return one(
-                            String::new(),
-                            format!("the arguments are not valid JSON: {e}"),
-                        );
-                    }
-                    Err(strict::StrictError::Duplicate { pointer, key }) => {
-                        return one(pointer, duplicate_key_message(&key));
-                    }
-                },
-            },
-            RawArgs::Json(value) => value,
-        };
-        let Value::Object(obj) = value else {
-            return not_an_object(json_type_name(value));
-        };
-        let normalized = integral_floats_as_integers(RawArgs::Json(value));
+        let normalized = integral_floats_as_integers(&value);
         let obj = match &normalized {
             Some(Value::Object(o)) => o,
             _ => obj,
@@ -774,7 +752,7 @@ impl SlowPath<'_> {
         if v.is_clean() {
             let secret = rules.params.iter().any(|p| p.constraints.secret);
             let message = match &self.error {
-                Some(e) => message::describe(e, secret, Some(value)),
+                Some(e) => message::describe(e, secret, Some(&value)),
                 None => "the arguments are not valid".to_owned(),
             };
             v.push(FieldError::new("", message));

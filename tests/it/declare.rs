@@ -208,7 +208,7 @@ async fn registry_holds_every_form() {
         search.policy().timeout,
         Some(std::time::Duration::from_secs(5))
     );
-    assert_eq!(search.policy().rate_limit.unwrap().count, 30);
+    assert_eq!(search.policy().rate_limit.unwrap().count.get(), 30);
     let cancel = r.get("cancel_order").unwrap();
     assert!(cancel.policy().destructive && cancel.policy().idempotent);
 }
@@ -502,7 +502,7 @@ fn schema_and_typed_validator_agree_on_examples() {
         let ctx_ok = toolwright::__private::prepare(
             &r,
             entry,
-            toolwright::RawArgs::Json(&args),
+            &toolwright::CallArguments::Json(args.clone()),
             ToolContext::for_test(admin()),
         )
         .is_ok();

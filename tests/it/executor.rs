@@ -619,12 +619,13 @@ async fn builder_level_limits_cover_every_tool() {
 
 #[tokio::test(start_paused = true)]
 async fn the_breaker_opens_on_infrastructure_failures_only_and_probes_after_cool_down() {
+    let n = |count| std::num::NonZeroU32::new(count).expect("a count above zero");
     let config = toolwright::BreakerConfig {
-        failure_threshold: 3,
-        window: 10,
-        minimum_calls: 3,
+        failure_threshold: n(3),
+        window: n(10),
+        minimum_calls: n(3),
         open_for: Duration::from_secs(30),
-        half_open_permits: 1,
+        half_open_permits: n(1),
     };
     let (ex, _) = setup(|b| b.circuit_breaker(config));
     let p = admin();

@@ -12,7 +12,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use toolwright::{Principal, RawArgs, Registry, ToolContext, ToolError, ToolFuture, tool};
+use toolwright::{CallArguments, Principal, Registry, ToolContext, ToolError, ToolFuture, tool};
 
 /// One family of nested argument types and a tool over them. `$key` is the constraint on the
 /// innermost string, so a family can keep to what strict mode keeps (no string lengths).
@@ -477,7 +477,7 @@ impl<'a> Gen<'a> {
     }
 }
 
-fn accepts(tool: &str, args: RawArgs<'_>) -> Result<ToolFuture, ToolError> {
+fn accepts(tool: &str, args: &CallArguments) -> Result<ToolFuture, ToolError> {
     let f = fixture();
     let entry = f.registry.get(tool).unwrap();
     let ctx = ToolContext::for_test(Principal::anonymous());
@@ -499,9 +499,9 @@ proptest! {
         let schema = f.registry.get(name).unwrap().input_schema();
         let args = Gen::new(schema, seed, true).value(schema, 0);
         let by_schema = f.oracles[tool].is_valid(&args);
-        let by_value = accepts(name, RawArgs::Json(&args)).is_ok();
+        let by_value = accepts(name, &CallArguments::Json(args.clone())).is_ok();
         let text = args.to_string();
-        let by_text = accepts(name, RawArgs::Text(&text)).is_ok();
+        let by_text = accepts(name, &CallArguments::Text(text.clone())).is_ok();
         prop_assert_eq!(by_schema, by_value, "{} on {}", name, text);
         prop_assert_eq!(by_value, by_text, "value vs text for {} on {}", name, text);
     }
@@ -530,7 +530,7 @@ fn generated_values_are_a_mix_of_valid_and_near_misses() {
 }
 
 fn errors_of(tool: &str, args: &Value) -> Vec<String> {
-    match accepts(tool, RawArgs::Json(args)) {
+    match accepts(tool, &CallArguments::Json(args.clone())) {
         Ok(_) => Vec::new(),
         Err(e) => e.to_model_json()["errors"]
             .as_array()
@@ -600,7 +600,10 @@ fn strict_null_for_a_nested_default_means_the_default() {
         "shapes": [],
         "priority": null,
     });
-    let body = accepts("record_sprint_gamma", RawArgs::Text(&args.to_string()));
+    let body = accepts(
+        "record_sprint_gamma",
+        &CallArguments::Text(args.to_string()),
+    );
     let out = run(body.unwrap_or_else(|e| panic!("{}", e.to_model_json())));
     assert_eq!(out["plan"]["leaves"][0]["labels"], json!([]));
     assert_eq!(out["plan"]["leaves"][0]["weight"], json!(0.0));
@@ -634,10 +637,10 @@ proptest! {
         let args = Gen::new(schema, seed, false).value(schema, 0);
         prop_assume!(validator.is_valid(&args));
         let text = args.to_string();
-        let body = accepts("record_sprint_gamma", RawArgs::Text(&text));
+        let body = accepts("record_sprint_gamma", &CallArguments::Text(text.clone()));
         prop_assert!(body.is_ok(), "refused {}: {:?}", text, body.err().map(|e| e.to_model_json()));
         let stripped = without_nulls(&args);
-        let plain = accepts("record_sprint_gamma", RawArgs::Json(&stripped));
+        let plain = accepts("record_sprint_gamma", &CallArguments::Json(stripped.clone()));
         prop_assert!(plain.is_ok(), "refused without nulls {}", stripped);
         let (Ok(body), Ok(plain)) = (body, plain) else { unreachable!() };
         prop_assert_eq!(run(body), run(plain), "null and absent differ on {}", text);

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use toolwright::{Principal, RawArgs, Registry, ToolContext, ToolError, tool};
+use toolwright::{CallArguments, Principal, Registry, ToolContext, ToolError, tool};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -122,10 +122,10 @@ proptest! {
         let entry = registry.get("search_support_tickets").unwrap();
         let by_schema = jsonschema::draft202012::is_valid(entry.input_schema(), &args);
         let ctx = ToolContext::for_test(Principal::anonymous());
-        let by_validator = toolwright::__private::prepare(&registry, entry, RawArgs::Json(&args), ctx).is_ok();
+        let by_validator = toolwright::__private::prepare(&registry, entry, &CallArguments::Json(args.clone()), ctx).is_ok();
         let text = args.to_string();
         let ctx = ToolContext::for_test(Principal::anonymous());
-        let by_text = toolwright::__private::prepare(&registry, entry, RawArgs::Text(&text), ctx).is_ok();
+        let by_text = toolwright::__private::prepare(&registry, entry, &CallArguments::Text(text.clone()), ctx).is_ok();
         prop_assert_eq!(by_schema, by_validator, "schema vs validator on {}", args);
         prop_assert_eq!(by_validator, by_text, "value vs text on {}", args);
     }
@@ -158,10 +158,10 @@ proptest! {
         let entry = registry.get("search_support_tickets").unwrap();
         prop_assert!(!jsonschema::draft202012::is_valid(entry.input_schema(), &root));
         let ctx = ToolContext::for_test(Principal::anonymous());
-        let by_value = toolwright::__private::prepare(&registry, entry, RawArgs::Json(&root), ctx).err();
+        let by_value = toolwright::__private::prepare(&registry, entry, &CallArguments::Json(root.clone()), ctx).err();
         let text = format!("{ws}{root}");
         let ctx = ToolContext::for_test(Principal::anonymous());
-        let by_text = toolwright::__private::prepare(&registry, entry, RawArgs::Text(&text), ctx).err();
+        let by_text = toolwright::__private::prepare(&registry, entry, &CallArguments::Text(text.clone()), ctx).err();
         for err in [by_value, by_text] {
             prop_assert!(err.is_some(), "accepted {}", text);
             let err = err.unwrap_or_else(|| ToolError::failed("unreachable"));
@@ -191,7 +191,13 @@ fn valid_examples_pass_both() {
         );
         let ctx = ToolContext::for_test(Principal::anonymous());
         assert!(
-            toolwright::__private::prepare(&registry, entry, RawArgs::Json(&args), ctx).is_ok(),
+            toolwright::__private::prepare(
+                &registry,
+                entry,
+                &CallArguments::Json(args.clone()),
+                ctx
+            )
+            .is_ok(),
             "{args}"
         );
     }

@@ -728,36 +728,19 @@ mod tests {
     use crate::decl::Constraints;
     use serde_json::json;
 
-    static PARAMS: [ParamDecl; 2] = [
+    const fn param(name: &'static str, secret: bool) -> ParamDecl {
         ParamDecl {
-            name: "api_key",
+            name,
             description: "",
             required: true,
             constraints: Constraints {
-                min_len: None,
-                max_len: None,
-                min: None,
-                max: None,
-                pattern: None,
-                secret: true,
-                default: None,
+                secret,
+                ..Constraints::NONE
             },
-        },
-        ParamDecl {
-            name: "query",
-            description: "",
-            required: true,
-            constraints: Constraints {
-                min_len: None,
-                max_len: None,
-                min: None,
-                max: None,
-                pattern: None,
-                secret: false,
-                default: None,
-            },
-        },
-    ];
+        }
+    }
+
+    static PARAMS: [ParamDecl; 2] = [param("api_key", true), param("query", false)];
 
     #[test]
     fn secret_params_and_configured_keys_are_redacted_at_any_depth() {

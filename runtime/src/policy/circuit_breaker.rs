@@ -11,6 +11,7 @@
 //! its own dependency is down — is infrastructure-shaped and counts in full whoever called.
 
 use std::collections::VecDeque;
+use std::num::NonZeroU32;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -99,30 +100,42 @@ impl Breakers {
     }
 }
 
-/// Breaker settings.
+/// Breaker settings. Every count is at least one: a breaker that opens on zero failures, or
+/// never lets a probe through, cannot be configured.
+///
+/// ```
+/// use std::num::NonZeroU32;
+/// use toolwright::BreakerConfig;
+///
+/// let strict = BreakerConfig { failure_threshold: NonZeroU32::MIN.saturating_add(1), ..Default::default() };
+/// assert_eq!(strict.failure_threshold.get(), 2);
+/// ```
 #[derive(Clone, Debug)]
 pub struct BreakerConfig {
     /// Failures among the last `window` calls that open the breaker.
-    pub failure_threshold: u32,
+    pub failure_threshold: NonZeroU32,
     /// How many recent calls are remembered.
-    pub window: u32,
+    pub window: NonZeroU32,
     /// Calls needed before the breaker may open.
-    pub minimum_calls: u32,
+    pub minimum_calls: NonZeroU32,
     /// How long the breaker stays open before it lets probes through.
     pub open_for: Duration,
     /// Probes admitted while half-open.
-    pub half_open_permits: u32,
+    pub half_open_permits: NonZeroU32,
 }
 
 impl Default for BreakerConfig {
     /// 5 failures of the last 20 calls (at least 5 seen) open it for 30 s; 1 probe.
     fn default() -> Self {
+        const fn n(count: u32) -> NonZeroU32 {
+            NonZeroU32::MIN.saturating_add(count - 1)
+        }
         Self {
-            failure_threshold: 5,
-            window: 20,
-            minimum_calls: 5,
+            failure_threshold: n(5),
+            window: n(20),
+            minimum_calls: n(5),
             open_for: Duration::from_secs(30),
-            half_open_permits: 1,
+            half_open_permits: NonZeroU32::MIN,
         }
     }
 }
@@ -179,10 +192,12 @@ struct Inner {
 /// A circuit breaker for one tool.
 ///
 /// ```
+/// use std::num::NonZeroU32;
 /// use toolwright::policy::circuit_breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 /// use toolwright::{ErrorKind, Principal};
 ///
-/// let breaker = CircuitBreaker::new(BreakerConfig { failure_threshold: 2, minimum_calls: 2, ..Default::default() });
+/// let two = NonZeroU32::new(2).unwrap();
+/// let breaker = CircuitBreaker::new(BreakerConfig { failure_threshold: two, minimum_calls: two, ..Default::default() });
 /// breaker.try_acquire().unwrap().failure(&Principal::anonymous(), ErrorKind::Unavailable);
 /// breaker.try_acquire().unwrap().failure(&Principal::anonymous(), ErrorKind::Unavailable);
 /// assert_eq!(breaker.state(), BreakerState::Open);
@@ -247,7 +262,7 @@ impl CircuitBreaker {
                 in_flight,
                 succeeded,
             } => {
-                if *in_flight + *succeeded >= self.config.half_open_permits.max(1) {
+                if *in_flight + *succeeded >= self.config.half_open_permits.get() {
                     // Probes are out; their outcome decides. Ask again shortly.
                     return Err(BreakerOpen {
                         retry_after: Duration::from_secs(1),
@@ -281,12 +296,12 @@ impl CircuitBreaker {
             (State::Closed { .. }, None) => None,
             (State::Closed { recent }, Some(outcome)) => {
                 recent.push_back(outcome);
-                while recent.len() > cfg.window.max(1) as usize {
+                while recent.len() > cfg.window.get() as usize {
                     recent.pop_front();
                 }
-                let open = recent.len() as u32 >= cfg.minimum_calls
-                    && counted_failures(recent, cfg.failure_threshold.max(1))
-                        >= cfg.failure_threshold.max(1);
+                let open = recent.len() as u32 >= cfg.minimum_calls.get()
+                    && counted_failures(recent, cfg.failure_threshold.get())
+                        >= cfg.failure_threshold.get();
                 open.then(|| State::Open {
                     until: now + cfg.open_for,
                 })
@@ -304,7 +319,7 @@ impl CircuitBreaker {
             ) if half_open => {
                 *in_flight = in_flight.saturating_sub(1);
                 *succeeded += 1;
-                (*succeeded >= cfg.half_open_permits.max(1)).then(|| State::Closed {
+                (*succeeded >= cfg.half_open_permits.get()).then(|| State::Closed {
                     recent: VecDeque::new(),
                 })
             }
@@ -409,15 +424,18 @@ mod tests {
         Principal::anonymous()
     }
 
+    /// `times` calls through `b` by `who`, each failing with `kind`.
+    fn fail(b: &CircuitBreaker, who: &Principal, kind: ErrorKind, times: usize) {
+        for _ in 0..times {
+            b.try_acquire().unwrap().failure(who, kind);
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn one_principal_alone_cannot_open_it_with_input_shaped_failures() {
         let b = breaker();
         let mallory = Principal::new("mallory");
-        for _ in 0..20 {
-            b.try_acquire()
-                .unwrap()
-                .failure(&mallory, ErrorKind::Panicked);
-        }
+        fail(&b, &mallory, ErrorKind::Panicked, 20);
         assert_eq!(b.state(), BreakerState::Closed);
         // The same id in another tenant is another principal; with it the failures are
         // no longer one caller's doing.
@@ -432,33 +450,26 @@ mod tests {
     async fn a_dependency_reported_down_counts_whoever_called() {
         let b = breaker();
         let alice = Principal::new("alice");
-        for _ in 0..5 {
-            b.try_acquire()
-                .unwrap()
-                .failure(&alice, ErrorKind::Unavailable);
-        }
+        fail(&b, &alice, ErrorKind::Unavailable, 5);
         assert_eq!(b.state(), BreakerState::Open);
     }
     use tokio::time::advance;
 
     fn breaker() -> CircuitBreaker {
+        let n = |count| NonZeroU32::new(count).expect("a test count above zero");
         CircuitBreaker::new(BreakerConfig {
-            failure_threshold: 3,
-            window: 10,
-            minimum_calls: 5,
+            failure_threshold: n(3),
+            window: n(10),
+            minimum_calls: n(5),
             open_for: Duration::from_secs(30),
-            half_open_permits: 2,
+            half_open_permits: n(2),
         })
     }
 
     #[tokio::test(start_paused = true)]
     async fn opens_at_the_threshold_once_minimum_calls_are_seen() {
         let b = breaker();
-        for _ in 0..3 {
-            b.try_acquire()
-                .unwrap()
-                .failure(&anyone(), ErrorKind::Unavailable);
-        }
+        fail(&b, &anyone(), ErrorKind::Unavailable, 3);
         assert_eq!(
             b.state(),
             BreakerState::Closed,
@@ -489,11 +500,7 @@ mod tests {
     }
 
     fn open(b: &CircuitBreaker) {
-        for _ in 0..5 {
-            b.try_acquire()
-                .unwrap()
-                .failure(&anyone(), ErrorKind::Unavailable);
-        }
+        fail(b, &anyone(), ErrorKind::Unavailable, 5);
         assert_eq!(b.state(), BreakerState::Open);
     }
 
@@ -546,28 +553,17 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn old_failures_slide_out_of_the_window() {
         let b = breaker();
-        for _ in 0..2 {
-            b.try_acquire()
-                .unwrap()
-                .failure(&anyone(), ErrorKind::Unavailable);
-        }
+        fail(&b, &anyone(), ErrorKind::Unavailable, 2);
         for _ in 0..10 {
             b.try_acquire().unwrap().success();
         }
-        b.try_acquire()
-            .unwrap()
-            .failure(&anyone(), ErrorKind::Unavailable);
-        b.try_acquire()
-            .unwrap()
-            .failure(&anyone(), ErrorKind::Unavailable);
+        fail(&b, &anyone(), ErrorKind::Unavailable, 2);
         assert_eq!(
             b.state(),
             BreakerState::Closed,
             "the first two failures left the window"
         );
-        b.try_acquire()
-            .unwrap()
-            .failure(&anyone(), ErrorKind::Unavailable);
+        fail(&b, &anyone(), ErrorKind::Unavailable, 1);
         assert_eq!(b.state(), BreakerState::Open);
     }
 }

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -38,44 +39,60 @@ decision! {
     }
 }
 
-/// `count` calls per `per`, with bursts of up to `count`.
+/// `count` calls per `per`, with bursts of up to `count`. A rate allows at least one call per
+/// period: `count` is a [`NonZeroU32`], so "never" is not a rate (deny by permissions instead).
 ///
 /// ```
+/// use std::num::NonZeroU32;
 /// use std::time::Duration;
 /// use toolwright::Rate;
 ///
 /// let rate: Rate = "30/min".parse().unwrap();
-/// assert_eq!(rate, Rate { count: 30, per: Duration::from_secs(60) });
+/// assert_eq!(rate, Rate::per_minute(30));
+/// assert_eq!(rate, Rate { count: NonZeroU32::new(30).unwrap(), per: Duration::from_secs(60) });
 /// assert!("lots".parse::<Rate>().is_err());
+/// assert!("0/min".parse::<Rate>().is_err());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rate {
     /// Calls allowed per period (also the burst).
-    pub count: u32,
-    /// The period.
+    pub count: NonZeroU32,
+    /// The period (a zero period is read as one nanosecond: no limit to speak of).
     pub per: Duration,
 }
 
 impl Rate {
     /// `n` calls per second.
+    ///
+    /// # Panics
+    /// When `n` is zero (at compile time in a `const`). A count that comes from outside the
+    /// program is parsed instead (`"30/s".parse::<Rate>()`), which returns an error.
     pub const fn per_second(n: u32) -> Self {
-        Self {
-            count: n,
-            per: Duration::from_secs(1),
-        }
+        Self::per(n, Duration::from_secs(1))
     }
+
     /// `n` calls per minute.
+    ///
+    /// # Panics
+    /// When `n` is zero, as [`Rate::per_second`].
     pub const fn per_minute(n: u32) -> Self {
-        Self {
-            count: n,
-            per: Duration::from_secs(60),
-        }
+        Self::per(n, Duration::from_secs(60))
     }
+
     /// `n` calls per hour.
+    ///
+    /// # Panics
+    /// When `n` is zero, as [`Rate::per_second`].
     pub const fn per_hour(n: u32) -> Self {
-        Self {
-            count: n,
-            per: Duration::from_secs(3600),
+        Self::per(n, Duration::from_secs(3600))
+    }
+
+    const fn per(n: u32, per: Duration) -> Self {
+        match NonZeroU32::new(n) {
+            Some(count) => Self { count, per },
+            None => panic!(
+                "a rate allows at least one call per period; deny the tool by permissions instead of a rate of 0"
+            ),
         }
     }
 }
@@ -98,7 +115,7 @@ impl FromStr for Rate {
             reason: e.reason(),
         })?;
         Ok(Rate {
-            count: rate.count.get(),
+            count: rate.count,
             per: rate.per,
         })
     }
@@ -131,10 +148,11 @@ struct Gcra {
 impl From<Rate> for Gcra {
     fn from(rate: Rate) -> Self {
         let per = u64::try_from(rate.per.as_nanos()).unwrap_or(u64::MAX);
-        let interval = (per / u64::from(rate.count.max(1))).max(1);
+        let count = u64::from(rate.count.get());
+        let interval = (per / count).max(1);
         Self {
             interval,
-            tolerance: interval.saturating_mul(u64::from(rate.count.max(1)) - 1),
+            tolerance: interval.saturating_mul(count - 1),
         }
     }
 }
@@ -643,7 +661,7 @@ mod tests {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
                 rt.block_on(async {
                     let t = KeyedRateLimiter::new(10);
-                    let rate = Rate { count, per: Duration::from_secs(1) };
+                    let rate = Rate::per_second(count);
                     let interval = Duration::from_secs(1) / count;
                     let start = Instant::now();
                     let mut allowed = Vec::new();

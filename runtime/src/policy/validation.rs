@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::ToolError;
 use crate::call::CallArguments;
 use crate::policy::{CallState, decision};
 use crate::registry::{Registry, ToolEntry};
-use crate::tool::{RawArgs, ToolFuture};
-use crate::{FieldError, ToolError};
+use crate::tool::ToolFuture;
 
 decision! {
     /// How validation decided.
@@ -54,7 +54,9 @@ pub(crate) fn prepare(
     args: &CallArguments,
     attempt: u32,
 ) -> Result<Prepared, ToolError> {
-    let args = raw_args(args)?;
+    if let Some(refused) = crate::validate::refused_root(args) {
+        return Err(refused);
+    }
     let ctx = registry.context(
         Arc::from(state.call.id.as_str()),
         entry,
@@ -65,31 +67,4 @@ pub(crate) fn prepare(
     let cancel = ctx.cancellation().clone();
     let body = registry.prepare(entry, args, ctx)?;
     Ok(Prepared { body, cancel })
-}
-
-/// The arguments as the tool's `prepare` reads them. Anything but a JSON object is refused here,
-/// whatever the tool: a hand-written `Tool` gets the same guarantee as a generated one.
-fn raw_args(args: &CallArguments) -> Result<RawArgs<'_>, ToolError> {
-    let not_an_object = |kind: &str| {
-        ToolError::invalid_arguments(vec![FieldError::new(
-            "",
-            format!("the arguments must be a JSON object, got {kind}"),
-        )])
-    };
-    match args {
-        CallArguments::Text(text) => match crate::validate::root_of(text) {
-            crate::validate::Root::Other(kind) => Err(not_an_object(kind)),
-            _ => Ok(RawArgs::Text(text)),
-        },
-        CallArguments::Json(value) if !value.is_object() => {
-            Err(not_an_object(crate::validate::json_type_name(value)))
-        }
-        CallArguments::Json(value) => Ok(RawArgs::Json(value)),
-        CallArguments::Invalid { error, .. } => {
-            Err(ToolError::invalid_arguments(vec![FieldError::new(
-                "",
-                format!("the arguments are not a JSON object: {error}"),
-            )]))
-        }
-    }
 }

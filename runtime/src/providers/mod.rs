@@ -162,7 +162,7 @@ pub(crate) fn result_text(result: &crate::ToolResult) -> String {
 
 /// Arguments given as JSON text: `""` means none; anything but an object is unusable.
 pub(crate) fn arguments_from_text(text: &str) -> CallArguments {
-    if text.trim().is_empty() {
+    if crate::validate::root_of(text) == crate::validate::Root::Empty {
         return CallArguments::Json(Value::Object(Map::new()));
     }
     match crate::validate::parse_strict(text) {

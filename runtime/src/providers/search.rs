@@ -14,8 +14,9 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::call::CallArguments;
 use crate::decl::{Bound, Number, ParamDecl, PolicyDecl, ToolDecl};
-use crate::tool::{RawArgs, Tool, ToolFuture};
+use crate::tool::{Tool, ToolFuture};
 use crate::validate::ArgRules;
 use crate::{ErrorKind, Principal, Registry, ToolContext, ToolEntry, ToolError};
 
@@ -262,7 +263,7 @@ impl Tool for SearchTools {
 
     fn prepare(
         &self,
-        _args: RawArgs<'_>,
+        _args: &CallArguments,
         _rules: &ArgRules,
         _ctx: ToolContext,
     ) -> Result<ToolFuture, ToolError> {
@@ -298,7 +299,7 @@ mod tests {
         }
         fn prepare(
             &self,
-            _args: RawArgs<'_>,
+            _args: &CallArguments,
             _rules: &ArgRules,
             _ctx: ToolContext,
         ) -> Result<ToolFuture, ToolError> {

@@ -464,7 +464,7 @@ impl toolwright::Tool for HandWritten {
     }
     fn prepare(
         &self,
-        _: toolwright::RawArgs<'_>,
+        _: &toolwright::CallArguments,
         _: &toolwright::ArgRules,
         _: ToolContext,
     ) -> Result<toolwright::ToolFuture, ToolError> {
