@@ -59,31 +59,18 @@
 //! # });
 //! ```
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Export, ParseError, Provider, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Responses API.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
-    let mut notes = Vec::new();
-    let tools = tools
-        .into_iter()
-        .map(|e| {
-            let (parameters, strict) = super::openai::strict_parameters(e, &mut notes);
-            json!({
-                "type": "function",
-                "name": e.name(),
-                "description": super::description_with_examples(e),
-                "parameters": parameters,
-                "strict": strict,
-            })
-        })
-        .collect();
-    Export {
-        tools: Value::Array(tools),
-        notes,
-    }
+    Export::each(tools, |e, notes| {
+        let mut tool = Map::from_iter([("type".into(), Value::from("function"))]);
+        tool.extend(super::openai::function_fields(e, notes));
+        Value::Object(tool)
+    })
 }
 
 /// The `tools` array for a registry too big to send whole: every tool not named in `always`
@@ -99,17 +86,8 @@ pub fn export_deferred<'a>(
 }
 
 /// `export` with every tool not in `always` deferred and the hosted search tool added.
-pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
-    if let Value::Array(items) = &mut export.tools {
-        for item in items.iter_mut() {
-            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
-            if !always.contains(&name) {
-                item["defer_loading"] = Value::Bool(true);
-            }
-        }
-        items.push(json!({"type": "tool_search"}));
-    }
-    export
+pub(crate) fn deferred(export: Export, always: &[&str]) -> Export {
+    export.deferred(always, json!({"type": "tool_search"}))
 }
 
 /// The `function_call` items of a response (the whole body), in order.
@@ -117,35 +95,20 @@ pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
 /// # Errors
 /// When the body has no `output` list, or a call has no name.
 pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
-    let output = response
-        .get("output")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Missing("output"))?;
-    output
-        .iter()
-        .filter(|item| item.get("type").and_then(Value::as_str) == Some("function_call"))
-        .enumerate()
-        .map(|(index, item)| {
-            let name = item
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or(ParseError::NoName { index })?;
-            let id = super::id_text(item.get("call_id"))
+    super::typed_calls(response, "output", "function_call", |item, name, index| {
+        ToolCall {
+            id: super::id_text(item.get("call_id"))
                 .or_else(|| super::id_text(item.get("id")))
-                .unwrap_or_else(|| format!("call_{index}"));
-            let arguments = super::arguments_from_value(item.get("arguments"));
-            Ok(ToolCall {
-                id,
-                name: name.to_owned(),
-                arguments,
-                provider_data: super::unmodelled(
-                    item,
-                    &["type", "call_id", "name", "arguments"],
-                    Provider::OpenAiResponses,
-                ),
-            })
-        })
-        .collect()
+                .unwrap_or_else(|| format!("call_{index}")),
+            name: name.to_owned(),
+            arguments: super::arguments_from_value(item.get("arguments")),
+            provider_data: super::unmodelled(
+                item,
+                &["type", "call_id", "name", "arguments"],
+                Provider::OpenAiResponses,
+            ),
+        }
+    })
 }
 
 /// The calls as `function_call` input items, with each item's provider fields (`id`,
