@@ -124,7 +124,8 @@ pub(crate) fn prepare(
         return tool.prepare(args, rules, ctx);
     };
     // Parsed once: the typed parse and the validator both read this value.
-    let Some(value) = object_of(args) else {
+    let Ok(value) = strict_object(args) else {
+        // The typed parse reports the problem as it would without nested checks.
         return tool.prepare(args, rules, ctx);
     };
     let spare = checks.optional_nested.then(|| ctx.clone());
@@ -148,22 +149,11 @@ pub(crate) fn prepare(
     Ok(body)
 }
 
-/// The arguments as a JSON object value, when they are one (text parsed strictly: no key twice).
-fn object_of(args: RawArgs<'_>) -> Option<Cow<'_, Value>> {
-    let value = match args {
-        RawArgs::Json(v) => Cow::Borrowed(v),
-        RawArgs::Text(text) => match root_of(text) {
-            Root::Empty => Cow::Owned(Value::Object(Map::new())),
-            Root::Object => Cow::Owned(strict::parse(text).ok()?),
-            Root::Other(_) => return None,
-        },
-    };
-    value.is_object().then_some(value)
-}
-
-/// The arguments as one JSON object value, or the `invalid_arguments` error a typed tool gives
-/// for the same input (text that is not JSON, a key given twice, a root that is not an object).
-pub(crate) fn arguments_object(args: RawArgs<'_>) -> Result<Value, ToolError> {
+/// The arguments as a JSON object value (borrowed when they are one already), or the
+/// `invalid_arguments` error a typed tool gives for the same input: text that is not JSON, a
+/// key given twice, a root that is not an object. Text is parsed strictly (no key twice); empty
+/// text is `{}`.
+fn strict_object(args: RawArgs<'_>) -> Result<Cow<'_, Value>, ToolError> {
     let one = |pointer: String, message: String| {
         ToolError::invalid_arguments(vec![FieldError::new(pointer, message)])
     };
@@ -174,7 +164,7 @@ pub(crate) fn arguments_object(args: RawArgs<'_>) -> Result<Value, ToolError> {
         )
     };
     let value = match args {
-        RawArgs::Text(text) => match root_of(text) {
+        RawArgs::Text(text) => Cow::Owned(match root_of(text) {
             Root::Empty => Value::Object(Map::new()),
             Root::Other(kind) => return Err(not_an_object(kind)),
             Root::Object => match strict::parse(text) {
@@ -189,14 +179,20 @@ pub(crate) fn arguments_object(args: RawArgs<'_>) -> Result<Value, ToolError> {
                     return Err(one(pointer, duplicate_key_message(&key)));
                 }
             },
-        },
-        RawArgs::Json(value) => value.clone(),
+        }),
+        RawArgs::Json(value) => Cow::Borrowed(value),
     };
     if value.is_object() {
         Ok(value)
     } else {
         Err(not_an_object(json_type_name(&value)))
     }
+}
+
+/// The arguments as one JSON object value, or the `invalid_arguments` error a typed tool gives
+/// for the same input (see [`strict_object`]).
+pub(crate) fn arguments_object(args: RawArgs<'_>) -> Result<Value, ToolError> {
+    strict_object(args).map(Cow::into_owned)
 }
 
 /// A value a constraint can look at.
@@ -725,43 +721,14 @@ impl SlowPath<'_> {
         rules: &ArgRules,
         per_field: impl FnOnce(&Map<String, Value>, &mut Validator<'_>),
     ) -> ToolError {
-        let one = |pointer: String, message: String| {
-            ToolError::invalid_arguments(vec![FieldError::new(pointer, message)])
+        let value = match strict_object(self.args) {
+            Ok(value) => value,
+            Err(error) => return error,
         };
-        let not_an_object = |kind: &str| {
-            one(
-                String::new(),
-                format!("the arguments must be a JSON object, got {kind}"),
-            )
-        };
-        let parsed;
-        let value = match self.args {
-            RawArgs::Text(text) => match root_of(text) {
-                Root::Other(kind) => return not_an_object(kind),
-                Root::Empty => {
-                    parsed = Value::Object(Map::new());
-                    &parsed
-                }
-                Root::Object => match strict::parse(text) {
-                    Ok(v) => {
-                        parsed = v;
-                        &parsed
-                    }
-                    Err(strict::StrictError::Syntax(e)) => {
-                        return one(
-                            String::new(),
-                            format!("the arguments are not valid JSON: {e}"),
-                        );
-                    }
-                    Err(strict::StrictError::Duplicate { pointer, key }) => {
-                        return one(pointer, duplicate_key_message(&key));
-                    }
-                },
-            },
-            RawArgs::Json(value) => value,
-        };
+        let value = value.as_ref();
         let Value::Object(obj) = value else {
-            return not_an_object(json_type_name(value));
+            // `strict_object` gives only objects.
+            return ToolError::invalid_arguments(Vec::new());
         };
         let normalized = integral_floats_as_integers(RawArgs::Json(value));
         let obj = match &normalized {
