@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 
 use super::{KeyHeader, Transport, TurnFuture};
+use crate::ToolEntry;
 use crate::agent::{ModelClient, ModelError, ModelRequest, ModelTurn};
 use crate::providers;
 
@@ -96,16 +97,17 @@ impl AnthropicClient {
         if let Some(budget) = self.thinking_budget {
             body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
         }
-        let export = |tools| {
+        let export = |tools: Vec<&ToolEntry>| {
             if self.strict_tools {
                 providers::anthropic::export_strict(tools)
             } else {
                 providers::anthropic::export(tools)
             }
         };
-        if let Some(tools) =
-            super::tools_with_deferred(request, export, providers::anthropic::deferred)
-        {
+        let export_deferred = |tools: Vec<&ToolEntry>, always: &[&str]| {
+            providers::anthropic::deferred(export(tools), always)
+        };
+        if let Some(tools) = super::tools_with_deferred(request, export, export_deferred) {
             body["tools"] = tools;
             body["tool_choice"] =
                 providers::anthropic::tool_choice(request.tool_choice, request.parallel_tool_calls);

@@ -549,29 +549,24 @@ fn system_prompt(conversation: &[Message]) -> Option<String> {
 }
 
 /// The `tools` of a request for an API with its own tool search: the offered and the deferred
-/// tools exported together (`export`), then, when some are deferred, every tool not offered
-/// marked for loading on demand with the search tool added (`defer`). `None` without tools.
+/// tools exported together, by `export` when none is deferred and otherwise by
+/// `export_deferred`, which marks every tool not offered for loading on demand and adds the
+/// search tool. `None` without tools.
 fn tools_with_deferred<'a>(
     request: &ModelRequest<'a>,
     export: impl FnOnce(Vec<&'a ToolEntry>) -> Export,
-    defer: fn(Export, &[&str]) -> Export,
+    export_deferred: impl FnOnce(Vec<&'a ToolEntry>, &[&str]) -> Export,
 ) -> Option<Value> {
     if request.tools.is_empty() && request.deferred_tools.is_empty() {
         return None;
     }
-    let export = export(
-        request
-            .tools
-            .iter()
-            .chain(request.deferred_tools)
-            .copied()
-            .collect(),
-    );
+    let all = request.tools.iter().chain(request.deferred_tools);
+    let all = all.copied().collect();
     Some(if request.deferred_tools.is_empty() {
-        export.tools
+        export(all).tools
     } else {
         let offered: Vec<&str> = request.tools.iter().map(|t| t.name()).collect();
-        defer(export, &offered).tools
+        export_deferred(all, &offered).tools
     })
 }
 

@@ -82,7 +82,7 @@ impl OpenAiResponsesClient {
         if let Some(tools) = super::tools_with_deferred(
             request,
             providers::openai_responses::export,
-            providers::openai_responses::deferred,
+            providers::openai_responses::export_deferred,
         ) {
             body["tools"] = tools;
             body["tool_choice"] = providers::openai_responses::tool_choice(request.tool_choice);

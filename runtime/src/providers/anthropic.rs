@@ -224,11 +224,7 @@ pub fn is_truncated(response: &Value) -> bool {
 
 /// The text blocks of a response, joined.
 pub fn response_text(response: &Value) -> Option<String> {
-    let texts: Vec<&str> = response
-        .get("content")?
-        .as_array()?
-        .iter()
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+    let texts: Vec<&str> = super::items_of_type(response.get("content")?, "text")
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
     (!texts.is_empty()).then(|| texts.join("\n"))

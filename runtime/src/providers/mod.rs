@@ -218,11 +218,9 @@ pub(crate) fn typed_calls(
 ) -> Result<Vec<crate::ToolCall>, ParseError> {
     let items = response
         .get(list)
-        .and_then(Value::as_array)
+        .filter(|l| l.is_array())
         .ok_or(ParseError::Missing(list))?;
-    items
-        .iter()
-        .filter(|item| item.get("type").and_then(Value::as_str) == Some(kind))
+    items_of_type(items, kind)
         .enumerate()
         .map(|(index, item)| {
             let name = item
@@ -232,6 +230,19 @@ pub(crate) fn typed_calls(
             Ok(call(item, name, index))
         })
         .collect()
+}
+
+/// Whether a wire item says it is a `kind` (`"type": kind`).
+pub(crate) fn is_type(item: &Value, kind: &str) -> bool {
+    item.get("type").and_then(Value::as_str) == Some(kind)
+}
+
+/// The items of `list` (a JSON array; nothing otherwise) that are a `kind`.
+pub(crate) fn items_of_type<'v>(list: &'v Value, kind: &'v str) -> impl Iterator<Item = &'v Value> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter(move |item| is_type(item, kind))
 }
 
 /// The first element of the list `list` of a response (`choices[0]`, `candidates[0]`).

@@ -196,16 +196,8 @@ pub fn response_text(response: &Value) -> Option<&str> {
 
 /// `role: "tool"` messages, one per result, in order.
 pub fn format_results(results: &[ToolResult]) -> Value {
-    Value::Array(
-        results
-            .iter()
-            .map(|r| {
-                json!({
-                    "role": "tool",
-                    "tool_call_id": r.call_id,
-                    "content": result_text(r),
-                })
-            })
-            .collect(),
-    )
+    results
+        .iter()
+        .map(|r| json!({"role": "tool", "tool_call_id": r.call_id, "content": result_text(r)}))
+        .collect()
 }

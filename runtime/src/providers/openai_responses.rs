@@ -82,12 +82,7 @@ pub fn export_deferred<'a>(
     tools: impl IntoIterator<Item = &'a ToolEntry>,
     always: &[&str],
 ) -> Export {
-    deferred(export(tools), always)
-}
-
-/// `export` with every tool not in `always` deferred and the hosted search tool added.
-pub(crate) fn deferred(export: Export, always: &[&str]) -> Export {
-    export.deferred(always, json!({"type": "tool_search"}))
+    export(tools).deferred(always, json!({"type": "tool_search"}))
 }
 
 /// The `function_call` items of a response (the whole body), in order.
@@ -136,7 +131,7 @@ pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
     let output = response.get("output")?.as_array()?;
     super::turn_content(
         output,
-        |item| item.get("type").and_then(Value::as_str) == Some("function_call"),
+        |item| super::is_type(item, "function_call"),
         Provider::OpenAiResponses,
     )
 }
@@ -152,11 +147,7 @@ pub fn format_turn(
 ) -> Value {
     let has_message = content
         .and_then(|c| c.items_for(Provider::OpenAiResponses))
-        .is_some_and(|items| {
-            items
-                .iter()
-                .any(|i| i.value.get("type").and_then(Value::as_str) == Some("message"))
-        });
+        .is_some_and(|items| items.iter().any(|i| super::is_type(&i.value, "message")));
     let mut items = Vec::new();
     if let Some(t) = text.filter(|t| !t.is_empty() && !has_message) {
         items.push(json!({"role": "assistant", "content": t}));
@@ -169,14 +160,9 @@ pub fn format_turn(
 
 /// The text of the response's `message` items (`output_text` parts), joined.
 pub fn response_text(response: &Value) -> Option<String> {
-    let texts: Vec<&str> = response
-        .get("output")?
-        .as_array()?
-        .iter()
-        .filter(|i| i.get("type").and_then(Value::as_str) == Some("message"))
-        .filter_map(|i| i.get("content").and_then(Value::as_array))
-        .flatten()
-        .filter(|p| p.get("type").and_then(Value::as_str) == Some("output_text"))
+    let texts: Vec<&str> = super::items_of_type(response.get("output")?, "message")
+        .filter_map(|i| i.get("content"))
+        .flat_map(|content| super::items_of_type(content, "output_text"))
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
     (!texts.is_empty()).then(|| texts.concat())
@@ -204,16 +190,14 @@ pub fn tool_choice(choice: &super::ToolChoice) -> Value {
 
 /// `function_call_output` items, one per result, in order.
 pub fn format_results(results: &[ToolResult]) -> Value {
-    Value::Array(
-        results
-            .iter()
-            .map(|r| {
-                json!({
-                    "type": "function_call_output",
-                    "call_id": r.call_id,
-                    "output": result_text(r),
-                })
+    results
+        .iter()
+        .map(|r| {
+            json!({
+                "type": "function_call_output",
+                "call_id": r.call_id,
+                "output": result_text(r),
             })
-            .collect(),
-    )
+        })
+        .collect()
 }
