@@ -61,7 +61,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower, result_text};
+use super::{
+    Export, ExportNote, ParseError, Provider, TurnContent, arguments_from_value, lower, result_text,
+};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Messages API.
@@ -153,7 +155,7 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
 /// thinking requires the thinking blocks of the turn that called tools to come back unchanged
 /// (docs "Extended thinking" → "Preserving thinking blocks"), and a tool found by the tool
 /// search is known to the model only through its `tool_search_tool_result` block.
-pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
+pub fn parse_turn_content(response: &Value) -> Option<TurnContent> {
     let content = response.get("content")?.as_array()?;
     super::turn_content(
         content,
@@ -168,18 +170,10 @@ pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
 }
 
 /// The model's turn as an assistant message to send back: a text block (when there is
-/// text), then one `tool_use` block per call, with the block's provider fields as received.
-pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
-    format_turn(text, calls, None)
-}
-
-/// [`format_assistant_turn`] with the turn's other blocks (from [`parse_turn_content`]) back
-/// in their places, unchanged; content from another provider is left out.
-pub fn format_turn(
-    text: Option<&str>,
-    calls: &[ToolCall],
-    content: Option<&super::TurnContent>,
-) -> Value {
+/// text), then one `tool_use` block per call, with the block's provider fields as received, and
+/// the turn's other blocks (from [`parse_turn_content`]) back in their places, unchanged;
+/// content from another provider is left out.
+pub fn format_turn(text: Option<&str>, calls: &[ToolCall], content: Option<&TurnContent>) -> Value {
     let blocks = super::turn_blocks(
         text,
         |t| json!({"type": "text", "text": t}),
@@ -196,6 +190,12 @@ pub fn format_turn(
         Provider::Anthropic,
     );
     json!({"role": "assistant", "content": blocks})
+}
+
+/// [`format_turn`] without turn content: the text block (when there is text) and the
+/// `tool_use` blocks.
+pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    format_turn(text, calls, None)
 }
 
 /// The `tool_choice` object for the Messages API. `parallel: Some(false)` sets

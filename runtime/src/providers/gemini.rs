@@ -60,7 +60,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower};
+use super::{Export, ExportNote, ParseError, Provider, TurnContent, arguments_from_value, lower};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for Gemini: one Tool with every function declaration.
@@ -151,7 +151,7 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
 /// What the first candidate's parts held besides answer text and function calls (thought
 /// parts, `executableCode`, …), to send back with [`format_turn`]: Gemini asks for the whole
 /// model turn back, its signatures in place (docs "Thought signatures").
-pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
+pub fn parse_turn_content(response: &Value) -> Option<TurnContent> {
     super::turn_content(
         parts(response)?,
         |p| {
@@ -165,18 +165,10 @@ pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
 
 /// The model's turn as a `Content` to send back in `contents`: a text part (when there is
 /// text), then one `functionCall` part per call with the part's provider fields
-/// (`thoughtSignature`, …) exactly as received.
-pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
-    format_turn(text, calls, None)
-}
-
-/// [`format_model_turn`] with the turn's other parts (from [`parse_turn_content`]) back in
-/// their places, unchanged; content from another provider is left out.
-pub fn format_turn(
-    text: Option<&str>,
-    calls: &[ToolCall],
-    content: Option<&super::TurnContent>,
-) -> Value {
+/// (`thoughtSignature`, …) exactly as received, and the turn's other parts (from
+/// [`parse_turn_content`]) back in their places, unchanged; content from another provider is
+/// left out.
+pub fn format_turn(text: Option<&str>, calls: &[ToolCall], content: Option<&TurnContent>) -> Value {
     let parts = super::turn_blocks(
         text,
         |t| json!({"text": t}),
@@ -192,6 +184,12 @@ pub fn format_turn(
         Provider::Gemini,
     );
     json!({"role": "model", "parts": parts})
+}
+
+/// [`format_turn`] without turn content: the text part (when there is text) and the
+/// `functionCall` parts.
+pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    format_turn(text, calls, None)
 }
 
 /// The `toolConfig` for `generateContent`. Gemini has no switch for parallel calls.
