@@ -210,31 +210,26 @@ pub trait ModelClient: Send + Sync {
     }
 }
 
-impl<T: ModelClient + ?Sized> ModelClient for Box<T> {
-    fn complete<'a>(
-        &'a self,
-        request: ModelRequest<'a>,
-    ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
-        (**self).complete(request)
-    }
+/// A model client behind a pointer (`Box<dyn ModelClient>`, `Arc<…>`) is the client it points
+/// to.
+macro_rules! forward_model_client {
+    ($($pointer:ident),+) => {$(
+        impl<T: ModelClient + ?Sized> ModelClient for $pointer<T> {
+            fn complete<'a>(
+                &'a self,
+                request: ModelRequest<'a>,
+            ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
+                (**self).complete(request)
+            }
 
-    fn native_tool_search(&self) -> bool {
-        (**self).native_tool_search()
-    }
+            fn native_tool_search(&self) -> bool {
+                (**self).native_tool_search()
+            }
+        }
+    )+};
 }
 
-impl<T: ModelClient + ?Sized> ModelClient for Arc<T> {
-    fn complete<'a>(
-        &'a self,
-        request: ModelRequest<'a>,
-    ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
-        (**self).complete(request)
-    }
-
-    fn native_tool_search(&self) -> bool {
-        (**self).native_tool_search()
-    }
-}
+forward_model_client!(Box, Arc);
 
 /// How an agent run ended. Hitting the iteration limit is an outcome, not an error.
 #[derive(Clone, Debug, PartialEq)]
@@ -406,6 +401,28 @@ impl<M: ModelClient> Agent<M> {
         self
     }
 
+    /// Ends a run on the model's last turn: its `text` joins the conversation, and `outcome`
+    /// says how the run ended.
+    fn finish(
+        &self,
+        mut messages: Vec<Message>,
+        text: String,
+        outcome: AgentOutcome,
+        iterations: u32,
+    ) -> AgentRun {
+        let message = Message::Assistant {
+            text: Some(text),
+            tool_calls: Vec::new(),
+            provider_content: None,
+        };
+        self.push(&mut messages, message);
+        AgentRun {
+            outcome,
+            messages,
+            iterations,
+        }
+    }
+
     fn push(&self, messages: &mut Vec<Message>, message: Message) {
         if let Some(observe) = &self.observer {
             observe(&message);
@@ -571,65 +588,40 @@ impl<M: ModelClient> Agent<M> {
                     });
                 }
             };
-            match turn {
+            let (text, calls, provider_content) = match turn {
                 ModelTurn::Truncated { text } => {
-                    let message = Message::Assistant {
-                        text: Some(text.clone()),
-                        tool_calls: Vec::new(),
-                        provider_content: None,
-                    };
-                    self.push(&mut messages, message);
-                    return Ok(AgentRun {
-                        outcome: AgentOutcome::Truncated { text },
-                        messages,
-                        iterations,
-                    });
+                    let outcome = AgentOutcome::Truncated { text: text.clone() };
+                    return Ok(self.finish(messages, text, outcome, iterations));
                 }
                 ModelTurn::Final(text) => {
-                    let message = Message::Assistant {
-                        text: Some(text.clone()),
-                        tool_calls: Vec::new(),
-                        provider_content: None,
-                    };
-                    self.push(&mut messages, message);
-                    return Ok(AgentRun {
-                        outcome: AgentOutcome::Final(text),
-                        messages,
-                        iterations,
-                    });
+                    let outcome = AgentOutcome::Final(text.clone());
+                    return Ok(self.finish(messages, text, outcome, iterations));
                 }
+                // Sent back as it is, so the model carries on; nothing runs.
                 ModelTurn::Paused {
                     text,
                     provider_content,
-                } => {
-                    self.push(
-                        &mut messages,
-                        Message::Assistant {
-                            text,
-                            tool_calls: Vec::new(),
-                            provider_content,
-                        },
-                    );
-                }
+                } => (text, None, provider_content),
                 ModelTurn::ToolCalls {
                     text,
                     calls,
                     provider_content,
-                } => {
-                    self.push(
-                        &mut messages,
-                        Message::Assistant {
-                            text,
-                            tool_calls: calls.clone(),
-                            provider_content,
-                        },
-                    );
-                    let results = self.run_turn(&calls).await;
-                    if let Some(s) = &mut search {
-                        s.offer_found(&results);
-                    }
-                    self.push(&mut messages, Message::ToolResults(results));
+                } => (text, Some(calls), provider_content),
+            };
+            self.push(
+                &mut messages,
+                Message::Assistant {
+                    text,
+                    tool_calls: calls.clone().unwrap_or_default(),
+                    provider_content,
+                },
+            );
+            if let Some(calls) = calls {
+                let results = self.run_turn(&calls).await;
+                if let Some(s) = &mut search {
+                    s.offer_found(&results);
                 }
+                self.push(&mut messages, Message::ToolResults(results));
             }
         }
         Ok(AgentRun {

@@ -113,3 +113,37 @@ proptest! {
         prop_assert_eq!(memory.records().iter().filter(|r| r.final_record).count(), 1);
     }
 }
+
+/// A JSONL record is in the file when the call returns, not when the sink is dropped: a crash
+/// right after a call loses none of its records.
+#[tokio::test]
+async fn a_jsonl_record_is_in_the_file_when_the_call_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let registry = Registry::builder()
+        .tool(register_order_webhook)
+        .build()
+        .unwrap();
+    let ex = Executor::builder(registry)
+        .audit(JsonlSink::open(&path).unwrap())
+        .build();
+    let alice = Principal::new("alice").grant("hooks:write");
+    for n in 0..3 {
+        let args = json!({"url": "https://x", "signing_key": "k".repeat(16), "headers": {}});
+        let call = ToolCall::new(format!("c{n}"), "register_order_webhook", args.to_string());
+        ex.call(&alice, &call).await;
+        // The executor and its sink are alive: nothing has been flushed by a drop.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), n + 1, "{text}");
+        assert_eq!(lines[n]["call_id"], format!("c{n}"));
+        assert!(
+            !text.contains(&"k".repeat(16)),
+            "the signing key is redacted"
+        );
+    }
+    drop(ex);
+}

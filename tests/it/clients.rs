@@ -698,3 +698,31 @@ fn model_errors_print_as_sentences_not_debug() {
     assert!(errors[0].to_string().contains("2.5 s"));
     assert!(errors[2].to_string().contains("600 s"));
 }
+
+#[test]
+fn a_clients_debug_output_never_shows_its_api_key() {
+    let key = "sk-live-0123456789abcdef";
+    let printed = [
+        format!(
+            "{:?}",
+            OpenAiClient::new("https://api.example.com/v1", "m").with_api_key(key)
+        ),
+        format!(
+            "{:?}",
+            AnthropicClient::new("https://api.example.com", "m").with_api_key(key)
+        ),
+        format!(
+            "{:?}",
+            GeminiClient::new("https://api.example.com", "m").with_api_key(key)
+        ),
+        format!(
+            "{:?}",
+            toolwright::clients::OpenAiResponsesClient::new("https://api.example.com/v1", "m")
+                .with_api_key(key)
+        ),
+    ];
+    for text in printed {
+        assert!(!text.contains(key), "{text}");
+        assert!(text.contains("[REDACTED]"), "{text}");
+    }
+}

@@ -1,9 +1,9 @@
 use serde_json::{Value, json};
 
-use super::{Endpoint, HttpSettings};
-use crate::agent::{Message, ModelClient, ModelError, ModelRequest, ModelTurn};
+use super::{KeyHeader, Transport, TurnFuture};
+use crate::ToolEntry;
+use crate::agent::{ModelClient, ModelError, ModelRequest, ModelTurn};
 use crate::providers;
-use crate::tool::BoxFuture;
 
 /// The Messages API version this client speaks.
 const API_VERSION: &str = "2023-06-01";
@@ -16,11 +16,7 @@ const API_VERSION: &str = "2023-06-01";
 /// ```
 #[derive(Clone, Debug)]
 pub struct AnthropicClient {
-    http: reqwest::Client,
-    settings: HttpSettings,
-    base_url: String,
-    api_key: Option<String>,
-    model: String,
+    transport: Transport,
     max_tokens: u32,
     strict_tools: bool,
     native_search: bool,
@@ -29,15 +25,10 @@ pub struct AnthropicClient {
 
 impl AnthropicClient {
     /// A client for `model` at `base_url` (e.g. `https://api.anthropic.com`), with the default
-    /// [`HttpSettings`].
+    /// [`HttpSettings`](super::HttpSettings).
     pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
-        let settings = HttpSettings::default();
         Self {
-            http: settings.client(),
-            settings,
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
-            api_key: None,
-            model: model.into(),
+            transport: Transport::new(base_url, model, KeyHeader::Named("x-api-key")),
             max_tokens: 1024,
             strict_tools: false,
             native_search: true,
@@ -45,23 +36,20 @@ impl AnthropicClient {
         }
     }
 
-    /// A client configured from `ANTHROPIC_BASE_URL` (default `https://api.anthropic.com`) and
-    /// `ANTHROPIC_API_KEY`.
-    pub fn from_env(model: impl Into<String>) -> Self {
-        let base = std::env::var("ANTHROPIC_BASE_URL")
-            .unwrap_or_else(|_| "https://api.anthropic.com".into());
-        let mut client = Self::new(base, model);
-        client.api_key = std::env::var("ANTHROPIC_API_KEY")
-            .ok()
-            .filter(|k| !k.is_empty());
-        client
-    }
-
-    /// Sets the API key.
-    #[must_use]
-    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
-        self
+    super::transport_builders! {
+        /// A client configured from `ANTHROPIC_BASE_URL` (default `https://api.anthropic.com`) and
+        /// `ANTHROPIC_API_KEY`.
+        from_env: super::env_config(
+            "ANTHROPIC_BASE_URL",
+            "https://api.anthropic.com",
+            &["ANTHROPIC_API_KEY"],
+        ),
+        /// Sets the API key (sent as `x-api-key`).
+        with_api_key,
+        /// Whether [`Agent::tool_search`](crate::agent::Agent::tool_search) uses Anthropic's tool
+        /// search tool (`tool_search_tool_bm25_20251119`, deferred tools with `defer_loading`;
+        /// default) or the local `search_tools`. Turn it off for models without tool search.
+        with_native_tool_search,
     }
 
     /// Sets `max_tokens` (default 1024).
@@ -89,66 +77,38 @@ impl AnthropicClient {
         self
     }
 
-    /// Whether [`Agent::tool_search`](crate::agent::Agent::tool_search) uses Anthropic's tool
-    /// search tool (`tool_search_tool_bm25_20251119`, deferred tools with `defer_loading`;
-    /// default) or the local `search_tools`. Turn it off for models without tool search.
-    #[must_use]
-    pub fn with_native_tool_search(mut self, native: bool) -> Self {
-        self.native_search = native;
-        self
-    }
-
-    /// Sets the timeouts and retries.
-    #[must_use]
-    pub fn with_http(mut self, settings: HttpSettings) -> Self {
-        self.http = settings.client();
-        self.settings = settings;
-        self
-    }
-
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
-        let mut system = Vec::new();
-        let mut messages = Vec::new();
-        for m in request.messages {
-            match m {
-                Message::System(text) => system.push(text.as_str()),
-                Message::User(text) => messages.push(json!({"role": "user", "content": text})),
-                Message::Assistant {
-                    text,
-                    tool_calls,
-                    provider_content,
-                } => messages.push(providers::anthropic::format_turn(
-                    text.as_deref(),
-                    tool_calls,
-                    provider_content.as_ref(),
-                )),
-                Message::ToolResults(results) => {
-                    messages.push(providers::anthropic::format_results(results));
-                }
-            }
+        let messages = super::Wire {
+            system: None,
+            user: super::user_content,
+            turn: providers::anthropic::format_turn,
+            results: providers::anthropic::format_results,
         }
-        let mut body =
-            json!({"model": self.model, "max_tokens": self.max_tokens, "messages": messages});
-        if !system.is_empty() {
-            body["system"] = Value::String(system.join("\n\n"));
+        .messages(request.messages);
+        let mut body = json!({
+            "model": self.transport.model,
+            "max_tokens": self.max_tokens,
+            "messages": messages,
+        });
+        if let Some(system) = super::system_prompt(request.messages) {
+            body["system"] = Value::String(system);
         }
         if let Some(budget) = self.thinking_budget {
             body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
         }
-        if !request.tools.is_empty() || !request.deferred_tools.is_empty() {
-            let tools = request.tools.iter().chain(request.deferred_tools).copied();
-            let export = if self.strict_tools {
+        let export = |tools: Vec<&ToolEntry>| {
+            if self.strict_tools {
                 providers::anthropic::export_strict(tools)
             } else {
                 providers::anthropic::export(tools)
-            };
-            body["tools"] = if request.deferred_tools.is_empty() {
-                export.tools
-            } else {
-                let offered: Vec<&str> = request.tools.iter().map(|t| t.name()).collect();
-                providers::anthropic::deferred(export, &offered).tools
-            };
+            }
+        };
+        let export_deferred = |tools: Vec<&ToolEntry>, always: &[&str]| {
+            providers::anthropic::deferred(export(tools), always)
+        };
+        if let Some(tools) = super::tools_with_deferred(request, export, export_deferred) {
+            body["tools"] = tools;
             body["tool_choice"] =
                 providers::anthropic::tool_choice(request.tool_choice, request.parallel_tool_calls);
         }
@@ -166,31 +126,17 @@ fn turn(response: &Value) -> Result<ModelTurn, ModelError> {
             provider_content: providers::anthropic::parse_turn_content(response),
         });
     }
-    super::turn(
-        providers::anthropic::parse_tool_calls(response),
-        providers::anthropic::response_text(response),
-        providers::anthropic::parse_turn_content(response),
-        providers::anthropic::is_truncated(response),
-    )
+    super::read_turn!(providers::anthropic, response)
 }
 
 impl ModelClient for AnthropicClient {
-    fn complete<'a>(
-        &'a self,
-        request: ModelRequest<'a>,
-    ) -> BoxFuture<'a, Result<ModelTurn, ModelError>> {
-        let body = self.body(&request);
-        Box::pin(async move {
-            let mut headers = vec![("anthropic-version", API_VERSION)];
-            if let Some(key) = &self.api_key {
-                headers.push(("x-api-key", key.as_str()));
-            }
-            let endpoint = Endpoint {
-                url: format!("{}/v1/messages", self.base_url),
-                headers,
-            };
-            turn(&super::post_json(&self.http, &self.settings, &endpoint, &body).await?)
-        })
+    fn complete<'a>(&'a self, request: ModelRequest<'a>) -> TurnFuture<'a> {
+        self.transport.complete(
+            "/v1/messages".into(),
+            &[("anthropic-version", API_VERSION)],
+            self.body(&request),
+            turn,
+        )
     }
 
     fn native_tool_search(&self) -> bool {

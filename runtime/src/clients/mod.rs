@@ -18,9 +18,13 @@ pub use openai_responses::OpenAiResponsesClient;
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::agent::{ModelError, ModelTurn};
+use crate::agent::{Message, ModelError, ModelRequest, ModelTurn};
+use crate::call::{ToolCall, ToolResult, TurnContent};
+use crate::providers::Export;
+use crate::registry::ToolEntry;
+use crate::tool::BoxFuture;
 
 /// The `User-Agent` every client sends.
 pub const USER_AGENT: &str = concat!("toolwright/", env!("CARGO_PKG_VERSION"));
@@ -159,46 +163,174 @@ fn jitter() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// One HTTP endpoint of a provider: where to post and with which headers.
-pub(crate) struct Endpoint<'a> {
-    pub(crate) url: String,
-    pub(crate) headers: Vec<(&'static str, &'a str)>,
+/// What [`ModelClient::complete`](crate::agent::ModelClient::complete) returns.
+type TurnFuture<'a> = BoxFuture<'a, Result<ModelTurn, ModelError>>;
+
+/// How a provider expects the API key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KeyHeader {
+    /// `Authorization: Bearer <key>` (OpenAI and compatible servers).
+    Bearer,
+    /// The key as the value of this header (`x-api-key`, `x-goog-api-key`).
+    Named(&'static str),
 }
 
-/// Posts `body` and reads the JSON answer, retrying as `settings` allow.
-pub(crate) async fn post_json(
-    http: &reqwest::Client,
-    settings: &HttpSettings,
-    endpoint: &Endpoint<'_>,
-    body: &Value,
-) -> Result<Value, ModelError> {
-    let mut attempt = 0;
-    loop {
-        let mut req = http
-            .post(&endpoint.url)
-            .timeout(settings.timeout)
-            .header(reqwest::header::USER_AGENT, USER_AGENT)
-            .json(body);
-        for (name, value) in &endpoint.headers {
-            req = req.header(*name, *value);
+/// What every HTTP client holds and does the same way: its API's base URL, key and model, the
+/// [`HttpSettings`] with their `reqwest` client, and posting a request with retries and the
+/// errors mapped to [`ModelError`]. A client embeds one and keeps only what its provider adds.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    settings: HttpSettings,
+    base_url: String,
+    key_header: KeyHeader,
+    /// The API key, sent as `key_header` says; none is sent when unset.
+    pub(crate) api_key: Option<String>,
+    /// The model every request names.
+    pub(crate) model: String,
+}
+
+/// Never prints the API key: clients end up in logs through `{:?}`.
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// A transport to `base_url` (a trailing `/` dropped) for `model`, with the default
+    /// [`HttpSettings`] and no key yet.
+    pub(crate) fn new(
+        base_url: impl Into<String>,
+        model: impl Into<String>,
+        key_header: KeyHeader,
+    ) -> Self {
+        let settings = HttpSettings::default();
+        Self {
+            http: settings.client(),
+            settings,
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            key_header,
+            api_key: None,
+            model: model.into(),
         }
-        let result = match req.send().await {
-            Ok(response) => read_json(response, settings).await,
-            Err(e) => Err(send_error(&e, &endpoint.url, settings)),
+    }
+
+    /// Replaces the settings and the `reqwest` client built from them.
+    pub(crate) fn set_http(&mut self, settings: HttpSettings) {
+        self.http = settings.client();
+        self.settings = settings;
+    }
+
+    /// One model turn: posts `body` to `path` (see [`post`](Self::post)) and reads the answer
+    /// with the client's `turn`.
+    pub(crate) fn complete<'a>(
+        &'a self,
+        path: String,
+        headers: &'static [(&'static str, &'static str)],
+        body: Value,
+        turn: fn(&Value) -> Result<ModelTurn, ModelError>,
+    ) -> TurnFuture<'a> {
+        Box::pin(async move { turn(&self.post(&path, headers, &body).await?) })
+    }
+
+    /// Posts `body` to the base URL followed by `path`, with `headers` and the key, and reads
+    /// the JSON answer, retrying as the settings allow.
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        headers: &[(&'static str, &str)],
+        body: &Value,
+    ) -> Result<Value, ModelError> {
+        let url = format!("{}{path}", self.base_url);
+        let bearer;
+        let key = match (self.key_header, &self.api_key) {
+            (_, None) => None,
+            (KeyHeader::Bearer, Some(key)) => {
+                bearer = format!("Bearer {key}");
+                Some(("authorization", bearer.as_str()))
+            }
+            (KeyHeader::Named(name), Some(key)) => Some((name, key.as_str())),
         };
-        match result {
-            Err(error) => match settings.retry_wait(attempt, &error) {
-                Some(wait) => {
-                    tracing::debug!(attempt, ?wait, %error, "retrying the model request");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(error),
-            },
-            ok => return ok,
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .http
+                .post(&url)
+                .timeout(self.settings.timeout)
+                .header(reqwest::header::USER_AGENT, USER_AGENT)
+                .json(body);
+            for (name, value) in headers.iter().chain(&key) {
+                req = req.header(*name, *value);
+            }
+            let result = match req.send().await {
+                Ok(response) => read_json(response, &self.settings).await,
+                Err(e) => Err(send_error(&e, &url, &self.settings)),
+            };
+            match result {
+                Err(error) => match self.settings.retry_wait(attempt, &error) {
+                    Some(wait) => {
+                        tracing::debug!(attempt, ?wait, %error, "retrying the model request");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                    }
+                    None => return Err(error),
+                },
+                ok => return ok,
+            }
         }
     }
 }
+
+/// The constructors and builder methods every HTTP client shares, written once on the
+/// client's `transport` field: `from_env` (reading the base URL and key that `env` returns)
+/// and `with_api_key`, each documented with the lines given, and `with_http`; and, for a
+/// client that can use its provider's own tool search, `with_native_tool_search` on its
+/// `native_search` field.
+macro_rules! transport_builders {
+    (
+        $(#[$env_doc:meta])* from_env: $env:expr,
+        $(#[$key_doc:meta])* with_api_key,
+        $($(#[$search_doc:meta])* with_native_tool_search,)?
+    ) => {
+        $(#[$env_doc])*
+        pub fn from_env(model: impl Into<String>) -> Self {
+            let (base, api_key) = $env;
+            let mut client = Self::new(base, model);
+            client.transport.api_key = api_key;
+            client
+        }
+
+        $(#[$key_doc])*
+        #[must_use]
+        pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
+            self.transport.api_key = Some(key.into());
+            self
+        }
+
+        /// Sets the timeouts and retries.
+        #[must_use]
+        pub fn with_http(mut self, settings: $crate::clients::HttpSettings) -> Self {
+            self.transport.set_http(settings);
+            self
+        }
+
+        $(
+            $(#[$search_doc])*
+            #[must_use]
+            pub fn with_native_tool_search(mut self, native: bool) -> Self {
+                self.native_search = native;
+                self
+            }
+        )?
+    };
+}
+use transport_builders;
 
 /// Reads a response: an account out of credit becomes [`ModelError::QuotaExhausted`] (see
 /// [`is_quota_error`]), 429 [`ModelError::RateLimited`], other failures [`ModelError::Http`]
@@ -329,7 +461,7 @@ fn retry_after_ms(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 }
 
 /// The model's turn from what a provider module parsed out of a response.
-fn turn(
+pub(crate) fn turn(
     calls: Result<Vec<crate::ToolCall>, crate::providers::ParseError>,
     text: Option<String>,
     provider_content: Option<crate::providers::TurnContent>,
@@ -350,6 +482,104 @@ fn turn(
             provider_content,
         })
     }
+}
+
+/// [`turn`] from a response read by a provider module's `parse_tool_calls`, `response_text`,
+/// `parse_turn_content` and `is_truncated`.
+macro_rules! read_turn {
+    ($($provider:ident)::+, $response:expr) => {{
+        let response: &serde_json::Value = $response;
+        $crate::clients::turn(
+            $($provider)::+::parse_tool_calls(response),
+            $($provider)::+::response_text(response),
+            $($provider)::+::parse_turn_content(response),
+            $($provider)::+::is_truncated(response),
+        )
+    }};
+}
+use read_turn;
+
+/// How an API writes the messages of a conversation.
+struct Wire {
+    /// A system prompt as a message; `None` for an API that takes it apart (see
+    /// [`system_prompts`]).
+    system: Option<fn(&str) -> Value>,
+    /// What the user said.
+    user: fn(&str) -> Value,
+    /// The model's turn: its text, its calls and the turn's other content.
+    turn: fn(Option<&str>, &[ToolCall], Option<&TurnContent>) -> Value,
+    /// One turn's tool results.
+    results: fn(&[ToolResult]) -> Value,
+}
+
+impl Wire {
+    /// The conversation in this wire form, in order; a JSON array written stands for its items
+    /// (an API whose turn or results are several items).
+    fn messages(&self, conversation: &[Message]) -> Vec<Value> {
+        let mut out = Vec::new();
+        for message in conversation {
+            let written = match message {
+                Message::System(text) => match self.system {
+                    Some(system) => system(text),
+                    None => continue,
+                },
+                Message::User(text) => (self.user)(text),
+                Message::Assistant {
+                    text,
+                    tool_calls,
+                    provider_content,
+                } => (self.turn)(text.as_deref(), tool_calls, provider_content.as_ref()),
+                Message::ToolResults(results) => (self.results)(results),
+            };
+            match written {
+                Value::Array(items) => out.extend(items),
+                one => out.push(one),
+            }
+        }
+        out
+    }
+}
+
+/// `{"role": "user", "content": text}`, as OpenAI and Anthropic write what the user said.
+fn user_content(text: &str) -> Value {
+    json!({"role": "user", "content": text})
+}
+
+/// The system prompts of a conversation, for APIs that take them apart from the messages.
+fn system_prompts(conversation: &[Message]) -> impl Iterator<Item = &str> {
+    conversation.iter().filter_map(|m| match m {
+        Message::System(text) => Some(text.as_str()),
+        _ => None,
+    })
+}
+
+/// The system prompts joined by a blank line, for APIs that take the system prompt as one
+/// top-level field (Anthropic's `system`, Responses' `instructions`).
+fn system_prompt(conversation: &[Message]) -> Option<String> {
+    let prompts: Vec<&str> = system_prompts(conversation).collect();
+    (!prompts.is_empty()).then(|| prompts.join("\n\n"))
+}
+
+/// The `tools` of a request for an API with its own tool search: the offered and the deferred
+/// tools exported together, by `export` when none is deferred and otherwise by
+/// `export_deferred`, which marks every tool not offered for loading on demand and adds the
+/// search tool. `None` without tools.
+fn tools_with_deferred<'a>(
+    request: &ModelRequest<'a>,
+    export: impl FnOnce(Vec<&'a ToolEntry>) -> Export,
+    export_deferred: impl FnOnce(Vec<&'a ToolEntry>, &[&str]) -> Export,
+) -> Option<Value> {
+    if request.tools.is_empty() && request.deferred_tools.is_empty() {
+        return None;
+    }
+    let all = request.tools.iter().chain(request.deferred_tools);
+    let all = all.copied().collect();
+    Some(if request.deferred_tools.is_empty() {
+        export(all).tools
+    } else {
+        let offered: Vec<&str> = request.tools.iter().map(|t| t.name()).collect();
+        export_deferred(all, &offered).tools
+    })
 }
 
 /// Every cause of an error, outermost first: `error sending request: client error (Connect):
@@ -385,15 +615,28 @@ fn send_error(e: &reqwest::Error, url: &str, settings: &HttpSettings) -> ModelEr
     ))
 }
 
-/// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`) and `OPENAI_API_KEY` (unset when
-/// empty): what both OpenAI clients' `from_env` read.
-pub(crate) fn openai_env() -> (String, Option<String>) {
-    let base =
-        std::env::var("OPENAI_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".into());
-    let api_key = std::env::var("OPENAI_API_KEY")
-        .ok()
-        .filter(|k| !k.is_empty());
+/// The base URL from the variable `base_var` (`default_base` when unset) and the API key from
+/// the first of `key_vars` that is set and not empty: what every client's `from_env` reads.
+pub(crate) fn env_config(
+    base_var: &str,
+    default_base: &str,
+    key_vars: &[&str],
+) -> (String, Option<String>) {
+    let base = std::env::var(base_var).unwrap_or_else(|_| default_base.into());
+    let api_key = key_vars
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|k| !k.is_empty()));
     (base, api_key)
+}
+
+/// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`) and `OPENAI_API_KEY`: what both
+/// OpenAI clients' `from_env` read.
+pub(crate) fn openai_env() -> (String, Option<String>) {
+    env_config(
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+        &["OPENAI_API_KEY"],
+    )
 }
 
 #[cfg(test)]

@@ -150,23 +150,8 @@ impl Confirmations {
     }
 
     /// Checks a retry: the state opens under this server's key for this caller, tool and
-    /// arguments, has not expired, was not redeemed before (it is now), and the human accepted.
-    /// Every failure is a denial; the call must not run.
-    #[cfg(test)]
-    pub(super) fn check(
-        &self,
-        principal: &Principal,
-        tool: &str,
-        arguments: &Map<String, Value>,
-        state: &str,
-        responses: Option<&InputResponses>,
-    ) -> Result<(), ToolError> {
-        let sealed = self.open(principal, tool, arguments, state)?;
-        self.spent.redeem(&sealed.nonce, sealed.exp, now_ms())?;
-        answer(responses)
-    }
-
-    /// [`Confirmations::check`] with the used nonces kept in `store`: with a shared store,
+    /// arguments, has not expired, was not redeemed before (it is now, in `store`), and the
+    /// human accepted. Every failure is a denial; the call must not run. With a shared store,
     /// a state redeemed on any replica is refused on every other. The nonce is spent before
     /// the call runs, so a lost reply from the store can only refuse the call, never run it
     /// twice.
@@ -376,38 +361,46 @@ mod tests {
         )])
     }
 
+    /// The arguments every state here is asked for.
+    fn kb1() -> Map<String, Value> {
+        args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}))
+    }
+
     fn state(c: &Confirmations) -> String {
-        let asked = c
-            .ask(
-                &alice(),
-                &args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}})),
-                &request("delete"),
-            )
-            .unwrap();
+        let asked = c.ask(&alice(), &kb1(), &request("delete")).unwrap();
         asked.request_state.unwrap()
+    }
+
+    /// Alice's retry of `delete` with `arguments`, `state` and her approval, on one replica.
+    async fn approved(
+        c: &Confirmations,
+        arguments: &Map<String, Value>,
+        state: &str,
+    ) -> Result<(), ToolError> {
+        let store = Store::memory();
+        c.check_in(&store, &alice(), "delete", arguments, state, Some(&yes()))
+            .await
     }
 
     fn keyed() -> Confirmations {
         Confirmations::with_key(&[7; 32], DEFAULT_TTL).unwrap()
     }
 
-    #[test]
-    fn a_state_opens_once_for_the_same_caller_tool_and_arguments_in_any_key_order() {
+    #[tokio::test]
+    async fn a_state_opens_once_for_the_same_caller_tool_and_arguments_in_any_key_order() {
         let c = keyed();
         let s = state(&c);
         let same = args(json!({"n": {"a": 2, "b": 1}, "id": "kb-1"}));
-        assert!(c.check(&alice(), "delete", &same, &s, Some(&yes())).is_ok());
-        let replay = c
-            .check(&alice(), "delete", &same, &s, Some(&yes()))
-            .unwrap_err();
+        assert!(approved(&c, &same, &s).await.is_ok());
+        let replay = approved(&c, &same, &s).await.unwrap_err();
         assert!(replay.message().contains("already used"), "{replay:?}");
     }
 
-    #[test]
-    fn another_caller_tool_arguments_or_key_cannot_use_a_state() {
+    #[tokio::test]
+    async fn another_caller_tool_arguments_or_key_cannot_use_a_state() {
         let c = keyed();
         let s = state(&c);
-        let a = args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}));
+        let a = kb1();
         for (who, tool, arguments) in [
             (Principal::new("alice"), "delete", a.clone()),
             (
@@ -429,25 +422,27 @@ mod tests {
             (alice(), "delete", args(json!({"id": "kb-1"}))),
         ] {
             let e = c
-                .check(&who, tool, &arguments, &s, Some(&yes()))
+                .check_in(&Store::memory(), &who, tool, &arguments, &s, Some(&yes()))
+                .await
                 .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Denied);
         }
         let other = Confirmations::with_key(&[8; 32], DEFAULT_TTL).unwrap();
         assert!(
             other
-                .check(&alice(), "delete", &a, &s, Some(&yes()))
+                .check_in(&Store::memory(), &alice(), "delete", &a, &s, Some(&yes()))
+                .await
                 .is_err()
         );
         // None of the refusals spent it: the rightful retry still works.
-        assert!(c.check(&alice(), "delete", &a, &s, Some(&yes())).is_ok());
+        assert!(approved(&c, &a, &s).await.is_ok());
     }
 
-    #[test]
-    fn a_tampered_state_is_refused() {
+    #[tokio::test]
+    async fn a_tampered_state_is_refused() {
         let c = keyed();
         let s = state(&c);
-        let a = args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}));
+        let a = kb1();
         for i in 0..s.len() {
             let mut bytes = s.clone().into_bytes();
             bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
@@ -455,30 +450,25 @@ mod tests {
                 continue;
             };
             if t != s {
-                assert!(
-                    c.check(&alice(), "delete", &a, &t, Some(&yes())).is_err(),
-                    "{t}"
-                );
+                assert!(approved(&c, &a, &t).await.is_err(), "{t}");
             }
         }
         for junk in ["", "rs1.", "x.y.z", "rs1.AAAA.AAAA"] {
-            assert!(c.check(&alice(), "delete", &a, junk, Some(&yes())).is_err());
+            assert!(approved(&c, &a, junk).await.is_err());
         }
     }
 
-    #[test]
-    fn an_expired_state_is_refused() {
+    #[tokio::test]
+    async fn an_expired_state_is_refused() {
         let c = keyed().with_ttl(Duration::ZERO);
         let s = state(&c);
-        let a = args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}));
-        let e = c
-            .check(&alice(), "delete", &a, &s, Some(&yes()))
-            .unwrap_err();
+        let a = kb1();
+        let e = approved(&c, &a, &s).await.unwrap_err();
         assert!(e.message().contains("expired"), "{e:?}");
     }
 
-    #[test]
-    fn only_accept_with_approve_true_is_a_yes() {
+    #[tokio::test]
+    async fn only_accept_with_approve_true_is_a_yes() {
         for (answer, ok) in [
             (
                 json!({"action": "accept", "content": {"approve": true}}),
@@ -503,16 +493,20 @@ mod tests {
             assert_eq!(approves(&answer), ok, "{answer}");
         }
         let c = keyed();
-        let a = args(json!({"id": "kb-1", "n": {"b": 1, "a": 2}}));
-        assert!(c.check(&alice(), "delete", &a, &state(&c), None).is_err());
+        let a = kb1();
+        let (store, who) = (Store::memory(), alice());
+        // A fresh state each: a check spends its state before it reads the answer.
+        let unanswered = c
+            .check_in(&store, &who, "delete", &a, &state(&c), None)
+            .await;
+        assert!(unanswered.is_err());
         let wrong_key = InputResponses::from([(
             "other".to_owned(),
             json!({"action": "accept", "content": {"approve": true}}),
         )]);
-        assert!(
-            c.check(&alice(), "delete", &a, &state(&c), Some(&wrong_key))
-                .is_err()
-        );
+        let s = state(&c);
+        let elsewhere = c.check_in(&store, &who, "delete", &a, &s, Some(&wrong_key));
+        assert!(elsewhere.await.is_err());
     }
 
     #[test]

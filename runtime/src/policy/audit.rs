@@ -2,7 +2,7 @@
 //! pluggable sinks (tracing, a buffered JSONL file, memory for tests).
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -241,8 +241,29 @@ impl AuditSink for MemorySink {
     }
 }
 
-/// Appends records as JSON lines to a file, buffered.
-pub struct JsonlSink(Mutex<BufWriter<File>>);
+/// Appends records as JSON lines to a file. Each record reaches the file in one `write` before
+/// [`AuditSink::record`] returns: a record the executor counted on (the intent before an approved
+/// destructive call runs) survives a crash of this process a moment later. Records are not
+/// `fsync`ed; wrap the sink in a [`BackgroundSink`] to take the write off the calling thread.
+///
+/// ```
+/// use toolwright::{AuditSink, JsonlSink};
+///
+/// let dir = std::env::temp_dir().join(format!("toolwright-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let sink = JsonlSink::open(dir.join("audit.jsonl"))?;
+/// # let _ = &sink as &dyn AuditSink;
+/// // Give it to `ExecutorBuilder::audit`; every record is a line of the file as soon as it is made.
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct JsonlSink(Mutex<Line>);
+
+/// The file and a buffer reused for each record's line.
+struct Line {
+    file: File,
+    buf: Vec<u8>,
+}
 
 impl JsonlSink {
     /// Opens (appends to) `path`.
@@ -251,29 +272,32 @@ impl JsonlSink {
     /// When the file cannot be opened.
     pub fn open(path: impl AsRef<Path>) -> std::io::Result<Self> {
         let file = File::options().create(true).append(true).open(path)?;
-        Ok(Self(Mutex::new(BufWriter::new(file))))
+        Ok(Self(Mutex::new(Line {
+            file,
+            buf: Vec::with_capacity(512),
+        })))
     }
 }
 
 impl AuditSink for JsonlSink {
     fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let mut w = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        serde_json::to_writer(&mut *w, record).map_err(|e| AuditError(e.to_string()))?;
-        w.write_all(b"\n").map_err(|e| AuditError(e.to_string()))
+        let mut line = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Line { file, buf } = &mut *line;
+        buf.clear();
+        serde_json::to_writer(&mut *buf, record).map_err(|e| AuditError(e.to_string()))?;
+        buf.push(b'\n');
+        // The whole line in one `write_all` (one `write` but on a full disk), appended where the
+        // file ends then (`O_APPEND`): records written this way never tear each other.
+        file.write_all(buf).map_err(|e| AuditError(e.to_string()))
     }
 
     fn flush(&self) -> Result<(), AuditError> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .file
             .flush()
             .map_err(|e| AuditError(e.to_string()))
-    }
-}
-
-impl Drop for JsonlSink {
-    fn drop(&mut self) {
-        let _ = self.flush();
     }
 }
 

@@ -61,7 +61,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower, result_text};
+use super::{
+    Export, ExportNote, ParseError, Provider, TurnContent, arguments_from_value, lower, result_text,
+};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Messages API.
@@ -77,51 +79,40 @@ pub fn export_strict<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Expo
 }
 
 fn export_with<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>, strict: bool) -> Export {
-    let mut notes = Vec::new();
-    let tools = tools
-        .into_iter()
-        .map(|e| {
-            let mut changes = Vec::new();
-            let lowered = if strict {
-                match lower::anthropic_strict(e.input_schema()) {
-                    Ok((schema, mut why)) => {
-                        changes.append(&mut why);
-                        Some(schema)
-                    }
-                    Err(reason) => {
-                        changes.push(format!("not strict: {reason}"));
-                        None
-                    }
+    Export::each(tools, |e, notes| {
+        let mut changes = Vec::new();
+        let lowered = if strict {
+            match lower::anthropic_strict(e.input_schema()) {
+                Ok((schema, mut why)) => {
+                    changes.append(&mut why);
+                    Some(schema)
                 }
-            } else {
-                None
-            };
-            let is_strict = lowered.is_some();
-            let schema = lowered.unwrap_or_else(|| {
-                lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes)
-            });
-            notes.extend(changes.into_iter().map(|message| ExportNote {
-                tool: e.name().into(),
-                message,
-            }));
-            let mut tool = json!({
-                "name": e.name(),
-                "description": e.description(),
-                "input_schema": schema,
-            });
-            if is_strict {
-                tool["strict"] = Value::Bool(true);
+                Err(reason) => {
+                    changes.push(format!("not strict: {reason}"));
+                    None
+                }
             }
-            if !e.examples().is_empty() {
-                tool["input_examples"] = Value::Array(e.examples().to_vec());
-            }
-            tool
-        })
-        .collect();
-    Export {
-        tools: Value::Array(tools),
-        notes,
-    }
+        } else {
+            None
+        };
+        let is_strict = lowered.is_some();
+        let schema = lowered.unwrap_or_else(|| {
+            lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut changes)
+        });
+        notes.extend(ExportNote::about(e.name(), changes));
+        let mut tool = json!({
+            "name": e.name(),
+            "description": e.description(),
+            "input_schema": schema,
+        });
+        if is_strict {
+            tool["strict"] = Value::Bool(true);
+        }
+        if !e.examples().is_empty() {
+            tool["input_examples"] = Value::Array(e.examples().to_vec());
+        }
+        tool
+    })
 }
 
 /// The `tools` array for a registry too big to send whole: every tool not named in `always`
@@ -136,20 +127,14 @@ pub fn export_deferred<'a>(
 }
 
 /// `export` with every tool not in `always` deferred and the BM25 search tool added.
-pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
-    if let Value::Array(items) = &mut export.tools {
-        for item in items.iter_mut() {
-            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
-            if !always.contains(&name) {
-                item["defer_loading"] = Value::Bool(true);
-            }
-        }
-        items.push(json!({
+pub(crate) fn deferred(export: Export, always: &[&str]) -> Export {
+    export.deferred(
+        always,
+        json!({
             "type": "tool_search_tool_bm25_20251119",
             "name": "tool_search_tool_bm25",
-        }));
-    }
-    export
+        }),
+    )
 }
 
 /// The `tool_use` blocks of a response (the whole body), in order.
@@ -157,31 +142,12 @@ pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
 /// # Errors
 /// When the body has no `content` list, or a block has no name.
 pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
-    let content = response
-        .get("content")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Missing("content"))?;
-    content
-        .iter()
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_use"))
-        .enumerate()
-        .map(|(index, b)| {
-            let name = b
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or(ParseError::NoName { index })?;
-            Ok(ToolCall {
-                id: super::id_text(b.get("id")).unwrap_or_else(|| format!("toolu_{index}")),
-                name: name.to_owned(),
-                arguments: arguments_from_value(b.get("input")),
-                provider_data: super::unmodelled(
-                    b,
-                    &["type", "id", "name", "input"],
-                    Provider::Anthropic,
-                ),
-            })
-        })
-        .collect()
+    super::typed_calls(response, "content", "tool_use", |b, name, index| ToolCall {
+        id: super::id_text(b.get("id")).unwrap_or_else(|| format!("toolu_{index}")),
+        name: name.to_owned(),
+        arguments: arguments_from_value(b.get("input")),
+        provider_data: super::unmodelled(b, &["type", "id", "name", "input"], Provider::Anthropic),
+    })
 }
 
 /// What the turn held besides text and `tool_use` blocks (`thinking`, `redacted_thinking`,
@@ -189,7 +155,7 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
 /// thinking requires the thinking blocks of the turn that called tools to come back unchanged
 /// (docs "Extended thinking" → "Preserving thinking blocks"), and a tool found by the tool
 /// search is known to the model only through its `tool_search_tool_result` block.
-pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
+pub fn parse_turn_content(response: &Value) -> Option<TurnContent> {
     let content = response.get("content")?.as_array()?;
     super::turn_content(
         content,
@@ -204,33 +170,32 @@ pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
 }
 
 /// The model's turn as an assistant message to send back: a text block (when there is
-/// text), then one `tool_use` block per call, with the block's provider fields as received.
-pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
-    format_turn(text, calls, None)
+/// text), then one `tool_use` block per call, with the block's provider fields as received, and
+/// the turn's other blocks (from [`parse_turn_content`]) back in their places, unchanged;
+/// content from another provider is left out.
+pub fn format_turn(text: Option<&str>, calls: &[ToolCall], content: Option<&TurnContent>) -> Value {
+    let blocks = super::turn_blocks(
+        text,
+        |t| json!({"type": "text", "text": t}),
+        calls,
+        |c| {
+            json!({
+                "type": "tool_use",
+                "id": c.id,
+                "name": c.name,
+                "input": super::arguments_object(&c.arguments),
+            })
+        },
+        content,
+        Provider::Anthropic,
+    );
+    json!({"role": "assistant", "content": blocks})
 }
 
-/// [`format_assistant_turn`] with the turn's other blocks (from [`parse_turn_content`]) back
-/// in their places, unchanged; content from another provider is left out.
-pub fn format_turn(
-    text: Option<&str>,
-    calls: &[ToolCall],
-    content: Option<&super::TurnContent>,
-) -> Value {
-    let mut blocks = Vec::new();
-    if let Some(t) = text.filter(|t| !t.is_empty()) {
-        blocks.push(json!({"type": "text", "text": t}));
-    }
-    for c in calls {
-        let block = json!({
-            "type": "tool_use",
-            "id": c.id,
-            "name": c.name,
-            "input": super::arguments_object(&c.arguments),
-        });
-        blocks.push(super::with_unmodelled(block, c, Provider::Anthropic));
-    }
-    let blocks = super::interleave(blocks, content, Provider::Anthropic);
-    json!({"role": "assistant", "content": blocks})
+/// [`format_turn`] without turn content: the text block (when there is text) and the
+/// `tool_use` blocks.
+pub fn format_assistant_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    format_turn(text, calls, None)
 }
 
 /// The `tool_choice` object for the Messages API. `parallel: Some(false)` sets
@@ -259,11 +224,7 @@ pub fn is_truncated(response: &Value) -> bool {
 
 /// The text blocks of a response, joined.
 pub fn response_text(response: &Value) -> Option<String> {
-    let texts: Vec<&str> = response
-        .get("content")?
-        .as_array()?
-        .iter()
-        .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+    let texts: Vec<&str> = super::items_of_type(response.get("content")?, "text")
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
     (!texts.is_empty()).then(|| texts.join("\n"))

@@ -60,50 +60,41 @@
 
 use serde_json::{Value, json};
 
-use super::{Export, ExportNote, ParseError, Provider, arguments_from_value, lower};
+use super::{Export, ExportNote, ParseError, Provider, TurnContent, arguments_from_value, lower};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for Gemini: one Tool with every function declaration.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
-    let mut notes = Vec::new();
-    let declarations: Vec<Value> = tools
-        .into_iter()
-        .map(|e| {
-            let mut changes = Vec::new();
-            let parameters = lower::gemini(e.input_schema(), &mut changes);
-            notes.extend(changes.into_iter().map(|message| ExportNote {
-                tool: e.name().into(),
-                message,
-            }));
-            let mut decl = json!({
-                "name": e.name(),
-                "description": super::description_with_examples(e),
-            });
-            let empty = parameters
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_none_or(serde_json::Map::is_empty);
-            if has_free_form_object(&parameters) {
-                notes.push(ExportNote {
-                    tool: e.name().into(),
-                    message: "a free-form object cannot be written in Gemini's Schema subset; sent as parametersJsonSchema".into(),
-                });
-                let mut schema =
-                    lower::portable(e.input_schema(), lower::Optional::NotNullable, &mut Vec::new());
-                if let Value::Object(m) = &mut schema {
-                    m.remove("$schema");
-                }
-                decl["parametersJsonSchema"] = schema;
-            } else if !empty {
-                decl["parameters"] = parameters;
+    let mut export = Export::each(tools, |e, notes| {
+        let mut changes = Vec::new();
+        let parameters = lower::gemini(e.input_schema(), &mut changes);
+        notes.extend(ExportNote::about(e.name(), changes));
+        let mut decl = json!({
+            "name": e.name(),
+            "description": super::description_with_examples(e),
+        });
+        let empty = parameters
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_none_or(serde_json::Map::is_empty);
+        if has_free_form_object(&parameters) {
+            notes.extend(ExportNote::about(e.name(), ["a free-form object cannot be written in Gemini's Schema subset; sent as parametersJsonSchema".into()]));
+            let mut schema = lower::portable(
+                e.input_schema(),
+                lower::Optional::NotNullable,
+                &mut Vec::new(),
+            );
+            if let Value::Object(m) = &mut schema {
+                m.remove("$schema");
             }
-            decl
-        })
-        .collect();
-    Export {
-        tools: json!([{"functionDeclarations": declarations}]),
-        notes,
-    }
+            decl["parametersJsonSchema"] = schema;
+        } else if !empty {
+            decl["parameters"] = parameters;
+        }
+        decl
+    });
+    export.tools = json!([{"functionDeclarations": export.tools}]);
+    export
 }
 
 /// Whether a nested object has no declared properties (a map).
@@ -124,18 +115,20 @@ fn has_free_form_object(schema: &Value) -> bool {
     walk(schema, true)
 }
 
+/// The parts of the first candidate's content.
+fn parts(response: &Value) -> Option<&Vec<Value>> {
+    super::first(response, "candidates")?
+        .get("content")?
+        .get("parts")?
+        .as_array()
+}
+
 /// The `functionCall` parts of the first candidate (the whole response body), in order.
 ///
 /// # Errors
 /// When the body has no `candidates[0].content.parts`, or a call has no name.
 pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
-    let parts = response
-        .get("candidates")
-        .and_then(|c| c.get(0))
-        .and_then(|c| c.get("content"))
-        .and_then(|c| c.get("parts"))
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Missing("candidates[0].content.parts"))?;
+    let parts = parts(response).ok_or(ParseError::Missing("candidates[0].content.parts"))?;
     parts
         .iter()
         .filter_map(|p| Some((p, p.get("functionCall")?)))
@@ -158,15 +151,9 @@ pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
 /// What the first candidate's parts held besides answer text and function calls (thought
 /// parts, `executableCode`, …), to send back with [`format_turn`]: Gemini asks for the whole
 /// model turn back, its signatures in place (docs "Thought signatures").
-pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
-    let parts = response
-        .get("candidates")?
-        .get(0)?
-        .get("content")?
-        .get("parts")?
-        .as_array()?;
+pub fn parse_turn_content(response: &Value) -> Option<TurnContent> {
     super::turn_content(
-        parts,
+        parts(response)?,
         |p| {
             p.get("functionCall").is_some()
                 || (p.get("text").is_some()
@@ -178,35 +165,31 @@ pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
 
 /// The model's turn as a `Content` to send back in `contents`: a text part (when there is
 /// text), then one `functionCall` part per call with the part's provider fields
-/// (`thoughtSignature`, …) exactly as received.
-pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
-    format_turn(text, calls, None)
+/// (`thoughtSignature`, …) exactly as received, and the turn's other parts (from
+/// [`parse_turn_content`]) back in their places, unchanged; content from another provider is
+/// left out.
+pub fn format_turn(text: Option<&str>, calls: &[ToolCall], content: Option<&TurnContent>) -> Value {
+    let parts = super::turn_blocks(
+        text,
+        |t| json!({"text": t}),
+        calls,
+        |c| {
+            let mut call = json!({"name": c.name, "args": super::arguments_object(&c.arguments)});
+            if !c.id.is_empty() {
+                call["id"] = Value::String(c.id.clone());
+            }
+            json!({"functionCall": call})
+        },
+        content,
+        Provider::Gemini,
+    );
+    json!({"role": "model", "parts": parts})
 }
 
-/// [`format_model_turn`] with the turn's other parts (from [`parse_turn_content`]) back in
-/// their places, unchanged; content from another provider is left out.
-pub fn format_turn(
-    text: Option<&str>,
-    calls: &[ToolCall],
-    content: Option<&super::TurnContent>,
-) -> Value {
-    let mut parts = Vec::new();
-    if let Some(t) = text.filter(|t| !t.is_empty()) {
-        parts.push(json!({"text": t}));
-    }
-    for c in calls {
-        let mut call = json!({"name": c.name, "args": super::arguments_object(&c.arguments)});
-        if !c.id.is_empty() {
-            call["id"] = Value::String(c.id.clone());
-        }
-        parts.push(super::with_unmodelled(
-            json!({"functionCall": call}),
-            c,
-            Provider::Gemini,
-        ));
-    }
-    let parts = super::interleave(parts, content, Provider::Gemini);
-    json!({"role": "model", "parts": parts})
+/// [`format_turn`] without turn content: the text part (when there is text) and the
+/// `functionCall` parts.
+pub fn format_model_turn(text: Option<&str>, calls: &[ToolCall]) -> Value {
+    format_turn(text, calls, None)
 }
 
 /// The `toolConfig` for `generateContent`. Gemini has no switch for parallel calls.
@@ -222,9 +205,7 @@ pub fn tool_config(choice: &super::ToolChoice) -> Value {
 
 /// Whether the first candidate stopped at the output token limit (`finishReason: "MAX_TOKENS"`).
 pub fn is_truncated(response: &Value) -> bool {
-    response
-        .get("candidates")
-        .and_then(|c| c.get(0))
+    super::first(response, "candidates")
         .and_then(|c| c.get("finishReason"))
         .and_then(Value::as_str)
         == Some("MAX_TOKENS")
@@ -232,12 +213,7 @@ pub fn is_truncated(response: &Value) -> bool {
 
 /// The text parts of the first candidate (thoughts excluded), joined.
 pub fn response_text(response: &Value) -> Option<String> {
-    let texts: Vec<&str> = response
-        .get("candidates")?
-        .get(0)?
-        .get("content")?
-        .get("parts")?
-        .as_array()?
+    let texts: Vec<&str> = parts(response)?
         .iter()
         .filter(|p| p.get("thought").and_then(Value::as_bool) != Some(true))
         .filter_map(|p| p.get("text").and_then(Value::as_str))

@@ -171,6 +171,18 @@ fn describe(key: &str, v: &Value) -> Option<String> {
     })
 }
 
+/// The names an object schema's `required` lists (none when it has no list).
+fn required_names(m: &Map<String, Value>) -> Vec<String> {
+    m.get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn has_type(m: &Map<String, Value>, t: &str) -> bool {
     match m.get("type") {
         Some(Value::String(s)) => s == t,
@@ -256,15 +268,7 @@ fn portable_node(node: &mut Value, optional: Optional, notes: &mut Vec<String>, 
     if optional == Optional::NotNullable
         && let Some(Value::Object(props)) = m.get("properties")
     {
-        let required: Vec<String> = m
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required = required_names(m);
         let optional_names: Vec<String> = props
             .keys()
             .filter(|k| !required.contains(k))
@@ -389,18 +393,65 @@ fn strip_null(p: &mut Map<String, Value>) {
 
 // ---- OpenAI strict mode ------------------------------------------------------------------------
 
-/// String formats OpenAI's structured outputs accept.
-const OPENAI_FORMATS: &[&str] = &[
-    "date-time",
-    "time",
-    "date",
-    "duration",
-    "email",
-    "hostname",
-    "ipv4",
-    "ipv6",
-    "uuid",
+/// A provider's strict mode (its schema subset).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strict {
+    /// OpenAI structured outputs.
+    OpenAi,
+    /// Anthropic strict tool use.
+    Anthropic,
+}
+
+/// The string formats the strict modes keep, and which mode keeps each: OpenAI's structured
+/// outputs, and Anthropic's (anthropic-sdk-python `_transform.py`).
+const STRICT_FORMATS: &[(&str, &[Strict])] = &[
+    ("date-time", &[Strict::OpenAi, Strict::Anthropic]),
+    ("time", &[Strict::OpenAi, Strict::Anthropic]),
+    ("date", &[Strict::OpenAi, Strict::Anthropic]),
+    ("duration", &[Strict::OpenAi, Strict::Anthropic]),
+    ("email", &[Strict::OpenAi, Strict::Anthropic]),
+    ("hostname", &[Strict::OpenAi, Strict::Anthropic]),
+    ("uri", &[Strict::Anthropic]),
+    ("ipv4", &[Strict::OpenAi, Strict::Anthropic]),
+    ("ipv6", &[Strict::OpenAi, Strict::Anthropic]),
+    ("uuid", &[Strict::OpenAi, Strict::Anthropic]),
 ];
+
+impl Strict {
+    /// Whether this strict mode keeps the string format `format`.
+    fn keeps_format(self, format: &str) -> bool {
+        STRICT_FORMATS
+            .iter()
+            .any(|(f, modes)| *f == format && modes.contains(&self))
+    }
+}
+
+/// What both strict lowerings do around their node rewriter `node`: the root must be an
+/// object; the portable form, its references inlined (recursive ones kept), is lowered by
+/// `node` at the root (level 0) and in each `$defs` entry (level 1); the notes come back
+/// sorted, each once.
+fn lower_strict(
+    schema: &Value,
+    mut node: impl FnMut(&Value, &mut Vec<String>, usize) -> Result<Value, String>,
+) -> Result<(Value, Vec<String>), String> {
+    if schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err("the root of the schema is not an object".into());
+    }
+    let mut notes = Vec::new();
+    let schema = portable(schema, Optional::NotNullable, &mut notes);
+    let inlined = inline_refs(&schema, Recursion::KeepRef, &mut notes);
+    let mut out = node(&inlined, &mut notes, 0)?;
+    if let (Value::Object(m), Some(Value::Object(defs))) = (&mut out, inlined.get("$defs")) {
+        let mut lowered = Map::new();
+        for (k, v) in defs {
+            lowered.insert(k.clone(), node(v, &mut notes, 1)?);
+        }
+        m.insert("$defs".into(), Value::Object(lowered));
+    }
+    notes.sort();
+    notes.dedup();
+    Ok((out, notes))
+}
 
 /// OpenAI's limit on object nesting in strict schemas.
 const OPENAI_MAX_NESTING: usize = 10;
@@ -409,29 +460,16 @@ const OPENAI_MAX_PROPERTIES: usize = 5000;
 
 /// Rewrites an input schema for OpenAI strict mode, or says why it cannot be strict.
 pub(crate) fn openai_strict(schema: &Value) -> Result<(Value, Vec<String>), String> {
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        return Err("the root of the schema is not an object".into());
-    }
-    let mut notes = Vec::new();
-    let schema = &portable(schema, Optional::NotNullable, &mut notes);
-    let inlined = inline_refs(schema, Recursion::KeepRef, &mut notes);
     let mut props = 0;
-    let mut out = strict_node(&inlined, &mut notes, 0, &mut props)?;
-    if let (Value::Object(m), Some(Value::Object(defs))) = (&mut out, inlined.get("$defs")) {
-        let mut lowered = Map::new();
-        for (k, v) in defs {
-            lowered.insert(k.clone(), strict_node(v, &mut notes, 1, &mut props)?);
-        }
-        m.insert("$defs".into(), Value::Object(lowered));
-    }
+    let lowered = lower_strict(schema, |node, notes, nesting| {
+        strict_node(node, notes, nesting, &mut props)
+    })?;
     if props > OPENAI_MAX_PROPERTIES {
         return Err(format!(
             "the schema has {props} properties; strict mode allows {OPENAI_MAX_PROPERTIES}"
         ));
     }
-    notes.sort();
-    notes.dedup();
-    Ok((out, notes))
+    Ok(lowered)
 }
 
 fn strict_node(
@@ -459,7 +497,7 @@ fn strict_node(
                 out.insert(k.clone(), v.clone());
             }
             "format" => {
-                if v.as_str().is_some_and(|f| OPENAI_FORMATS.contains(&f)) {
+                if v.as_str().is_some_and(|f| Strict::OpenAi.keeps_format(f)) {
                     out.insert(k.clone(), v.clone());
                 }
             }
@@ -534,15 +572,7 @@ fn strict_node(
         let Some(Value::Object(properties)) = out.get_mut("properties") else {
             return Err("an object has no declared properties (free-form); strict mode needs every key declared".into());
         };
-        let required: Vec<String> = m
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required = required_names(m);
         let mut all = Vec::with_capacity(properties.len());
         for (name, prop) in properties.iter_mut() {
             if !required.contains(name)
@@ -561,39 +591,9 @@ fn strict_node(
 
 // ---- Anthropic strict tool use -------------------------------------------------------------------
 
-/// String formats Anthropic's strict mode keeps (anthropic-sdk-python `_transform.py`).
-const ANTHROPIC_FORMATS: &[&str] = &[
-    "date-time",
-    "time",
-    "date",
-    "duration",
-    "email",
-    "hostname",
-    "uri",
-    "ipv4",
-    "ipv6",
-    "uuid",
-];
-
 /// Lowers an input schema for Anthropic strict tool use, or says why it cannot be strict.
 pub(crate) fn anthropic_strict(schema: &Value) -> Result<(Value, Vec<String>), String> {
-    if schema.get("type").and_then(Value::as_str) != Some("object") {
-        return Err("the root of the schema is not an object".into());
-    }
-    let mut notes = Vec::new();
-    let schema = portable(schema, Optional::NotNullable, &mut notes);
-    let inlined = inline_refs(&schema, Recursion::KeepRef, &mut notes);
-    let mut out = anthropic_node(&inlined, &mut notes, 0)?;
-    if let (Value::Object(m), Some(Value::Object(defs))) = (&mut out, inlined.get("$defs")) {
-        let mut lowered = Map::new();
-        for (k, v) in defs {
-            lowered.insert(k.clone(), anthropic_node(v, &mut notes, 1)?);
-        }
-        m.insert("$defs".into(), Value::Object(lowered));
-    }
-    notes.sort();
-    notes.dedup();
-    Ok((out, notes))
+    lower_strict(schema, anthropic_node)
 }
 
 fn is_primitive(v: &Value) -> bool {
@@ -690,7 +690,7 @@ fn anthropic_node(node: &Value, notes: &mut Vec<String>, depth: usize) -> Result
         }
         Some("string") => {
             if let Some(f) = rest.get("format").and_then(Value::as_str)
-                && ANTHROPIC_FORMATS.contains(&f)
+                && Strict::Anthropic.keeps_format(f)
             {
                 out.insert(
                     "format".into(),

@@ -28,6 +28,7 @@ pub mod search;
 
 use serde_json::{Map, Value};
 
+use crate::ToolEntry;
 use crate::call::CallArguments;
 pub use crate::call::{Provider, ProviderData, TurnContent, TurnItem};
 
@@ -138,6 +139,115 @@ pub struct ExportNote {
     pub tool: String,
     /// What happened to it.
     pub message: String,
+}
+
+impl Export {
+    /// Every tool written by `write` (which notes what it had to change), as a JSON array.
+    pub(crate) fn each<'a>(
+        tools: impl IntoIterator<Item = &'a ToolEntry>,
+        mut write: impl FnMut(&'a ToolEntry, &mut Vec<ExportNote>) -> Value,
+    ) -> Self {
+        let mut notes = Vec::new();
+        let tools = tools.into_iter().map(|e| write(e, &mut notes)).collect();
+        Self {
+            tools: Value::Array(tools),
+            notes,
+        }
+    }
+
+    /// For a registry too big to send whole: every tool not named in `always` marked
+    /// `defer_loading: true` (the model sees it once the provider's tool search finds it) and
+    /// `search_tool`, the provider's own tool search, added.
+    pub(crate) fn deferred(mut self, always: &[&str], search_tool: Value) -> Self {
+        if let Value::Array(items) = &mut self.tools {
+            for item in items.iter_mut() {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+                if !always.contains(&name) {
+                    item["defer_loading"] = Value::Bool(true);
+                }
+            }
+            items.push(search_tool);
+        }
+        self
+    }
+}
+
+impl ExportNote {
+    /// One note about `tool` per message.
+    pub(crate) fn about(
+        tool: &str,
+        messages: impl IntoIterator<Item = String>,
+    ) -> impl Iterator<Item = Self> {
+        messages.into_iter().map(move |message| Self {
+            tool: tool.into(),
+            message,
+        })
+    }
+}
+
+/// The model's turn in wire form: a text block (`text_block`, when there is text), then one
+/// block per call (`call_block`) with the call's provider fields as received, and the turn's
+/// other content from `provider` back in its places.
+pub(crate) fn turn_blocks(
+    text: Option<&str>,
+    text_block: impl FnOnce(&str) -> Value,
+    calls: &[crate::ToolCall],
+    call_block: impl Fn(&crate::ToolCall) -> Value,
+    content: Option<&TurnContent>,
+    provider: Provider,
+) -> Vec<Value> {
+    let mut blocks = Vec::with_capacity(calls.len() + 1);
+    blocks.extend(text.filter(|t| !t.is_empty()).map(text_block));
+    for call in calls {
+        blocks.push(with_unmodelled(call_block(call), call, provider));
+    }
+    interleave(blocks, content, provider)
+}
+
+/// The calls of a response whose calls are the items of `response[list]` with `type: kind`
+/// (Anthropic's `tool_use` blocks, Responses' `function_call` items), in order, each made by
+/// `call` from the item, its name and its index among the calls.
+///
+/// # Errors
+/// When the response has no such list, or a call has no name.
+pub(crate) fn typed_calls(
+    response: &Value,
+    list: &'static str,
+    kind: &str,
+    call: impl Fn(&Value, &str, usize) -> crate::ToolCall,
+) -> Result<Vec<crate::ToolCall>, ParseError> {
+    let items = response
+        .get(list)
+        .filter(|l| l.is_array())
+        .ok_or(ParseError::Missing(list))?;
+    items_of_type(items, kind)
+        .enumerate()
+        .map(|(index, item)| {
+            let name = item
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or(ParseError::NoName { index })?;
+            Ok(call(item, name, index))
+        })
+        .collect()
+}
+
+/// Whether a wire item says it is a `kind` (`"type": kind`).
+pub(crate) fn is_type(item: &Value, kind: &str) -> bool {
+    item.get("type").and_then(Value::as_str) == Some(kind)
+}
+
+/// The items of `list` (a JSON array; nothing otherwise) that are a `kind`.
+pub(crate) fn items_of_type<'v>(list: &'v Value, kind: &'v str) -> impl Iterator<Item = &'v Value> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter(move |item| is_type(item, kind))
+}
+
+/// The first element of the list `list` of a response (`choices[0]`, `candidates[0]`).
+pub(crate) fn first<'v>(response: &'v Value, list: &str) -> Option<&'v Value> {
+    response.get(list)?.get(0)
 }
 
 /// Why a provider response could not be read.

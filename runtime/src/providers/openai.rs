@@ -56,63 +56,54 @@
 //! # });
 //! ```
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Export, ExportNote, ParseError, Provider, lower, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
-/// A tool's `parameters` and `strict` flag, with notes.
-pub(crate) fn strict_parameters(entry: &ToolEntry, notes: &mut Vec<ExportNote>) -> (Value, bool) {
-    match lower::openai_strict(entry.input_schema()) {
+/// A tool as an OpenAI function: `name`, `description`, `parameters` lowered for strict mode
+/// and `strict` (false, with a note saying why, when the schema cannot be strict). Both OpenAI
+/// APIs send these fields, Chat Completions under `function`, Responses flat.
+pub(crate) fn function_fields(
+    entry: &ToolEntry,
+    notes: &mut Vec<ExportNote>,
+) -> Map<String, Value> {
+    let (parameters, strict) = match lower::openai_strict(entry.input_schema()) {
         Ok((schema, changes)) => {
-            notes.extend(changes.into_iter().map(|message| ExportNote {
-                tool: entry.name().into(),
-                message,
-            }));
+            notes.extend(ExportNote::about(entry.name(), changes));
             (schema, true)
         }
         Err(reason) => {
-            notes.push(ExportNote {
-                tool: entry.name().into(),
-                message: format!("not strict: {reason}"),
-            });
+            let not_strict = format!("not strict: {reason}");
+            notes.extend(ExportNote::about(entry.name(), [not_strict]));
+            // `portable` sorts the notes it is given: this one stays first.
             let mut changes = Vec::new();
             let schema = lower::portable(
                 entry.input_schema(),
                 lower::Optional::NotNullable,
                 &mut changes,
             );
-            notes.extend(changes.into_iter().map(|message| ExportNote {
-                tool: entry.name().into(),
-                message,
-            }));
+            notes.extend(ExportNote::about(entry.name(), changes));
             (schema, false)
         }
-    }
+    };
+    let mut fields = Map::new();
+    fields.insert("name".into(), entry.name().into());
+    fields.insert(
+        "description".into(),
+        super::description_with_examples(entry).into(),
+    );
+    fields.insert("parameters".into(), parameters);
+    fields.insert("strict".into(), strict.into());
+    fields
 }
 
 /// The `tools` array for Chat Completions.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
-    let mut notes = Vec::new();
-    let tools = tools
-        .into_iter()
-        .map(|e| {
-            let (parameters, strict) = strict_parameters(e, &mut notes);
-            json!({
-                "type": "function",
-                "function": {
-                    "name": e.name(),
-                    "description": super::description_with_examples(e),
-                    "parameters": parameters,
-                    "strict": strict,
-                }
-            })
-        })
-        .collect();
-    Export {
-        tools: Value::Array(tools),
-        notes,
-    }
+    Export::each(
+        tools,
+        |e, notes| json!({"type": "function", "function": function_fields(e, notes)}),
+    )
 }
 
 /// The tool calls of a Chat Completions response (the whole body), in order. A response
@@ -121,9 +112,7 @@ pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
 /// # Errors
 /// When the body has no `choices[0].message`, or a call has no function name.
 pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
-    let message = response
-        .get("choices")
-        .and_then(|c| c.get(0))
+    let message = super::first(response, "choices")
         .and_then(|c| c.get("message"))
         .ok_or(ParseError::Missing("choices[0].message"))?;
     parse_message_tool_calls(message)
@@ -191,9 +180,7 @@ pub fn tool_choice(choice: &super::ToolChoice) -> Value {
 /// Whether the model stopped because it ran out of output tokens (`finish_reason: "length"`):
 /// its text is cut and its tool calls may be incomplete.
 pub fn is_truncated(response: &Value) -> bool {
-    response
-        .get("choices")
-        .and_then(|c| c.get(0))
+    super::first(response, "choices")
         .and_then(|c| c.get("finish_reason"))
         .and_then(Value::as_str)
         == Some("length")
@@ -201,9 +188,7 @@ pub fn is_truncated(response: &Value) -> bool {
 
 /// The final text of a response, if the model answered without (or besides) tool calls.
 pub fn response_text(response: &Value) -> Option<&str> {
-    response
-        .get("choices")?
-        .get(0)?
+    super::first(response, "choices")?
         .get("message")?
         .get("content")?
         .as_str()
@@ -211,16 +196,8 @@ pub fn response_text(response: &Value) -> Option<&str> {
 
 /// `role: "tool"` messages, one per result, in order.
 pub fn format_results(results: &[ToolResult]) -> Value {
-    Value::Array(
-        results
-            .iter()
-            .map(|r| {
-                json!({
-                    "role": "tool",
-                    "tool_call_id": r.call_id,
-                    "content": result_text(r),
-                })
-            })
-            .collect(),
-    )
+    results
+        .iter()
+        .map(|r| json!({"role": "tool", "tool_call_id": r.call_id, "content": result_text(r)}))
+        .collect()
 }

@@ -59,31 +59,18 @@
 //! # });
 //! ```
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Export, ParseError, Provider, result_text};
 use crate::{ToolCall, ToolEntry, ToolResult};
 
 /// The `tools` array for the Responses API.
 pub fn export<'a>(tools: impl IntoIterator<Item = &'a ToolEntry>) -> Export {
-    let mut notes = Vec::new();
-    let tools = tools
-        .into_iter()
-        .map(|e| {
-            let (parameters, strict) = super::openai::strict_parameters(e, &mut notes);
-            json!({
-                "type": "function",
-                "name": e.name(),
-                "description": super::description_with_examples(e),
-                "parameters": parameters,
-                "strict": strict,
-            })
-        })
-        .collect();
-    Export {
-        tools: Value::Array(tools),
-        notes,
-    }
+    Export::each(tools, |e, notes| {
+        let mut tool = Map::from_iter([("type".into(), Value::from("function"))]);
+        tool.extend(super::openai::function_fields(e, notes));
+        Value::Object(tool)
+    })
 }
 
 /// The `tools` array for a registry too big to send whole: every tool not named in `always`
@@ -95,21 +82,7 @@ pub fn export_deferred<'a>(
     tools: impl IntoIterator<Item = &'a ToolEntry>,
     always: &[&str],
 ) -> Export {
-    deferred(export(tools), always)
-}
-
-/// `export` with every tool not in `always` deferred and the hosted search tool added.
-pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
-    if let Value::Array(items) = &mut export.tools {
-        for item in items.iter_mut() {
-            let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
-            if !always.contains(&name) {
-                item["defer_loading"] = Value::Bool(true);
-            }
-        }
-        items.push(json!({"type": "tool_search"}));
-    }
-    export
+    export(tools).deferred(always, json!({"type": "tool_search"}))
 }
 
 /// The `function_call` items of a response (the whole body), in order.
@@ -117,35 +90,20 @@ pub(crate) fn deferred(mut export: Export, always: &[&str]) -> Export {
 /// # Errors
 /// When the body has no `output` list, or a call has no name.
 pub fn parse_tool_calls(response: &Value) -> Result<Vec<ToolCall>, ParseError> {
-    let output = response
-        .get("output")
-        .and_then(Value::as_array)
-        .ok_or(ParseError::Missing("output"))?;
-    output
-        .iter()
-        .filter(|item| item.get("type").and_then(Value::as_str) == Some("function_call"))
-        .enumerate()
-        .map(|(index, item)| {
-            let name = item
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or(ParseError::NoName { index })?;
-            let id = super::id_text(item.get("call_id"))
+    super::typed_calls(response, "output", "function_call", |item, name, index| {
+        ToolCall {
+            id: super::id_text(item.get("call_id"))
                 .or_else(|| super::id_text(item.get("id")))
-                .unwrap_or_else(|| format!("call_{index}"));
-            let arguments = super::arguments_from_value(item.get("arguments"));
-            Ok(ToolCall {
-                id,
-                name: name.to_owned(),
-                arguments,
-                provider_data: super::unmodelled(
-                    item,
-                    &["type", "call_id", "name", "arguments"],
-                    Provider::OpenAiResponses,
-                ),
-            })
-        })
-        .collect()
+                .unwrap_or_else(|| format!("call_{index}")),
+            name: name.to_owned(),
+            arguments: super::arguments_from_value(item.get("arguments")),
+            provider_data: super::unmodelled(
+                item,
+                &["type", "call_id", "name", "arguments"],
+                Provider::OpenAiResponses,
+            ),
+        }
+    })
 }
 
 /// The calls as `function_call` input items, with each item's provider fields (`id`,
@@ -173,7 +131,7 @@ pub fn parse_turn_content(response: &Value) -> Option<super::TurnContent> {
     let output = response.get("output")?.as_array()?;
     super::turn_content(
         output,
-        |item| item.get("type").and_then(Value::as_str) == Some("function_call"),
+        |item| super::is_type(item, "function_call"),
         Provider::OpenAiResponses,
     )
 }
@@ -189,11 +147,7 @@ pub fn format_turn(
 ) -> Value {
     let has_message = content
         .and_then(|c| c.items_for(Provider::OpenAiResponses))
-        .is_some_and(|items| {
-            items
-                .iter()
-                .any(|i| i.value.get("type").and_then(Value::as_str) == Some("message"))
-        });
+        .is_some_and(|items| items.iter().any(|i| super::is_type(&i.value, "message")));
     let mut items = Vec::new();
     if let Some(t) = text.filter(|t| !t.is_empty() && !has_message) {
         items.push(json!({"role": "assistant", "content": t}));
@@ -206,14 +160,9 @@ pub fn format_turn(
 
 /// The text of the response's `message` items (`output_text` parts), joined.
 pub fn response_text(response: &Value) -> Option<String> {
-    let texts: Vec<&str> = response
-        .get("output")?
-        .as_array()?
-        .iter()
-        .filter(|i| i.get("type").and_then(Value::as_str) == Some("message"))
-        .filter_map(|i| i.get("content").and_then(Value::as_array))
-        .flatten()
-        .filter(|p| p.get("type").and_then(Value::as_str) == Some("output_text"))
+    let texts: Vec<&str> = super::items_of_type(response.get("output")?, "message")
+        .filter_map(|i| i.get("content"))
+        .flat_map(|content| super::items_of_type(content, "output_text"))
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
     (!texts.is_empty()).then(|| texts.concat())
@@ -241,16 +190,14 @@ pub fn tool_choice(choice: &super::ToolChoice) -> Value {
 
 /// `function_call_output` items, one per result, in order.
 pub fn format_results(results: &[ToolResult]) -> Value {
-    Value::Array(
-        results
-            .iter()
-            .map(|r| {
-                json!({
-                    "type": "function_call_output",
-                    "call_id": r.call_id,
-                    "output": result_text(r),
-                })
+    results
+        .iter()
+        .map(|r| {
+            json!({
+                "type": "function_call_output",
+                "call_id": r.call_id,
+                "output": result_text(r),
             })
-            .collect(),
-    )
+        })
+        .collect()
 }

@@ -252,13 +252,13 @@ fn search_schema() -> Value {
     })
 }
 
-/// The `search_tools` declaration, so it can be exported like any tool. It is answered by
-/// the agent loop from its [`ToolIndex`], never run by an executor.
-struct SearchTools;
+/// A tool that is only its declaration: exported and searched like any tool, never run by an
+/// executor. `search_tools` is one (the agent loop answers it from its [`ToolIndex`]).
+struct DeclarationOnly(&'static ToolDecl);
 
-impl Tool for SearchTools {
+impl Tool for DeclarationOnly {
     fn decl(&self) -> &'static ToolDecl {
-        &SEARCH_DECL
+        self.0
     }
 
     fn prepare(
@@ -269,14 +269,19 @@ impl Tool for SearchTools {
     ) -> Result<ToolFuture, ToolError> {
         Err(ToolError::new(
             ErrorKind::Denied,
-            "search_tools is answered by the agent loop, not run as a tool",
+            format!(
+                "{} is answered by the agent loop, not run as a tool",
+                self.0.name
+            ),
         ))
     }
 }
 
 /// A registry holding only `search_tools`, for its [`ToolEntry`].
 pub(crate) fn search_tool_registry() -> Result<Registry, crate::RegistryError> {
-    Registry::builder().tool(SearchTools).build()
+    Registry::builder()
+        .tool(DeclarationOnly(&SEARCH_DECL))
+        .build()
 }
 
 #[cfg(test)]
@@ -290,22 +295,6 @@ mod tests {
         "email", "report",
     ];
     const PERMISSIONS: &[&[&str]] = &[&[], &["billing:write"], &["admin"]];
-
-    struct Fake(&'static ToolDecl);
-
-    impl Tool for Fake {
-        fn decl(&self) -> &'static ToolDecl {
-            self.0
-        }
-        fn prepare(
-            &self,
-            _args: &CallArguments,
-            _rules: &ArgRules,
-            _ctx: ToolContext,
-        ) -> Result<ToolFuture, ToolError> {
-            Err(ToolError::new(ErrorKind::Denied, "not run in these tests"))
-        }
-    }
 
     /// A tool per (words, permission set), named after its position and first word.
     fn registry(tools: &[(Vec<usize>, usize)], keep: impl Fn(usize) -> bool) -> Registry {
@@ -326,7 +315,7 @@ mod tests {
                 input_schema: || json!({"type": "object", "properties": {}}),
                 output_schema: || None,
             }));
-            b = b.tool(Fake(decl));
+            b = b.tool(DeclarationOnly(decl));
         }
         b.build().unwrap()
     }

@@ -95,21 +95,25 @@ fn got_kind(text: &str) -> Option<&'static str> {
 
 /// serde's standard messages, rebuilt from their type-controlled part in JSON words.
 fn from_template(text: &str) -> Option<String> {
-    if let Some(rest) = text.strip_prefix("invalid type: ") {
+    // `invalid type/value`: what was expected, and only the kind of what came.
+    let expected_got = |rest: &str, how: &str| {
         let (unexp, exp) = split_expected(rest)?;
-        return Some(format!(
-            "expected {}, got {}",
+        Some(format!(
+            "expected {}, got {}{how}",
             json_words(exp),
             kind_of(unexp)
-        ));
+        ))
+    };
+    // `unknown variant/field`: the names expected instead, or that there are none.
+    let expected_names = |rest: &str, lead: &str, none: &str| match split_expected(rest) {
+        Some((_, exp)) => format!("{lead}expected {}", one_of(&names(exp))),
+        None => none.to_owned(),
+    };
+    if let Some(rest) = text.strip_prefix("invalid type: ") {
+        return expected_got(rest, "");
     }
     if let Some(rest) = text.strip_prefix("invalid value: ") {
-        let (unexp, exp) = split_expected(rest)?;
-        return Some(format!(
-            "expected {}, got {} that does not fit",
-            json_words(exp),
-            kind_of(unexp)
-        ));
+        return expected_got(rest, " that does not fit");
     }
     if let Some(rest) = text.strip_prefix("invalid length ") {
         let (len, exp) = split_expected(rest)?;
@@ -118,16 +122,12 @@ fn from_template(text: &str) -> Option<String> {
         return Some(format!("expected {}, got {len} {items}", json_words(exp)));
     }
     if let Some(rest) = text.strip_prefix("unknown variant ") {
-        return Some(match split_expected(rest) {
-            Some((_, exp)) => format!("expected {}", one_of(&names(exp))),
-            None => "unknown value; this enum has no values".to_owned(),
-        });
+        let none = "unknown value; this enum has no values";
+        return Some(expected_names(rest, "", none));
     }
     if let Some(rest) = text.strip_prefix("unknown field ") {
-        return Some(match split_expected(rest) {
-            Some((_, exp)) => format!("unknown key; expected {}", one_of(&names(exp))),
-            None => "unknown key; this object takes no keys".to_owned(),
-        });
+        let none = "unknown key; this object takes no keys";
+        return Some(expected_names(rest, "unknown key; ", none));
     }
     // The type's own field names: no input in them.
     if let Some(name) = backticked(text, "missing field `") {
