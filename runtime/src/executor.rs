@@ -50,7 +50,9 @@ use crate::call::{ToolCall, ToolResult};
 use crate::policy::audit::{self, AuditPolicy, AuditSink, CallAudit, Moment};
 use crate::policy::bulkhead::{BulkheadConfig, Bulkheads};
 use crate::policy::circuit_breaker::{BreakerConfig, BreakerState, Breakers, CircuitBreaker};
-use crate::policy::confirm::{Confirmation, ConfirmationConfig, Confirmer, Decision, TicketQuota};
+use crate::policy::confirm::{
+    Confirmation, ConfirmationConfig, ConfirmationDecision, Confirmer, Decision, TicketQuota,
+};
 use crate::policy::execute::{self, Attempt, Execution};
 use crate::policy::layer::{Continue, Layer, Layers, Next, Position, Request, Stage};
 use crate::policy::limits::Limits;
@@ -518,11 +520,33 @@ impl Executor {
     ) -> ToolResult {
         match self.0.confirmation.take(principal, ticket, call).await {
             Ok(call) => self.run(principal, &call, Entry::Resumed(&decision)).await,
-            Err(unusable) => ToolResult {
-                call_id: unusable.call_id,
-                name: unusable.name,
-                outcome: Err(unusable.error),
-            },
+            Err(unusable) => {
+                // A refused resume is audited too: someone tried to run a held call with a
+                // ticket that is not theirs, expired, already used, or for other arguments.
+                let attempted = call.cloned().unwrap_or_else(|| {
+                    ToolCall::new(unusable.call_id.clone(), unusable.name.clone(), "")
+                });
+                let outcome = Err(unusable.error);
+                let decisions = audit::Decisions {
+                    confirmation: Some(match &outcome {
+                        Err(e) if e.kind() == ErrorKind::Unavailable => {
+                            ConfirmationDecision::Unavailable
+                        }
+                        _ => ConfirmationDecision::Denied,
+                    }),
+                    ..audit::Decisions::default()
+                };
+                CallAudit::new(&self.0.audit, &self.0.registry, principal, &attempted).emit(
+                    Moment::last(0, Duration::ZERO),
+                    &decisions,
+                    &outcome,
+                );
+                ToolResult {
+                    call_id: unusable.call_id,
+                    name: unusable.name,
+                    outcome,
+                }
+            }
         }
     }
 

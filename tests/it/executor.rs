@@ -759,3 +759,48 @@ async fn an_invalid_calls_audit_record_names_the_failing_pointers_not_their_valu
             .contains("error_pointers")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_resume_is_audited_without_running_anything() {
+    let (ex, fx) = setup(|b| b.confirmation_tickets(Duration::from_secs(60)));
+    let alice = Principal::new("alice").grant("kb:write");
+    let mallory = Principal::new("mallory").grant("kb:write");
+    let pending = ex
+        .call(&alice, &call("delete_document", r#"{"id":"kb-7"}"#))
+        .await;
+    let ticket = ticket_of(&pending);
+    let before = fx.audit.records().len();
+
+    // Someone else's ticket, then one that never existed, then the owner changing the call.
+    assert_kind!(
+        ex.resume(&mallory, &ticket, Decision::Approve).await,
+        Denied
+    );
+    assert_kind!(
+        ex.resume(&alice, "tkt_nope", Decision::Approve).await,
+        Denied
+    );
+    let changed = call("delete_document", r#"{"id":"kb-8"}"#);
+    assert_kind!(
+        ex.resume_call(&alice, &ticket, &changed, Decision::Approve)
+            .await,
+        Denied
+    );
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+
+    let records = fx.audit.records();
+    let refused: Vec<_> = records[before..].iter().collect();
+    assert_eq!(refused.len(), 3, "{refused:#?}");
+    for (record, who) in refused.iter().zip(["mallory", "alice", "alice"]) {
+        assert_eq!(record.principal, who);
+        assert!(record.final_record);
+        assert_eq!(record.outcome, "denied");
+        assert_eq!(
+            record.decisions.confirmation,
+            Some(toolwright::policy::confirm::ConfirmationDecision::Denied)
+        );
+        assert_eq!(record.decisions.permission, None, "nothing else ran");
+    }
+    assert_eq!(refused[2].tool, "delete_document");
+    assert_eq!(refused[2].arguments["id"], "kb-8");
+}

@@ -238,7 +238,9 @@ impl Collector {
     }
 
     fn add(&mut self, record: Record) {
-        if !record.final_record {
+        // A record without a tool is a resume refused before any tool was known (a ticket of
+        // someone else's, unknown or expired): an audit fact, not a use of a tool.
+        if !record.final_record || record.tool.is_empty() {
             return;
         }
         if let Some(at) = record.timestamp_ms {
