@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
-use toolwright_lint::{Rule, Subject, ToolText, lint_tool_by_subject, to_snake_case};
+use toolwright_lint::{Host, Rule, Subject, ToolText, lint_tool_by_subject, to_snake_case};
 
 use crate::source;
 
@@ -76,7 +76,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode> {
     };
     let rows: Vec<Row> = tools
         .iter()
-        .flat_map(lint_one)
+        .flat_map(|tool| lint_one(tool, Host::Cli))
         .filter(|r| !allowed.contains(&r.rule))
         .collect();
     let report = if args.json {
@@ -104,8 +104,8 @@ pub(crate) fn allowed_rules(names: &[String]) -> Result<Vec<Rule>> {
         .collect()
 }
 
-/// The findings of one MCP tool object.
-pub(crate) fn lint_one(tool: &Value) -> Vec<Row> {
+/// The findings of one MCP tool object, worded for `host`.
+pub(crate) fn lint_one(tool: &Value, host: Host) -> Vec<Row> {
     let name = tool["name"].as_str().unwrap_or_default();
     let returns_data = tool.get("outputSchema").is_some_and(|s| !s.is_null())
         || tool["annotations"]["readOnlyHint"] == Value::Bool(true);
@@ -136,7 +136,7 @@ pub(crate) fn lint_one(tool: &Value) -> Vec<Row> {
             tool: name.to_string(),
             subject,
             rule: f.rule,
-            message: f.message,
+            message: f.message_in(host),
         })
         .collect()
 }

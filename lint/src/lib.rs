@@ -66,6 +66,47 @@ impl Finding {
     }
 }
 
+/// Where a finding is shown: its message says how to fix and silence it in that place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Host {
+    /// A `#[tool]` function: doc comments and `#[tool(allow(...))]` (the messages as written).
+    Attribute,
+    /// `toolwright lint` on an MCP server's tools: `description` fields and `--allow`.
+    Cli,
+    /// `toolwright gateway`: `description` fields and the tool's `allow = [...]` in its config.
+    Gateway,
+}
+
+impl Finding {
+    /// The message as `host` shows it: a tool defined as JSON gets a `description`, not a `///`
+    /// doc comment, and is silenced by the host's own switch, not `#[tool(allow(...))]`.
+    ///
+    /// ```
+    /// use toolwright_lint::{Host, ToolText, lint_tool};
+    ///
+    /// let tool = ToolText { name: "get_page", description: None, returns_data: true, params: &[] };
+    /// let finding = &lint_tool(&tool)[0];
+    /// assert!(finding.message.contains("`///` doc comment"));
+    /// let cli = finding.message_in(Host::Cli);
+    /// assert!(cli.contains("a `description`") && !cli.contains("///"));
+    /// ```
+    pub fn message_in(&self, host: Host) -> String {
+        let silence = match host {
+            Host::Attribute => return self.message.clone(),
+            Host::Cli => format!("`--allow {}`", self.rule.name()),
+            Host::Gateway => format!(
+                "`allow = [\"{}\"]` in the tool's gateway config",
+                self.rule.name()
+            ),
+        };
+        self.message
+            .replace(&format!("`#[tool(allow({}))]`", self.rule.name()), &silence)
+            .replace("a `///` doc comment", "a `description`")
+            .replace("`///` doc comment", "`description`")
+    }
+}
+
 /// Where a finding was made, for reports that list several tools' findings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Subject {

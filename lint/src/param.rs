@@ -284,10 +284,27 @@ fn hint(param_name: &str) -> (&'static str, String) {
             ),
         );
     }
+    // Nothing in the name says more: a shape to fill in, in this parameter's own words (a
+    // finished example about something else, like a currency code, would not fit it).
+    let raw_last = ident_words(param_name).last().cloned().unwrap_or_default();
+    let plural = raw_last.len() > 3
+        && raw_last.ends_with('s')
+        && !["ss", "us", "is"].iter().any(|end| raw_last.ends_with(end));
+    let shape = if plural {
+        format!(
+            "{}: <what each one is>, <its format>; up to <how many>",
+            capitalized(&label)
+        )
+    } else {
+        format!(
+            "{}: <what it is>, <its format or allowed values>, like <an example value>",
+            capitalized(&label)
+        )
+    };
     (
         "its meaning, format or allowed values",
         format!(
-            "says what `{param_name}` means, its format or allowed values, and gives an example, e.g. \"ISO 4217 currency code, like EUR\""
+            "says what `{param_name}` means, its format or allowed values, and gives an example, in the shape \"{shape}\""
         ),
     )
 }

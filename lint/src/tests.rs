@@ -2054,3 +2054,73 @@ fn vague_words_do_not_save_a_restated_name() {
         "{got:?}"
     );
 }
+
+/// A tool defined as JSON (the CLI, the gateway) is never told to write a `///` doc comment or
+/// `#[tool(allow(...))]`: every finding of a set of poor tools, as those hosts show it.
+#[test]
+fn json_hosts_get_no_rust_syntax_in_any_message() {
+    let poor = [
+        ToolText {
+            name: "getPage",
+            description: None,
+            returns_data: true,
+            params: &[("id", None)],
+        },
+        ToolText {
+            name: "get_page",
+            description: Some("TODO"),
+            returns_data: true,
+            params: &[("page_id", Some("The page id")), ("mode", Some("TBD"))],
+        },
+        ToolText {
+            name: "delete_page",
+            description: Some("Deletes the page. Deletes the page by deleting it."),
+            returns_data: true,
+            params: &[("x", Some("x"))],
+        },
+        ToolText {
+            name: "search_pages",
+            description: Some("Search pages and handle them in the workspace as needed"),
+            returns_data: true,
+            params: &[("query", Some("The query"))],
+        },
+    ];
+    let mut rules = BTreeSet::new();
+    for tool in &poor {
+        for finding in lint_tool(tool) {
+            rules.insert(finding.rule.name());
+            for host in [Host::Cli, Host::Gateway] {
+                let text = finding.message_in(host);
+                assert!(
+                    !text.contains("#[") && !text.contains("///"),
+                    "{host:?}: {text}"
+                );
+                if finding.rule.allowable() {
+                    assert!(text.contains(finding.rule.name()), "{host:?}: {text}");
+                }
+            }
+            assert_eq!(finding.message_in(Host::Attribute), finding.message);
+        }
+    }
+    assert!(
+        rules.len() >= 5,
+        "the poor tools reach several rules: {rules:?}"
+    );
+}
+
+/// A parameter the name says nothing more about gets a shape to fill in its own words, not a
+/// finished example about something else.
+#[test]
+fn the_fallback_hint_is_written_in_the_parameters_own_words() {
+    for (name, expect) in [
+        ("relations", "Relations: <what each one is>"),
+        ("entity_observations", "Entity observations: <what each one is>"),
+        ("payload", "Payload: <what it is>"),
+        ("status", "One of:"),
+    ] {
+        let findings = check_param_description(name, None);
+        let text = &findings[0].message;
+        assert!(text.contains(expect), "{name}: {text}");
+        assert!(!text.contains("ISO 4217"), "{name}: {text}");
+    }
+}

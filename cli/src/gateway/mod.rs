@@ -175,7 +175,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
 /// Warns about the lint findings of one exposed tool on stderr; returns how many there were.
 fn lint(upstream: &str, tool: &Value, policy: &ToolPolicy) -> Result<usize> {
     let allowed = crate::lint::allowed_rules(&policy.allow)?;
-    let rows: Vec<crate::lint::Row> = crate::lint::lint_one(tool)
+    let rows: Vec<crate::lint::Row> = crate::lint::lint_one(tool, toolwright_lint::Host::Gateway)
         .into_iter()
         .filter(|r| !allowed.contains(&r.rule))
         .collect();
