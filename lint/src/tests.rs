@@ -2114,7 +2114,10 @@ fn json_hosts_get_no_rust_syntax_in_any_message() {
 fn the_fallback_hint_is_written_in_the_parameters_own_words() {
     for (name, expect) in [
         ("relations", "Relations: <what each one is>"),
-        ("entity_observations", "Entity observations: <what each one is>"),
+        (
+            "entity_observations",
+            "Entity observations: <what each one is>",
+        ),
         ("payload", "Payload: <what it is>"),
         ("status", "One of:"),
     ] {

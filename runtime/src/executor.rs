@@ -556,6 +556,7 @@ impl Executor {
         let telemetry = x.telemetry.start(&x.registry, call, &audit);
         let span = telemetry.span();
         let state = CallState::new(principal, call, how);
+        state.expect_layers(x.layers.len());
         let mut unfinished = Unfinished {
             audit: &audit,
             telemetry: &telemetry,

@@ -318,7 +318,7 @@ impl<'a> Next<'a> {
             } else {
                 LayerAction::Passed
             };
-            state.decide(|d| d.layers.push(LayerStep { layer, action }));
+            state.record_layer(LayerStep { layer, action });
         }
         let Some(((position, layer), rest)) = self.layers.split_first() else {
             return self.rest.run(self.stage, request);
@@ -338,11 +338,9 @@ impl<'a> Next<'a> {
                 } else {
                     LayerAction::Rejected
                 };
-                state.decide(|d| {
-                    d.layers.push(LayerStep {
-                        layer: layer.name(),
-                        action,
-                    });
+                state.record_layer(LayerStep {
+                    layer: layer.name(),
+                    action,
                 });
             }
             result
@@ -357,6 +355,11 @@ pub(crate) struct Layers {
 }
 
 impl Layers {
+    /// How many layers there are, at all positions.
+    pub(crate) fn len(&self) -> usize {
+        self.all.len()
+    }
+
     pub(crate) fn push(&mut self, position: Position, layer: Arc<dyn Layer>) {
         // Stable: layers at one position keep the order they were added in.
         let at = self.all.partition_point(|(p, _)| *p <= position);

@@ -66,6 +66,8 @@ pub(crate) struct CallState<'a> {
     /// Fires when the caller drops the call; every attempt's token is its child.
     pub(crate) cancel: CancellationToken,
     decisions: Mutex<audit::Decisions>,
+    /// How many user-layer steps `decisions` holds (read without its lock).
+    layer_steps: std::sync::atomic::AtomicUsize,
     retries: std::sync::atomic::AtomicU32,
 }
 
@@ -77,6 +79,7 @@ impl<'a> CallState<'a> {
             entry,
             cancel: CancellationToken::new(),
             decisions: Mutex::default(),
+            layer_steps: std::sync::atomic::AtomicUsize::new(0),
             retries: std::sync::atomic::AtomicU32::new(0),
         }
     }
@@ -116,13 +119,23 @@ impl<'a> CallState<'a> {
             .clone()
     }
 
+    /// Makes room for the steps of `layers` user layers, so recording them never reallocates.
+    pub(crate) fn expect_layers(&self, layers: usize) {
+        if layers > 0 {
+            self.decide(|d| d.layers.reserve(layers));
+        }
+    }
+
+    /// Records what a user layer did.
+    pub(crate) fn record_layer(&self, step: layer::LayerStep) {
+        self.decide(|d| d.layers.push(step));
+        self.layer_steps
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// How many user layers recorded a step so far.
     pub(crate) fn layer_steps(&self) -> usize {
-        self.decisions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .layers
-            .len()
+        self.layer_steps.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn set_retries(&self, n: u32) {
