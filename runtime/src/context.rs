@@ -206,7 +206,9 @@ type Sink = Arc<dyn Fn(ProgressUpdate) + Send + Sync>;
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use toolwright::{Executor, Principal, Progress, ProgressUpdate, Registry, ToolCall, ToolContext, tool};
+/// use toolwright::{
+///     Executor, Principal, Progress, ProgressUpdate, Registry, ToolCall, ToolContext, tool,
+/// };
 ///
 /// /// Reindex every document of the knowledge base. Returns how many were indexed.
 /// #[tool(idempotent)]

@@ -98,9 +98,9 @@ impl DynamicTool {
 
 /// Configures a [`DynamicTool`]; [`body`](Self::body) builds it.
 ///
-/// The policy is checked when the tool is registered ([`RegistryBuilder::build`](crate::RegistryBuilder::build)),
-/// with the rules `#[tool]` enforces at compile time: a destructive tool without a permission,
-/// for one, is refused.
+/// The policy is checked when the tool is registered
+/// ([`RegistryBuilder::build`](crate::RegistryBuilder::build)), with the rules `#[tool]`
+/// enforces at compile time: a destructive tool without a permission, for one, is refused.
 ///
 /// ```
 /// use std::time::Duration;
@@ -239,9 +239,10 @@ impl DynamicToolBuilder {
     /// # Errors
     /// [`RegistryError::InvalidDeclaration`] when the input schema does not compile or its
     /// root is not an object schema, or a secret key is not a property. The name and the
-    /// policy are checked when the tool is registered: [`RegistryBuilder::build`](crate::RegistryBuilder::build)
-    /// refuses a policy that breaks a rule `#[tool]` enforces at compile time (e.g. destructive
-    /// without a permission, retries on a tool that is not idempotent).
+    /// policy are checked when the tool is registered:
+    /// [`RegistryBuilder::build`](crate::RegistryBuilder::build) refuses a policy that breaks a
+    /// rule `#[tool]` enforces at compile time (e.g. destructive without a permission, retries
+    /// on a tool that is not idempotent).
     pub fn body<F, Fut>(self, body: F) -> Result<DynamicTool, RegistryError>
     where
         F: Fn(Value, ToolContext) -> Fut + Send + Sync + 'static,

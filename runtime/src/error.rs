@@ -134,7 +134,8 @@ impl fmt::Display for ErrorKind {
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let executor = Executor::new(Registry::builder().tool(count_orders_between).build()?);
 /// let args = r#"{"from": "2026-11-30", "to": "2026-11-01"}"#;
-/// let result = executor.call(&Principal::anonymous(), &ToolCall::new("c1", "count_orders_between", args)).await;
+/// let call = ToolCall::new("c1", "count_orders_between", args);
+/// let result = executor.call(&Principal::anonymous(), &call).await;
 /// assert_eq!(result.to_model_json()["errors"][0], "/to: must not be earlier than `from`");
 /// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
 /// ```

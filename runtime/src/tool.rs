@@ -53,7 +53,12 @@ pub type ToolFuture = BoxFuture<'static, Result<Value, ToolError>>;
 ///         self.0
 ///     }
 ///
-///     fn prepare(&self, args: &CallArguments, rules: &ArgRules, ctx: ToolContext) -> Result<ToolFuture, ToolError> {
+///     fn prepare(
+///         &self,
+///         args: &CallArguments,
+///         rules: &ArgRules,
+///         ctx: ToolContext,
+///     ) -> Result<ToolFuture, ToolError> {
 ///         lookup_customer_record.prepare(args, rules, ctx)
 ///     }
 /// }

@@ -6,7 +6,8 @@
 //! ever hold its own slots, never the whole blocking pool, and healthy tools keep running.
 //!
 //! This file is the whole policy: configuration (`BulkheadConfig`, set through
-//! [`ExecutorBuilder::max_concurrent_calls`](crate::ExecutorBuilder::max_concurrent_calls)), state (a semaphore per tool), decision
+//! [`ExecutorBuilder::max_concurrent_calls`](crate::ExecutorBuilder::max_concurrent_calls)),
+//! state (a semaphore per tool), decision
 //! ([`BulkheadDecision`]) and error (`busy`). The executor wires it with one field and one
 //! line in its order of steps.
 

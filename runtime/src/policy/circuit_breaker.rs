@@ -145,7 +145,9 @@ impl Default for BreakerConfig {
 ///
 /// ```
 /// use std::num::NonZeroU32;
-/// use toolwright::{BreakerConfig, BreakerState, ErrorKind, Executor, Principal, Registry, ToolCall, ToolError, tool};
+/// use toolwright::{
+///     BreakerConfig, BreakerState, ErrorKind, Executor, Principal, Registry, ToolCall, ToolError, tool,
+/// };
 ///
 /// /// Read the current balance of the company's main bank account. Returns the balance in cents.
 /// #[tool(read_only)]
@@ -156,7 +158,11 @@ impl Default for BreakerConfig {
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let two = NonZeroU32::new(2).unwrap();
 /// let executor = Executor::builder(Registry::builder().tool(get_account_balance).build()?)
-///     .circuit_breaker(BreakerConfig { failure_threshold: two, minimum_calls: two, ..Default::default() })
+///     .circuit_breaker(BreakerConfig {
+///         failure_threshold: two,
+///         minimum_calls: two,
+///         ..BreakerConfig::default()
+///     })
 ///     .build();
 /// assert_eq!(executor.breaker_state("get_account_balance"), Some(BreakerState::Closed));
 ///
