@@ -99,6 +99,40 @@ impl TurnContent {
 }
 
 /// One tool call the model asked for.
+///
+/// A provider's parser ([`providers`](crate::providers)) builds them from the model's
+/// response; build one yourself from the id, name and arguments the model sent, and run it
+/// with [`Executor::call`](crate::Executor::call) to get a [`ToolResult`].
+///
+/// ```
+/// use serde_json::json;
+/// use toolwright::{Executor, Principal, Registry, ToolCall, tool};
+///
+/// /// Add two integers and return their sum as an integer.
+/// #[tool(read_only, idempotent)]
+/// fn add_two_integers(
+///     /// The first addend, any 64-bit signed integer
+///     a: i64,
+///     /// The second addend, any 64-bit signed integer
+///     b: i64,
+/// ) -> i64 {
+///     a + b
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::new(Registry::builder().tool(add_two_integers).build()?);
+/// let anyone = Principal::anonymous();
+///
+/// // Arguments as the model's JSON text (parsed straight into the tool's parameters) …
+/// let text = ToolCall::new("call_1", "add_two_integers", r#"{"a": 2, "b": 3}"#);
+/// // … or as a value already parsed.
+/// let value = ToolCall::with_json("call_2", "add_two_integers", json!({"a": 2, "b": 3}));
+///
+/// let result = executor.call(&anyone, &text).await;
+/// assert_eq!((result.call_id.as_str(), result.outcome.unwrap()), ("call_1", json!(5)));
+/// assert_eq!(executor.call(&anyone, &value).await.outcome.unwrap(), 5);
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolCall {
     /// The provider's call id, echoed back with the result.
@@ -149,7 +183,19 @@ impl ToolCall {
     }
 }
 
-/// The arguments of a call.
+/// The arguments of a call, as [`ToolCall::new`] (text) or [`ToolCall::with_json`] (a value)
+/// made them. A tool's [`prepare`](crate::Tool::prepare) reads either form; the example on
+/// [`ArgRules`](crate::ArgRules) hands one to a tool directly.
+///
+/// ```
+/// use serde_json::json;
+/// use toolwright::{CallArguments, ToolCall};
+///
+/// let call = ToolCall::new("call_1", "get_order_status", r#"{"order_id": "ord-1042"}"#);
+/// assert_eq!(call.arguments, CallArguments::Text(r#"{"order_id": "ord-1042"}"#.into()));
+/// let same = CallArguments::Json(json!({"order_id": "ord-1042"}));
+/// assert_eq!(call.arguments.to_value(), same.to_value());
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum CallArguments {
     /// JSON text, not yet parsed (an empty string means no arguments).
@@ -187,7 +233,24 @@ impl CallArguments {
     }
 }
 
-/// The result of one call: the tool's value, or the error the model should see.
+/// The result of one call: the tool's value, or the error the model should see. Send
+/// [`to_model_json`](Self::to_model_json) back to the model under [`call_id`](Self::call_id)
+/// (the [`providers`](crate::providers) format it for each API); the example on [`ToolCall`]
+/// shows a successful call.
+///
+/// ```
+/// use toolwright::{ErrorKind, Executor, Principal, Registry, ToolCall};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::new(Registry::builder().build()?);
+/// let call = ToolCall::new("call_9", "delete_everything", "{}");
+/// let result = executor.call(&Principal::anonymous(), &call).await;
+/// assert!(result.is_error());
+/// assert_eq!(result.error().unwrap().kind(), ErrorKind::UnknownTool);
+/// assert_eq!(result.to_model_json()["kind"], "unknown_tool");
+/// assert_eq!(result.call_id, "call_9");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolResult {
     /// The call id, echoed.

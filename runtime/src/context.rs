@@ -176,7 +176,15 @@ tokio::task_local! {
     static CURRENT_PROGRESS: Progress;
 }
 
-/// One progress report of a running tool.
+/// One progress report of a running tool, as a [`Progress`] sink receives it (the example on
+/// [`Progress`] collects them).
+///
+/// ```
+/// use toolwright::ProgressUpdate;
+///
+/// let update = ProgressUpdate { progress: 2.0, total: Some(3.0), message: Some("indexing".into()) };
+/// assert_eq!(update.total.map(|t| update.progress / t), Some(2.0 / 3.0));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProgressUpdate {
     /// How far the call got; should grow with every report, even without a known total.
@@ -192,6 +200,42 @@ type Sink = Arc<dyn Fn(ProgressUpdate) + Send + Sync>;
 /// Where a tool's progress reports go: a sink set by whoever runs the call, or nowhere (the
 /// default, when the caller did not ask for progress). Reporting never blocks and never fails;
 /// a sink that cannot keep up may drop reports.
+///
+/// A tool reports through [`ToolContext::progress`]; whoever runs the call collects the
+/// reports by running it inside [`Progress::scope`]:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use toolwright::{
+///     Executor, Principal, Progress, ProgressUpdate, Registry, ToolCall, ToolContext, tool,
+/// };
+///
+/// /// Reindex every document of the knowledge base. Returns how many were indexed.
+/// #[tool(idempotent)]
+/// async fn reindex_documents(ctx: &ToolContext) -> u32 {
+///     for done in 1..=2u32 {
+///         ctx.progress().report(f64::from(done), Some(2.0), Some("indexing"));
+///     }
+///     2
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::new(Registry::builder().tool(reindex_documents).build()?);
+/// let updates = Arc::new(Mutex::new(Vec::new()));
+/// let sink = updates.clone();
+/// let progress = Progress::new(move |update| sink.lock().unwrap().push(update));
+///
+/// let call = ToolCall::new("c1", "reindex_documents", "{}");
+/// let result = progress.scope(executor.call(&Principal::anonymous(), &call)).await;
+/// assert_eq!(result.outcome.unwrap(), 2);
+/// let updates = updates.lock().unwrap();
+/// assert_eq!(updates.len(), 2);
+/// assert_eq!(
+///     updates[1],
+///     ProgressUpdate { progress: 2.0, total: Some(2.0), message: Some("indexing".into()) }
+/// );
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Default)]
 pub struct Progress(Option<Sink>);
 

@@ -97,6 +97,41 @@ impl DynamicTool {
 }
 
 /// Configures a [`DynamicTool`]; [`body`](Self::body) builds it.
+///
+/// The policy is checked when the tool is registered
+/// ([`RegistryBuilder::build`](crate::RegistryBuilder::build)), with the rules `#[tool]`
+/// enforces at compile time: a destructive tool without a permission, for one, is refused.
+///
+/// ```
+/// use std::time::Duration;
+/// use serde_json::json;
+/// use toolwright::{DynamicTool, Rate, Registry, RegistryError};
+///
+/// let schema = json!({
+///     "type": "object",
+///     "properties": {"id": {"type": "string", "description": "The document's id, e.g. \"kb-102\""}},
+///     "required": ["id"],
+/// });
+/// let builder = || {
+///     DynamicTool::builder("delete_document", "Delete a document by its id. Returns the deleted id.")
+///         .input_schema(schema.clone())
+///         .destructive(true)
+///         .timeout(Duration::from_secs(5))
+///         .rate_limit(Rate::per_minute(10))
+/// };
+///
+/// let unguarded = builder().body(|args, _ctx| async move { Ok(args["id"].clone()) })?;
+/// let refused = Registry::builder().tool(unguarded).build();
+/// assert!(matches!(refused, Err(RegistryError::InvalidDeclaration { .. })));
+///
+/// let tool = builder()
+///     .permission("kb:write")
+///     .body(|args, _ctx| async move { Ok(args["id"].clone()) })?;
+/// assert!(tool.decl().policy.destructive);
+/// assert_eq!(tool.decl().policy.permissions, ["kb:write"]);
+/// assert_eq!(Registry::builder().tool(tool).build()?.len(), 1);
+/// # Ok::<(), RegistryError>(())
+/// ```
 #[derive(Debug)]
 #[must_use]
 pub struct DynamicToolBuilder {
@@ -203,10 +238,11 @@ impl DynamicToolBuilder {
     ///
     /// # Errors
     /// [`RegistryError::InvalidDeclaration`] when the input schema does not compile or its
-    /// root is not an object schema, a secret key is not a property, or the policy breaks a
-    /// rule `#[tool]` enforces at compile time (e.g. destructive without a permission,
-    /// retries on a tool that is not idempotent). The registry checks the name and policy
-    /// again when the tool is registered.
+    /// root is not an object schema, or a secret key is not a property. The name and the
+    /// policy are checked when the tool is registered:
+    /// [`RegistryBuilder::build`](crate::RegistryBuilder::build) refuses a policy that breaks a
+    /// rule `#[tool]` enforces at compile time (e.g. destructive without a permission, retries
+    /// on a tool that is not idempotent).
     pub fn body<F, Fut>(self, body: F) -> Result<DynamicTool, RegistryError>
     where
         F: Fn(Value, ToolContext) -> Fut + Send + Sync + 'static,

@@ -13,7 +13,29 @@ pub use convert::ResultExt;
 /// What went wrong, as a stable machine-readable kind.
 ///
 /// The string form ([`ErrorKind::as_str`]) is what the model sees in the `"kind"` field and is
-/// part of the public contract: it never changes between patch releases.
+/// part of the public contract: it never changes between patch releases. Match on the kind,
+/// never on the message.
+///
+/// ```
+/// use toolwright::{ErrorKind, Executor, Principal, Registry, ToolCall, ToolError, tool};
+///
+/// /// Read the current balance of the company's main bank account. Returns the balance in cents.
+/// #[tool(read_only)]
+/// async fn get_account_balance() -> Result<u64, ToolError> {
+///     Err(ToolError::unavailable("the bank's API answered 503"))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::new(Registry::builder().tool(get_account_balance).build()?);
+/// let call = ToolCall::new("c1", "get_account_balance", "{}");
+/// let error = executor.call(&Principal::anonymous(), &call).await.outcome.unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::Unavailable);
+/// assert_eq!(error.kind().as_str(), "unavailable");
+/// // Infrastructure failures are what the circuit breaker counts.
+/// assert!(error.kind().is_infrastructure());
+/// assert!(!ErrorKind::InvalidArguments.is_infrastructure());
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -85,7 +107,38 @@ impl fmt::Display for ErrorKind {
 
 /// One problem with one argument, located by a JSON pointer into the arguments object.
 ///
-/// Displays as `/limit: must be at most 20, got 50`.
+/// Displays as `/limit: must be at most 20, got 50`. A tool body returns
+/// [`ToolError::invalid_arguments`] with them for a rule its parameters' types and `#[arg]`
+/// constraints cannot say, such as one argument depending on another:
+///
+/// ```
+/// use toolwright::{Executor, FieldError, Principal, Registry, ToolCall, ToolError, tool};
+///
+/// /// Count the orders placed between two dates, inclusive. Returns the number of orders.
+/// #[tool(read_only)]
+/// async fn count_orders_between(
+///     /// First day counted, as YYYY-MM-DD, e.g. "2026-11-01"
+///     from: String,
+///     /// Last day counted, as YYYY-MM-DD, no earlier than `from`
+///     to: String,
+/// ) -> Result<u32, ToolError> {
+///     if to < from {
+///         return Err(ToolError::invalid_arguments(vec![FieldError::new(
+///             "/to",
+///             "must not be earlier than `from`",
+///         )]));
+///     }
+///     Ok(12)
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::new(Registry::builder().tool(count_orders_between).build()?);
+/// let args = r#"{"from": "2026-11-30", "to": "2026-11-01"}"#;
+/// let call = ToolCall::new("c1", "count_orders_between", args);
+/// let result = executor.call(&Principal::anonymous(), &call).await;
+/// assert_eq!(result.to_model_json()["errors"][0], "/to: must not be earlier than `from`");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     /// JSON pointer (RFC 6901) to the offending value; `""` is the whole arguments object.
@@ -143,7 +196,7 @@ impl fmt::Display for FieldError {
 /// [`ToolError::to_model_json`] as `{"error", "kind", "suggestion", ...}`.
 ///
 /// ```
-/// use toolwright_runtime::{ErrorKind, ToolError};
+/// use toolwright::{ErrorKind, ToolError};
 ///
 /// let err = ToolError::failed("order 42 does not exist")
 ///     .with_suggestion("look the order up with search_orders first");

@@ -116,6 +116,31 @@ impl std::fmt::Debug for Executor {
 
 /// Configures an [`Executor`]. Every default is the safe one: no confirmer (destructive calls
 /// are denied), 30 s timeouts, capped arguments and outputs, redaction of common secret keys.
+///
+/// ```
+/// use toolwright::{ErrorKind, Executor, Principal, Rate, Registry, ToolCall, tool};
+///
+/// /// Get the current UTC time as an RFC 3339 timestamp. Returns the timestamp string.
+/// #[tool(read_only)]
+/// fn get_current_time() -> String {
+///     "2026-12-02T12:00:00Z".into()
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::builder(Registry::builder().tool(get_current_time).build()?)
+///     .rate_limit_per_principal(Rate::per_minute(1))
+///     .max_concurrent_calls(8)
+///     .build();
+/// let alice = Principal::new("alice");
+/// let call = ToolCall::new("c1", "get_current_time", "{}");
+/// assert!(executor.call(&alice, &call).await.outcome.is_ok());
+/// let again = executor.call(&alice, &call).await.outcome.unwrap_err();
+/// assert_eq!(again.kind(), ErrorKind::RateLimited);
+/// assert!(again.retry_after().is_some());
+/// // The limit is per principal: someone else still gets through.
+/// assert!(executor.call(&Principal::new("bob"), &call).await.outcome.is_ok());
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 pub struct ExecutorBuilder {
     registry: Registry,
     limits: Limits,

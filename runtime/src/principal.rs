@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// (`"kb:*"` grants every `kb:…` permission) or `"*"` (everything; for tests and admin tools).
 ///
 /// ```
-/// use toolwright_runtime::Principal;
+/// use toolwright::Principal;
 ///
 /// let alice = Principal::new("alice").grant("kb:read").grant("orders:*");
 /// assert!(alice.allows(&["kb:read", "orders:write"]));

@@ -18,6 +18,22 @@ use crate::{Principal, ToolContext};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a registry could not be built.
+///
+/// ```
+/// use toolwright::{Registry, RegistryError, tool};
+///
+/// /// Get the current UTC time as an RFC 3339 timestamp. Returns the timestamp string.
+/// #[tool(read_only)]
+/// fn get_current_time() -> String {
+///     "2026-12-02T12:00:00Z".into()
+/// }
+///
+/// let twice = Registry::builder().tool(get_current_time).tool(get_current_time).build();
+/// assert_eq!(twice.unwrap_err(), RegistryError::DuplicateTool { name: "get_current_time".into() });
+///
+/// let bad_host = Registry::builder().allow_url_host("https://api.example.com/").build();
+/// assert!(matches!(bad_host, Err(RegistryError::InvalidUrlHost { .. })));
+/// ```
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegistryError {
@@ -53,7 +69,31 @@ pub enum RegistryError {
     },
 }
 
-/// One registered tool: declaration, schemas and compiled constraints.
+/// One registered tool: declaration, schemas and compiled constraints. Get it from
+/// [`Registry::get`], [`Registry::iter`] or, for what one caller may see, [`Registry::scoped`].
+///
+/// ```
+/// use toolwright::{Principal, Registry, ToolError, tool};
+///
+/// /// Issue a refund for an order, up to its paid amount. Returns the refund id.
+/// #[tool(permissions = ["billing:write"], idempotent, timeout = "10s")]
+/// async fn refund_order(
+///     /// Id of the order to refund, e.g. "ord-1042"
+///     order_id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(format!("re-{order_id}"))
+/// }
+///
+/// let registry = Registry::builder().tool(refund_order).build()?;
+/// let entry = registry.get("refund_order").unwrap();
+/// assert_eq!(entry.description(), "Issue a refund for an order, up to its paid amount. Returns the refund id.");
+/// assert_eq!(entry.policy().permissions, ["billing:write"]);
+/// assert_eq!(entry.params()[0].name, "order_id");
+/// assert!(entry.visible_to(&Principal::new("clerk").grant("billing:write")));
+/// assert!(!entry.visible_to(&Principal::new("guest")));
+/// assert_eq!(registry.scoped(&Principal::new("guest")).count(), 0);
+/// # Ok::<(), toolwright::RegistryError>(())
+/// ```
 pub struct ToolEntry {
     index: usize,
     tool: Box<dyn Tool>,
@@ -386,7 +426,37 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-/// Builds a [`Registry`]. Safe defaults: 30 s timeout per call.
+/// Builds a [`Registry`]. Safe defaults: 30 s timeout per call, no path root and no allowed
+/// URL host (so [`SafePath`](crate::SafePath) and [`AllowedUrl`](crate::AllowedUrl) arguments
+/// are refused until configured).
+///
+/// ```
+/// use std::time::Duration;
+/// use toolwright::{Executor, Principal, Registry, ToolCall, ToolContext, ToolError, tool};
+///
+/// struct Greeting(String);
+///
+/// /// Greet the calling user by their principal id. Returns the greeting text.
+/// #[tool(read_only)]
+/// async fn greet_caller(ctx: &ToolContext) -> Result<String, ToolError> {
+///     Ok(format!("{}, {}", ctx.state::<Greeting>()?.0, ctx.principal().id()))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let registry = Registry::builder()
+///     .tool(greet_caller)
+///     .state(Greeting("Good morning".into()))
+///     .default_timeout(Duration::from_secs(5))
+///     .build()?;
+/// let entry = registry.get("greet_caller").unwrap();
+/// assert_eq!(registry.timeout_of(entry), Duration::from_secs(5));
+///
+/// let executor = Executor::new(registry);
+/// let call = ToolCall::new("c1", "greet_caller", "{}");
+/// let result = executor.call(&Principal::new("ada"), &call).await;
+/// assert_eq!(result.outcome.unwrap(), "Good morning, ada");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 pub struct RegistryBuilder {
     tools: Vec<Box<dyn Tool>>,
     state: StateMap,

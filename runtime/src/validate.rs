@@ -24,7 +24,39 @@ use crate::error::MAX_LISTED_ERRORS;
 use crate::tool::{Tool, ToolFuture};
 use crate::{ErrorKind, FieldError, ToolContext, ToolError};
 
-/// The compiled constraints of one tool (regexes compiled once, at registration).
+/// The compiled constraints of one tool (regexes compiled once, at registration). The
+/// registry compiles them for every tool and hands them to [`Tool::prepare`]; compile them
+/// yourself to prepare a tool without a registry, or in a hand-written [`Tool`] (see its
+/// example) that delegates to another.
+///
+/// ```
+/// use toolwright::{ArgRules, CallArguments, Principal, Tool, ToolContext, ToolError, tool};
+///
+/// /// Look up a customer record by id in the CRM. Returns the record's display name.
+/// #[tool(read_only)]
+/// async fn lookup_customer_record(
+///     /// Customer id, e.g. "cus_1042"
+///     #[arg(min_len = 1, max_len = 64)]
+///     id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(format!("Customer {id}"))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let rules = ArgRules::compile(lookup_customer_record.decl()).unwrap();
+/// let ctx = ToolContext::for_test(Principal::new("tester"));
+///
+/// let empty = CallArguments::Text(r#"{"id": ""}"#.into());
+/// let Err(refused) = lookup_customer_record.prepare(&empty, &rules, ctx.clone()) else {
+///     panic!("an empty id breaks min_len");
+/// };
+/// assert_eq!(refused.details()["errors"][0], "/id: must be at least 1 character long, got 0");
+///
+/// let args = CallArguments::Text(r#"{"id": "cus_1042"}"#.into());
+/// let body = lookup_customer_record.prepare(&args, &rules, ctx)?;
+/// assert_eq!(body.await?, "Customer cus_1042");
+/// # Ok::<(), ToolError>(()) }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct ArgRules {
     params: &'static [ParamDecl],

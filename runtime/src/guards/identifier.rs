@@ -8,6 +8,31 @@ use serde::{Serialize, Serializer};
 
 /// An identifier: 1 to 128 characters of `A-Z a-z 0-9 _ - . :`, starting with a letter or digit.
 /// For ids the model copies from earlier results (order numbers, document ids).
+///
+/// ```
+/// use toolwright::{Executor, Identifier, Principal, Registry, ToolCall, tool};
+///
+/// /// Look up the shipping status of one order by its id. Returns the status as a short phrase.
+/// #[tool(read_only)]
+/// fn get_order_status(
+///     /// Order id as shown in search results, e.g. "ord-1042"
+///     order_id: Identifier,
+/// ) -> String {
+///     format!("{order_id}: shipped")
+/// }
+///
+/// assert_eq!(Identifier::parse("ord-1042").unwrap().as_str(), "ord-1042");
+/// assert!(Identifier::parse("../../etc/passwd").is_err());
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::new(Registry::builder().tool(get_order_status).build()?);
+/// let anyone = Principal::anonymous();
+/// let call = ToolCall::new("c1", "get_order_status", r#"{"order_id": "ord-1042"}"#);
+/// assert_eq!(executor.call(&anyone, &call).await.outcome.unwrap(), "ord-1042: shipped");
+/// let call = ToolCall::new("c2", "get_order_status", r#"{"order_id": "ord 1042; DROP"}"#);
+/// assert!(executor.call(&anyone, &call).await.is_error());
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Identifier(String);
 

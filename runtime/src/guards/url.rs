@@ -15,6 +15,45 @@ use url::{Host, Url};
 /// [`url`](Self::url) or [`as_str`](Self::as_str) is that parser's serialization, so the tool
 /// connects to the host that was checked. Input that parsers read differently is refused:
 /// backslashes, control characters, surrounding spaces and a host ending with a dot.
+///
+/// ```
+/// use toolwright::{AllowedUrl, ErrorKind, Executor, Principal, Registry, ToolCall, tool};
+///
+/// /// Fetch the status page of a partner service and report whether it is up. Returns the host checked.
+/// #[tool(read_only, open_world)]
+/// async fn check_partner_status(
+///     /// The status page, an https URL on a partner's host, e.g. "https://status.example.com/api"
+///     url: AllowedUrl,
+/// ) -> String {
+///     // A real tool would fetch `url.as_str()` here; the host is the one that was checked.
+///     url.url().host_str().unwrap_or_default().to_owned()
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let registry = Registry::builder()
+///     .tool(check_partner_status)
+///     .allow_url_host(".example.com")
+///     .build()?;
+/// let executor = Executor::new(registry);
+/// let anyone = Principal::anonymous();
+///
+/// let args = r#"{"url": "https://status.example.com/api"}"#;
+/// let ok = executor.call(&anyone, &ToolCall::new("c1", "check_partner_status", args)).await;
+/// assert_eq!(ok.outcome.unwrap(), "status.example.com");
+///
+/// // Refused while validating: the body never runs.
+/// let args = r#"{"url": "https://example.com.attacker.net/"}"#;
+/// let refused = executor.call(&anyone, &ToolCall::new("c2", "check_partner_status", args)).await;
+/// assert_eq!(refused.error().unwrap().kind(), ErrorKind::InvalidArguments);
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+///
+/// // The same check on its own says why.
+/// let hosts = [".example.com".to_owned()];
+/// assert_eq!(
+///     AllowedUrl::check("https://example.com.attacker.net/", &hosts).unwrap_err(),
+///     "the host `example.com.attacker.net` is not on the allowlist"
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AllowedUrl(Url);
 

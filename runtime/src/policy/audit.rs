@@ -60,7 +60,8 @@ pub struct Decisions {
     pub layers: Vec<LayerStep>,
 }
 
-/// One audit record: an attempt of a call, or (with `final_record`) the call's outcome.
+/// One audit record: an attempt of a call, or (with `final_record`) the call's outcome. The
+/// example on [`MemorySink`] reads the records of a call.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditRecord {
     /// Milliseconds since the Unix epoch when the record was made.
@@ -97,7 +98,45 @@ pub struct AuditRecord {
     pub error_pointers: Vec<String>,
 }
 
-/// Why a sink could not take a record.
+/// Why a sink could not take a record. A destructive call whose record cannot be written does
+/// not run (it fails closed):
+///
+/// ```
+/// use toolwright::{
+///     AuditError, AuditRecord, AuditSink, AutoApprove, ErrorKind, Executor, Principal, Registry,
+///     ToolCall, ToolError, tool,
+/// };
+///
+/// /// Permanently delete a document from the knowledge base by its id. Returns the deleted id.
+/// #[tool(permissions = ["kb:write"], destructive)]
+/// async fn delete_document(
+///     /// Id of the document, e.g. "kb-102", as listed by search results
+///     id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(id)
+/// }
+///
+/// /// An audit store that is down.
+/// struct Unreachable;
+///
+/// impl AuditSink for Unreachable {
+///     fn record(&self, _record: &AuditRecord) -> Result<(), AuditError> {
+///         Err(AuditError("the audit database refused the connection".into()))
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::builder(Registry::builder().tool(delete_document).build()?)
+///     .confirmer(AutoApprove)
+///     .audit(Unreachable)
+///     .build();
+/// let editor = Principal::new("editor").grant("kb:write");
+/// let call = ToolCall::new("c1", "delete_document", r#"{"id": "kb-102"}"#);
+/// let refused = executor.call(&editor, &call).await.outcome.unwrap_err();
+/// assert_eq!(refused.kind(), ErrorKind::Denied);
+/// assert_eq!(refused.message(), "the audit log is unavailable, so this action is refused");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("audit sink failed: {0}")]
 pub struct AuditError(pub String);
@@ -171,6 +210,44 @@ pub trait AuditSink: Send + Sync {
 
 /// Keeps records in memory, for tests and for showing a summary. Unbounded by default;
 /// [`MemorySink::bounded`] keeps only the most recent records.
+///
+/// Each call leaves a record per attempt and one final record ([`AuditRecord`]), with secrets
+/// redacted:
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use toolwright::{Executor, MemorySink, Principal, Registry, ToolCall, tool};
+///
+/// /// Send a test event to a customer's webhook endpoint. Returns the HTTP status it answered.
+/// #[tool(open_world)]
+/// fn send_test_webhook(
+///     /// Webhook endpoint id, e.g. "wh_102", as listed by list_webhooks
+///     endpoint: String,
+///     /// Extra HTTP headers to send with the event, e.g. {"X-Trace": "t1"}
+///     headers: BTreeMap<String, String>,
+/// ) -> u16 {
+///     200
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let memory = MemorySink::new();
+/// let executor = Executor::builder(Registry::builder().tool(send_test_webhook).build()?)
+///     .audit(memory.clone())
+///     .build();
+/// let args = r#"{"endpoint": "wh_102", "headers": {"Authorization": "Bearer s3cr3t", "X-Trace": "t1"}}"#;
+/// let call = ToolCall::new("c1", "send_test_webhook", args);
+/// executor.call(&Principal::new("ops"), &call).await;
+///
+/// let records = memory.records();
+/// let last = records.last().unwrap();
+/// assert!(last.final_record);
+/// assert_eq!(last.tool, "send_test_webhook");
+/// assert_eq!((last.principal.as_str(), last.outcome.as_str()), ("ops", "ok"));
+/// assert_eq!(last.arguments["headers"]["Authorization"], "[REDACTED]");
+/// assert_eq!(last.arguments["headers"]["X-Trace"], "t1");
+/// assert!(!memory.to_jsonl().contains("s3cr3t"));
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct MemorySink {
     records: Arc<Mutex<std::collections::VecDeque<AuditRecord>>>,
@@ -305,6 +382,36 @@ impl AuditSink for JsonlSink {
 /// thread that feeds `inner`. A slow or blocked sink then never stalls tool calls. When the
 /// queue is full the record is refused (counted in [`BackgroundSink::dropped`]), so destructive
 /// calls fail closed instead of running unrecorded, and memory stays bounded.
+///
+/// ```
+/// use std::time::Duration;
+/// use toolwright::{BackgroundSink, Executor, MemorySink, Principal, Registry, ToolCall, tool};
+///
+/// /// Get the current UTC time as an RFC 3339 timestamp. Returns the timestamp string.
+/// #[tool(read_only)]
+/// fn get_current_time() -> String {
+///     "2026-12-02T12:00:00Z".into()
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// // A `JsonlSink` in production; memory here, to look at what arrived.
+/// let memory = MemorySink::new();
+/// let background = BackgroundSink::new(memory.clone(), 1024).unwrap();
+/// let executor = Executor::builder(Registry::builder().tool(get_current_time).build()?)
+///     .audit(background)
+///     .build();
+/// executor.call(&Principal::anonymous(), &ToolCall::new("c1", "get_current_time", "{}")).await;
+///
+/// // The writer thread catches up soon after the call returns.
+/// for _ in 0..500 {
+///     if memory.records().iter().any(|r| r.final_record) {
+///         break;
+///     }
+///     std::thread::sleep(Duration::from_millis(10));
+/// }
+/// assert_eq!(memory.records().last().unwrap().outcome, "ok");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 pub struct BackgroundSink {
     tx: std::sync::mpsc::SyncSender<AuditRecord>,
     dropped: Arc<std::sync::atomic::AtomicU64>,
@@ -355,6 +462,62 @@ impl AuditSink for BackgroundSink {
 /// Emits each record as a `tracing` event with OpenTelemetry GenAI attribute names
 /// (`gen_ai.operation.name = "execute_tool"`, `gen_ai.tool.name`, `gen_ai.tool.call.id`,
 /// `error.type`). Arguments are left out, as the semantic conventions advise by default.
+///
+/// The events have the target `toolwright::audit`: any `tracing` subscriber shows them (with
+/// `tracing-subscriber`, `tracing_subscriber::fmt().init()`). Here a tiny subscriber collects
+/// the tool names:
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use toolwright::{Executor, Principal, Registry, ToolCall, TracingSink, tool};
+/// use tracing::field::{Field, Visit};
+///
+/// /// Get the current UTC time as an RFC 3339 timestamp. Returns the timestamp string.
+/// #[tool(read_only)]
+/// fn get_current_time() -> String {
+///     "2026-12-02T12:00:00Z".into()
+/// }
+///
+/// /// Keeps the `gen_ai.tool.name` of every audit event.
+/// #[derive(Clone, Default)]
+/// struct ToolNames(Arc<Mutex<Vec<String>>>);
+///
+/// impl Visit for ToolNames {
+///     fn record_str(&mut self, field: &Field, value: &str) {
+///         if field.name() == "gen_ai.tool.name" {
+///             self.0.lock().unwrap().push(value.to_owned());
+///         }
+///     }
+///     fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+/// }
+///
+/// impl tracing::Subscriber for ToolNames {
+///     fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+///         metadata.target() == "toolwright::audit"
+///     }
+///     fn event(&self, event: &tracing::Event<'_>) {
+///         event.record(&mut self.clone());
+///     }
+///     fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+///         tracing::span::Id::from_u64(1)
+///     }
+///     fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+///     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+///     fn enter(&self, _: &tracing::span::Id) {}
+///     fn exit(&self, _: &tracing::span::Id) {}
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let names = ToolNames::default();
+/// let _guard = tracing::subscriber::set_default(names.clone());
+/// let executor = Executor::builder(Registry::builder().tool(get_current_time).build()?)
+///     .audit(TracingSink)
+///     .build();
+/// executor.call(&Principal::anonymous(), &ToolCall::new("c1", "get_current_time", "{}")).await;
+/// assert!(!names.0.lock().unwrap().is_empty());
+/// assert!(names.0.lock().unwrap().iter().all(|name| name == "get_current_time"));
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TracingSink;
 

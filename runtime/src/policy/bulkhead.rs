@@ -5,8 +5,9 @@
 //! whose call timed out keeps its slot until its blocking thread returns. So a hung tool can only
 //! ever hold its own slots, never the whole blocking pool, and healthy tools keep running.
 //!
-//! This file is the whole policy: configuration ([`BulkheadConfig`], set through
-//! `ExecutorBuilder::max_concurrent_calls`), state (a semaphore per tool), decision
+//! This file is the whole policy: configuration (`BulkheadConfig`, set through
+//! [`ExecutorBuilder::max_concurrent_calls`](crate::ExecutorBuilder::max_concurrent_calls)),
+//! state (a semaphore per tool), decision
 //! ([`BulkheadDecision`]) and error (`busy`). The executor wires it with one field and one
 //! line in its order of steps.
 

@@ -140,7 +140,41 @@ impl Default for BreakerConfig {
     }
 }
 
-/// The breaker's state.
+/// The breaker's state, as [`Executor::breaker_state`](crate::Executor::breaker_state) reports
+/// it for a tool (for a health page or an alert).
+///
+/// ```
+/// use std::num::NonZeroU32;
+/// use toolwright::{
+///     BreakerConfig, BreakerState, ErrorKind, Executor, Principal, Registry, ToolCall, ToolError, tool,
+/// };
+///
+/// /// Read the current balance of the company's main bank account. Returns the balance in cents.
+/// #[tool(read_only)]
+/// async fn get_account_balance() -> Result<u64, ToolError> {
+///     Err(ToolError::unavailable("the bank's API answered 503"))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let two = NonZeroU32::new(2).unwrap();
+/// let executor = Executor::builder(Registry::builder().tool(get_account_balance).build()?)
+///     .circuit_breaker(BreakerConfig {
+///         failure_threshold: two,
+///         minimum_calls: two,
+///         ..BreakerConfig::default()
+///     })
+///     .build();
+/// assert_eq!(executor.breaker_state("get_account_balance"), Some(BreakerState::Closed));
+///
+/// let call = ToolCall::new("c1", "get_account_balance", "{}");
+/// for _ in 0..2 {
+///     executor.call(&Principal::anonymous(), &call).await;
+/// }
+/// assert_eq!(executor.breaker_state("get_account_balance"), Some(BreakerState::Open));
+/// let paused = executor.call(&Principal::anonymous(), &call).await.outcome.unwrap_err();
+/// assert_eq!(paused.kind(), ErrorKind::CircuitOpen);
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerState {
     /// Calls flow; outcomes are counted.

@@ -276,7 +276,24 @@ fn canonical_args(args: &CallArguments) -> String {
     }
 }
 
-/// What a human is asked to decide.
+/// What a human is asked to decide: handed to a [`Confirmer`] (whose example reads it).
+///
+/// ```
+/// use toolwright::{ConfirmationRequest, Principal};
+///
+/// fn question(request: &ConfirmationRequest) -> String {
+///     format!("{} wants to run {} with {}. Approve?", request.principal.id(), request.tool, request.arguments)
+/// }
+///
+/// let request = ConfirmationRequest {
+///     call_id: "c1".into(),
+///     tool: "delete_document",
+///     description: "Permanently delete a document from the knowledge base by its id.",
+///     principal: Principal::new("editor"),
+///     arguments: serde_json::json!({"id": "kb-102"}),
+/// };
+/// assert_eq!(question(&request), r#"editor wants to run delete_document with {"id":"kb-102"}. Approve?"#);
+/// ```
 #[derive(Clone, Debug)]
 pub struct ConfirmationRequest {
     /// The model's call id.
@@ -291,7 +308,14 @@ pub struct ConfirmationRequest {
     pub arguments: Value,
 }
 
-/// A human's answer.
+/// A human's answer, from a [`Confirmer`] (see its example) or given to
+/// [`Executor::resume`](crate::Executor::resume) for a confirmation ticket.
+///
+/// ```
+/// use toolwright::Decision;
+///
+/// assert_eq!(Decision::deny("not today"), Decision::Deny { reason: "not today".into() });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Run the call.
@@ -315,6 +339,56 @@ impl Decision {
 /// Asks a human (a terminal prompt, a chat UI, an MCP client's elicitation) to approve a call.
 ///
 /// The executor awaits the answer under the call's deadline; an error or no answer is a denial.
+/// Give one to [`ExecutorBuilder::confirmer`](crate::ExecutorBuilder::confirmer); toolwright
+/// comes with [`TerminalPrompt`], and [`AutoApprove`] and [`AlwaysDeny`] for tests. A custom
+/// one reads the [`ConfirmationRequest`] and answers with a [`Decision`]:
+///
+/// ```
+/// use toolwright::{
+///     BoxFuture, ConfirmationRequest, Confirmer, Decision, ErrorKind, Executor, Principal,
+///     Registry, ToolCall, ToolError, tool,
+/// };
+///
+/// /// Permanently delete a document from the knowledge base by its id. Returns the deleted id.
+/// #[tool(permissions = ["kb:write"], destructive)]
+/// async fn delete_document(
+///     /// Id of the document, e.g. "kb-102", as listed by search results
+///     id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(id)
+/// }
+///
+/// /// Lets editors delete drafts on their own. A real confirmer would ask a human here (a
+/// /// chat message, a push notification) and await the answer.
+/// struct DraftsOnly;
+///
+/// impl Confirmer for DraftsOnly {
+///     fn confirm<'a>(&'a self, request: &'a ConfirmationRequest) -> BoxFuture<'a, Decision> {
+///         let draft = request.arguments["id"].as_str().is_some_and(|id| id.starts_with("draft-"));
+///         Box::pin(async move {
+///             if draft {
+///                 Decision::Approve
+///             } else {
+///                 Decision::deny(format!("{} may delete only drafts", request.principal.id()))
+///             }
+///         })
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let registry = Registry::builder().tool(delete_document).build()?;
+/// let executor = Executor::builder(registry).confirmer(DraftsOnly).build();
+/// let editor = Principal::new("editor").grant("kb:write");
+///
+/// let draft = ToolCall::new("c1", "delete_document", r#"{"id": "draft-7"}"#);
+/// assert_eq!(executor.call(&editor, &draft).await.outcome.unwrap(), "draft-7");
+///
+/// let published = ToolCall::new("c2", "delete_document", r#"{"id": "kb-102"}"#);
+/// let refused = executor.call(&editor, &published).await.outcome.unwrap_err();
+/// assert_eq!(refused.kind(), ErrorKind::Denied);
+/// assert_eq!(refused.message(), "the call was not approved: editor may delete only drafts");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 pub trait Confirmer: Send + Sync {
     /// Decides on one call.
     fn confirm<'a>(&'a self, request: &'a ConfirmationRequest) -> BoxFuture<'a, Decision>;
@@ -322,6 +396,27 @@ pub trait Confirmer: Send + Sync {
 
 /// A confirmer that approves everything. For tests and demos only: it defeats the purpose of
 /// confirmation in production.
+///
+/// ```
+/// use toolwright::{AutoApprove, Executor, Principal, Registry, ToolCall, ToolError, tool};
+///
+/// /// Permanently delete a document from the knowledge base by its id. Returns the deleted id.
+/// #[tool(permissions = ["kb:write"], destructive)]
+/// async fn delete_document(
+///     /// Id of the document, e.g. "kb-102", as listed by search results
+///     id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(id)
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let registry = Registry::builder().tool(delete_document).build()?;
+/// let executor = Executor::builder(registry).confirmer(AutoApprove).build();
+/// let editor = Principal::new("editor").grant("kb:write");
+/// let call = ToolCall::new("c1", "delete_document", r#"{"id": "kb-102"}"#);
+/// assert_eq!(executor.call(&editor, &call).await.outcome.unwrap(), "kb-102");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AutoApprove;
 
@@ -331,7 +426,32 @@ impl Confirmer for AutoApprove {
     }
 }
 
-/// A confirmer that denies everything, with a reason.
+/// A confirmer that denies everything, with a reason the model reads.
+///
+/// ```
+/// use toolwright::{AlwaysDeny, ErrorKind, Executor, Principal, Registry, ToolCall, ToolError, tool};
+///
+/// /// Permanently delete a document from the knowledge base by its id. Returns the deleted id.
+/// #[tool(permissions = ["kb:write"], destructive)]
+/// async fn delete_document(
+///     /// Id of the document, e.g. "kb-102", as listed by search results
+///     id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(id)
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let registry = Registry::builder().tool(delete_document).build()?;
+/// let executor = Executor::builder(registry)
+///     .confirmer(AlwaysDeny("deleting is paused during the migration".into()))
+///     .build();
+/// let editor = Principal::new("editor").grant("kb:write");
+/// let call = ToolCall::new("c1", "delete_document", r#"{"id": "kb-102"}"#);
+/// let refused = executor.call(&editor, &call).await.outcome.unwrap_err();
+/// assert_eq!(refused.kind(), ErrorKind::Denied);
+/// assert_eq!(refused.message(), "the call was not approved: deleting is paused during the migration");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct AlwaysDeny(pub String);
 
@@ -344,6 +464,31 @@ impl Confirmer for AlwaysDeny {
 /// Asks on the terminal: prints the tool and its (redacted) arguments to stderr and reads
 /// `y`/`n` from stdin. Denies when stdin is not a terminal, so a piped or CI run never
 /// approves by accident.
+///
+/// `no_run`: it waits for someone to answer at the terminal.
+///
+/// ```no_run
+/// use toolwright::{Executor, Principal, Registry, TerminalPrompt, ToolCall, ToolError, tool};
+///
+/// /// Permanently delete a document from the knowledge base by its id. Returns the deleted id.
+/// #[tool(permissions = ["kb:write"], destructive)]
+/// async fn delete_document(
+///     /// Id of the document, e.g. "kb-102", as listed by search results
+///     id: String,
+/// ) -> Result<String, ToolError> {
+///     Ok(id)
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let registry = Registry::builder().tool(delete_document).build()?;
+/// let executor = Executor::builder(registry).confirmer(TerminalPrompt).build();
+/// let editor = Principal::new("editor").grant("kb:write");
+/// let call = ToolCall::new("c1", "delete_document", r#"{"id": "kb-102"}"#);
+/// // Asks on stderr: editor wants to run `delete_document` with {"id":"kb-102"} … Approve? [y/N]
+/// let result = executor.call(&editor, &call).await;
+/// println!("{}", result.to_model_json());
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TerminalPrompt;
 

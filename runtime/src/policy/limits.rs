@@ -6,7 +6,37 @@ use serde_json::Value;
 use crate::call::CallArguments;
 use crate::{ErrorKind, FieldError, ToolError};
 
-/// The caps. Defaults: 1 MiB of arguments, 64 levels of nesting, 4 MiB of output.
+/// The caps. Defaults: 1 MiB of arguments, 64 levels of nesting, 4 MiB of output. Set them
+/// with [`ExecutorBuilder::limits`](crate::ExecutorBuilder::limits).
+///
+/// ```
+/// use toolwright::{ErrorKind, Executor, Limits, Principal, Registry, ToolCall, tool};
+///
+/// /// Save a short note to the caller's scratchpad. Returns the note's length in characters.
+/// #[tool(idempotent)]
+/// fn save_scratchpad_note(
+///     /// The note's text, plain words, e.g. "call the supplier on Monday"
+///     text: String,
+/// ) -> usize {
+///     text.chars().count()
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let executor = Executor::builder(Registry::builder().tool(save_scratchpad_note).build()?)
+///     .limits(Limits { max_argument_bytes: 64, ..Limits::default() })
+///     .build();
+/// let anyone = Principal::anonymous();
+///
+/// let short = ToolCall::new("c1", "save_scratchpad_note", r#"{"text": "call the supplier"}"#);
+/// assert_eq!(executor.call(&anyone, &short).await.outcome.unwrap(), 17);
+///
+/// let long = format!(r#"{{"text": "{}"}}"#, "x".repeat(100));
+/// let expected = format!("/: the arguments are {} bytes; the limit is 64 bytes", long.len());
+/// let refused = executor.call(&anyone, &ToolCall::new("c2", "save_scratchpad_note", long)).await;
+/// assert_eq!(refused.error().unwrap().kind(), ErrorKind::InvalidArguments);
+/// assert_eq!(refused.to_model_json()["errors"][0], expected);
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Largest argument text, in bytes.
