@@ -31,7 +31,7 @@ use std::sync::Arc;
 pub use self::identifier::Identifier;
 pub use self::path::{MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_PATH_LEVELS, SafePath};
 pub use self::url::AllowedUrl;
-pub(crate) use self::url::HostRule;
+pub(crate) use self::url::{HostRule, is_model_message};
 
 /// The confinement root and URL allowlist of a registry.
 #[derive(Debug, Default)]

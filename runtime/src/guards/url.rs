@@ -44,7 +44,10 @@ use url::{Host, Url};
 /// // Refused while validating: the body never runs.
 /// let args = r#"{"url": "https://example.com.attacker.net/"}"#;
 /// let refused = executor.call(&anyone, &ToolCall::new("c2", "check_partner_status", args)).await;
-/// assert_eq!(refused.error().unwrap().kind(), ErrorKind::InvalidArguments);
+/// let error = refused.error().unwrap();
+/// assert_eq!(error.kind(), ErrorKind::InvalidArguments);
+/// // The model is told why, in words that never quote what it sent.
+/// assert!(error.to_string().contains("the URL's host is not one this tool may reach"));
 /// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
 ///
 /// // The same check on its own says why.
@@ -137,34 +140,32 @@ impl AllowedUrl {
     }
 
     pub(crate) fn check_rules(text: &str, rules: &[HostRule]) -> Result<Self, String> {
+        Self::judge(text, rules).map_err(|refusal| refusal.to_string())
+    }
+
+    fn judge(text: &str, rules: &[HostRule]) -> Result<Self, Refusal> {
         // WHATWG parsers drop tabs and newlines, trim spaces and read `\` as `/`; other
         // parsers do not. Refusing these keeps every reader on the same host.
         if text.contains(|c: char| c.is_ascii_control() || c == '\\')
             || text.starts_with(' ')
             || text.ends_with(' ')
         {
-            return Err(
-                "the URL contains a backslash, a control character or surrounding spaces; \
-                 write it plainly, e.g. https://api.example.com/path"
-                    .into(),
-            );
+            return Err(Refusal::Unplain);
         }
-        let url = Url::parse(text).map_err(|e| format!("not a valid URL: {e}"))?;
+        let url = Url::parse(text).map_err(Refusal::Unparsable)?;
         if url.scheme() != "https" {
-            return Err("only https URLs are allowed".into());
+            return Err(Refusal::NotHttps);
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("URLs with user names or passwords are not allowed".into());
+            return Err(Refusal::UserInfo);
         }
         let (host, is_domain) = match url.host() {
             Some(Host::Domain(d)) => (d.to_owned(), true),
             Some(ip) => (ip.to_string(), false),
-            None => return Err("the URL has no host".into()),
+            None => return Err(Refusal::NoHost),
         };
         if is_domain && host.ends_with('.') {
-            return Err(format!(
-                "the host `{host}` ends with a dot; write it without"
-            ));
+            return Err(Refusal::TrailingDot(host));
         }
         let port = url.port();
         let mut host_ok = false;
@@ -174,14 +175,10 @@ impl AllowedUrl {
             }
             host_ok = true;
         }
-        if !host_ok {
-            return Err(format!("the host `{host}` is not on the allowlist"));
-        }
-        Err(match port {
-            Some(p) => format!("port {p} is not allowed for `{host}`"),
-            None => format!(
-                "the default port is not allowed for `{host}`; use the port on the allowlist"
-            ),
+        Err(match (host_ok, port) {
+            (false, _) => Refusal::HostNotAllowed(host),
+            (true, Some(port)) => Refusal::PortNotAllowed(port, host),
+            (true, None) => Refusal::DefaultPortNotAllowed(host),
         })
     }
 
@@ -199,15 +196,95 @@ impl AllowedUrl {
 impl<'de> Deserialize<'de> for AllowedUrl {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        let guards = super::active()
-            .ok_or_else(|| D::Error::custom("URLs are not accepted here: no hosts are allowed"))?;
-        AllowedUrl::check_rules(&text, &guards.url_hosts).map_err(D::Error::custom)
+        let guards = super::active().ok_or_else(|| D::Error::custom(NO_HOSTS))?;
+        // The model's own text is never quoted back: the reason, in fixed words.
+        AllowedUrl::judge(&text, &guards.url_hosts).map_err(|r| D::Error::custom(r.for_model()))
     }
 }
 
 impl Serialize for AllowedUrl {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.as_str().serialize(s)
+    }
+}
+
+const NO_HOSTS: &str = "URLs are not accepted here: no hosts are allowed";
+
+/// Why a URL is refused. `Display` names the host (for [`AllowedUrl::check`]'s caller, the
+/// developer); [`Refusal::for_model`] says the same in fixed words, without the model's input.
+enum Refusal {
+    Unplain,
+    Unparsable(url::ParseError),
+    NotHttps,
+    UserInfo,
+    NoHost,
+    TrailingDot(String),
+    HostNotAllowed(String),
+    PortNotAllowed(u16, String),
+    DefaultPortNotAllowed(String),
+}
+
+const UNPLAIN: &str = "the URL contains a backslash, a control character or surrounding \
+     spaces; write it plainly, e.g. https://api.example.com/path";
+
+impl Refusal {
+    /// The reason in fixed words (nothing of the model's input).
+    fn for_model(&self) -> &'static str {
+        match self {
+            Self::Unplain => UNPLAIN,
+            Self::Unparsable(_) => {
+                "is not a valid URL; write a full https URL, e.g. https://api.example.com/path"
+            }
+            Self::NotHttps => "only https URLs are allowed",
+            Self::UserInfo => "URLs with user names or passwords are not allowed",
+            Self::NoHost => "the URL has no host",
+            Self::TrailingDot(_) => "the URL's host ends with a dot; write it without the dot",
+            Self::HostNotAllowed(_) => {
+                "the URL's host is not one this tool may reach; do not retry with it"
+            }
+            Self::PortNotAllowed(..) => "the URL's port is not allowed for its host",
+            Self::DefaultPortNotAllowed(_) => "the URL's host is allowed only on another port",
+        }
+    }
+}
+
+/// Whether `message` is one a guard gives the model in fixed words: the validator passes it
+/// through as it is, instead of its generic "expected a URI".
+pub(crate) fn is_model_message(message: &str) -> bool {
+    message == NO_HOSTS
+        || [
+            Refusal::Unplain,
+            Refusal::Unparsable(url::ParseError::EmptyHost),
+            Refusal::NotHttps,
+            Refusal::UserInfo,
+            Refusal::NoHost,
+            Refusal::TrailingDot(String::new()),
+            Refusal::HostNotAllowed(String::new()),
+            Refusal::PortNotAllowed(0, String::new()),
+            Refusal::DefaultPortNotAllowed(String::new()),
+        ]
+        .iter()
+        .any(|r| r.for_model() == message)
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unplain => f.write_str(UNPLAIN),
+            Self::Unparsable(e) => write!(f, "not a valid URL: {e}"),
+            Self::NotHttps | Self::UserInfo | Self::NoHost => f.write_str(self.for_model()),
+            Self::TrailingDot(host) => {
+                write!(f, "the host `{host}` ends with a dot; write it without")
+            }
+            Self::HostNotAllowed(host) => write!(f, "the host `{host}` is not on the allowlist"),
+            Self::PortNotAllowed(port, host) => {
+                write!(f, "port {port} is not allowed for `{host}`")
+            }
+            Self::DefaultPortNotAllowed(host) => write!(
+                f,
+                "the default port is not allowed for `{host}`; use the port on the allowlist"
+            ),
+        }
     }
 }
 

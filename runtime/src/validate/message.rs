@@ -40,6 +40,10 @@ pub(crate) fn describe_at(
         Some(t) if err.line() != 0 => t,
         _ => &text,
     };
+    // A guard's refusal says why in fixed words (never the input): more than "expected a URI".
+    if crate::guards::is_model_message(text) {
+        return text.to_owned();
+    }
     if let Some(at) = at {
         if let Some(example) = format_through_any_of(at.node, at.root) {
             return match got_kind(text) {

@@ -283,3 +283,83 @@ fn an_unusable_allowlist_entry_is_a_build_error() {
             .is_ok()
     );
 }
+
+/// Fetch the public status page of a partner service. Returns the page's HTTP status code.
+#[tool(read_only, open_world)]
+async fn fetch_partner_status_page(
+    /// The status page, an https URL on a partner's host, e.g. "https://status.example.com/"
+    url: AllowedUrl,
+) -> u16 {
+    let _ = url;
+    200
+}
+
+/// The model learns why its URL was refused (so it does not retry the same one as "malformed"),
+/// in fixed words that never quote what it sent.
+#[tokio::test]
+async fn a_refused_url_tells_the_model_why_without_quoting_it() {
+    let registry = Registry::builder()
+        .tool(fetch_partner_status_page)
+        .allow_url_host(".example.com")
+        .allow_url_host("files.partner.test:8443")
+        .build()
+        .unwrap();
+    let executor = Executor::new(registry);
+    let anyone = Principal::anonymous();
+    for (url, why) in [
+        (
+            "https://evil-host.test/x",
+            "the URL's host is not one this tool may reach",
+        ),
+        ("http://status.example.com/", "only https URLs are allowed"),
+        (
+            "https://status.example.com:8080/",
+            "the URL's port is not allowed for its host",
+        ),
+        (
+            "https://files.partner.test/",
+            "the URL's host is allowed only on another port",
+        ),
+        (
+            "https://status.example.com./",
+            "the URL's host ends with a dot",
+        ),
+        (
+            "https://user:pw@status.example.com/",
+            "user names or passwords",
+        ),
+        ("https://[bad/", "is not a valid URL"),
+    ] {
+        let args = json!({ "url": url }).to_string();
+        let result = executor
+            .call(
+                &anyone,
+                &ToolCall::new("c", "fetch_partner_status_page", args),
+            )
+            .await;
+        let Some(err) = result.error() else {
+            panic!("{url} was accepted: {result:?}")
+        };
+        assert_eq!(err.kind(), ErrorKind::InvalidArguments, "{url}");
+        let text = err.to_string();
+        assert!(text.contains(why), "{url}: {text}");
+        let authority = url
+            .split("://")
+            .nth(1)
+            .unwrap_or(url)
+            .split('/')
+            .next()
+            .unwrap();
+        let host = authority
+            .rsplit('@')
+            .next()
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap();
+        assert!(
+            host.is_empty() || !text.contains(host),
+            "{url} quoted: {text}"
+        );
+    }
+}
