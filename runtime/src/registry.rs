@@ -397,14 +397,21 @@ impl Registry {
         attempt: u32,
         call_cancel: &tokio_util::sync::CancellationToken,
     ) -> ToolContext {
-        // Each attempt gets its own token (a timed-out attempt is told to stop) under the
-        // call's, which fires when the caller drops the call.
+        // A tool that may be retried gives each attempt its own token under the call's (a
+        // timed-out attempt is told to stop, the next one is not); a tool run once uses the
+        // call's token itself, which fires when the attempt times out or the caller drops the
+        // call. Either way the tool sees the same thing, without a token tree for most calls.
+        let cancel = if entry.policy().retries == 0 {
+            call_cancel.clone()
+        } else {
+            call_cancel.child_token()
+        };
         ToolContext::new(
             call_id,
             entry.name(),
             principal.clone(),
             self.0.state.clone(),
-            call_cancel.child_token(),
+            cancel,
         )
         .with_attempt(attempt)
     }
