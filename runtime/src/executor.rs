@@ -473,6 +473,28 @@ impl Executor {
             .await
     }
 
+    /// Runs one call up to its confirmation for a client that asks the human itself and answers
+    /// in a later request: `recorder` sees what the human would be asked, and a call that needs
+    /// them ends `confirmation_required` (audited as pending, not as a denial).
+    #[cfg(feature = "mcp")]
+    pub(crate) async fn call_asking(
+        &self,
+        principal: &Principal,
+        call: &ToolCall,
+        recorder: &dyn Confirmer,
+    ) -> ToolResult {
+        self.run(principal, call, Entry::Asking(recorder)).await
+    }
+
+    /// Runs a call a human approved through the client, after the caller checked that the
+    /// approval is for exactly this principal, tool and arguments and was not used before. Like
+    /// a resumed ticket, it is not counted against the rate limits again.
+    #[cfg(feature = "mcp")]
+    pub(crate) async fn call_approved(&self, principal: &Principal, call: &ToolCall) -> ToolResult {
+        self.run(principal, call, Entry::Resumed(&Decision::Approve))
+            .await
+    }
+
     /// Runs the call held by `ticket` with a human's `decision`. The ticket is used once,
     /// only by the principal it was issued to, and only before it expires.
     ///

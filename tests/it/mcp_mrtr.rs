@@ -536,3 +536,64 @@ async fn old_clients_keep_elicitation_over_http() {
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
     client.cancel().await.unwrap();
 }
+
+/// The asking round is audited as waiting for a human (`confirmation_required`, not a denial),
+/// and one confirmed action counts once against the rate limits, as a ticket's resume does: a
+/// caller allowed one call a minute gets the action it asked for.
+#[tokio::test]
+async fn the_asking_round_is_pending_in_the_audit_and_one_action_counts_once() {
+    let probe = Arc::new(Probe::default());
+    let audit = toolwright::MemorySink::new();
+    let executor = Executor::builder(
+        Registry::builder()
+            .tool(search_knowledge_base)
+            .tool(delete_document)
+            .state(probe.clone())
+            .build()
+            .unwrap(),
+    )
+    .rate_limit_per_principal(toolwright::Rate::per_minute(1))
+    .audit(audit.clone())
+    .build();
+    let server = McpServer::new(SharedExecutor::new(executor), Some(alice()));
+    let client = piped(server, Human::approving(), modern()).await;
+    let asked = input_required(
+        client
+            .call_tool_once(call("delete_document", json!({"id": "kb-1"})))
+            .await
+            .unwrap(),
+    );
+    let state = asked.request_state.unwrap();
+    let done = completed(
+        client
+            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(done.is_error, Some(false), "{done:?}");
+    assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
+
+    let records = audit.records();
+    let finals: Vec<_> = records.iter().filter(|r| r.final_record).collect();
+    assert_eq!(finals.len(), 2, "{finals:#?}");
+    assert_eq!(finals[0].outcome, "confirmation_required");
+    assert_eq!(
+        finals[0].decisions.confirmation,
+        Some(toolwright::policy::confirm::ConfirmationDecision::Pending)
+    );
+    assert_eq!(finals[1].outcome, "ok");
+    assert_eq!(
+        finals[1].decisions.confirmation,
+        Some(toolwright::policy::confirm::ConfirmationDecision::Approved)
+    );
+
+    // The minute's one call is spent: the next action is refused by the rate limit.
+    let r = completed(
+        client
+            .call_tool_once(call("search_knowledge_base", json!({"query": "x"})))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(text_of(&r)["kind"], "rate_limited", "{r:?}");
+    client.cancel().await.unwrap();
+}

@@ -594,18 +594,23 @@ impl McpServer {
             {
                 return denial(&call, error);
             }
-            let approved = mrtr::Approved(call.name.clone());
+            // The state binds this principal, tool and arguments and is spent now: the human's
+            // yes for exactly this call, counted against the rate limits in the asking round.
             return complete(
                 executor.registry(),
-                &executor
-                    .call_with_confirmer(&principal, &call, &approved)
-                    .await,
+                &executor.call_approved(&principal, &call).await,
             );
         }
         let capture = mrtr::Capture::default();
-        let result = executor
-            .call_with_confirmer(&principal, &call, &capture)
-            .await;
+        let result = if elicits {
+            // Audited as waiting for the human (`confirmation_required`), like a ticket.
+            executor.call_asking(&principal, &call, &capture).await
+        } else {
+            // Nobody can be asked: audited as the denial the client gets.
+            executor
+                .call_with_confirmer(&principal, &call, &capture)
+                .await
+        };
         let Some(asked) = capture.take() else {
             return complete(executor.registry(), &result);
         };

@@ -303,20 +303,6 @@ impl Confirmer for Capture {
     }
 }
 
-/// The human's yes, checked against the sealed state, for the one tool it was given for.
-pub(super) struct Approved(pub(super) String);
-
-impl Confirmer for Approved {
-    fn confirm<'a>(&'a self, request: &'a ConfirmationRequest) -> BoxFuture<'a, Decision> {
-        let decision = if request.tool == self.0 {
-            Decision::Approve
-        } else {
-            Decision::deny("the user approved another tool")
-        };
-        Box::pin(std::future::ready(decision))
-    }
-}
-
 fn random<const N: usize>() -> Option<[u8; N]> {
     let mut bytes = [0; N];
     getrandom::fill(&mut bytes).ok().map(|()| bytes)

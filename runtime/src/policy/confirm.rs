@@ -140,9 +140,10 @@ impl Confirmation {
         args: &CallArguments,
         audit: &CallAudit<'_>,
     ) -> Result<Decision, ToolError> {
-        let confirmer = match state.entry {
+        let (confirmer, asking) = match state.entry {
             Entry::Resumed(decision) => return Ok(decision.clone()),
-            Entry::Fresh(confirmer) => confirmer.or(self.confirmer.as_deref()),
+            Entry::Fresh(confirmer) => (confirmer.or(self.confirmer.as_deref()), false),
+            Entry::Asking(recorder) => (Some(recorder), true),
         };
         if let Some(confirmer) = confirmer {
             let arguments = if std::ptr::eq(args, &state.call.arguments) {
@@ -158,11 +159,19 @@ impl Confirmation {
                 arguments,
             };
             let asked = AssertUnwindSafe(confirmer.confirm(&request)).catch_unwind();
-            return Ok(match tokio::time::timeout(self.timeout, asked).await {
+            let decision = match tokio::time::timeout(self.timeout, asked).await {
                 Ok(Ok(decision)) => decision,
                 Ok(Err(_panic)) => Decision::deny("the confirmation prompt failed"),
                 Err(_) => Decision::deny("nobody answered the confirmation prompt in time"),
-            });
+            };
+            if asking {
+                // The human answers through the client, in a later request: this one waits.
+                return Err(ToolError::new(
+                    ErrorKind::ConfirmationRequired,
+                    "a human must approve this call before it runs",
+                ));
+            }
+            return Ok(decision);
         }
         let Some(store) = &self.tickets else {
             return Ok(Decision::deny(

@@ -52,6 +52,11 @@ pub(crate) use decision;
 pub(crate) enum Entry<'a> {
     /// Straight from the model; `confirmer` overrides the executor's for this call.
     Fresh(Option<&'a dyn confirm::Confirmer>),
+    /// Straight from the model, through a client that answers confirmation in a later request
+    /// (MCP 2026-07-28): `recorder` is shown what a human would be asked, and a call that needs
+    /// one ends `confirmation_required`, like a ticket.
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    Asking(&'a dyn confirm::Confirmer),
     /// Resumed from a ticket with a human's decision.
     Resumed(&'a confirm::Decision),
 }
@@ -86,7 +91,7 @@ impl<'a> CallState<'a> {
 
     /// Whether the call came straight from the model (not resumed from a ticket).
     pub(crate) fn is_fresh(&self) -> bool {
-        matches!(self.entry, Entry::Fresh(_))
+        matches!(self.entry, Entry::Fresh(_) | Entry::Asking(_))
     }
 
     /// Records a decision.
