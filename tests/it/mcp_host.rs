@@ -195,7 +195,7 @@ async fn stateless_results_carry_their_type_cache_hints_titles_and_wrapped_outpu
 }
 
 #[tokio::test]
-async fn legacy_results_carry_no_result_type_and_the_instructions_come_with_initialize() {
+async fn legacy_results_carry_no_2026_fields_and_the_instructions_come_with_initialize() {
     let answers = exchange(
         server(),
         &[
@@ -212,11 +212,13 @@ async fn legacy_results_carry_no_result_type_and_the_instructions_come_with_init
         answers[0]["result"]["instructions"],
         "Search before you reindex."
     );
-    assert!(
-        answers[1]["result"].get("resultType").is_none(),
-        "{}",
-        answers[1]
-    );
+    for field in ["resultType", "ttlMs", "cacheScope"] {
+        assert!(
+            answers[1]["result"].get(field).is_none(),
+            "{field}: {}",
+            answers[1]
+        );
+    }
     assert_eq!(answers[1]["result"]["tools"].as_array().unwrap().len(), 3);
 }
 

@@ -244,7 +244,8 @@ impl McpServer {
 
     /// How long a client may reuse a `tools/list` answer (`ttlMs`, MCP 2026-07-28; default 0:
     /// ask again every time, so a new registry or changed grants show at once). The answer
-    /// depends on the caller's grants, so its `cacheScope` is always `private`.
+    /// depends on the caller's grants, so its `cacheScope` is always `private`. Clients of older
+    /// revisions get neither field.
     #[must_use]
     pub fn with_list_ttl(mut self, ttl: Duration) -> Self {
         self.list_ttl = ttl;
@@ -661,6 +662,8 @@ impl ServerHandler for McpServer {
         let principal = self.principal_of(&context.extensions);
         let executor = self.executor.current();
         let start = page_start(request.as_ref());
+        // Cache hints are 2026-07-28 fields: clients of older revisions do not get them.
+        let hints = is_stateless(&context);
         async move {
             let start = start?;
             let visible: Vec<&ToolEntry> = executor.registry().scoped(&principal).collect();
@@ -682,8 +685,10 @@ impl ServerHandler for McpServer {
             if end < visible.len() {
                 result.next_cursor = Some(format!("{CURSOR_PREFIX}{end}"));
             }
-            result.ttl_ms = Some(u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX));
-            result.cache_scope = Some(CacheScope::Private);
+            if hints {
+                result.ttl_ms = Some(u64::try_from(self.list_ttl.as_millis()).unwrap_or(u64::MAX));
+                result.cache_scope = Some(CacheScope::Private);
+            }
             Ok(result)
         }
     }
