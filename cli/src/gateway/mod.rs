@@ -87,10 +87,7 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
             "toolwright gateway on http://{}/mcp",
             listener.local_addr()?
         );
-        serve_http_with(server, listener, move |token: &str| {
-            tokens.get(token).cloned()
-        })
-        .await?;
+        serve_http_with(server, listener, move |token: &str| tokens.resolve(token)).await?;
     } else {
         let server = match &config.stdio_principal {
             Some(id) => server.with_principal(principal(&config, id)),
@@ -106,7 +103,7 @@ fn principal(config: &Config, id: &str) -> Principal {
 }
 
 /// Bearer token → principal, for HTTP.
-fn tokens(config: &Config) -> Result<BTreeMap<String, Principal>> {
+fn tokens(config: &Config) -> Result<Tokens> {
     let mut out = BTreeMap::new();
     for (id, p) in &config.principals {
         let mut tokens = p.tokens.clone();
@@ -127,7 +124,33 @@ fn tokens(config: &Config) -> Result<BTreeMap<String, Principal>> {
     if out.is_empty() {
         bail!("--http needs at least one bearer token (`tokens` or `token_env` of a principal)");
     }
-    Ok(out)
+    Ok(Tokens(out.into_iter().collect()))
+}
+
+/// The bearer tokens and their principals. A token is looked up by comparing it with every
+/// token in time that does not depend on where they differ, so response times do not leak
+/// how much of a guess was right.
+struct Tokens(Vec<(String, Principal)>);
+
+impl Tokens {
+    fn resolve(&self, token: &str) -> Option<Principal> {
+        let mut found = None;
+        for (known, principal) in &self.0 {
+            if same_secret(known.as_bytes(), token.as_bytes()) {
+                found = Some(principal.clone());
+            }
+        }
+        found
+    }
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let differences = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |acc, (x, y)| std::hint::black_box(acc | (x ^ y)));
+    a.len() == b.len() && differences == 0
 }
 
 /// Connects to every upstream, lists its tools, lints the exposed ones and builds the registry.
@@ -285,5 +308,39 @@ impl AuditSink for FlushEachCall {
 
     fn flush(&self) -> Result<(), AuditError> {
         self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_resolves_to_its_principal_and_nothing_else_does() {
+        let alice = Principal::new("alice");
+        let bot = Principal::new("bot");
+        let tokens = Tokens(vec![
+            ("alice-token-0123456789".to_owned(), alice.clone()),
+            ("bot-token-0123456789ab".to_owned(), bot.clone()),
+        ]);
+        assert_eq!(tokens.resolve("alice-token-0123456789"), Some(alice));
+        assert_eq!(tokens.resolve("bot-token-0123456789ab"), Some(bot));
+        for wrong in [
+            "",
+            "alice-token-012345678",
+            "alice-token-01234567890",
+            "alice-token-0123456788",
+        ] {
+            assert_eq!(tokens.resolve(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    fn same_secret_is_plain_equality() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(same_secret(b"", b""));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+        assert!(!same_secret(b"ab", b"abc"));
     }
 }
