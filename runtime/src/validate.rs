@@ -219,14 +219,16 @@ fn whole_arguments_error(message: String) -> ToolError {
 /// The arguments as one JSON object value (text parsed strictly: no key twice; no text at all
 /// is `{}`), or the `invalid_arguments` error a typed tool gives for the same input.
 pub(crate) fn object_of(args: &CallArguments) -> Result<Cow<'_, Value>, ToolError> {
+    if let Some(refused) = refused_root(args) {
+        return Err(refused);
+    }
     let text = match args {
-        CallArguments::Json(value) if value.is_object() => return Ok(Cow::Borrowed(value)),
-        CallArguments::Text(text) => match root_of(text) {
-            Root::Empty => return Ok(Cow::Owned(Value::Object(Map::new()))),
-            Root::Object => text,
-            Root::Other(kind) => return Err(not_an_object(kind)),
-        },
-        CallArguments::Json(value) => return Err(not_an_object(json_type_name(value))),
+        CallArguments::Json(value) => return Ok(Cow::Borrowed(value)),
+        CallArguments::Text(text) if root_of(text) == Root::Empty => {
+            return Ok(Cow::Owned(Value::Object(Map::new())));
+        }
+        CallArguments::Text(text) => text,
+        // Refused above; answered the same way here rather than trusted.
         CallArguments::Invalid { error, .. } => return Err(unusable(error)),
     };
     match strict::parse(text) {
