@@ -51,15 +51,17 @@ async fn delete_document(
     Ok(id)
 }
 
+fn registry(probe: &Arc<Probe>) -> Registry {
+    Registry::builder()
+        .tool(search_knowledge_base)
+        .tool(delete_document)
+        .state(probe.clone())
+        .build()
+        .unwrap()
+}
+
 fn shared(probe: &Arc<Probe>) -> SharedExecutor {
-    SharedExecutor::new(Executor::new(
-        Registry::builder()
-            .tool(search_knowledge_base)
-            .tool(delete_document)
-            .state(probe.clone())
-            .build()
-            .unwrap(),
-    ))
+    SharedExecutor::new(Executor::new(registry(probe)))
 }
 
 fn alice() -> Principal {
@@ -544,17 +546,10 @@ async fn old_clients_keep_elicitation_over_http() {
 async fn the_asking_round_is_pending_in_the_audit_and_one_action_counts_once() {
     let probe = Arc::new(Probe::default());
     let audit = toolwright::MemorySink::new();
-    let executor = Executor::builder(
-        Registry::builder()
-            .tool(search_knowledge_base)
-            .tool(delete_document)
-            .state(probe.clone())
-            .build()
-            .unwrap(),
-    )
-    .rate_limit_per_principal(toolwright::Rate::per_minute(1))
-    .audit(audit.clone())
-    .build();
+    let executor = Executor::builder(registry(&probe))
+        .rate_limit_per_principal(toolwright::Rate::per_minute(1))
+        .audit(audit.clone())
+        .build();
     let server = McpServer::new(SharedExecutor::new(executor), Some(alice()));
     let client = piped(server, Human::approving(), modern()).await;
     let asked = input_required(
