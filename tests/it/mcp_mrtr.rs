@@ -19,49 +19,12 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
 use toolwright::mcp::{McpServer, SharedExecutor, serve_http_on, serve_io};
-use toolwright::{Executor, Principal, Registry, ToolContext, ToolError, tool};
+use toolwright::{Executor, Principal};
 
-#[derive(Default)]
-struct Probe {
-    deletes: AtomicUsize,
-}
-
-/// Search the company knowledge base for articles matching a query.
-/// Returns the matching article titles.
-#[tool(permissions = ["kb:read"], read_only)]
-async fn search_knowledge_base(
-    /// Search query, e.g. "refund policy"
-    #[arg(min_len = 1, max_len = 200)]
-    query: String,
-) -> Vec<String> {
-    vec![format!("About {query}")]
-}
-
-/// Permanently delete a document from the knowledge base by its id.
-/// Returns the id of the deleted document.
-#[tool(permissions = ["kb:write"], destructive)]
-async fn delete_document(
-    /// Document id, e.g. "kb-102"
-    id: String,
-    ctx: &ToolContext,
-) -> Result<String, ToolError> {
-    ctx.state::<Arc<Probe>>()?
-        .deletes
-        .fetch_add(1, Ordering::SeqCst);
-    Ok(id)
-}
-
-fn registry(probe: &Arc<Probe>) -> Registry {
-    Registry::builder()
-        .tool(search_knowledge_base)
-        .tool(delete_document)
-        .state(probe.clone())
-        .build()
-        .unwrap()
-}
+use crate::support::{Probe, knowledge_base};
 
 fn shared(probe: &Arc<Probe>) -> SharedExecutor {
-    SharedExecutor::new(Executor::new(registry(probe)))
+    SharedExecutor::new(Executor::new(knowledge_base(probe)))
 }
 
 fn alice() -> Principal {
@@ -184,6 +147,33 @@ fn input_required(response: CallToolResponse) -> InputRequiredResult {
     }
 }
 
+/// Asks `client`'s server to delete document `id`: the `requestState` of the input request
+/// that answers.
+async fn state_to_delete(client: &RunningService<RoleClient, Human>, id: &str) -> String {
+    input_required(
+        client
+            .call_tool_once(call("delete_document", json!({ "id": id })))
+            .await
+            .unwrap(),
+    )
+    .request_state
+    .unwrap()
+}
+
+/// Retries the call `state` was issued for with the human's yes: what the server answers.
+async fn approve_delete(
+    client: &RunningService<RoleClient, Human>,
+    state: &str,
+    id: &str,
+) -> CallToolResult {
+    completed(
+        client
+            .call_tool_once(retry(state, answer(true), json!({ "id": id })))
+            .await
+            .unwrap(),
+    )
+}
+
 fn completed(response: CallToolResponse) -> CallToolResult {
     match response {
         CallToolResponse::Complete(r) => r,
@@ -269,22 +259,12 @@ async fn a_destructive_call_asks_first_and_runs_once_after_the_humans_yes() {
     );
     let state = asked.request_state.unwrap();
 
-    let done = completed(
-        client
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let done = approve_delete(&client, &state, "kb-1").await;
     assert_eq!(done.is_error, Some(false), "{done:?}");
     assert_eq!(text_of(&done), json!("kb-1"));
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
 
-    let replay = completed(
-        client
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let replay = approve_delete(&client, &state, "kb-1").await;
     assert_denied(&replay, "already used");
     assert_eq!(
         probe.deletes.load(Ordering::SeqCst),
@@ -319,21 +299,11 @@ async fn a_no_a_missing_answer_or_a_changed_call_runs_nothing() {
     let probe = Arc::new(Probe::default());
     let server = McpServer::new(shared(&probe), Some(alice()));
     let client = piped(server, Human::approving(), modern()).await;
-    let fresh_state = || async {
-        input_required(
-            client
-                .call_tool_once(call("delete_document", json!({"id": "kb-1"})))
-                .await
-                .unwrap(),
-        )
-        .request_state
-        .unwrap()
-    };
 
     let no = completed(
         client
             .call_tool_once(retry(
-                &fresh_state().await,
+                &state_to_delete(&client, "kb-1").await,
                 answer(false),
                 json!({"id": "kb-1"}),
             ))
@@ -345,7 +315,11 @@ async fn a_no_a_missing_answer_or_a_changed_call_runs_nothing() {
     let declined = InputResponses::from([("confirm".to_owned(), json!({"action": "decline"}))]);
     let r = completed(
         client
-            .call_tool_once(retry(&fresh_state().await, declined, json!({"id": "kb-1"})))
+            .call_tool_once(retry(
+                &state_to_delete(&client, "kb-1").await,
+                declined,
+                json!({"id": "kb-1"}),
+            ))
             .await
             .unwrap(),
     );
@@ -354,7 +328,7 @@ async fn a_no_a_missing_answer_or_a_changed_call_runs_nothing() {
     let r = completed(
         client
             .call_tool_once(retry(
-                &fresh_state().await,
+                &state_to_delete(&client, "kb-1").await,
                 InputResponses::new(),
                 json!({"id": "kb-1"}),
             ))
@@ -363,13 +337,8 @@ async fn a_no_a_missing_answer_or_a_changed_call_runs_nothing() {
     );
     assert_denied(&r, "no answer");
 
-    let state = fresh_state().await;
-    let changed = completed(
-        client
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-999"})))
-            .await
-            .unwrap(),
-    );
+    let state = state_to_delete(&client, "kb-1").await;
+    let changed = approve_delete(&client, &state, "kb-999").await;
     assert_denied(&changed, "does not belong");
 
     let mut tampered = state.clone().into_bytes();
@@ -400,31 +369,14 @@ async fn another_principals_state_is_useless_over_http() {
     let url = http_server(shared(&probe)).await;
     let alice_client = http_client(&url, "alice-token", Human::approving(), modern()).await;
     let mallory = http_client(&url, "mallory-token", Human::approving(), modern()).await;
-    let state = input_required(
-        alice_client
-            .call_tool_once(call("delete_document", json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    )
-    .request_state
-    .unwrap();
-    let stolen = completed(
-        mallory
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let state = state_to_delete(&alice_client, "kb-1").await;
+    let stolen = approve_delete(&mallory, &state, "kb-1").await;
     assert_denied(&stolen, "does not belong");
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 0);
 
     // The theft did not spend it, and the state verifies on any request (no session).
     let fresh = http_client(&url, "alice-token", Human::approving(), modern()).await;
-    let done = completed(
-        fresh
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let done = approve_delete(&fresh, &state, "kb-1").await;
     assert_eq!(done.is_error, Some(false), "{done:?}");
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
     for c in [alice_client, mallory, fresh] {
@@ -445,27 +397,13 @@ async fn a_state_sealed_under_another_key_is_refused() {
         .with_state_key(&[1; 32])
         .unwrap();
     let a = piped(issuer, Human::approving(), modern()).await;
-    let state = input_required(
-        a.call_tool_once(call("delete_document", json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    )
-    .request_state
-    .unwrap();
+    let state = state_to_delete(&a, "kb-1").await;
     let b = piped(verifier, Human::approving(), modern()).await;
-    let r = completed(
-        b.call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let r = approve_delete(&b, &state, "kb-1").await;
     assert_denied(&r, "does not belong");
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 0);
     let c = piped(replica, Human::approving(), modern()).await;
-    let r = completed(
-        c.call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let r = approve_delete(&c, &state, "kb-1").await;
     assert_eq!(
         r.is_error,
         Some(false),
@@ -480,20 +418,8 @@ async fn an_expired_confirmation_runs_nothing() {
     let server = McpServer::new(shared(&probe), Some(alice()))
         .with_confirmation_ttl(std::time::Duration::ZERO);
     let client = piped(server, Human::approving(), modern()).await;
-    let state = input_required(
-        client
-            .call_tool_once(call("delete_document", json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    )
-    .request_state
-    .unwrap();
-    let r = completed(
-        client
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let state = state_to_delete(&client, "kb-1").await;
+    let r = approve_delete(&client, &state, "kb-1").await;
     assert_denied(&r, "expired");
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 0);
 }
@@ -546,25 +472,14 @@ async fn old_clients_keep_elicitation_over_http() {
 async fn the_asking_round_is_pending_in_the_audit_and_one_action_counts_once() {
     let probe = Arc::new(Probe::default());
     let audit = toolwright::MemorySink::new();
-    let executor = Executor::builder(registry(&probe))
+    let executor = Executor::builder(knowledge_base(&probe))
         .rate_limit_per_principal(toolwright::Rate::per_minute(1))
         .audit(audit.clone())
         .build();
     let server = McpServer::new(SharedExecutor::new(executor), Some(alice()));
     let client = piped(server, Human::approving(), modern()).await;
-    let asked = input_required(
-        client
-            .call_tool_once(call("delete_document", json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
-    let state = asked.request_state.unwrap();
-    let done = completed(
-        client
-            .call_tool_once(retry(&state, answer(true), json!({"id": "kb-1"})))
-            .await
-            .unwrap(),
-    );
+    let state = state_to_delete(&client, "kb-1").await;
+    let done = approve_delete(&client, &state, "kb-1").await;
     assert_eq!(done.is_error, Some(false), "{done:?}");
     assert_eq!(probe.deletes.load(Ordering::SeqCst), 1);
 

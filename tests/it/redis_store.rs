@@ -15,12 +15,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use toolwright::store::RedisStore;
-use toolwright::{
-    Decision, ErrorKind, Executor, MemorySink, Principal, Rate, Registry, ToolCall, ToolContext,
-    ToolError, tool,
-};
+use toolwright::{Decision, ErrorKind, Executor, MemorySink, Principal, Rate, ToolCall, ToolError};
 
-use crate::support::Probe;
+use crate::support::{Probe, knowledge_base};
 
 /// The shared Redis's URL, or `None` (skip) outside CI.
 pub fn shared_url() -> Option<String> {
@@ -156,39 +153,6 @@ impl Drop for PrivateRedis {
     }
 }
 
-/// Search the company knowledge base for articles matching a query.
-/// Returns the matching article titles.
-#[tool(permissions = ["kb:read"], read_only)]
-async fn search_knowledge_base(
-    /// Search query, e.g. "refund policy"
-    query: String,
-) -> Vec<String> {
-    vec![format!("About {query}")]
-}
-
-/// Permanently delete a document from the knowledge base by its id.
-/// Returns the id of the deleted document. This cannot be undone.
-#[tool(permissions = ["kb:write"], destructive)]
-async fn delete_document(
-    /// The document's id, e.g. "kb-102"
-    id: String,
-    ctx: &ToolContext,
-) -> Result<String, ToolError> {
-    ctx.state::<Arc<Probe>>()?
-        .deletes
-        .fetch_add(1, Ordering::SeqCst);
-    Ok(id)
-}
-
-fn registry(probe: &Arc<Probe>) -> Registry {
-    Registry::builder()
-        .tool(search_knowledge_base)
-        .tool(delete_document)
-        .state(probe.clone())
-        .build()
-        .unwrap()
-}
-
 fn store(url: &str, prefix: &str) -> RedisStore {
     RedisStore::builder(url)
         .prefix(prefix)
@@ -205,7 +169,7 @@ fn replica(
     configure: impl FnOnce(toolwright::ExecutorBuilder) -> toolwright::ExecutorBuilder,
 ) -> Executor {
     configure(
-        Executor::builder(registry(probe))
+        Executor::builder(knowledge_base(probe))
             .store(store)
             .audit(audit.clone())
             .confirmation_tickets(Duration::from_secs(60)),

@@ -6,7 +6,7 @@ pub mod seeds;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use toolwright::{ErrorKind, Principal, ToolContext, ToolError, ToolResult, tool};
+use toolwright::{ErrorKind, Principal, Registry, ToolContext, ToolError, ToolResult, tool};
 
 /// Counters a test's tools report into, shared as `Arc<Probe>` registry state.
 #[derive(Default)]
@@ -33,6 +33,28 @@ pub async fn delete_document(
         .deletes
         .fetch_add(1, Ordering::SeqCst);
     Ok(id)
+}
+
+/// Search the company knowledge base for articles matching a query.
+/// Returns the matching article titles.
+#[tool(permissions = ["kb:read"], read_only)]
+pub async fn search_knowledge_base(
+    /// Search query, e.g. "refund policy"
+    #[arg(min_len = 1, max_len = 200)]
+    query: String,
+) -> Vec<String> {
+    vec![format!("About {query}")]
+}
+
+/// The knowledge base's two tools, [`search_knowledge_base`] and [`delete_document`], reporting
+/// into `probe`.
+pub fn knowledge_base(probe: &Arc<Probe>) -> Registry {
+    Registry::builder()
+        .tool(search_knowledge_base)
+        .tool(delete_document)
+        .state(probe.clone())
+        .build()
+        .expect("the knowledge base's tools form a registry")
 }
 
 /// A principal holding every permission.
