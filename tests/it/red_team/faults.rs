@@ -184,6 +184,8 @@ async fn a_crashing_confirmer_denies() {
 /// A sink that blocks until released, as a hung log shipper would.
 struct BlockedSink {
     gate: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    /// Records the writer thread took and is blocked on (or was).
+    taken: Arc<AtomicUsize>,
     written: Arc<AtomicUsize>,
 }
 
@@ -193,6 +195,7 @@ impl AuditSink for BlockedSink {
             .gate
             .lock()
             .map_err(|_| AuditError("poisoned".into()))?;
+        self.taken.fetch_add(1, Ordering::SeqCst);
         let _ = gate.recv();
         self.written.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -205,9 +208,11 @@ async fn a_blocked_sink_behind_a_queue_stalls_no_call_and_destructive_calls_fail
     let purges = Arc::new(AtomicUsize::new(0));
     let (release, gate) = std::sync::mpsc::channel();
     let written = Arc::new(AtomicUsize::new(0));
+    let taken = Arc::new(AtomicUsize::new(0));
     let queue = toolwright::BackgroundSink::new(
         BlockedSink {
             gate: std::sync::Mutex::new(gate),
+            taken: taken.clone(),
             written: written.clone(),
         },
         8,
@@ -228,6 +233,21 @@ async fn a_blocked_sink_behind_a_queue_stalls_no_call_and_destructive_calls_fail
             )
             .await;
         assert!(r.outcome.is_ok());
+        if i == 0 {
+            // The writer thread holds the first record before the queue fills: then exactly
+            // the queue's capacity waits behind it, however late the thread started.
+            for _ in 0..5_000 {
+                if taken.load(Ordering::SeqCst) > 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            assert_eq!(
+                taken.load(Ordering::SeqCst),
+                1,
+                "the writer took the first record"
+            );
+        }
     }
     // With the queue full, an approved destructive call is refused rather than run unrecorded.
     let r = ex
