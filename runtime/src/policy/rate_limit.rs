@@ -202,9 +202,15 @@ impl KeyedRateLimiter {
     }
 
     /// Checks (and on success, counts) one call for `key` at `rate`.
-    pub fn check(&self, key: u64, rate: Rate) -> RateDecision {
+    #[cfg(test)]
+    fn check(&self, key: u64, rate: Rate) -> RateDecision {
+        self.check_at(key, rate, self.now())
+    }
+
+    /// [`KeyedRateLimiter::check`] at `now` (from [`KeyedRateLimiter::now`]): the limits of one
+    /// call are checked at one instant, with one clock read.
+    fn check_at(&self, key: u64, rate: Rate, now: u64) -> RateDecision {
         let gcra = Gcra::from(rate);
-        let now = self.now();
         let shard = &self.shards[(key as usize) % SHARDS];
         let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
         let stored = map.get(&key).copied();
@@ -313,8 +319,8 @@ impl RateLimitsBuilder {
             per_principal: self.per_principal,
             default_tool: self.per_principal_tool,
             per_tool: self.per_tool,
-            declared: HashMap::new(),
-            hasher: std::collections::hash_map::RandomState::new(),
+            declared: HashMap::default(),
+            hasher: foldhash::quality::RandomState::default(),
         }
     }
 }
@@ -328,8 +334,10 @@ pub struct RateLimits {
     per_principal: Option<Rate>,
     default_tool: Option<Rate>,
     per_tool: Option<Rate>,
-    declared: HashMap<String, Rate>,
-    hasher: std::collections::hash_map::RandomState,
+    declared: HashMap<String, Rate, foldhash::quality::RandomState>,
+    /// Seeded per process, so callers cannot choose names whose keys collide; keys of a few
+    /// short strings hash several times faster than with SipHash.
+    hasher: foldhash::quality::RandomState,
 }
 
 impl RateLimits {
@@ -357,28 +365,37 @@ impl RateLimits {
     /// Checks the per-principal limit only: what a call to a tool that does not exist (or is
     /// hidden) costs, so probing names is not free.
     pub fn check_principal(&self, principal: &Principal) -> RateDecision {
+        self.check_principal_at(principal, self.table.now())
+    }
+
+    fn check_principal_at(&self, principal: &Principal, now: u64) -> RateDecision {
         match self.per_principal {
-            Some(rate) => self.table.check(self.key(0, Some(principal), None), rate),
+            Some(rate) => self
+                .table
+                .check_at(self.key(0, Some(principal), None), rate, now),
             None => RateDecision::Allowed,
         }
     }
 
     /// Checks one call: per principal, then per (principal, tool), then per tool.
     pub fn check(&self, principal: &Principal, tool: &str) -> RateDecision {
-        let d = self.check_principal(principal);
+        let now = self.table.now();
+        let d = self.check_principal_at(principal, now);
         if d != RateDecision::Allowed {
             return d;
         }
         if let Some(rate) = self.declared.get(tool).copied().or(self.default_tool) {
             let d = self
                 .table
-                .check(self.key(1, Some(principal), Some(tool)), rate);
+                .check_at(self.key(1, Some(principal), Some(tool)), rate, now);
             if d != RateDecision::Allowed {
                 return d;
             }
         }
         if let Some(rate) = self.per_tool {
-            let d = self.table.check(self.key(2, None, Some(tool)), rate);
+            let d = self
+                .table
+                .check_at(self.key(2, None, Some(tool)), rate, now);
             if d != RateDecision::Allowed {
                 return d;
             }
