@@ -435,34 +435,27 @@ impl Validator<'_> {
             ));
             return;
         }
-        let shown = if c.secret || crate::policy::audit::is_default_secret_key(param.name) {
-            String::from("a different value")
-        } else {
-            v.to_string()
+        // Words are made only for a value out of range: an accepted value costs two comparisons.
+        let below = match c.min {
+            Some(Bound::Inclusive(b)) if cmp_bound(v, b) < 0 => Some(format!("at least {b}")),
+            Some(Bound::Exclusive(b)) if cmp_bound(v, b) <= 0 => Some(format!("greater than {b}")),
+            _ => None,
         };
-        if let Some(min) = c.min {
-            let (ok, words) = match min {
-                Bound::Inclusive(b) => (cmp_bound(v, b) >= 0, format!("at least {b}")),
-                Bound::Exclusive(b) => (cmp_bound(v, b) > 0, format!("greater than {b}")),
+        let above = match c.max {
+            Some(Bound::Inclusive(b)) if cmp_bound(v, b) > 0 => Some(format!("at most {b}")),
+            Some(Bound::Exclusive(b)) if cmp_bound(v, b) >= 0 => Some(format!("less than {b}")),
+            _ => None,
+        };
+        for words in [below, above].into_iter().flatten() {
+            let shown = if c.secret || crate::policy::audit::is_default_secret_key(param.name) {
+                String::from("a different value")
+            } else {
+                v.to_string()
             };
-            if !ok {
-                self.push(FieldError::new(
-                    pointer_for(param.name),
-                    format!("must be {words}, got {shown}"),
-                ));
-            }
-        }
-        if let Some(max) = c.max {
-            let (ok, words) = match max {
-                Bound::Inclusive(b) => (cmp_bound(v, b) <= 0, format!("at most {b}")),
-                Bound::Exclusive(b) => (cmp_bound(v, b) < 0, format!("less than {b}")),
-            };
-            if !ok {
-                self.push(FieldError::new(
-                    pointer_for(param.name),
-                    format!("must be {words}, got {shown}"),
-                ));
-            }
+            self.push(FieldError::new(
+                pointer_for(param.name),
+                format!("must be {words}, got {shown}"),
+            ));
         }
     }
 
