@@ -374,7 +374,8 @@ impl ExecutorBuilder {
     }
 
     /// The executor.
-    pub fn build(self) -> Executor {
+    pub fn build(mut self) -> Executor {
+        self.audit.know(&self.registry);
         let mut rate_limits = self.rate_limits.build();
         for entry in &self.registry {
             rate_limits.register_tool(entry.name(), entry.policy().rate_limit);

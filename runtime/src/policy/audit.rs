@@ -199,6 +199,15 @@ pub trait AuditSink: Send + Sync {
     /// When the record could not be stored; destructive calls then fail closed.
     fn record(&self, record: &AuditRecord) -> Result<(), AuditError>;
 
+    /// Takes one record as the executor shares it between its sinks: a sink that keeps or
+    /// queues records can hold this `Arc` instead of a copy. By default, [`AuditSink::record`].
+    ///
+    /// # Errors
+    /// As [`AuditSink::record`].
+    fn record_shared(&self, record: &Arc<AuditRecord>) -> Result<(), AuditError> {
+        self.record(record)
+    }
+
     /// Writes out anything buffered.
     ///
     /// # Errors
@@ -250,7 +259,7 @@ pub trait AuditSink: Send + Sync {
 /// ```
 #[derive(Clone)]
 pub struct MemorySink {
-    records: Arc<Mutex<std::collections::VecDeque<AuditRecord>>>,
+    records: Arc<Mutex<std::collections::VecDeque<Arc<AuditRecord>>>>,
     limit: usize,
 }
 
@@ -280,7 +289,7 @@ impl MemorySink {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .cloned()
+            .map(|r| AuditRecord::clone(r))
             .collect()
     }
 
@@ -307,13 +316,27 @@ impl MemorySink {
     }
 }
 
+impl MemorySink {
+    fn keep(&self, record: Arc<AuditRecord>) {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        let evicted = (records.len() >= self.limit)
+            .then(|| records.pop_front())
+            .flatten();
+        records.push_back(record);
+        drop(records);
+        // The evicted record is freed after the lock is released.
+        drop(evicted);
+    }
+}
+
 impl AuditSink for MemorySink {
     fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        if records.len() >= self.limit {
-            records.pop_front();
-        }
-        records.push_back(record.clone());
+        self.keep(Arc::new(record.clone()));
+        Ok(())
+    }
+
+    fn record_shared(&self, record: &Arc<AuditRecord>) -> Result<(), AuditError> {
+        self.keep(Arc::clone(record));
         Ok(())
     }
 }
@@ -413,7 +436,7 @@ impl AuditSink for JsonlSink {
 /// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
 /// ```
 pub struct BackgroundSink {
-    tx: std::sync::mpsc::SyncSender<AuditRecord>,
+    tx: std::sync::mpsc::SyncSender<Arc<AuditRecord>>,
     dropped: Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -423,12 +446,12 @@ impl BackgroundSink {
     /// # Errors
     /// When the writer thread cannot be started.
     pub fn new(inner: impl AuditSink + 'static, capacity: usize) -> std::io::Result<Self> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<AuditRecord>(capacity.max(1));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<AuditRecord>>(capacity.max(1));
         std::thread::Builder::new()
             .name("toolwright-audit".into())
             .spawn(move || {
                 for record in rx {
-                    if let Err(e) = inner.record(&record) {
+                    if let Err(e) = inner.record_shared(&record) {
                         tracing::error!(target: "toolwright::audit", error = %e, "background audit sink failed");
                     }
                 }
@@ -448,7 +471,11 @@ impl BackgroundSink {
 
 impl AuditSink for BackgroundSink {
     fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        self.tx.try_send(record.clone()).map_err(|e| {
+        self.record_shared(&Arc::new(record.clone()))
+    }
+
+    fn record_shared(&self, record: &Arc<AuditRecord>) -> Result<(), AuditError> {
+        self.tx.try_send(Arc::clone(record)).map_err(|e| {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             AuditError(match e {
@@ -549,16 +576,31 @@ impl AuditSink for TracingSink {
 /// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
 /// that is not an object is not copied at all. Works in place: the value is the record's own
 /// copy.
+#[cfg(test)]
 pub(crate) fn redact(value: Value, params: &[ParamDecl], keys: &[String]) -> Value {
+    redact_with(value, params, &secret_params(params, keys), keys)
+}
+
+/// For each of `params`, whether its value is secret: declared `#[arg(secret)]`, or its name
+/// contains one of `keys`. Worked out once per tool when the executor is built.
+fn secret_params(params: &[ParamDecl], keys: &[String]) -> Box<[bool]> {
+    params
+        .iter()
+        .map(|p| p.constraints.secret || key_matches(p.name, keys))
+        .collect()
+}
+
+/// [`redact`] with `secret[i]` saying whether `params[i]` is secret.
+fn redact_with(value: Value, params: &[ParamDecl], secret: &[bool], keys: &[String]) -> Value {
     let mut map = match value {
         Value::Object(map) => map,
         Value::String(s) if is_placeholder(&s) => return Value::String(s),
         other => return not_an_object(&other),
     };
     for (k, v) in &mut map {
-        let declared = params.iter().find(|p| p.name == k);
+        let declared = params.iter().position(|p| p.name == k);
         match declared {
-            Some(p) if !p.constraints.secret && !key_matches(k, keys) => redact_keys(v, keys, 1),
+            Some(i) if !secret.get(i).copied().unwrap_or(true) => redact_keys(v, keys, 1),
             _ => *v = Value::String(REDACTED.into()),
         }
     }
@@ -742,6 +784,9 @@ pub fn millis(d: Duration) -> u64 {
 pub(crate) struct AuditPolicy {
     pub(crate) sinks: Vec<Arc<dyn AuditSink>>,
     pub(crate) secret_keys: Vec<String>,
+    /// Per registered tool (by index), which of its parameters are secret: see
+    /// [`AuditPolicy::know`].
+    secret_params: Vec<Box<[bool]>>,
 }
 
 impl Default for AuditPolicy {
@@ -749,7 +794,19 @@ impl Default for AuditPolicy {
         Self {
             sinks: Vec::new(),
             secret_keys: normalize_keys(DEFAULT_SECRET_KEYS.iter().copied()),
+            secret_params: Vec::new(),
         }
+    }
+}
+
+impl AuditPolicy {
+    /// Works out which parameters of each tool of `registry` are secret, once all secret keys
+    /// are configured, so a call's redaction matches no declared name against them.
+    pub(crate) fn know(&mut self, registry: &Registry) {
+        self.secret_params = registry
+            .iter()
+            .map(|entry| secret_params(entry.params(), &self.secret_keys))
+            .collect();
     }
 }
 
@@ -812,11 +869,20 @@ impl<'a> CallAudit<'a> {
     /// `args` for a record or a human: secrets redacted. Secret parameters are redacted even
     /// when the tool is hidden from this caller.
     pub(crate) fn redacted(&self, args: &CallArguments) -> Value {
-        let params = self
-            .registry
-            .get(&self.call.name)
-            .map_or(&[][..], crate::ToolEntry::params);
-        redact(arguments_value(args), params, &self.policy.secret_keys)
+        let keys = &self.policy.secret_keys;
+        let Some(entry) = self.registry.get(&self.call.name) else {
+            return redact_with(arguments_value(args), &[], &[], keys);
+        };
+        let params = entry.params();
+        match self.policy.secret_params.get(entry.index()) {
+            Some(secret) => redact_with(arguments_value(args), params, secret, keys),
+            None => redact_with(
+                arguments_value(args),
+                params,
+                &secret_params(params, keys),
+                keys,
+            ),
+        }
     }
 
     /// A tool's output for a trace: values under secret keys (any depth) redacted, written out
@@ -855,11 +921,12 @@ impl<'a> CallAudit<'a> {
         }
     }
 
-    /// Sends a record to every sink; `false` when any sink failed.
-    fn send(&self, record: &AuditRecord) -> bool {
+    /// Sends a record to every sink (one shared copy); `false` when any sink failed.
+    fn send(&self, record: AuditRecord) -> bool {
+        let record = Arc::new(record);
         let mut ok = true;
         for sink in &self.policy.sinks {
-            if let Err(e) = sink.record(record) {
+            if let Err(e) = sink.record_shared(&record) {
                 tracing::error!(target: "toolwright::audit", error = %e, "audit sink failed");
                 ok = false;
             }
@@ -883,7 +950,7 @@ impl<'a> CallAudit<'a> {
             rec.error = Some(e.message().to_owned());
             rec.error_pointers = e.field_pointers().to_vec();
         }
-        self.send(&rec);
+        self.send(rec);
     }
 
     /// Records that an approved call is about to run. `false` when it could not be recorded.
@@ -893,7 +960,7 @@ impl<'a> CallAudit<'a> {
         }
         let mut rec = self.record(Moment::attempt(0, Duration::ZERO), decisions);
         "approved".clone_into(&mut rec.outcome);
-        self.send(&rec)
+        self.send(rec)
     }
 }
 
