@@ -277,15 +277,35 @@ impl ExecutorBuilder {
     /// Bounds pending confirmation tickets: at most `total` at once (default 10 000), at most
     /// `per_principal` for any one principal (default 100), so one caller cannot lock everyone
     /// out. Each ticket keeps one canonical copy of its arguments (at most the argument cap),
-    /// and all of them together at most 64 MiB.
+    /// and all of them together at most 64 MiB
+    /// ([`max_pending_confirmation_bytes`](Self::max_pending_confirmation_bytes)).
     #[must_use]
     pub fn max_pending_confirmations(mut self, total: usize, per_principal: usize) -> Self {
         // Only bounds tickets: they stay off unless `confirmation_tickets` turns them on.
         self.confirmation.quota = TicketQuota {
             total,
             per_principal,
-            ..TicketQuota::default()
+            ..self.confirmation.quota
         };
+        self
+    }
+
+    /// Bounds the argument bytes all pending confirmation tickets hold together (default
+    /// 64 MiB), in this process or, with a shared [`store`](Self::store), across every replica
+    /// on it. A ticket that would pass the bound is refused like one past the count.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use toolwright::{Executor, Registry};
+    /// let executor = Executor::builder(Registry::builder().build()?)
+    ///     .confirmation_tickets(Duration::from_secs(600))
+    ///     .max_pending_confirmation_bytes(8 << 20)
+    ///     .build();
+    /// # Ok::<(), toolwright::RegistryError>(())
+    /// ```
+    #[must_use]
+    pub fn max_pending_confirmation_bytes(mut self, bytes: usize) -> Self {
+        self.confirmation.quota.bytes = bytes;
         self
     }
 

@@ -289,6 +289,39 @@ async fn a_ticket_runs_the_call_once_after_approval() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn pending_tickets_hold_at_most_the_configured_argument_bytes() {
+    // 13 bytes a ticket (`{"id":"kb-1"}`): two fit under 30, a third does not; the count
+    // bound, set afterwards, leaves the byte bound as it was.
+    let (ex, fx) = setup(|b| {
+        b.confirmation_tickets(Duration::from_secs(60))
+            .max_pending_confirmation_bytes(30)
+            .max_pending_confirmations(100, 100)
+    });
+    let delete = |n: u32| call("delete_document", &format!(r#"{{"id":"kb-{n}"}}"#));
+    let alice = Principal::new("alice").grant("kb:write");
+    let bob = Principal::new("bob").grant("kb:write");
+    let first = ticket_of(&ex.call(&alice, &delete(1)).await);
+    ticket_of(&ex.call(&bob, &delete(2)).await);
+    let full = ex.call(&alice, &delete(3)).await;
+    assert_kind!(full, Denied);
+    assert!(
+        full.error().unwrap().message().contains("too many"),
+        "{full:?}"
+    );
+    // A decided ticket gives its bytes back; so does an expired one.
+    assert_kind!(
+        ex.resume(&alice, &first, Decision::deny("no")).await,
+        Denied
+    );
+    ticket_of(&ex.call(&alice, &delete(4)).await);
+    assert_kind!(ex.call(&bob, &delete(5)).await, Denied);
+    tokio::time::advance(Duration::from_secs(61)).await;
+    ticket_of(&ex.call(&alice, &delete(6)).await);
+    ticket_of(&ex.call(&bob, &delete(7)).await);
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0, "nothing ran");
+}
+
+#[tokio::test(start_paused = true)]
 async fn no_ticket_path_runs_the_body_without_approval() {
     let (ex, fx) = setup(|b| b.confirmation_tickets(Duration::from_secs(60)));
     let alice = Principal::new("alice").grant("kb:write");

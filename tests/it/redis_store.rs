@@ -328,6 +328,51 @@ async fn the_per_principal_ticket_quota_holds_across_executors() {
     ticket_of(&a.call(&alice, &delete()).await);
 }
 
+/// Alice's deletion of document `n`: a ticket of its own arguments (`{"id":"kb-n"}`).
+fn delete_n(n: usize) -> ToolCall {
+    ToolCall::new(
+        format!("d{n}"),
+        "delete_document",
+        format!(r#"{{"id":"kb-{n}"}}"#),
+    )
+}
+
+#[tokio::test]
+async fn the_ticket_byte_quota_holds_across_executors_and_is_given_back() {
+    let Some(url) = shared_url() else { return };
+    let prefix = unique_prefix("bytes");
+    let probe = Arc::new(Probe::default());
+    let audit = MemorySink::default();
+    // Each ticket holds 13 argument bytes (`{"id":"kb-1"}`): two fit under 30, a third does not.
+    let capped = |b: toolwright::ExecutorBuilder| {
+        b.max_pending_confirmation_bytes(30)
+            .confirmation_tickets(Duration::from_millis(800))
+    };
+    let a = replica(&probe, store(&url, &prefix), &audit, capped);
+    let b = replica(&probe, store(&url, &prefix), &audit, capped);
+    let alice = alice();
+    let bob = Principal::new("bob").with_tenant("acme").grant("kb:write");
+    let first = ticket_of(&a.call(&alice, &delete_n(1)).await);
+    ticket_of(&b.call(&bob, &delete_n(2)).await);
+    // The bound is on the store, not per replica or per principal.
+    for (replica, who) in [(&a, &alice), (&b, &bob)] {
+        let e = replica.call(who, &delete_n(3)).await;
+        let e = e.error().expect("no room left");
+        assert_eq!(e.kind(), ErrorKind::Denied, "{e:?}");
+        assert!(e.message().contains("too many"), "{e:?}");
+    }
+    // Deciding a ticket gives its bytes back, on any replica.
+    b.resume(&alice, &first, Decision::deny("no")).await;
+    ticket_of(&b.call(&alice, &delete_n(4)).await);
+    assert!(a.call(&alice, &delete_n(5)).await.is_error());
+    // So does expiry: after the TTL, two fresh tickets fit again.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    ticket_of(&a.call(&alice, &delete_n(6)).await);
+    ticket_of(&b.call(&bob, &delete_n(7)).await);
+    assert!(a.call(&bob, &delete_n(8)).await.is_error());
+    assert_eq!(probe.deletes.load(Ordering::SeqCst), 0, "nothing ran");
+}
+
 #[tokio::test]
 async fn keys_expire_so_redis_returns_to_baseline_after_a_burst() {
     let Some(url) = shared_url() else { return };

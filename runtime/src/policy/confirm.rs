@@ -674,10 +674,16 @@ impl TicketStore {
             Backend::Memory => Ok(self.issue_here(principal, call, canonical_args)?),
             #[cfg(feature = "redis")]
             Backend::Redis(redis) => {
-                use crate::store::RedisIssued;
+                use crate::store::{RedisIssued, TicketRoom};
                 if canonical_args.len() > self.quota.bytes {
                     return Err(TicketError::Full.into());
                 }
+                let room = TicketRoom {
+                    per_owner: self.quota.per_principal,
+                    total: self.quota.total,
+                    bytes: canonical_args.len(),
+                    max_bytes: self.quota.bytes,
+                };
                 let id = new_ticket_id();
                 let body = serde_json::to_string(&Stored {
                     call_id: call.id.clone(),
@@ -687,14 +693,7 @@ impl TicketStore {
                 .map_err(|_| Issue::Store(StoreError::new("cannot encode the ticket")))?;
                 let owner = crate::store::principal_key(principal);
                 match redis
-                    .issue_ticket(
-                        &id,
-                        &owner,
-                        &body,
-                        self.ttl,
-                        self.quota.per_principal,
-                        self.quota.total,
-                    )
+                    .issue_ticket(&id, &owner, &body, self.ttl, room)
                     .await
                     .map_err(Issue::Store)?
                 {

@@ -7,7 +7,7 @@ use std::fmt;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
-pub(crate) use self::redis::{Issued as RedisIssued, Taken as RedisTaken};
+pub(crate) use self::redis::{Issued as RedisIssued, Taken as RedisTaken, TicketRoom};
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
 

@@ -37,32 +37,47 @@ return {0, 0}
 });
 
 /// Files a ticket if its owner and the store have room. KEYS: ticket, owner's index, index of
-/// all. ARGV: id, owner, body, ttl ms, per-owner cap, total cap. Returns 0, or 1 (owner full),
-/// 2 (store full).
+/// all, argument bytes per pending ticket (hash), their sum. ARGV: id, owner, body, ttl ms,
+/// per-owner cap, total cap, this ticket's argument bytes, cap on the sum. Returns 0, or 1
+/// (owner full), 2 (store full: count or bytes).
+///
+/// Expired tickets leave the index of all here (and only here or in TAKE), so their bytes
+/// leave the sum in the same step. The five keys share one TTL, refreshed by every issue: they
+/// expire together, after the last ticket.
 static ISSUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[4])
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+  local n = tonumber(redis.call('HGET', KEYS[4], gone) or 0)
+  redis.call('HDEL', KEYS[4], gone)
+  if n > 0 then redis.call('DECRBY', KEYS[5], n) end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return 1 end
 if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return 2 end
+local bytes = tonumber(ARGV[7])
+if tonumber(redis.call('GET', KEYS[5]) or 0) + bytes > tonumber(ARGV[8]) then return 2 end
 redis.call('HSET', KEYS[1], 'o', ARGV[2], 'b', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
-redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('HSET', KEYS[4], ARGV[1], bytes)
+redis.call('INCRBY', KEYS[5], bytes)
+for i = 3, 5 do redis.call('PEXPIRE', KEYS[i], ttl) end
 return 0
 ",
     )
 });
 
 /// Takes a ticket: gone after this whatever the caller does next (take, then run). Someone
-/// else's ticket is neither returned nor burned. KEYS: ticket, taker's index, index of all.
-/// ARGV: taker, id. Returns {0, ''} unknown, {1, ''} another owner's, {2, body} taken.
+/// else's ticket is neither returned nor burned. KEYS: ticket, taker's index, index of all,
+/// argument bytes per pending ticket, their sum. ARGV: taker, id. Returns {0, ''} unknown,
+/// {1, ''} another owner's, {2, body} taken (its bytes given back).
 static TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -71,20 +86,24 @@ if not v[1] then return {0, ''} end
 if v[1] ~= ARGV[1] then return {1, ''} end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
-redis.call('ZREM', KEYS[3], ARGV[2])
+if redis.call('ZREM', KEYS[3], ARGV[2]) == 1 then
+  local n = tonumber(redis.call('HGET', KEYS[4], ARGV[2]) or 0)
+  redis.call('HDEL', KEYS[4], ARGV[2])
+  if n > 0 then redis.call('DECRBY', KEYS[5], n) end
+end
 return {2, v[2]}
 ",
     )
 });
 
-/// How many tickets wait. KEYS: index of all.
+/// How many tickets wait. KEYS: index of all. Counts without removing expired ones: ISSUE
+/// removes them, together with their bytes.
 static PENDING: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZCARD', KEYS[1])
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
 ",
     )
 });
@@ -208,6 +227,16 @@ pub(crate) enum Taken {
     Ticket(String),
 }
 
+/// The room a new ticket needs, and the caps it must fit under.
+pub(crate) struct TicketRoom {
+    /// Pending tickets of one owner, and of everyone.
+    pub(crate) per_owner: usize,
+    pub(crate) total: usize,
+    /// This ticket's argument bytes, and the cap on all pending tickets' together.
+    pub(crate) bytes: usize,
+    pub(crate) max_bytes: usize,
+}
+
 /// What filing a ticket did.
 pub(crate) enum Issued {
     Filed,
@@ -290,8 +319,7 @@ impl RedisStore {
         owner: &str,
         body: &str,
         ttl: Duration,
-        per_owner: usize,
-        total: usize,
+        quota: TicketRoom,
     ) -> Result<Issued, StoreError> {
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut invocation = ISSUE.prepare_invoke();
@@ -299,12 +327,16 @@ impl RedisStore {
             .key(self.key(format_args!("tk:{id}")))
             .key(self.key(format_args!("tq:{owner}")))
             .key(self.key(format_args!("tq")))
+            .key(self.key(format_args!("tb")))
+            .key(self.key(format_args!("tbn")))
             .arg(id)
             .arg(owner)
             .arg(body)
             .arg(ttl_ms)
-            .arg(per_owner.max(1))
-            .arg(total.max(1));
+            .arg(quota.per_owner.max(1))
+            .arg(quota.total.max(1))
+            .arg(quota.bytes)
+            .arg(quota.max_bytes);
         let mut conn = self.conn.clone();
         let code: i64 = self.within(invocation.invoke_async(&mut conn)).await?;
         match code {
@@ -321,6 +353,8 @@ impl RedisStore {
             .key(self.key(format_args!("tk:{id}")))
             .key(self.key(format_args!("tq:{owner}")))
             .key(self.key(format_args!("tq")))
+            .key(self.key(format_args!("tb")))
+            .key(self.key(format_args!("tbn")))
             .arg(owner)
             .arg(id);
         let mut conn = self.conn.clone();
