@@ -313,6 +313,24 @@ impl RedisStore {
         })
     }
 
+    /// `script` with the five keys ISSUE and TAKE share: the ticket, its owner's index, the
+    /// index of all, the bytes per ticket and their sum.
+    fn ticket_script<'s>(
+        &self,
+        script: &'s Script,
+        id: &str,
+        owner: &str,
+    ) -> redis::ScriptInvocation<'s> {
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.key(format_args!("tk:{id}")))
+            .key(self.key(format_args!("tq:{owner}")))
+            .key(self.key(format_args!("tq")))
+            .key(self.key(format_args!("tb")))
+            .key(self.key(format_args!("tbn")));
+        invocation
+    }
+
     pub(crate) async fn issue_ticket(
         &self,
         id: &str,
@@ -322,13 +340,8 @@ impl RedisStore {
         quota: TicketRoom,
     ) -> Result<Issued, StoreError> {
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let mut invocation = ISSUE.prepare_invoke();
+        let mut invocation = self.ticket_script(&ISSUE, id, owner);
         invocation
-            .key(self.key(format_args!("tk:{id}")))
-            .key(self.key(format_args!("tq:{owner}")))
-            .key(self.key(format_args!("tq")))
-            .key(self.key(format_args!("tb")))
-            .key(self.key(format_args!("tbn")))
             .arg(id)
             .arg(owner)
             .arg(body)
@@ -348,15 +361,8 @@ impl RedisStore {
     }
 
     pub(crate) async fn take_ticket(&self, id: &str, owner: &str) -> Result<Taken, StoreError> {
-        let mut invocation = TAKE.prepare_invoke();
-        invocation
-            .key(self.key(format_args!("tk:{id}")))
-            .key(self.key(format_args!("tq:{owner}")))
-            .key(self.key(format_args!("tq")))
-            .key(self.key(format_args!("tb")))
-            .key(self.key(format_args!("tbn")))
-            .arg(owner)
-            .arg(id);
+        let mut invocation = self.ticket_script(&TAKE, id, owner);
+        invocation.arg(owner).arg(id);
         let mut conn = self.conn.clone();
         let (code, body): (i64, String) = self.within(invocation.invoke_async(&mut conn)).await?;
         match code {
