@@ -22,6 +22,7 @@
 //! README and the `#[tool]` rustdoc drift.
 
 mod description;
+mod facts;
 mod name;
 mod param;
 mod placeholder;
