@@ -22,7 +22,6 @@
 //! README and the `#[tool]` rustdoc drift.
 
 mod description;
-mod facts;
 mod name;
 mod param;
 mod placeholder;

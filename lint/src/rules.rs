@@ -185,16 +185,6 @@ rules! {
         fails: "\"The query\", \"URL to fetch\", \"The method to execute\"",
         passes: "\"How many results to return, from 1 to 20. Defaults to 5.\"",
     }
-    /// A flag, choice, number or settings parameter's description gives none of the facts its
-    /// kind needs and only a word or two beyond the names.
-    ParamWithoutFacts {
-        name: "param_without_facts",
-        allowable: true,
-        rejects: "a flag, choice, number or settings doc without a fact (\"Whether to include the pie charts\", \"Delivery options\")",
-        summary: "the description of a flag (`include_*`, `is_*`, \"Whether …\"), a choice (`*_type`, `mode`, `sort`), a number (`limit`, `width`) or a bag of settings (`options`, `headers`) gives a fact its kind needs, found by its form: a digit, a quoted value, an example (\"e.g.\", \"such as\"), a default or what omitting it does, a condition (\"if\", \"when\"), a list or pair of values (\"a, b or c\", \"one of\"), where the value comes from (\"as returned by\"), a bound (\"at most\", \"up to\"), a unit or format not in the names, a second sentence or a parenthetical remark; without one it needs two new words (three for a bag of settings, four for a choice; one fewer when the name is only type words, like `a_bool`) that neither the names, nor words derived from them, nor words of its kind (\"maximum number\", \"strategy\", \"options\") account for",
-        fails: "\"Whether to include the pie charts\", \"Maximum number of invoices per page\", \"Delivery options for the webhook\"",
-        passes: "\"When true, embeds a 64x64 PNG preview; defaults to false\"",
-    }
 }
 
 /// The rules table as Markdown for the README: rule (`allow` name), an example it rejects, one

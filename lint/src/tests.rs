@@ -28,7 +28,7 @@ fn rule_names_round_trip_and_are_unique() {
     }
     assert_eq!(Rule::from_name("nope"), None);
     assert_eq!(Rule::from_name("Short_Description"), None);
-    assert_eq!(Rule::ALL.len(), 14);
+    assert_eq!(Rule::ALL.len(), 13);
 }
 
 #[test]
@@ -51,7 +51,6 @@ fn hard_rules_are_not_allowable() {
         Rule::VagueDescription,
         Rule::MissingReturns,
         Rule::ParamRestatesName,
-        Rule::ParamWithoutFacts,
     ] {
         assert!(rule.allowable(), "{rule:?}");
     }
@@ -657,10 +656,6 @@ fn messages_are_lowercase_without_trailing_period() {
     for d in [None, Some("The query"), Some("TODO")] {
         all.extend(check_param_description("query", d));
     }
-    all.extend(check_param_description(
-        "include_archived",
-        Some("Whether to include archived drafts"),
-    ));
     let seen: BTreeSet<&str> = all.iter().map(|f| f.rule.name()).collect();
     assert_eq!(
         seen.len(),
@@ -2087,13 +2082,7 @@ fn json_hosts_get_no_rust_syntax_in_any_message() {
             name: "search_pages",
             description: Some("Search pages and handle them in the workspace as needed"),
             returns_data: true,
-            params: &[
-                ("query", Some("The query")),
-                (
-                    "include_archived",
-                    Some("Whether to include archived drafts"),
-                ),
-            ],
+            params: &[("query", Some("The query"))],
         },
     ];
     let mut rules = BTreeSet::new();
@@ -2137,253 +2126,4 @@ fn the_fallback_hint_is_written_in_the_parameters_own_words() {
         assert!(text.contains(expect), "{name}: {text}");
         assert!(!text.contains("ISO 4217"), "{name}: {text}");
     }
-}
-
-// ---------------------------------------------------------------- Facts a parameter needs
-
-/// A flag, a choice, a number or a bag of settings needs a fact of its kind: a word or two beyond
-/// the names is not one.
-#[test]
-fn params_without_the_facts_their_kind_needs_fail() {
-    for (tool, param, d) in [
-        (
-            "export_report",
-            "include_charts",
-            "Whether to include the pie charts",
-        ),
-        (
-            "export_report",
-            "embed_fonts",
-            "Whether to embed fonts in the file",
-        ),
-        (
-            "list_invoices",
-            "page_size",
-            "Maximum number of invoices per page",
-        ),
-        ("render_map", "projection", "Map projection strategy"),
-        (
-            "send_webhook",
-            "options",
-            "Delivery options for the webhook",
-        ),
-        ("list_orders", "start", "Start offset"),
-        ("list_orders", "status", "Fulfilment status to filter by"),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamWithoutFacts], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
-        (
-            "export_report",
-            "include_charts",
-            "When true, embeds each chart as a PNG under its table; defaults to false",
-        ),
-        (
-            "export_report",
-            "include_charts",
-            "Whether to draw each table's trend as a sparkline beside it",
-        ),
-        (
-            "list_invoices",
-            "page_size",
-            "Invoices per page, from 1 to 200",
-        ),
-        (
-            "render_map",
-            "projection",
-            "Map projection: mercator, robinson or equal-earth",
-        ),
-        (
-            "send_webhook",
-            "options",
-            "Delivery settings such as the retry count and the signing secret",
-        ),
-        (
-            "list_orders",
-            "start",
-            "Offset of the first order to return, as given by next_offset",
-        ),
-        ("list_orders", "status", "Order status: open or shipped"),
-        (
-            "sync_folder",
-            "dry_run",
-            "Report which files would change without writing them",
-        ),
-        (
-            "fetch_page",
-            "timeout",
-            "Time to wait for the page in seconds",
-        ),
-        // A name of type words only says nothing: the description's one word is the meaning.
-        ("file_ticket", "a_bool", "Whether the ticket is urgent"),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
-}
-
-/// The facts are found by their form; a word that only looks like one is not ("an example
-/// image", "the user's name", a condition that is the whole description).
-#[test]
-fn facts_are_found_by_their_form() {
-    use crate::facts::{Fact, fact};
-    use crate::text::name_words;
-    for (param, d, expected) in [
-        ("limit", "Up to 50", Some(Fact::Digit)),
-        ("cursor", "Cursor from list_orders", Some(Fact::Identifier)),
-        ("sort", "Sort key, like 'created'", Some(Fact::Quoted)),
-        ("sort", "Sort key, like `created`", Some(Fact::Quoted)),
-        ("city", "City name, e.g. Lyon", Some(Fact::Example)),
-        ("city", "City, such as Lyon", Some(Fact::Example)),
-        (
-            "verbose",
-            "Print every step; off by default",
-            Some(Fact::Default),
-        ),
-        (
-            "verbose",
-            "Set to true to print every step",
-            Some(Fact::Default),
-        ),
-        (
-            "region",
-            "Region to use if none is configured",
-            Some(Fact::Condition),
-        ),
-        ("region", "If set, pins the region", Some(Fact::Condition)),
-        ("unit", "One of metric and imperial", Some(Fact::Values)),
-        ("order", "Newest, oldest, or most liked", Some(Fact::Values)),
-        (
-            "sort_by",
-            "Sort entries by name or size",
-            Some(Fact::Values),
-        ),
-        ("token", "Token as returned by login", Some(Fact::Source)),
-        (
-            "dir",
-            "Folder relative to the workspace",
-            Some(Fact::Relative),
-        ),
-        (
-            "label",
-            "Label of at most sixty characters",
-            Some(Fact::Bound),
-        ),
-        ("wait", "Wait in milliseconds", Some(Fact::Unit)),
-        ("target", "CSS selector of the target", Some(Fact::Format)),
-        (
-            "mode",
-            "Reading mode. Dark suits OLED screens.",
-            Some(Fact::Sentences),
-        ),
-        (
-            "order",
-            "Display order (lower ones come first)",
-            Some(Fact::Remark),
-        ),
-        ("include_image", "Whether to include an example image", None),
-        ("user_name", "The user's name", None),
-        ("more", "If more results are needed", None),
-        ("path", "Path to the file or directory", None),
-        (
-            "min_level",
-            "Only show entries at this level or above",
-            None,
-        ),
-        ("style", "Style of the chart, optional.", None),
-        ("data", "Job data (JSON object)", None),
-        ("ttl_days", "TTL in days", None),
-        ("seconds", "Seconds to wait", None),
-        ("b", "Second number", None),
-    ] {
-        let named = name_words(&[param]);
-        assert_eq!(fact(d, param, &named), expected, "{param} {d:?}");
-    }
-}
-
-#[test]
-fn param_without_facts_messages_quote_the_text_and_ask_for_the_kinds_facts() {
-    let message = |tool, param, d| {
-        let f = check_param_description_in(tool, param, Some(d));
-        assert_eq!(rules(&f), [Rule::ParamWithoutFacts], "{param} {d:?}");
-        f[0].message.clone()
-    };
-    let m = message(
-        "export_report",
-        "include_charts",
-        "Whether to include the pie charts",
-    );
-    assert!(m.contains("\"Whether to include the pie charts\""), "{m}");
-    assert!(
-        m.contains("a flag") && m.contains("when `include_charts` is true"),
-        "{m}"
-    );
-    assert!(m.contains("allow(param_without_facts)"), "{m}");
-    let m = message(
-        "list_invoices",
-        "page_size",
-        "Maximum number of invoices per page",
-    );
-    assert!(m.contains("a number") && m.contains("range"), "{m}");
-    let m = message("render_map", "projection", "Map projection strategy");
-    assert!(
-        m.contains("a choice") && m.contains("allowed values"),
-        "{m}"
-    );
-    let m = message(
-        "send_webhook",
-        "options",
-        "Delivery options for the webhook",
-    );
-    assert!(m.contains("keys `options` takes"), "{m}");
-    for host in [Host::Cli, Host::Gateway] {
-        let f =
-            check_param_description_in("render_map", "projection", Some("Map projection strategy"));
-        let text = f[0].message_in(host);
-        assert!(
-            !text.contains("#[") && text.contains("param_without_facts"),
-            "{text}"
-        );
-    }
-}
-
-/// Words derived from the names' words ("Connection" for `connect`) and the role "filter by"
-/// restate the names too; a shared prefix that is not a root ("form", "format") does not.
-#[test]
-fn derived_words_and_filter_by_restate_the_names() {
-    for (tool, param, d) in [
-        ("connect", "id", "Connection identifier"),
-        ("list_rules", "fixability", "Filter by fixability"),
-        ("navigate", "url", "Navigation URL"),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
-        ("list_pull_requests", "base", "Filter by base branch name"),
-        (
-            "submit_form",
-            "form_id",
-            "Format-agnostic handle of the draft",
-        ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
-    // A JSON object is an object parameter's type, not a fact about its keys.
-    assert_eq!(
-        rules(&check_param_description_in(
-            "add_job",
-            "data",
-            Some("Job data (JSON object)")
-        )),
-        [Rule::ParamWithoutFacts]
-    );
 }

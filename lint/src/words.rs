@@ -26,12 +26,6 @@ impl WordList {
         entries(self.text)
     }
 
-    /// Whether a lowercase word is in the list exactly as written, without [`norm`] (for lists
-    /// where the inflection matters: the unit "seconds", not the ordinal "second").
-    pub fn has_entry(&self, lowercase: &str) -> bool {
-        self.entries().any(|e| e == lowercase)
-    }
-
     /// Whether a word already passed through [`norm`] is in the list.
     pub fn contains(&self, normed: &str) -> bool {
         self.set
@@ -81,10 +75,6 @@ lists! {
     BOILERPLATE = "boilerplate.txt";
     /// Single words that name an action and its object at once (`whoami`, `screenshot`).
     LONE_WORDS = "lone_words.txt";
-    /// Units of measure, in the plural or abbreviated forms that cannot be ordinals.
-    UNITS = "units.txt";
-    /// Formats, syntaxes and languages a value can be written in.
-    FORMATS = "formats.txt";
 }
 
 /// Abbreviations in identifiers and the words they stand for (`pr`: pull request), each line an

@@ -47,7 +47,6 @@ use crate::ctxt::Ctxt;
 /// | `vague_description` | a description made of vague words only |
 /// | `missing_returns` | a data-returning tool whose description never says what it returns |
 /// | `param_restates_name` | a parameter doc that only restates its name ("The query", "URL to fetch", "The method to execute") |
-/// | `param_without_facts` | a flag, choice, number or settings doc without a fact ("Whether to include the pie charts", "Delivery options") |
 ///
 /// Never allowable: `name_format`, `name_length`, `missing_description`, `missing_param_description`.
 /// <!-- rules:end -->
