@@ -1,5 +1,5 @@
 //! The word lists, as data: one file a list under `words/`, one entry a line, `#` starts a
-//! comment. Entries are compared after [`norm`](crate::text::norm) (lowercase, crude stem,
+//! comment. Entries are compared after [`crate::text::norm`] (lowercase, crude stem,
 //! synonym folding), so the files list plain forms.
 
 use std::collections::{HashMap, HashSet};
