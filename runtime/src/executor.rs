@@ -43,7 +43,6 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use serde_json::Value;
-use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::call::{ToolCall, ToolResult};
@@ -629,7 +628,6 @@ impl Executor {
             audit: &audit,
             telemetry: &telemetry,
             state: &state,
-            started: Instant::now(),
             finished: false,
         };
         let outcome = {
@@ -646,7 +644,7 @@ impl Executor {
         };
         unfinished.finished = true;
         let outcome = outcome.map_err(|e| x.limits.cap_error(e));
-        let took = unfinished.started.elapsed();
+        let took = state.started.elapsed();
         telemetry.finish(&outcome, took);
         audit.emit(
             Moment::last(state.retries(), took),
@@ -801,9 +799,9 @@ impl<'a> Flow<'a> {
                     lease: x.bulkheads.acquire(self.entry)?,
                 })
             },
-            |attempt, took, result, again| {
+            |attempt, started, result, again| {
                 if again {
-                    let at = Moment::attempt(attempt, took);
+                    let at = Moment::attempt(attempt, started.elapsed());
                     self.audit.emit(at, &self.state.decisions(), result);
                 }
             },
@@ -821,7 +819,6 @@ struct Unfinished<'a> {
     audit: &'a CallAudit<'a>,
     telemetry: &'a CallTelemetry<'a>,
     state: &'a CallState<'a>,
-    started: Instant,
     finished: bool,
 }
 
@@ -835,7 +832,7 @@ impl Drop for Unfinished<'_> {
             ErrorKind::Cancelled,
             "the call was cancelled before it finished",
         ));
-        let took = self.started.elapsed();
+        let took = self.state.started.elapsed();
         self.telemetry.finish(&cancelled, took);
         self.audit.emit(
             Moment::last(self.state.retries(), took),

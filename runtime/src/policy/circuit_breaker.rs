@@ -277,8 +277,9 @@ impl CircuitBreaker {
     /// [`BreakerOpen`] with the time until the breaker may admit calls again.
     pub fn try_acquire(&self) -> Result<BreakerPermit<'_>, BreakerOpen> {
         let mut inner = self.lock();
-        let now = Instant::now();
+        // The clock is read only while open: a closed breaker admits without it.
         if let State::Open { until } = inner.state {
+            let now = Instant::now();
             if now < until {
                 return Err(BreakerOpen {
                     retry_after: until - now,
@@ -325,7 +326,10 @@ impl CircuitBreaker {
             return;
         }
         let cfg = &self.config;
-        let now = Instant::now();
+        // Read only when the breaker opens.
+        let reopen = || State::Open {
+            until: Instant::now() + cfg.open_for,
+        };
         let next = match (&mut inner.state, outcome) {
             (State::Closed { .. }, None) => None,
             (State::Closed { recent }, Some(outcome)) => {
@@ -336,9 +340,7 @@ impl CircuitBreaker {
                 let open = recent.len() as u32 >= cfg.minimum_calls.get()
                     && counted_failures(recent, cfg.failure_threshold.get())
                         >= cfg.failure_threshold.get();
-                open.then(|| State::Open {
-                    until: now + cfg.open_for,
-                })
+                open.then(reopen)
             }
             (State::HalfOpen { in_flight, .. }, None) if half_open => {
                 *in_flight = in_flight.saturating_sub(1);
@@ -357,9 +359,7 @@ impl CircuitBreaker {
                     recent: VecDeque::new(),
                 })
             }
-            (State::HalfOpen { .. }, Some(_)) if half_open => Some(State::Open {
-                until: now + cfg.open_for,
-            }),
+            (State::HalfOpen { .. }, Some(_)) if half_open => Some(reopen()),
             _ => None,
         };
         if let Some(state) = next {

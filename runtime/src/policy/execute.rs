@@ -61,7 +61,13 @@ impl<T> Drop for Running<T> {
 ///
 /// # Errors
 /// `timeout` when the deadline passes, `panicked` when it panics, or the tool's own error.
-pub(crate) async fn run(attempt: Attempt, timeout: Duration) -> Result<Value, ToolError> {
+/// The deadline is `started + timeout`, `started` read by the caller just before (one clock
+/// read serves both).
+pub(crate) async fn run(
+    attempt: Attempt,
+    timeout: Duration,
+    started: Instant,
+) -> Result<Value, ToolError> {
     let Attempt {
         body,
         cancel,
@@ -74,7 +80,7 @@ pub(crate) async fn run(attempt: Attempt, timeout: Duration) -> Result<Value, To
         )),
         cancel,
     };
-    match tokio::time::timeout(timeout, &mut running.task).await {
+    match tokio::time::timeout_at(started + timeout, &mut running.task).await {
         Ok(Ok(Ok(result))) => result,
         Ok(Ok(Err(payload))) => Err(panicked(&*payload)),
         Ok(Err(join)) if join.is_panic() => Err(panicked(&*join.into_panic())),
@@ -120,7 +126,7 @@ impl Execution {
             timeout,
             retries: policy.retries,
             retry_safe: policy.idempotent || policy.read_only,
-            deadline: Instant::now() + timeout.saturating_mul(policy.retries.saturating_add(1)),
+            budget: timeout.saturating_mul(policy.retries.saturating_add(1)),
             backoff_base: self.backoff_base,
             backoff_cap: self.backoff_cap,
         }
@@ -136,8 +142,8 @@ pub(crate) struct Plan {
     pub(crate) retries: u32,
     /// Whether repeating the call is safe (`idempotent` or `read_only`).
     pub(crate) retry_safe: bool,
-    /// Deadline of the whole call, retries and backoff included.
-    pub(crate) deadline: Instant,
+    /// Time for the whole call from its first attempt, retries and backoff included.
+    pub(crate) budget: Duration,
     /// Backoff before retry `n` is random in `[0, min(cap, base * 2^n)]` (full jitter).
     pub(crate) backoff_base: Duration,
     /// The backoff cap.
@@ -145,7 +151,7 @@ pub(crate) struct Plan {
 }
 
 /// Runs the first attempt and, for retryable errors of retry-safe tools, more attempts within
-/// the plan's deadline. `again(n)` prepares attempt `n`; `observe` sees every attempt's result
+/// the plan's deadline. `again(n)` prepares attempt `n`; `observe` sees every attempt's start and result
 /// and whether another follows; `stop` (an open breaker) prevents further attempts.
 ///
 /// Returns the final result and the number of retries used.
@@ -153,24 +159,26 @@ pub(crate) async fn run_attempts(
     first: Attempt,
     plan: &Plan,
     mut again: impl FnMut(u32) -> Result<Attempt, ToolError>,
-    mut observe: impl FnMut(u32, Duration, &Result<Value, ToolError>, bool),
+    mut observe: impl FnMut(u32, Instant, &Result<Value, ToolError>, bool),
     stop: impl Fn() -> bool,
 ) -> (Result<Value, ToolError>, u32) {
     let mut next = Some(first);
     let mut attempt = 0u32;
+    let mut deadline = None;
     loop {
         let Some(this) = next.take() else {
             unreachable!("an attempt is always prepared before the loop body runs");
         };
         let started = Instant::now();
-        let remaining = plan.deadline.saturating_duration_since(started);
+        let deadline = *deadline.get_or_insert(started + plan.budget);
+        let remaining = deadline.saturating_duration_since(started);
         let result = if remaining.is_zero() {
             Err(ToolError::new(
                 ErrorKind::Timeout,
                 "the call ran out of time before this attempt",
             ))
         } else {
-            run(this, plan.timeout.min(remaining)).await
+            run(this, plan.timeout.min(remaining), started).await
         };
         let result = result.map_err(|e| classify_timeout(e, plan.retry_safe));
         let retryable = matches!(&result, Err(e) if e.is_retryable());
@@ -180,8 +188,8 @@ pub(crate) async fn run_attempts(
         } else {
             Duration::ZERO
         };
-        let will_retry = may_retry && Instant::now() + backoff < plan.deadline && !stop();
-        observe(attempt, started.elapsed(), &result, will_retry);
+        let will_retry = may_retry && Instant::now() + backoff < deadline && !stop();
+        observe(attempt, started, &result, will_retry);
         if !will_retry {
             return (result, attempt);
         }
@@ -264,7 +272,9 @@ mod tests {
         let start = tokio::time::Instant::now();
         let a = attempt(Box::pin(std::future::pending()));
         let cancel = a.cancel.clone();
-        let err = run(a, Duration::from_secs(5)).await.unwrap_err();
+        let err = run(a, Duration::from_secs(5), Instant::now())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
         assert!(cancel.is_cancelled(), "the tool is told to stop");
@@ -273,7 +283,7 @@ mod tests {
     #[tokio::test]
     async fn panicking_body_becomes_an_error() {
         let body: ToolFuture = Box::pin(async { panic!("secret internals") });
-        let err = run(attempt(body), Duration::from_secs(5))
+        let err = run(attempt(body), Duration::from_secs(5), Instant::now())
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Panicked);
@@ -285,7 +295,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             retries,
             retry_safe,
-            deadline: Instant::now() + Duration::from_secs(60),
+            budget: Duration::from_secs(60),
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_secs(2),
         }
@@ -311,7 +321,7 @@ mod tests {
             done.store(true, Ordering::SeqCst);
             Ok(Value::Null)
         });
-        let err = run(attempt(body), Duration::from_millis(50))
+        let err = run(attempt(body), Duration::from_millis(50), Instant::now())
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
@@ -335,7 +345,9 @@ mod tests {
             cancel: CancellationToken::new(),
             lease: bulkhead.try_acquire().unwrap(),
         };
-        let err = run(a, Duration::from_millis(50)).await.unwrap_err();
+        let err = run(a, Duration::from_millis(50), Instant::now())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout);
         assert_eq!(
             bulkhead.try_acquire().unwrap_err().kind(),
@@ -422,7 +434,7 @@ mod tests {
     async fn retries_never_outlive_the_overall_deadline() {
         let start = Instant::now();
         let mut p = plan(100, true);
-        p.deadline = start + Duration::from_secs(3);
+        p.budget = Duration::from_secs(3);
         let (result, _) =
             run_attempts(hanging(), &p, |_| Ok(hanging()), |_, _, _, _| {}, || false).await;
         assert_eq!(result.unwrap_err().kind(), ErrorKind::Timeout);

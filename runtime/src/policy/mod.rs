@@ -70,6 +70,8 @@ pub(crate) struct CallState<'a> {
     pub(crate) entry: Entry<'a>,
     /// Fires when the caller drops the call; every attempt's token is its child.
     pub(crate) cancel: CancellationToken,
+    /// When the call arrived: the admission checks' "now", and the start of its duration.
+    pub(crate) started: tokio::time::Instant,
     decisions: Mutex<audit::Decisions>,
     /// How many user-layer steps `decisions` holds (read without its lock).
     layer_steps: std::sync::atomic::AtomicUsize,
@@ -83,6 +85,7 @@ impl<'a> CallState<'a> {
             call,
             entry,
             cancel: CancellationToken::new(),
+            started: tokio::time::Instant::now(),
             decisions: Mutex::default(),
             layer_steps: std::sync::atomic::AtomicUsize::new(0),
             retries: std::sync::atomic::AtomicU32::new(0),

@@ -197,8 +197,14 @@ impl KeyedRateLimiter {
     }
 
     fn now(&self) -> u64 {
+        self.at(Instant::now())
+    }
+
+    /// `instant` on this table's clock (nanoseconds since it started).
+    fn at(&self, instant: Instant) -> u64 {
+        let since = instant.saturating_duration_since(self.start);
         // +1: a stored arrival time of 0 never means "now".
-        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX - 1) + 1
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX - 1) + 1
     }
 
     /// Checks (and on success, counts) one call for `key` at `rate`.
@@ -379,7 +385,10 @@ impl RateLimits {
 
     /// Checks one call: per principal, then per (principal, tool), then per tool.
     pub fn check(&self, principal: &Principal, tool: &str) -> RateDecision {
-        let now = self.table.now();
+        self.check_at(principal, tool, self.table.now())
+    }
+
+    fn check_at(&self, principal: &Principal, tool: &str, now: u64) -> RateDecision {
         let d = self.check_principal_at(principal, now);
         if d != RateDecision::Allowed {
             return d;
@@ -472,9 +481,10 @@ impl RateLimits {
         }
         // The in-memory check stays a plain function call: no future is polled for it.
         let decision = match &self.store.0 {
+            // At the instant the call started: its one clock read serves every limit.
             Backend::Memory => match tool {
-                Some(tool) => self.check(state.principal, tool),
-                None => self.check_principal(state.principal),
+                Some(tool) => self.check_at(state.principal, tool, self.table.at(state.started)),
+                None => self.check_principal_at(state.principal, self.table.at(state.started)),
             },
             #[cfg(feature = "redis")]
             Backend::Redis(_) => match self.check_in_store(state.principal, tool).await {
