@@ -219,7 +219,15 @@ async fn a_reader_sees_only_the_read_tools_it_was_given() {
         .await
         .unwrap();
     assert_ne!(read.is_error, Some(true), "{read:?}");
-    assert_eq!(body(&read)["content"], "hello from the root\n");
+    // The upstream's own answer: the file as text, and its structured content.
+    assert_eq!(
+        read.content[0].as_text().unwrap().text,
+        "hello from the root\n"
+    );
+    assert_eq!(
+        read.structured_content,
+        Some(json!({"content": "hello from the root\n"}))
+    );
     // A tool the upstream has but the configuration does not list, and one the reader lacks
     // the permission for, are both unknown to it.
     for hidden in ["fs_write_file", "fs_move_file"] {
@@ -726,4 +734,86 @@ async fn an_upstream_hanging_for_several_callers_opens_the_circuit_breaker() {
     reader.cancel().await.unwrap();
     writer.cancel().await.unwrap();
     child.kill().await.unwrap();
+}
+
+/// A gateway in front of `fixtures/fake_upstream.py` (Python's standard library only): its
+/// configuration, written in `dir`, and the upstream's log of every message it received.
+/// `None` (skip) when there is no `python3` outside CI.
+fn fake_upstream_config(dir: &Path, extra: &str) -> Option<(PathBuf, PathBuf)> {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !python {
+        assert!(std::env::var_os("CI").is_none(), "python3 is not installed");
+        eprintln!("skipped: no python3");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    let log = dir.join("upstream.jsonl");
+    let config = dir.join("fake.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[upstream]]
+name = "fake"
+command = ["python3", {script:?}]
+env = {{ FAKE_UPSTREAM_LOG = {log:?} }}
+[upstream.tools.get_chart]
+[upstream.tools.read_page]
+[upstream.tools.get_totals]
+[upstream.tools.wait_for_report]
+{extra}
+"#,
+            script = script.to_str().unwrap(),
+            log = log.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    Some((config, log))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn images_resources_and_text_reach_the_client_as_the_upstream_sent_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), "") else {
+        return;
+    };
+    let client = stdio_client(&config, Human::default()).await;
+
+    // An image and an embedded resource stay content blocks of their own type (not base64
+    // inside JSON text), after the upstream's text.
+    let chart = client
+        .call_tool(call("get_chart", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(chart.is_error, Some(true), "{chart:?}");
+    let blocks = serde_json::to_value(&chart.content).unwrap();
+    assert_eq!(blocks[0], json!({"type": "text", "text": "Sales, Q3"}));
+    assert_eq!(blocks[1]["type"], "image", "{blocks}");
+    assert_eq!(blocks[1]["mimeType"], "image/png");
+    assert!(blocks[1]["data"].as_str().unwrap().starts_with("iVBOR"));
+    assert_eq!(blocks[2]["type"], "resource", "{blocks}");
+    assert_eq!(blocks[2]["resource"]["uri"], "file:///q3.csv");
+    assert_eq!(blocks.as_array().unwrap().len(), 3);
+
+    // Text comes as written: no JSON quotes or escapes around it.
+    let page = client
+        .call_tool(call("read_page", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.content[0].as_text().unwrap().text,
+        "Line one \"quoted\"\nLine two: naïve ✓"
+    );
+
+    // Structured content is forwarded beside the upstream's own text.
+    let totals = client
+        .call_tool(call("get_totals", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(totals.content[0].as_text().unwrap().text, "Q3 total: 3");
+    assert_eq!(totals.structured_content, Some(json!({"total": 3})));
+    client.cancel().await.unwrap();
 }

@@ -252,7 +252,8 @@ fn dynamic_tool(
             .destructive(destructive)
             .idempotent(idempotent)
             .open_world(hint("openWorldHint").unwrap_or(true))
-            .retries(policy.retries);
+            .retries(policy.retries)
+            .mcp_result(true);
     // The upstream's display title, one short line as hosts show it.
     if let Some(title) = tool["title"]
         .as_str()

@@ -188,34 +188,29 @@ impl Upstream {
     }
 }
 
-/// An upstream result as the tool's value: `structuredContent` when there is one, else the
-/// text of a text-only result, else `{"content": [...]}`. `isError: true` is a tool error.
+/// An upstream result as the tool's value: the `CallToolResult` itself (`content`, and
+/// `structuredContent` when there is one), which the gateway's MCP server forwards as it is
+/// (the tool is built with `mcp_result`). `isError: true` is a tool error, its text the message.
 fn outcome(result: CallToolResult) -> Result<Value, ToolError> {
-    let is_error = result.is_error == Some(true);
     let content = serde_json::to_value(&result.content).unwrap_or(Value::Null);
-    let texts: Option<Vec<&str>> = content.as_array().map(|blocks| {
-        blocks
-            .iter()
-            .filter(|b| b["type"] == "text")
-            .filter_map(|b| b["text"].as_str())
-            .collect()
-    });
-    let text_only = texts
-        .as_ref()
-        .zip(content.as_array())
-        .is_some_and(|(t, all)| t.len() == all.len());
-    if is_error {
-        let message = texts
-            .map(|t| t.join("\n"))
+    if result.is_error == Some(true) {
+        let message = content
+            .as_array()
+            .map(|blocks| {
+                blocks
+                    .iter()
+                    .filter(|b| b["type"] == "text")
+                    .filter_map(|b| b["text"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| "the upstream tool reported an error".to_owned());
         return Err(ToolError::failed(message));
     }
+    let mut value = json!({ "content": content });
     if let Some(structured) = result.structured_content {
-        return Ok(structured);
+        value["structuredContent"] = structured;
     }
-    if text_only {
-        return Ok(Value::String(texts.unwrap_or_default().join("\n")));
-    }
-    Ok(json!({ "content": content }))
+    Ok(value)
 }
