@@ -5,15 +5,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rmcp::handler::client::ClientHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
-    ElicitResult, ElicitationAction,
+    ElicitResult, ElicitationAction, ProgressNotificationParam,
 };
-use rmcp::service::{RequestContext, RoleClient, RunningService};
+use rmcp::service::{NotificationContext, RequestContext, RoleClient, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ErrorData, ServiceExt};
 use serde_json::{Value, json};
@@ -143,7 +143,12 @@ struct Human {
     elicitation: bool,
     approve: bool,
     prompts: Arc<AtomicUsize>,
+    /// Every `notifications/progress` received.
+    progress: Arc<Mutex<Vec<Step>>>,
 }
+
+/// One `notifications/progress`: progress, total, message.
+type Step = (f64, Option<f64>, Option<String>);
 
 impl ClientHandler for Human {
     fn get_info(&self) -> ClientConfig {
@@ -153,6 +158,16 @@ impl ClientHandler for Human {
             ClientCapabilities::default()
         };
         ClientConfig::new(caps, rmcp::model::Implementation::new("test-human", "1.0"))
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        if let Ok(mut seen) = self.progress.lock() {
+            seen.push((params.progress, params.total, params.message));
+        }
     }
 
     async fn create_elicitation(
@@ -738,8 +753,9 @@ async fn an_upstream_hanging_for_several_callers_opens_the_circuit_breaker() {
 
 /// A gateway in front of `fixtures/fake_upstream.py` (Python's standard library only): its
 /// configuration, written in `dir`, and the upstream's log of every message it received.
-/// `None` (skip) when there is no `python3` outside CI.
-fn fake_upstream_config(dir: &Path, extra: &str) -> Option<(PathBuf, PathBuf)> {
+/// `step` is the seconds between two progress steps of `wait_for_report`, `extra` goes into
+/// its policy. `None` (skip) when there is no `python3` outside CI.
+fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, PathBuf)> {
     let python = std::process::Command::new("python3")
         .arg("--version")
         .output()
@@ -759,7 +775,7 @@ fn fake_upstream_config(dir: &Path, extra: &str) -> Option<(PathBuf, PathBuf)> {
 [[upstream]]
 name = "fake"
 command = ["python3", {script:?}]
-env = {{ FAKE_UPSTREAM_LOG = {log:?} }}
+env = {{ FAKE_UPSTREAM_LOG = {log:?}, FAKE_UPSTREAM_STEP = "{step}" }}
 [upstream.tools.get_chart]
 [upstream.tools.read_page]
 [upstream.tools.get_totals]
@@ -777,7 +793,7 @@ env = {{ FAKE_UPSTREAM_LOG = {log:?} }}
 #[tokio::test(flavor = "multi_thread")]
 async fn images_resources_and_text_reach_the_client_as_the_upstream_sent_them() {
     let dir = tempfile::tempdir().unwrap();
-    let Some((config, _)) = fake_upstream_config(dir.path(), "") else {
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
         return;
     };
     let client = stdio_client(&config, Human::default()).await;
@@ -816,4 +832,68 @@ async fn images_resources_and_text_reach_the_client_as_the_upstream_sent_them() 
     assert_eq!(totals.content[0].as_text().unwrap().text, "Q3 total: 3");
     assert_eq!(totals.structured_content, Some(json!({"total": 3})));
     client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    // rmcp's client sends a progress token with every request.
+    let human = Human::default();
+    let client = stdio_client(&config, human.clone()).await;
+    let done = client
+        .call_tool(call("wait_for_report", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(done.content[0].as_text().unwrap().text, "report ready");
+    let seen = human.progress.lock().unwrap().clone();
+    let expected: Vec<Step> = (1..=3)
+        .map(|i| (f64::from(i), Some(3.0), Some(format!("step {i}"))))
+        .collect();
+    assert_eq!(seen, expected);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_that_times_out_is_cancelled_upstream_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, log)) = fake_upstream_config(dir.path(), 5.0, "timeout = \"1s\"") else {
+        return;
+    };
+    let client = stdio_client(&config, Human::default()).await;
+    let hung = client
+        .call_tool(call("wait_for_report", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(body(&hung)["kind"], "timeout", "{:?}", body(&hung));
+    let next = client
+        .call_tool(call("read_page", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(next.is_error, Some(true), "{next:?}");
+    client.cancel().await.unwrap();
+
+    // The upstream heard of the cancellation before the next call, not only when the body's
+    // task was aborted a while later.
+    let received: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let position = |pred: &dyn Fn(&Value) -> bool| received.iter().position(pred);
+    let hung_id = received
+        .iter()
+        .find(|m| m["params"]["name"] == "wait_for_report")
+        .map(|m| m["id"].clone())
+        .unwrap();
+    let cancelled = position(&|m| {
+        m["method"] == "notifications/cancelled" && m["params"]["requestId"] == hung_id
+    });
+    let next_call = position(&|m| m["params"]["name"] == "read_page");
+    assert!(
+        cancelled.is_some() && cancelled < next_call,
+        "{received:#?}"
+    );
 }

@@ -275,10 +275,10 @@ fn dynamic_tool(
         builder = builder.secret(key);
     }
     let name: Arc<str> = upstream_name.into();
-    Ok(builder.body(move |args, _ctx| {
+    Ok(builder.body(move |args, ctx| {
         let upstream = upstream.clone();
         let name = name.clone();
-        async move { upstream.call(&name, args).await }
+        async move { upstream.call(&name, args, &ctx).await }
     })?)
 }
 

@@ -2,31 +2,112 @@
 //! (streamable HTTP) at gateway start to list its tools, and again, lazily, on the next call
 //! after its connection broke (a crashed stdio server is restarted then). Calls map onto the
 //! gateway's structured errors: a transport failure is `unavailable` (the circuit breaker
-//! counts it), a tool error (`isError: true`) or a protocol error is `failed`.
+//! counts it), a tool error (`isError: true`) or a protocol error is `failed`. The upstream's
+//! progress notifications reach the gateway's caller when it asked for progress, and a call the
+//! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once.
 
+use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::{RoleClient, RunningService, ServiceError};
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
+    ClientRequest, ProgressNotificationParam, ProgressToken, RequestId, ServerResult,
+};
+use rmcp::service::{
+    NotificationContext, Peer, PeerRequestOptions, RoleClient, RunningService, ServiceError,
+};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
-use toolwright::{ErrorKind, ToolError};
+use toolwright::{ErrorKind, Progress, ToolContext, ToolError};
 
 use super::config::{Transport, Upstream as UpstreamConfig};
 
-type Client = RunningService<RoleClient, ()>;
+type Client = RunningService<RoleClient, Relay>;
 
 /// How to reach one upstream, and its current connection.
 pub struct Upstream {
     name: String,
     connect: Connect,
     client: Mutex<Option<Arc<Client>>>,
+    relay: Relay,
+}
+
+/// The gateway's client side of an upstream connection: hands the upstream's progress
+/// notifications to the calls waiting for them, by progress token.
+#[derive(Clone, Default)]
+struct Relay {
+    calls: Arc<std::sync::Mutex<HashMap<ProgressToken, Progress>>>,
+}
+
+impl ClientHandler for Relay {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let progress = self
+            .calls
+            .lock()
+            .ok()
+            .and_then(|calls| calls.get(&params.progress_token).cloned());
+        if let Some(progress) = progress {
+            progress.report(params.progress, params.total, params.message.as_deref());
+        }
+    }
+}
+
+/// One call's place in the [`Relay`], taken back when the call ends.
+struct Listening<'a> {
+    relay: &'a Relay,
+    token: ProgressToken,
+}
+
+impl<'a> Listening<'a> {
+    fn start(relay: &'a Relay, token: ProgressToken, progress: Progress) -> Self {
+        if let Ok(mut calls) = relay.calls.lock() {
+            calls.insert(token.clone(), progress);
+        }
+        Self { relay, token }
+    }
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut calls) = self.relay.calls.lock() {
+            calls.remove(&self.token);
+        }
+    }
+}
+
+/// Sends `notifications/cancelled` for a request still unanswered when this is dropped.
+struct CancelUnanswered {
+    peer: Peer<RoleClient>,
+    id: Option<RequestId>,
+}
+
+impl Drop for CancelUnanswered {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (self.id.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let peer = self.peer.clone();
+        runtime.spawn(async move {
+            let reason = "the gateway stopped waiting (timeout, or its caller cancelled)";
+            let _ = peer
+                .notify_cancelled(CancelledNotificationParam::new(
+                    Some(id),
+                    Some(reason.to_owned()),
+                ))
+                .await;
+        });
+    }
 }
 
 enum Connect {
@@ -73,6 +154,7 @@ impl Upstream {
             name: config.name.clone(),
             connect,
             client: Mutex::new(None),
+            relay: Relay::default(),
         })
     }
 
@@ -104,7 +186,7 @@ impl Upstream {
                 } else {
                     "MCP handshake (--upstream-stderr shows the server's own messages)"
                 };
-                Ok(().serve(transport).await.context(hint)?)
+                Ok(self.relay.clone().serve(transport).await.context(hint)?)
             }
             Connect::Http { url, bearer } => {
                 let mut config = StreamableHttpClientTransportConfig::with_uri(url.clone());
@@ -112,7 +194,12 @@ impl Upstream {
                     config = config.auth_header(token.clone());
                 }
                 let transport = StreamableHttpClientTransport::from_config(config);
-                Ok(().serve(transport).await.context("MCP handshake")?)
+                Ok(self
+                    .relay
+                    .clone()
+                    .serve(transport)
+                    .await
+                    .context("MCP handshake")?)
             }
         }
     }
@@ -155,8 +242,15 @@ impl Upstream {
         }
     }
 
-    /// Calls `tool` with `arguments` (already validated against its input schema).
-    pub async fn call(&self, tool: &str, arguments: Value) -> Result<Value, ToolError> {
+    /// Calls `tool` with `arguments` (already validated against its input schema), relaying
+    /// the upstream's progress to `ctx` and cancelling the upstream call when `ctx` is
+    /// cancelled or this future is dropped before the answer.
+    pub async fn call(
+        &self,
+        tool: &str,
+        arguments: Value,
+        ctx: &ToolContext,
+    ) -> Result<Value, ToolError> {
         let client = self.client().await.map_err(|e| {
             ToolError::unavailable(format!(
                 "the upstream server `{}` cannot be reached: {e:#}",
@@ -169,13 +263,53 @@ impl Upstream {
             _ => Map::new(),
         };
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
-        match client.call_tool(params).await {
-            Ok(result) => outcome(result),
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let answer = match client
+            .send_cancellable_request(request, PeerRequestOptions::no_options())
+            .await
+        {
+            Ok(handle) => {
+                let _listening = ctx.progress().is_enabled().then(|| {
+                    Listening::start(
+                        &self.relay,
+                        handle.progress_token.clone(),
+                        ctx.progress().clone(),
+                    )
+                });
+                let mut unanswered = CancelUnanswered {
+                    peer: handle.peer.clone(),
+                    id: Some(handle.id.clone()),
+                };
+                let answer = tokio::select! {
+                    answer = handle.await_response() => answer,
+                    () = ctx.cancellation().cancelled() => Err(ServiceError::Cancelled {
+                        reason: Some("the gateway stopped waiting".to_owned()),
+                    }),
+                };
+                if answer.is_ok() {
+                    unanswered.id = None;
+                }
+                answer
+            }
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(ServerResult::CallToolResult(result)) => outcome(result),
+            // A bare `{}`: no content, as rmcp's own `call_tool` reads it.
+            Ok(ServerResult::EmptyResult(_)) => outcome(CallToolResult::default()),
+            Ok(_) => Err(ToolError::failed(
+                "the upstream server answered the call with something other than a tool result \
+                 (e.g. a request for input the gateway cannot give)",
+            )),
             Err(ServiceError::McpError(e)) => Err(ToolError::failed(format!(
                 "the upstream server refused the call: {}",
                 e.message
             ))
             .with_detail("upstream_code", e.code.0)),
+            Err(e @ ServiceError::Cancelled { .. }) => Err(ToolError::failed(format!(
+                "the call to the upstream server `{}` was cancelled: {e}",
+                self.name
+            ))),
             Err(e) => {
                 // The connection is unusable: the next call starts a new one.
                 self.drop_client(&client).await;
