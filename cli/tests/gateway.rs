@@ -897,3 +897,29 @@ async fn a_call_that_times_out_is_cancelled_upstream_at_once() {
         "{received:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_that_exits_at_start_is_reported_with_what_it_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("exits.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[upstream]]
+name = "gh"
+command = ["sh", "-c", "echo 'GITHUB_TOKEN is not set' >&2; exit 1"]
+[upstream.tools.search_issues]
+destructive = false
+"#,
+    )
+    .unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("upstream `gh`"), "{stderr}");
+    assert!(stderr.contains("GITHUB_TOKEN is not set"), "{stderr}");
+}

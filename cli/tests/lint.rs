@@ -184,6 +184,29 @@ fn unreadable_input_is_an_error_with_exit_two() {
     );
 }
 
+#[test]
+fn a_server_that_fails_to_start_is_reported_with_what_it_said() {
+    // A server that exits at once with a message (a missing module, an unset key): the error
+    // quotes the end of its stderr, which is hidden otherwise.
+    let out = toolwright(&[
+        "lint",
+        "--stdio",
+        "echo 'Error: Cannot find module @acme/mcp-servr' >&2; exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Error: Cannot find module @acme/mcp-servr"),
+        "{err}"
+    );
+    assert!(err.contains("--server-stderr"), "{err}");
+    // A command that does not exist: the shell says so.
+    let out = toolwright(&["lint", "--stdio", "no-such-mcp-server-3f9a"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-mcp-server-3f9a: not found"), "{err}");
+}
+
 /// The workspace's `examples/mcp_server`, built if it is not yet.
 fn example_server() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -27,6 +27,7 @@ use tokio::sync::Mutex;
 use toolwright::{ErrorKind, Progress, ToolContext, ToolError};
 
 use super::config::{Transport, Upstream as UpstreamConfig};
+use crate::source::StderrTail;
 
 type Client = RunningService<RoleClient, Relay>;
 
@@ -173,20 +174,26 @@ impl Upstream {
             } => {
                 let mut cmd = tokio::process::Command::new(program);
                 cmd.args(args).envs(env.iter().cloned()).kill_on_drop(true);
-                let (transport, _) = TokioChildProcess::builder(cmd)
+                let (transport, stderr) = TokioChildProcess::builder(cmd)
                     .stderr(if *show_stderr {
                         Stdio::inherit()
                     } else {
-                        Stdio::null()
+                        Stdio::piped()
                     })
                     .spawn()
                     .with_context(|| format!("starting `{program}`"))?;
-                let hint = if *show_stderr {
-                    "MCP handshake"
-                } else {
-                    "MCP handshake (--upstream-stderr shows the server's own messages)"
-                };
-                Ok(self.relay.clone().serve(transport).await.context(hint)?)
+                // Hidden stderr is still read: its last lines explain a failed start.
+                let tail = stderr.map(StderrTail::keep);
+                match self.relay.clone().serve(transport).await {
+                    Ok(client) => Ok(client),
+                    Err(e) => {
+                        let said = match tail {
+                            Some(tail) => tail.said("--upstream-stderr").await,
+                            None => String::new(),
+                        };
+                        Err(anyhow::Error::new(e).context(format!("MCP handshake{said}")))
+                    }
+                }
             }
             Connect::Http { url, bearer } => {
                 let mut config = StreamableHttpClientTransportConfig::with_uri(url.clone());
