@@ -923,3 +923,53 @@ destructive = false
     assert!(stderr.contains("upstream `gh`"), "{stderr}");
     assert!(stderr.contains("GITHUB_TOKEN is not set"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_tool_named_with_a_dot_is_exposed_under_the_name_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, log)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+
+    // MCP allows `.` in a tool name; model providers do not, so the gateway needs another.
+    std::fs::write(
+        &config,
+        format!("{base}[upstream.tools.\"reports.latest\"]\n"),
+    )
+    .unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tool `reports.latest`")
+            && stderr.contains("expose_as = \"reports_latest\""),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        format!("{base}[upstream.tools.\"reports.latest\"]\nexpose_as = \"latest_report\"\n"),
+    )
+    .unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    assert!(names(&client).await.contains(&"latest_report".to_owned()));
+    let report = client
+        .call_tool(call("latest_report", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.content[0].as_text().unwrap().text,
+        "Nightly report: all green"
+    );
+    client.cancel().await.unwrap();
+    let received = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        received.contains("\"name\": \"reports.latest\""),
+        "{received}"
+    );
+}

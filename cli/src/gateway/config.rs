@@ -122,6 +122,9 @@ pub struct ToolPolicy {
     /// Lint rules not applied to this tool's description, by name.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// The name callers see, instead of `prefix` and the upstream name. Needed when that is not
+    /// 1 to 64 letters, digits, `_` or `-` (MCP also allows `.` and `/`; model providers do not).
+    pub expose_as: Option<String>,
 }
 
 /// Where an upstream runs.

@@ -180,7 +180,8 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                 );
             };
             findings += lint(&u.name, tool, policy)?;
-            let exposed = format!("{}{name}", u.prefix);
+            let exposed = exposed_name(&u.prefix, name, policy)
+                .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
             let dynamic = dynamic_tool(&exposed, name, tool, policy, upstream.clone())
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
@@ -193,6 +194,44 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
     builder
         .build()
         .context("the exposed tools do not form a registry")
+}
+
+/// The name callers see: `expose_as`, or the prefix and the upstream name. It must be one every
+/// model provider accepts (1 to 64 letters, digits, `_` or `-`); otherwise the error names an
+/// `expose_as` that is.
+fn exposed_name(prefix: &str, upstream_name: &str, policy: &ToolPolicy) -> Result<String> {
+    let exposed = policy
+        .expose_as
+        .clone()
+        .unwrap_or_else(|| format!("{prefix}{upstream_name}"));
+    let valid = |n: &str| {
+        (1..=64).contains(&n.len())
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if valid(&exposed) {
+        return Ok(exposed);
+    }
+    let fitting: String = exposed
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let hint = if policy.expose_as.is_some() || !valid(&fitting) {
+        "give the tool an `expose_as` name".to_owned()
+    } else {
+        format!("set `expose_as = \"{fitting}\"` (or another name) in its table")
+    };
+    bail!(
+        "the exposed name `{exposed}` must be 1 to 64 letters, digits, `_` or `-`, which every \
+         model provider accepts: {hint}"
+    )
 }
 
 /// Warns about the lint findings of one exposed tool on stderr; returns how many there were.
