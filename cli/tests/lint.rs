@@ -131,6 +131,27 @@ fn allowed_rules_are_skipped_and_a_clean_list_exits_with_zero() {
 }
 
 #[test]
+fn the_summary_counts_one_tool_and_one_finding_in_the_singular() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let echo = mixed_tools()["tools"][1].clone();
+    let path = write_json(dir.path(), "one.json", &json!([echo]));
+    let out = toolwright(&["lint", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with("\n1 tool, 1 with findings; 1 finding (lone_word 1)\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = toolwright(&[
+        "lint",
+        "--allow",
+        "lone_word",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(stdout(&out), "1 tool: no findings\n");
+}
+
+#[test]
 fn data_returning_tools_must_say_what_comes_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tool = |extra: Value| {
