@@ -131,8 +131,17 @@ impl StderrTail {
     }
 }
 
+/// Refuses anything but an absolute `http` or `https` URL, before a connection is tried.
+pub fn check_http_url(url: &str) -> Result<()> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+        _ => bail!("`{url}` is not an http:// or https:// URL of an MCP endpoint"),
+    }
+}
+
 /// Connects to a streamable HTTP MCP endpoint and lists its tools.
 pub async fn from_http(url: &str, bearer: Option<&str>, timeout: Duration) -> Result<Vec<Value>> {
+    check_http_url(url)?;
     let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_string());
     if let Some(token) = bearer {
         config = config.auth_header(token.to_string());

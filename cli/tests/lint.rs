@@ -195,6 +195,12 @@ fn unreadable_input_is_an_error_with_exit_two() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown rule `no_such_rule`"));
+    let out = toolwright(&["lint", "--http", "localhost:3001/mcp"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not an http:// or https:// URL"),
+        "a URL without its scheme is refused before any connection"
+    );
     let out = toolwright(&["lint", "--stdio", "exit 3"]);
     assert_eq!(out.status.code(), Some(2), "a server that dies is an error");
     let out = toolwright(&["lint"]);
