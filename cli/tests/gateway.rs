@@ -973,3 +973,86 @@ async fn an_upstream_tool_named_with_a_dot_is_exposed_under_the_name_given() {
         "{received}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn why_an_upstream_is_unavailable_goes_to_the_operator_not_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+        return;
+    }
+    // Runs the fake upstream the first time; every restart fails, saying something secret.
+    let script = dir.path().join("upstream.sh");
+    let started = dir.path().join("started");
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ -e '{started}' ]; then echo 'login failed for token sk-live-0123456789' >&2; exit 1; fi\n\
+             echo $$ > '{started}'\nexec python3 '{fake}'\n",
+            started = started.display(),
+            fake = fake.display()
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("restart.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[upstream]]\nname = \"fake\"\ncommand = [\"sh\", {script:?}]\n[upstream.tools.read_page]\n",
+            script = script.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut child = gateway_command(&config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let operator = tokio::spawn(async move {
+        let mut text = String::new();
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let transport = (child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let client = Human::default().serve(transport).await.unwrap();
+    let first = client
+        .call_tool(call("read_page", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(first.is_error, Some(true), "{first:?}");
+
+    let pid = std::fs::read_to_string(&started).unwrap().trim().to_owned();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut messages = Vec::new();
+    for _ in 0..2 {
+        let r = client
+            .call_tool(call("read_page", json!({})))
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true), "{r:?}");
+        let err = body(&r);
+        assert_eq!(err["kind"], "unavailable", "{err}");
+        messages.push(err.to_string());
+    }
+    client.cancel().await.unwrap();
+    child.kill().await.unwrap();
+    let operator = operator.await.unwrap();
+    for m in &messages {
+        assert!(m.contains("upstream server `fake`"), "{m}");
+        assert!(!m.contains("sk-live") && !m.contains("rmcp::"), "{m}");
+    }
+    assert!(operator.contains("sk-live-0123456789"), "{operator}");
+}

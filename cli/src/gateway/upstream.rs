@@ -258,9 +258,15 @@ impl Upstream {
         arguments: Value,
         ctx: &ToolContext,
     ) -> Result<Value, ToolError> {
+        // Why an upstream failed (its stderr, addresses, transport details) is for the
+        // operator, on the gateway's stderr; the caller learns which server and what to do.
         let client = self.client().await.map_err(|e| {
+            eprintln!(
+                "toolwright gateway: upstream `{}` cannot be reached: {e:#}",
+                self.name
+            );
             ToolError::unavailable(format!(
-                "the upstream server `{}` cannot be reached: {e:#}",
+                "the upstream server `{}` cannot be reached",
                 self.name
             ))
             .with_suggestion("try again later; the gateway restarts the server on the next call")
@@ -320,9 +326,19 @@ impl Upstream {
             Err(e) => {
                 // The connection is unusable: the next call starts a new one.
                 self.drop_client(&client).await;
+                eprintln!(
+                    "toolwright gateway: upstream `{}`: the connection broke: {e}",
+                    self.name
+                );
                 Err(ToolError::new(
                     ErrorKind::Unavailable,
-                    format!("the upstream server `{}` failed: {e}", self.name),
+                    format!(
+                        "the connection to the upstream server `{}` broke",
+                        self.name
+                    ),
+                )
+                .with_suggestion(
+                    "try again later; the gateway reconnects to the server on the next call",
                 ))
             }
         }
