@@ -1056,3 +1056,56 @@ async fn why_an_upstream_is_unavailable_goes_to_the_operator_not_the_model() {
     }
     assert!(operator.contains("sk-live-0123456789"), "{operator}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tool_without_a_description_is_exposed_with_the_one_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+
+    // MCP makes the description optional; a model needs one, so the gateway asks for it.
+    std::fs::write(&config, format!("{base}[upstream.tools.count_tickets]\n")).unwrap();
+    let out = gateway_command(&config)
+        .arg("--strict")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("upstream `fake`, tool `count_tickets`")
+            && stderr.contains("`description = \"…\"`"),
+        "{stderr}"
+    );
+
+    // The description given is the one callers see, and the one the lint judges (--strict
+    // passes).
+    let described = "Count the open tickets of the support queue. Returns the count as a number.";
+    std::fs::write(
+        &config,
+        format!("{base}[upstream.tools.count_tickets]\ndescription = {described:?}\n"),
+    )
+    .unwrap();
+    let transport = TokioChildProcess::builder({
+        let mut cmd = gateway_command(&config);
+        cmd.arg("--strict");
+        cmd
+    })
+    .stderr(Stdio::inherit())
+    .spawn()
+    .unwrap()
+    .0;
+    let client = Human::default().serve(transport).await.unwrap();
+    let listed = client.list_all_tools().await.unwrap();
+    let tool = listed.iter().find(|t| t.name == "count_tickets").unwrap();
+    assert_eq!(tool.description.as_deref(), Some(described));
+    let count = client
+        .call_tool(call("count_tickets", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(count.content[0].as_text().unwrap().text, "7");
+    client.cancel().await.unwrap();
+}

@@ -125,6 +125,9 @@ pub struct ToolPolicy {
     /// The name callers see, instead of `prefix` and the upstream name. Needed when that is not
     /// 1 to 64 letters, digits, `_` or `-` (MCP also allows `.` and `/`; model providers do not).
     pub expose_as: Option<String>,
+    /// The description callers see and the lint judges, instead of the upstream's: for a tool
+    /// that has none (MCP makes it optional) or a poor one.
+    pub description: Option<String>,
 }
 
 /// Where an upstream runs.

@@ -179,6 +179,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                     known.join(", ")
                 );
             };
+            let tool = &described(tool, policy);
             findings += lint(&u.name, tool, policy)?;
             let exposed = exposed_name(&u.prefix, name, policy)
                 .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
@@ -194,6 +195,15 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
     builder
         .build()
         .context("the exposed tools do not form a registry")
+}
+
+/// The upstream's tool with the configured `description` in place of its own, if one is set.
+fn described(tool: &Value, policy: &ToolPolicy) -> Value {
+    let mut tool = tool.clone();
+    if let (Some(description), Value::Object(t)) = (&policy.description, &mut tool) {
+        t.insert("description".into(), description.as_str().into());
+    }
+    tool
 }
 
 /// The name callers see: `expose_as`, or the prefix and the upstream name. It must be one every
@@ -261,6 +271,13 @@ fn dynamic_tool(
     policy: &ToolPolicy,
     upstream: Arc<Upstream>,
 ) -> Result<DynamicTool> {
+    let description = tool["description"].as_str().unwrap_or_default();
+    if description.trim().is_empty() {
+        bail!(
+            "the upstream gives the tool no description, and a model chooses tools by theirs: \
+             write one with `description = \"…\"` in its table"
+        );
+    }
     let hint = |key: &str| tool["annotations"][key].as_bool();
     let read_only_hint = hint("readOnlyHint") == Some(true);
     let destructive = policy
@@ -283,16 +300,15 @@ fn dynamic_tool(
             }
         );
     }
-    let mut builder =
-        DynamicTool::builder(exposed, tool["description"].as_str().unwrap_or_default())
-            .input_schema(input_schema(tool))
-            .permissions(permissions)
-            .read_only(read_only)
-            .destructive(destructive)
-            .idempotent(idempotent)
-            .open_world(hint("openWorldHint").unwrap_or(true))
-            .retries(policy.retries)
-            .mcp_result(true);
+    let mut builder = DynamicTool::builder(exposed, description)
+        .input_schema(input_schema(tool))
+        .permissions(permissions)
+        .read_only(read_only)
+        .destructive(destructive)
+        .idempotent(idempotent)
+        .open_world(hint("openWorldHint").unwrap_or(true))
+        .retries(policy.retries)
+        .mcp_result(true);
     // The upstream's display title, one short line as hosts show it.
     if let Some(title) = tool["title"]
         .as_str()
