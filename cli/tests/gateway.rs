@@ -1109,3 +1109,31 @@ async fn a_tool_without_a_description_is_exposed_with_the_one_given() {
     assert_eq!(count.content[0].as_text().unwrap().text, "7");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_schema_mcp_does_not_allow_is_not_passed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}[upstream.tools.count_alerts]\n")).unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    // `"type": "integer"`: MCP wants an object, whose fields `structuredContent` holds; a
+    // client would expect structured content this upstream never sends.
+    let listed = client.list_all_tools().await.unwrap();
+    let tool = listed.iter().find(|t| t.name == "count_alerts").unwrap();
+    assert_eq!(tool.output_schema, None);
+    let get_totals = listed.iter().find(|t| t.name == "get_totals").unwrap();
+    assert!(
+        get_totals.output_schema.is_some(),
+        "an object schema is kept"
+    );
+    let count = client
+        .call_tool(call("count_alerts", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(count.content[0].as_text().unwrap().text, "3");
+    assert_eq!(count.structured_content, None);
+    client.cancel().await.unwrap();
+}

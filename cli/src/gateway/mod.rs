@@ -317,7 +317,9 @@ fn dynamic_tool(
     {
         builder = builder.title(title);
     }
-    if let Some(schema) = tool.get("outputSchema").filter(|s| s.is_object()) {
+    // MCP output schemas describe `structuredContent`, an object; any other is not passed on
+    // (the runtime would announce a wrapped `{"result": …}` the upstream never sends).
+    if let Some(schema) = tool.get("outputSchema").filter(|s| s["type"] == "object") {
         builder = builder.output_schema(schema.clone());
     }
     if let Some(timeout) = policy.timeout {
