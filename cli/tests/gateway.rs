@@ -1137,3 +1137,33 @@ async fn an_output_schema_mcp_does_not_allow_is_not_passed_on() {
     assert_eq!(count.structured_content, None);
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_upstream_tools_exposed_under_one_name_stop_the_start_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+        return;
+    }
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    let upstream = |name: &str| {
+        format!(
+            "[[upstream]]\nname = \"{name}\"\ncommand = [\"python3\", {fake:?}]\n[upstream.tools.read_page]\n",
+            fake = fake.to_str().unwrap()
+        )
+    };
+    let config = dir.path().join("twice.toml");
+    std::fs::write(&config, upstream("docs") + &upstream("wiki")).unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("upstream `wiki`, tool `read_page`")
+            && stderr.contains("upstream `docs`")
+            && stderr.contains("prefix"),
+        "{stderr}"
+    );
+}

@@ -160,6 +160,8 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
         builder = builder.default_timeout(timeout);
     }
     let mut findings = 0;
+    // Exposed name → the upstream and tool behind it.
+    let mut taken: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for u in &config.upstreams {
         let upstream = Arc::new(Upstream::new(u, args.upstream_stderr)?);
         let listed = upstream
@@ -183,6 +185,14 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
             findings += lint(&u.name, tool, policy)?;
             let exposed = exposed_name(&u.prefix, name, policy)
                 .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
+            if let Some((other, other_tool)) = taken.insert(exposed.clone(), (&u.name, name)) {
+                bail!(
+                    "upstream `{}`, tool `{name}`: the name `{exposed}` is already upstream \
+                     `{other}`'s tool `{other_tool}`: give an upstream a `prefix`, or a tool an \
+                     `expose_as`",
+                    u.name
+                );
+            }
             let dynamic = dynamic_tool(&exposed, name, tool, policy, upstream.clone())
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
