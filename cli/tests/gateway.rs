@@ -1167,3 +1167,29 @@ async fn two_upstream_tools_exposed_under_one_name_stop_the_start_naming_both() 
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lint_judges_the_name_callers_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    // `read_page` passes the name rules; exposed as `page`, a lone word, it does not.
+    let base = std::fs::read_to_string(&config).unwrap().replace(
+        "[upstream.tools.read_page]\n",
+        "[upstream.tools.read_page]\nexpose_as = \"page\"\n",
+    );
+    std::fs::write(&config, base).unwrap();
+    let out = gateway_command(&config)
+        .arg("--strict")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("lint: fake/page: name [lone_word]"),
+        "{stderr}"
+    );
+}

@@ -207,11 +207,17 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
         .context("the exposed tools do not form a registry")
 }
 
-/// The upstream's tool with the configured `description` in place of its own, if one is set.
+/// The upstream's tool as configured, for the lint and the exposed tool: the `description`
+/// in place of its own, and the `expose_as` name, if they are set.
 fn described(tool: &Value, policy: &ToolPolicy) -> Value {
     let mut tool = tool.clone();
-    if let (Some(description), Value::Object(t)) = (&policy.description, &mut tool) {
-        t.insert("description".into(), description.as_str().into());
+    if let Value::Object(t) = &mut tool {
+        if let Some(description) = &policy.description {
+            t.insert("description".into(), description.as_str().into());
+        }
+        if let Some(name) = &policy.expose_as {
+            t.insert("name".into(), name.as_str().into());
+        }
     }
     tool
 }
