@@ -1193,3 +1193,33 @@ async fn the_lint_judges_the_name_callers_see() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_tool_error_keeps_its_structured_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}[upstream.tools.send_invoice]\n")).unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    let failed = client
+        .call_tool(call("send_invoice", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(failed.is_error, Some(true));
+    let err = body(&failed);
+    assert_eq!(err["kind"], "failed", "{err}");
+    assert!(
+        err["error"].as_str().unwrap().starts_with("quota exceeded"),
+        "{err}"
+    );
+    // What the upstream said beyond its text reaches the model too.
+    assert_eq!(
+        err["upstream_structured_content"],
+        json!({"code": 429, "retryAfterSeconds": 30}),
+        "{err}"
+    );
+    assert!(err["error"].as_str().unwrap().contains("1 image"), "{err}");
+    client.cancel().await.unwrap();
+}

@@ -6,7 +6,7 @@
 //! progress notifications reach the gateway's caller when it asked for progress, and a call the
 //! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -347,23 +347,40 @@ impl Upstream {
 
 /// An upstream result as the tool's value: the `CallToolResult` itself (`content`, and
 /// `structuredContent` when there is one), which the gateway's MCP server forwards as it is
-/// (the tool is built with `mcp_result`). `isError: true` is a tool error, its text the message.
+/// (the tool is built with `mcp_result`). `isError: true` is a tool error: its text is the
+/// message, which counts the blocks of other types it leaves out, and its structured content
+/// goes along as `upstream_structured_content`.
 fn outcome(result: CallToolResult) -> Result<Value, ToolError> {
     let content = serde_json::to_value(&result.content).unwrap_or(Value::Null);
     if result.is_error == Some(true) {
-        let message = content
-            .as_array()
-            .map(|blocks| {
-                blocks
-                    .iter()
-                    .filter(|b| b["type"] == "text")
-                    .filter_map(|b| b["text"].as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| "the upstream tool reported an error".to_owned());
-        return Err(ToolError::failed(message));
+        let blocks = content.as_array().map(Vec::as_slice).unwrap_or_default();
+        let mut message = blocks
+            .iter()
+            .filter(|b| b["type"] == "text")
+            .filter_map(|b| b["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if message.is_empty() {
+            message = "the upstream tool reported an error".to_owned();
+        }
+        let mut others: BTreeMap<&str, usize> = BTreeMap::new();
+        for kind in blocks.iter().filter_map(|b| b["type"].as_str()) {
+            if kind != "text" {
+                *others.entry(kind).or_default() += 1;
+            }
+        }
+        if !others.is_empty() {
+            let counts: Vec<String> = others.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            message.push_str(&format!(
+                " (the error also had {} block(s), not shown)",
+                counts.join(", ")
+            ));
+        }
+        let mut error = ToolError::failed(message);
+        if let Some(structured) = result.structured_content {
+            error = error.with_detail("upstream_structured_content", structured);
+        }
+        return Err(error);
     }
     let mut value = json!({ "content": content });
     if let Some(structured) = result.structured_content {
