@@ -207,7 +207,7 @@ fn table(tool_count: usize, rows: &[Row]) -> String {
         ));
     }
     if rows.is_empty() {
-        out.push_str(&format!("{tool_count} tools: no findings\n"));
+        out.push_str(&format!("{}: no findings\n", counted(tool_count, "tool")));
     } else {
         let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
         for r in rows {
@@ -215,11 +215,21 @@ fn table(tool_count: usize, rows: &[Row]) -> String {
         }
         let counts: Vec<String> = by_rule.iter().map(|(k, v)| format!("{k} {v}")).collect();
         out.push_str(&format!(
-            "\n{tool_count} tools, {} with findings; {} findings ({})\n",
+            "\n{}, {} with findings; {} ({})\n",
+            counted(tool_count, "tool"),
             tools_with_findings(rows),
-            rows.len(),
+            counted(rows.len(), "finding"),
             counts.join(", ")
         ));
     }
     out
+}
+
+/// `1 tool`, `2 tools`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

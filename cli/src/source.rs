@@ -2,8 +2,10 @@
 //! holding one, or a bare array of tools), or a live MCP server over stdio or streamable HTTP,
 //! listed through rmcp's client. Every source yields the tools as MCP JSON objects.
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -12,6 +14,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::TokioChildProcess;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 /// Reads tool definitions from a JSON file.
 pub fn from_file(path: &Path) -> Result<Vec<Value>> {
@@ -47,25 +50,98 @@ pub fn tools_of(json: Value) -> Result<Vec<Value>> {
 }
 
 /// Starts `command` with the shell, speaks MCP to it over stdin/stdout, and lists its tools.
-/// The server's stderr is shown only when `show_stderr` is set.
+/// The server's stderr is shown only when `show_stderr` is set; otherwise a failure quotes
+/// its last lines.
 pub async fn from_stdio(command: &str, show_stderr: bool, timeout: Duration) -> Result<Vec<Value>> {
     let mut cmd = shell(command);
     cmd.kill_on_drop(true);
-    let (transport, _) = TokioChildProcess::builder(cmd)
+    let (transport, stderr) = TokioChildProcess::builder(cmd)
         .stderr(if show_stderr {
             Stdio::inherit()
         } else {
-            Stdio::null()
+            Stdio::piped()
         })
         .spawn()
         .with_context(|| format!("starting `{command}`"))?;
-    list(transport, timeout)
-        .await
-        .with_context(|| format!("listing the tools of `{command}`"))
+    let tail = stderr.map(StderrTail::keep);
+    match list(transport, timeout).await {
+        Ok(tools) => Ok(tools),
+        Err(e) => {
+            let said = match tail {
+                Some(tail) => tail.said("--server-stderr").await,
+                None => String::new(),
+            };
+            Err(e.context(format!("listing the tools of `{command}`{said}")))
+        }
+    }
+}
+
+/// The last lines a child process wrote on its stderr, kept for an error message while the
+/// rest is read and dropped (so the child never blocks on a full pipe).
+pub struct StderrTail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl StderrTail {
+    /// Lines kept, and characters kept of each.
+    const LINES: usize = 10;
+    const LINE_CHARS: usize = 300;
+
+    /// Starts reading `stderr` in the background.
+    pub fn keep(stderr: impl AsyncRead + Unpin + Send + 'static) -> Self {
+        let lines = Arc::new(Mutex::new(VecDeque::new()));
+        let kept = lines.clone();
+        let reader = tokio::spawn(async move {
+            let mut reader = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                let line: String = line.trim_end().chars().take(Self::LINE_CHARS).collect();
+                if line.is_empty() {
+                    continue;
+                }
+                if let Ok(mut kept) = kept.lock() {
+                    if kept.len() == Self::LINES {
+                        kept.pop_front();
+                    }
+                    kept.push_back(line);
+                }
+            }
+        });
+        Self { lines, reader }
+    }
+
+    /// What the process said, for an error message: `" (its stderr ended with: …; FLAG shows
+    /// all of it)"`, or that it said nothing. Waits briefly for a process that just exited to
+    /// be read to the end.
+    pub async fn said(self, flag: &str) -> String {
+        let _ = tokio::time::timeout(Duration::from_millis(500), self.reader).await;
+        let lines: Vec<String> = self
+            .lines
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default();
+        if lines.is_empty() {
+            " (it wrote nothing on stderr)".to_owned()
+        } else {
+            format!(
+                " (its stderr ended with: {}; {flag} shows all of it)",
+                lines.join(" | ")
+            )
+        }
+    }
+}
+
+/// Refuses anything but an absolute `http` or `https` URL, before a connection is tried.
+pub fn check_http_url(url: &str) -> Result<()> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => Ok(()),
+        _ => bail!("`{url}` is not an http:// or https:// URL of an MCP endpoint"),
+    }
 }
 
 /// Connects to a streamable HTTP MCP endpoint and lists its tools.
 pub async fn from_http(url: &str, bearer: Option<&str>, timeout: Duration) -> Result<Vec<Value>> {
+    check_http_url(url)?;
     let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_string());
     if let Some(token) = bearer {
         config = config.auth_header(token.to_string());

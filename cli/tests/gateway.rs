@@ -5,15 +5,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rmcp::handler::client::ClientHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
-    ElicitResult, ElicitationAction,
+    ElicitResult, ElicitationAction, ProgressNotificationParam,
 };
-use rmcp::service::{RequestContext, RoleClient, RunningService};
+use rmcp::service::{NotificationContext, RequestContext, RoleClient, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ErrorData, ServiceExt};
 use serde_json::{Value, json};
@@ -143,7 +143,12 @@ struct Human {
     elicitation: bool,
     approve: bool,
     prompts: Arc<AtomicUsize>,
+    /// Every `notifications/progress` received.
+    progress: Arc<Mutex<Vec<Step>>>,
 }
+
+/// One `notifications/progress`: progress, total, message.
+type Step = (f64, Option<f64>, Option<String>);
 
 impl ClientHandler for Human {
     fn get_info(&self) -> ClientConfig {
@@ -153,6 +158,16 @@ impl ClientHandler for Human {
             ClientCapabilities::default()
         };
         ClientConfig::new(caps, rmcp::model::Implementation::new("test-human", "1.0"))
+    }
+
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        if let Ok(mut seen) = self.progress.lock() {
+            seen.push((params.progress, params.total, params.message));
+        }
     }
 
     async fn create_elicitation(
@@ -219,7 +234,15 @@ async fn a_reader_sees_only_the_read_tools_it_was_given() {
         .await
         .unwrap();
     assert_ne!(read.is_error, Some(true), "{read:?}");
-    assert_eq!(body(&read)["content"], "hello from the root\n");
+    // The upstream's own answer: the file as text, and its structured content.
+    assert_eq!(
+        read.content[0].as_text().unwrap().text,
+        "hello from the root\n"
+    );
+    assert_eq!(
+        read.structured_content,
+        Some(json!({"content": "hello from the root\n"}))
+    );
     // A tool the upstream has but the configuration does not list, and one the reader lacks
     // the permission for, are both unknown to it.
     for hidden in ["fs_write_file", "fs_move_file"] {
@@ -726,4 +749,477 @@ async fn an_upstream_hanging_for_several_callers_opens_the_circuit_breaker() {
     reader.cancel().await.unwrap();
     writer.cancel().await.unwrap();
     child.kill().await.unwrap();
+}
+
+/// A gateway in front of `fixtures/fake_upstream.py` (Python's standard library only): its
+/// configuration, written in `dir`, and the upstream's log of every message it received.
+/// `step` is the seconds between two progress steps of `wait_for_report`, `extra` goes into
+/// its policy. `None` (skip) when there is no `python3` outside CI.
+fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, PathBuf)> {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !python {
+        assert!(std::env::var_os("CI").is_none(), "python3 is not installed");
+        eprintln!("skipped: no python3");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    let log = dir.join("upstream.jsonl");
+    let config = dir.join("fake.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[upstream]]
+name = "fake"
+command = ["python3", {script:?}]
+env = {{ FAKE_UPSTREAM_LOG = {log:?}, FAKE_UPSTREAM_STEP = "{step}" }}
+[upstream.tools.get_chart]
+[upstream.tools.read_page]
+[upstream.tools.get_totals]
+[upstream.tools.wait_for_report]
+{extra}
+"#,
+            script = script.to_str().unwrap(),
+            log = log.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    Some((config, log))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn images_resources_and_text_reach_the_client_as_the_upstream_sent_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let client = stdio_client(&config, Human::default()).await;
+
+    // An image and an embedded resource stay content blocks of their own type (not base64
+    // inside JSON text), after the upstream's text.
+    let chart = client
+        .call_tool(call("get_chart", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(chart.is_error, Some(true), "{chart:?}");
+    let blocks = serde_json::to_value(&chart.content).unwrap();
+    assert_eq!(blocks[0], json!({"type": "text", "text": "Sales, Q3"}));
+    assert_eq!(blocks[1]["type"], "image", "{blocks}");
+    assert_eq!(blocks[1]["mimeType"], "image/png");
+    assert!(blocks[1]["data"].as_str().unwrap().starts_with("iVBOR"));
+    assert_eq!(blocks[2]["type"], "resource", "{blocks}");
+    assert_eq!(blocks[2]["resource"]["uri"], "file:///q3.csv");
+    assert_eq!(blocks.as_array().unwrap().len(), 3);
+
+    // Text comes as written: no JSON quotes or escapes around it.
+    let page = client
+        .call_tool(call("read_page", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.content[0].as_text().unwrap().text,
+        "Line one \"quoted\"\nLine two: naïve ✓"
+    );
+
+    // Structured content is forwarded beside the upstream's own text.
+    let totals = client
+        .call_tool(call("get_totals", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(totals.content[0].as_text().unwrap().text, "Q3 total: 3");
+    assert_eq!(totals.structured_content, Some(json!({"total": 3})));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    // rmcp's client sends a progress token with every request.
+    let human = Human::default();
+    let client = stdio_client(&config, human.clone()).await;
+    let done = client
+        .call_tool(call("wait_for_report", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(done.content[0].as_text().unwrap().text, "report ready");
+    let seen = human.progress.lock().unwrap().clone();
+    let expected: Vec<Step> = (1..=3)
+        .map(|i| (f64::from(i), Some(3.0), Some(format!("step {i}"))))
+        .collect();
+    assert_eq!(seen, expected);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_that_times_out_is_cancelled_upstream_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, log)) = fake_upstream_config(dir.path(), 5.0, "timeout = \"1s\"") else {
+        return;
+    };
+    let client = stdio_client(&config, Human::default()).await;
+    let hung = client
+        .call_tool(call("wait_for_report", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(body(&hung)["kind"], "timeout", "{:?}", body(&hung));
+    let next = client
+        .call_tool(call("read_page", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(next.is_error, Some(true), "{next:?}");
+    client.cancel().await.unwrap();
+
+    // The upstream heard of the cancellation before the next call, not only when the body's
+    // task was aborted a while later.
+    let received: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let position = |pred: &dyn Fn(&Value) -> bool| received.iter().position(pred);
+    let hung_id = received
+        .iter()
+        .find(|m| m["params"]["name"] == "wait_for_report")
+        .map(|m| m["id"].clone())
+        .unwrap();
+    let cancelled = position(&|m| {
+        m["method"] == "notifications/cancelled" && m["params"]["requestId"] == hung_id
+    });
+    let next_call = position(&|m| m["params"]["name"] == "read_page");
+    assert!(
+        cancelled.is_some() && cancelled < next_call,
+        "{received:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_that_exits_at_start_is_reported_with_what_it_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("exits.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[upstream]]
+name = "gh"
+command = ["sh", "-c", "echo 'GITHUB_TOKEN is not set' >&2; exit 1"]
+[upstream.tools.search_issues]
+destructive = false
+"#,
+    )
+    .unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("upstream `gh`"), "{stderr}");
+    assert!(stderr.contains("GITHUB_TOKEN is not set"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_tool_named_with_a_dot_is_exposed_under_the_name_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, log)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+
+    // MCP allows `.` in a tool name; model providers do not, so the gateway needs another.
+    std::fs::write(
+        &config,
+        format!("{base}[upstream.tools.\"reports.latest\"]\n"),
+    )
+    .unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tool `reports.latest`")
+            && stderr.contains("expose_as = \"reports_latest\""),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        format!("{base}[upstream.tools.\"reports.latest\"]\nexpose_as = \"latest_report\"\n"),
+    )
+    .unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    assert!(names(&client).await.contains(&"latest_report".to_owned()));
+    let report = client
+        .call_tool(call("latest_report", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.content[0].as_text().unwrap().text,
+        "Nightly report: all green"
+    );
+    client.cancel().await.unwrap();
+    let received = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        received.contains("\"name\": \"reports.latest\""),
+        "{received}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn why_an_upstream_is_unavailable_goes_to_the_operator_not_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+        return;
+    }
+    // Runs the fake upstream the first time; every restart fails, saying something secret.
+    let script = dir.path().join("upstream.sh");
+    let started = dir.path().join("started");
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ -e '{started}' ]; then echo 'login failed for token sk-live-0123456789' >&2; exit 1; fi\n\
+             echo $$ > '{started}'\nexec python3 '{fake}'\n",
+            started = started.display(),
+            fake = fake.display()
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("restart.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[upstream]]\nname = \"fake\"\ncommand = [\"sh\", {script:?}]\n[upstream.tools.read_page]\n",
+            script = script.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut child = gateway_command(&config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let operator = tokio::spawn(async move {
+        let mut text = String::new();
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+    let transport = (child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let client = Human::default().serve(transport).await.unwrap();
+    let first = client
+        .call_tool(call("read_page", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(first.is_error, Some(true), "{first:?}");
+
+    let pid = std::fs::read_to_string(&started).unwrap().trim().to_owned();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut messages = Vec::new();
+    for _ in 0..2 {
+        let r = client
+            .call_tool(call("read_page", json!({})))
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true), "{r:?}");
+        let err = body(&r);
+        assert_eq!(err["kind"], "unavailable", "{err}");
+        messages.push(err.to_string());
+    }
+    client.cancel().await.unwrap();
+    child.kill().await.unwrap();
+    let operator = operator.await.unwrap();
+    for m in &messages {
+        assert!(m.contains("upstream server `fake`"), "{m}");
+        assert!(!m.contains("sk-live") && !m.contains("rmcp::"), "{m}");
+    }
+    assert!(operator.contains("sk-live-0123456789"), "{operator}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tool_without_a_description_is_exposed_with_the_one_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+
+    // MCP makes the description optional; a model needs one, so the gateway asks for it.
+    std::fs::write(&config, format!("{base}[upstream.tools.count_tickets]\n")).unwrap();
+    let out = gateway_command(&config)
+        .arg("--strict")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("upstream `fake`, tool `count_tickets`")
+            && stderr.contains("`description = \"…\"`"),
+        "{stderr}"
+    );
+
+    // The description given is the one callers see, and the one the lint judges (--strict
+    // passes).
+    let described = "Count the open tickets of the support queue. Returns the count as a number.";
+    std::fs::write(
+        &config,
+        format!("{base}[upstream.tools.count_tickets]\ndescription = {described:?}\n"),
+    )
+    .unwrap();
+    let transport = TokioChildProcess::builder({
+        let mut cmd = gateway_command(&config);
+        cmd.arg("--strict");
+        cmd
+    })
+    .stderr(Stdio::inherit())
+    .spawn()
+    .unwrap()
+    .0;
+    let client = Human::default().serve(transport).await.unwrap();
+    let listed = client.list_all_tools().await.unwrap();
+    let tool = listed.iter().find(|t| t.name == "count_tickets").unwrap();
+    assert_eq!(tool.description.as_deref(), Some(described));
+    let count = client
+        .call_tool(call("count_tickets", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(count.content[0].as_text().unwrap().text, "7");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_schema_mcp_does_not_allow_is_not_passed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}[upstream.tools.count_alerts]\n")).unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    // `"type": "integer"`: MCP wants an object, whose fields `structuredContent` holds; a
+    // client would expect structured content this upstream never sends.
+    let listed = client.list_all_tools().await.unwrap();
+    let tool = listed.iter().find(|t| t.name == "count_alerts").unwrap();
+    assert_eq!(tool.output_schema, None);
+    let get_totals = listed.iter().find(|t| t.name == "get_totals").unwrap();
+    assert!(
+        get_totals.output_schema.is_some(),
+        "an object schema is kept"
+    );
+    let count = client
+        .call_tool(call("count_alerts", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(count.content[0].as_text().unwrap().text, "3");
+    assert_eq!(count.structured_content, None);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_upstream_tools_exposed_under_one_name_stop_the_start_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+        return;
+    }
+    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    let upstream = |name: &str| {
+        format!(
+            "[[upstream]]\nname = \"{name}\"\ncommand = [\"python3\", {fake:?}]\n[upstream.tools.read_page]\n",
+            fake = fake.to_str().unwrap()
+        )
+    };
+    let config = dir.path().join("twice.toml");
+    std::fs::write(&config, upstream("docs") + &upstream("wiki")).unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("upstream `wiki`, tool `read_page`")
+            && stderr.contains("upstream `docs`")
+            && stderr.contains("prefix"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lint_judges_the_name_callers_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    // `read_page` passes the name rules; exposed as `page`, a lone word, it does not.
+    let base = std::fs::read_to_string(&config).unwrap().replace(
+        "[upstream.tools.read_page]\n",
+        "[upstream.tools.read_page]\nexpose_as = \"page\"\n",
+    );
+    std::fs::write(&config, base).unwrap();
+    let out = gateway_command(&config)
+        .arg("--strict")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("lint: fake/page: name [lone_word]"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_tool_error_keeps_its_structured_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((config, _)) = fake_upstream_config(dir.path(), 0.2, "") else {
+        return;
+    };
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}[upstream.tools.send_invoice]\n")).unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    let failed = client
+        .call_tool(call("send_invoice", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(failed.is_error, Some(true));
+    let err = body(&failed);
+    assert_eq!(err["kind"], "failed", "{err}");
+    assert!(
+        err["error"].as_str().unwrap().starts_with("quota exceeded"),
+        "{err}"
+    );
+    // What the upstream said beyond its text reaches the model too.
+    assert_eq!(
+        err["upstream_structured_content"],
+        json!({"code": 429, "retryAfterSeconds": 30}),
+        "{err}"
+    );
+    assert!(err["error"].as_str().unwrap().contains("1 image"), "{err}");
+    client.cancel().await.unwrap();
 }

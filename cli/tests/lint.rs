@@ -131,6 +131,27 @@ fn allowed_rules_are_skipped_and_a_clean_list_exits_with_zero() {
 }
 
 #[test]
+fn the_summary_counts_one_tool_and_one_finding_in_the_singular() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let echo = mixed_tools()["tools"][1].clone();
+    let path = write_json(dir.path(), "one.json", &json!([echo]));
+    let out = toolwright(&["lint", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).ends_with("\n1 tool, 1 with findings; 1 finding (lone_word 1)\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = toolwright(&[
+        "lint",
+        "--allow",
+        "lone_word",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(stdout(&out), "1 tool: no findings\n");
+}
+
+#[test]
 fn data_returning_tools_must_say_what_comes_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tool = |extra: Value| {
@@ -174,6 +195,12 @@ fn unreadable_input_is_an_error_with_exit_two() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown rule `no_such_rule`"));
+    let out = toolwright(&["lint", "--http", "localhost:3001/mcp"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not an http:// or https:// URL"),
+        "a URL without its scheme is refused before any connection"
+    );
     let out = toolwright(&["lint", "--stdio", "exit 3"]);
     assert_eq!(out.status.code(), Some(2), "a server that dies is an error");
     let out = toolwright(&["lint"]);
@@ -182,6 +209,29 @@ fn unreadable_input_is_an_error_with_exit_two() {
         Some(2),
         "a source is required (clap's usage error)"
     );
+}
+
+#[test]
+fn a_server_that_fails_to_start_is_reported_with_what_it_said() {
+    // A server that exits at once with a message (a missing module, an unset key): the error
+    // quotes the end of its stderr, which is hidden otherwise.
+    let out = toolwright(&[
+        "lint",
+        "--stdio",
+        "echo 'Error: Cannot find module @acme/mcp-servr' >&2; exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Error: Cannot find module @acme/mcp-servr"),
+        "{err}"
+    );
+    assert!(err.contains("--server-stderr"), "{err}");
+    // A command that does not exist: the shell says so.
+    let out = toolwright(&["lint", "--stdio", "no-such-mcp-server-3f9a"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-mcp-server-3f9a: not found"), "{err}");
 }
 
 /// The workspace's `examples/mcp_server`, built if it is not yet.

@@ -62,6 +62,7 @@ pub struct DynamicTool {
     output_schema: Option<Arc<Value>>,
     validator: Arc<NestedRules>,
     body: Arc<Body>,
+    mcp_result: bool,
 }
 
 impl std::fmt::Debug for DynamicTool {
@@ -87,6 +88,7 @@ impl DynamicTool {
             secret_keys: Vec::new(),
             policy: PolicyDecl::default(),
             title: None,
+            mcp_result: false,
         }
     }
 
@@ -143,6 +145,7 @@ pub struct DynamicToolBuilder {
     secret_keys: Vec<String>,
     policy: PolicyDecl,
     title: Option<String>,
+    mcp_result: bool,
 }
 
 impl DynamicToolBuilder {
@@ -162,6 +165,17 @@ impl DynamicToolBuilder {
     /// The output JSON Schema, shown to clients (MCP `outputSchema`).
     pub fn output_schema(mut self, schema: Value) -> Self {
         self.output_schema = Some(schema);
+        self
+    }
+
+    /// The body returns an MCP `CallToolResult` object, `{"content": [...],
+    /// "structuredContent"?: {...}}`, e.g. what another MCP server answered: an MCP server
+    /// sends its content blocks as they are (images, audio, resources, text as written) and its
+    /// `structuredContent`, instead of the value as JSON text. Other providers, the audit and
+    /// traces see the object as the tool's value. A value without a `content` array, or with
+    /// blocks MCP does not know, is sent as JSON text like any other.
+    pub fn mcp_result(mut self, yes: bool) -> Self {
+        self.mcp_result = yes;
         self
     }
 
@@ -306,6 +320,7 @@ impl DynamicToolBuilder {
             output_schema: self.output_schema.map(Arc::new),
             validator: Arc::new(validator),
             body,
+            mcp_result: self.mcp_result,
         })
     }
 }
@@ -362,6 +377,10 @@ impl Tool for DynamicTool {
 
     fn validates_whole_schema(&self) -> bool {
         true
+    }
+
+    fn returns_mcp_result(&self) -> bool {
+        self.mcp_result
     }
 
     fn prepare(

@@ -127,6 +127,16 @@ pub trait Tool: Send + Sync + 'static {
         false
     }
 
+    /// Whether the tool's value is an MCP `CallToolResult` (`{"content": [...],
+    /// "structuredContent"?: ...}`) that MCP servers forward as it is: content blocks of every
+    /// type (images, resources, text as written) instead of the value as JSON text. A tool
+    /// declared at runtime in front of another MCP server sets it
+    /// ([`DynamicToolBuilder::mcp_result`](crate::DynamicToolBuilder::mcp_result)).
+    #[doc(hidden)]
+    fn returns_mcp_result(&self) -> bool {
+        false
+    }
+
     /// Parses and validates `args`, returning the body's future, or every argument error.
     /// The executor calls it only with arguments whose root may be a JSON object (text that
     /// starts like one, an object value): anything else is refused before, for every tool.
@@ -163,6 +173,9 @@ impl<T: Tool + ?Sized> Tool for Arc<T> {
     }
     fn validates_whole_schema(&self) -> bool {
         (**self).validates_whole_schema()
+    }
+    fn returns_mcp_result(&self) -> bool {
+        (**self).returns_mcp_result()
     }
     fn prepare(
         &self,

@@ -349,3 +349,66 @@ async fn http_requires_a_bearer_token_and_scopes_by_it() {
     assert_eq!(e.data.unwrap()["kind"], "unknown_tool");
     client.cancel().await.unwrap();
 }
+
+/// A dynamic tool built with `mcp_result` (what the gateway builds in front of another MCP
+/// server) reaches MCP clients with the content blocks it returned; the same value without
+/// `mcp_result`, or a value MCP cannot read as a result, goes out as JSON text.
+#[tokio::test]
+async fn an_mcp_result_reaches_mcp_clients_as_its_content_blocks() {
+    use toolwright::DynamicTool;
+    let answer = json!({
+        "content": [
+            {"type": "text", "text": "Sales, Q3\n\"draft\""},
+            {"type": "image", "data": "iVBORw0KGgo=", "mimeType": "image/png"}
+        ],
+        "structuredContent": {"total": 3}
+    });
+    let tool = |name: &str, mcp_result: bool, value: Value| {
+        DynamicTool::builder(
+            name,
+            "Draw the sales chart of the quarter. Returns a PNG image.",
+        )
+        .read_only(true)
+        .mcp_result(mcp_result)
+        .body(move |_args, _ctx| {
+            let value = value.clone();
+            async move { Ok(value) }
+        })
+        .unwrap()
+    };
+    let registry = Registry::builder()
+        .tool(tool("forwarded", true, answer.clone()))
+        .tool(tool("as_json", false, answer.clone()))
+        .tool(tool("not_a_result", true, json!({"content": "plain"})))
+        .build()
+        .unwrap();
+    let shared = SharedExecutor::new(Executor::new(registry));
+    let (server_io, client_io) = tokio::io::duplex(1 << 16);
+    let server = McpServer::new(shared, None);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = ().serve(client_io).await.unwrap();
+
+    let forwarded = client
+        .call_tool(call("forwarded", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(forwarded.is_error, Some(false));
+    assert_eq!(
+        serde_json::to_value(&forwarded.content).unwrap(),
+        answer["content"]
+    );
+    assert_eq!(forwarded.structured_content, Some(json!({"total": 3})));
+
+    let as_json = client.call_tool(call("as_json", json!({}))).await.unwrap();
+    assert_eq!(text_of(&as_json), answer);
+    let not_a_result = client
+        .call_tool(call("not_a_result", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&not_a_result), json!({"content": "plain"}));
+    client.cancel().await.unwrap();
+}

@@ -122,6 +122,12 @@ pub struct ToolPolicy {
     /// Lint rules not applied to this tool's description, by name.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// The name callers see, instead of `prefix` and the upstream name. Needed when that is not
+    /// 1 to 64 letters, digits, `_` or `-` (MCP also allows `.` and `/`; model providers do not).
+    pub expose_as: Option<String>,
+    /// The description callers see and the lint judges, instead of the upstream's: for a tool
+    /// that has none (MCP makes it optional) or a poor one.
+    pub description: Option<String>,
 }
 
 /// Where an upstream runs.
@@ -142,7 +148,11 @@ impl Upstream {
                 Some((program, args)) => Ok(Transport::Stdio { program, args }),
                 None => bail!("upstream `{}`: `command` is empty", self.name),
             },
-            (None, Some(url)) => Ok(Transport::Http { url }),
+            (None, Some(url)) => {
+                crate::source::check_http_url(url)
+                    .with_context(|| format!("upstream `{}`", self.name))?;
+                Ok(Transport::Http { url })
+            }
             _ => bail!(
                 "upstream `{}` needs exactly one of `command` (stdio) or `url` (streamable HTTP)",
                 self.name
@@ -292,5 +302,27 @@ mod tests {
         .unwrap();
         let err = config.check().unwrap_err().to_string();
         assert!(err.contains("undefined role `admin`"), "{err}");
+    }
+
+    #[test]
+    fn an_upstream_url_must_be_http_or_https() {
+        for (url, ok) in [
+            ("http://127.0.0.1:3001/mcp", true),
+            ("https://mcp.example.com/mcp", true),
+            ("not a url", false),
+            ("localhost:3001/mcp", false),
+            ("ftp://example.com/mcp", false),
+        ] {
+            let config: Config = toml::from_str(&format!(
+                "[[upstream]]\nname = \"a\"\nurl = {url:?}\n[upstream.tools.t]\n"
+            ))
+            .unwrap();
+            let checked = config.check();
+            assert_eq!(checked.is_ok(), ok, "{url}: {checked:?}");
+            if let Err(e) = checked {
+                let e = format!("{e:#}");
+                assert!(e.contains("upstream `a`") && e.contains(url), "{e}");
+            }
+        }
     }
 }

@@ -160,6 +160,8 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
         builder = builder.default_timeout(timeout);
     }
     let mut findings = 0;
+    // Exposed name → the upstream and tool behind it.
+    let mut taken: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for u in &config.upstreams {
         let upstream = Arc::new(Upstream::new(u, args.upstream_stderr)?);
         let listed = upstream
@@ -179,8 +181,18 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                     known.join(", ")
                 );
             };
+            let tool = &described(tool, policy);
             findings += lint(&u.name, tool, policy)?;
-            let exposed = format!("{}{name}", u.prefix);
+            let exposed = exposed_name(&u.prefix, name, policy)
+                .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
+            if let Some((other, other_tool)) = taken.insert(exposed.clone(), (&u.name, name)) {
+                bail!(
+                    "upstream `{}`, tool `{name}`: the name `{exposed}` is already upstream \
+                     `{other}`'s tool `{other_tool}`: give an upstream a `prefix`, or a tool an \
+                     `expose_as`",
+                    u.name
+                );
+            }
             let dynamic = dynamic_tool(&exposed, name, tool, policy, upstream.clone())
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
@@ -193,6 +205,59 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
     builder
         .build()
         .context("the exposed tools do not form a registry")
+}
+
+/// The upstream's tool as configured, for the lint and the exposed tool: the `description`
+/// in place of its own, and the `expose_as` name, if they are set.
+fn described(tool: &Value, policy: &ToolPolicy) -> Value {
+    let mut tool = tool.clone();
+    if let Value::Object(t) = &mut tool {
+        if let Some(description) = &policy.description {
+            t.insert("description".into(), description.as_str().into());
+        }
+        if let Some(name) = &policy.expose_as {
+            t.insert("name".into(), name.as_str().into());
+        }
+    }
+    tool
+}
+
+/// The name callers see: `expose_as`, or the prefix and the upstream name. It must be one every
+/// model provider accepts (1 to 64 letters, digits, `_` or `-`); otherwise the error names an
+/// `expose_as` that is.
+fn exposed_name(prefix: &str, upstream_name: &str, policy: &ToolPolicy) -> Result<String> {
+    let exposed = policy
+        .expose_as
+        .clone()
+        .unwrap_or_else(|| format!("{prefix}{upstream_name}"));
+    let valid = |n: &str| {
+        (1..=64).contains(&n.len())
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if valid(&exposed) {
+        return Ok(exposed);
+    }
+    let fitting: String = exposed
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let hint = if policy.expose_as.is_some() || !valid(&fitting) {
+        "give the tool an `expose_as` name".to_owned()
+    } else {
+        format!("set `expose_as = \"{fitting}\"` (or another name) in its table")
+    };
+    bail!(
+        "the exposed name `{exposed}` must be 1 to 64 letters, digits, `_` or `-`, which every \
+         model provider accepts: {hint}"
+    )
 }
 
 /// Warns about the lint findings of one exposed tool on stderr; returns how many there were.
@@ -222,6 +287,13 @@ fn dynamic_tool(
     policy: &ToolPolicy,
     upstream: Arc<Upstream>,
 ) -> Result<DynamicTool> {
+    let description = tool["description"].as_str().unwrap_or_default();
+    if description.trim().is_empty() {
+        bail!(
+            "the upstream gives the tool no description, and a model chooses tools by theirs: \
+             write one with `description = \"…\"` in its table"
+        );
+    }
     let hint = |key: &str| tool["annotations"][key].as_bool();
     let read_only_hint = hint("readOnlyHint") == Some(true);
     let destructive = policy
@@ -244,15 +316,15 @@ fn dynamic_tool(
             }
         );
     }
-    let mut builder =
-        DynamicTool::builder(exposed, tool["description"].as_str().unwrap_or_default())
-            .input_schema(input_schema(tool))
-            .permissions(permissions)
-            .read_only(read_only)
-            .destructive(destructive)
-            .idempotent(idempotent)
-            .open_world(hint("openWorldHint").unwrap_or(true))
-            .retries(policy.retries);
+    let mut builder = DynamicTool::builder(exposed, description)
+        .input_schema(input_schema(tool))
+        .permissions(permissions)
+        .read_only(read_only)
+        .destructive(destructive)
+        .idempotent(idempotent)
+        .open_world(hint("openWorldHint").unwrap_or(true))
+        .retries(policy.retries)
+        .mcp_result(true);
     // The upstream's display title, one short line as hosts show it.
     if let Some(title) = tool["title"]
         .as_str()
@@ -261,7 +333,9 @@ fn dynamic_tool(
     {
         builder = builder.title(title);
     }
-    if let Some(schema) = tool.get("outputSchema").filter(|s| s.is_object()) {
+    // MCP output schemas describe `structuredContent`, an object; any other is not passed on
+    // (the runtime would announce a wrapped `{"result": …}` the upstream never sends).
+    if let Some(schema) = tool.get("outputSchema").filter(|s| s["type"] == "object") {
         builder = builder.output_schema(schema.clone());
     }
     if let Some(timeout) = policy.timeout {
@@ -274,10 +348,10 @@ fn dynamic_tool(
         builder = builder.secret(key);
     }
     let name: Arc<str> = upstream_name.into();
-    Ok(builder.body(move |args, _ctx| {
+    Ok(builder.body(move |args, ctx| {
         let upstream = upstream.clone();
         let name = name.clone();
-        async move { upstream.call(&name, args).await }
+        async move { upstream.call(&name, args, &ctx).await }
     })?)
 }
 

@@ -2,31 +2,113 @@
 //! (streamable HTTP) at gateway start to list its tools, and again, lazily, on the next call
 //! after its connection broke (a crashed stdio server is restarted then). Calls map onto the
 //! gateway's structured errors: a transport failure is `unavailable` (the circuit breaker
-//! counts it), a tool error (`isError: true`) or a protocol error is `failed`.
+//! counts it), a tool error (`isError: true`) or a protocol error is `failed`. The upstream's
+//! progress notifications reach the gateway's caller when it asked for progress, and a call the
+//! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once.
 
+use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
-use rmcp::service::{RoleClient, RunningService, ServiceError};
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
+    ClientRequest, ProgressNotificationParam, ProgressToken, RequestId, ServerResult,
+};
+use rmcp::service::{
+    NotificationContext, Peer, PeerRequestOptions, RoleClient, RunningService, ServiceError,
+};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
-use toolwright::{ErrorKind, ToolError};
+use toolwright::{ErrorKind, Progress, ToolContext, ToolError};
 
 use super::config::{Transport, Upstream as UpstreamConfig};
+use crate::source::StderrTail;
 
-type Client = RunningService<RoleClient, ()>;
+type Client = RunningService<RoleClient, Relay>;
 
 /// How to reach one upstream, and its current connection.
 pub struct Upstream {
     name: String,
     connect: Connect,
     client: Mutex<Option<Arc<Client>>>,
+    relay: Relay,
+}
+
+/// The gateway's client side of an upstream connection: hands the upstream's progress
+/// notifications to the calls waiting for them, by progress token.
+#[derive(Clone, Default)]
+struct Relay {
+    calls: Arc<std::sync::Mutex<HashMap<ProgressToken, Progress>>>,
+}
+
+impl ClientHandler for Relay {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let progress = self
+            .calls
+            .lock()
+            .ok()
+            .and_then(|calls| calls.get(&params.progress_token).cloned());
+        if let Some(progress) = progress {
+            progress.report(params.progress, params.total, params.message.as_deref());
+        }
+    }
+}
+
+/// One call's place in the [`Relay`], taken back when the call ends.
+struct Listening<'a> {
+    relay: &'a Relay,
+    token: ProgressToken,
+}
+
+impl<'a> Listening<'a> {
+    fn start(relay: &'a Relay, token: ProgressToken, progress: Progress) -> Self {
+        if let Ok(mut calls) = relay.calls.lock() {
+            calls.insert(token.clone(), progress);
+        }
+        Self { relay, token }
+    }
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut calls) = self.relay.calls.lock() {
+            calls.remove(&self.token);
+        }
+    }
+}
+
+/// Sends `notifications/cancelled` for a request still unanswered when this is dropped.
+struct CancelUnanswered {
+    peer: Peer<RoleClient>,
+    id: Option<RequestId>,
+}
+
+impl Drop for CancelUnanswered {
+    fn drop(&mut self) {
+        let (Some(id), Ok(runtime)) = (self.id.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let peer = self.peer.clone();
+        runtime.spawn(async move {
+            let reason = "the gateway stopped waiting (timeout, or its caller cancelled)";
+            let _ = peer
+                .notify_cancelled(CancelledNotificationParam::new(
+                    Some(id),
+                    Some(reason.to_owned()),
+                ))
+                .await;
+        });
+    }
 }
 
 enum Connect {
@@ -73,6 +155,7 @@ impl Upstream {
             name: config.name.clone(),
             connect,
             client: Mutex::new(None),
+            relay: Relay::default(),
         })
     }
 
@@ -91,20 +174,26 @@ impl Upstream {
             } => {
                 let mut cmd = tokio::process::Command::new(program);
                 cmd.args(args).envs(env.iter().cloned()).kill_on_drop(true);
-                let (transport, _) = TokioChildProcess::builder(cmd)
+                let (transport, stderr) = TokioChildProcess::builder(cmd)
                     .stderr(if *show_stderr {
                         Stdio::inherit()
                     } else {
-                        Stdio::null()
+                        Stdio::piped()
                     })
                     .spawn()
                     .with_context(|| format!("starting `{program}`"))?;
-                let hint = if *show_stderr {
-                    "MCP handshake"
-                } else {
-                    "MCP handshake (--upstream-stderr shows the server's own messages)"
-                };
-                Ok(().serve(transport).await.context(hint)?)
+                // Hidden stderr is still read: its last lines explain a failed start.
+                let tail = stderr.map(StderrTail::keep);
+                match self.relay.clone().serve(transport).await {
+                    Ok(client) => Ok(client),
+                    Err(e) => {
+                        let said = match tail {
+                            Some(tail) => tail.said("--upstream-stderr").await,
+                            None => String::new(),
+                        };
+                        Err(anyhow::Error::new(e).context(format!("MCP handshake{said}")))
+                    }
+                }
             }
             Connect::Http { url, bearer } => {
                 let mut config = StreamableHttpClientTransportConfig::with_uri(url.clone());
@@ -112,7 +201,12 @@ impl Upstream {
                     config = config.auth_header(token.clone());
                 }
                 let transport = StreamableHttpClientTransport::from_config(config);
-                Ok(().serve(transport).await.context("MCP handshake")?)
+                Ok(self
+                    .relay
+                    .clone()
+                    .serve(transport)
+                    .await
+                    .context("MCP handshake")?)
             }
         }
     }
@@ -155,11 +249,24 @@ impl Upstream {
         }
     }
 
-    /// Calls `tool` with `arguments` (already validated against its input schema).
-    pub async fn call(&self, tool: &str, arguments: Value) -> Result<Value, ToolError> {
+    /// Calls `tool` with `arguments` (already validated against its input schema), relaying
+    /// the upstream's progress to `ctx` and cancelling the upstream call when `ctx` is
+    /// cancelled or this future is dropped before the answer.
+    pub async fn call(
+        &self,
+        tool: &str,
+        arguments: Value,
+        ctx: &ToolContext,
+    ) -> Result<Value, ToolError> {
+        // Why an upstream failed (its stderr, addresses, transport details) is for the
+        // operator, on the gateway's stderr; the caller learns which server and what to do.
         let client = self.client().await.map_err(|e| {
+            eprintln!(
+                "toolwright gateway: upstream `{}` cannot be reached: {e:#}",
+                self.name
+            );
             ToolError::unavailable(format!(
-                "the upstream server `{}` cannot be reached: {e:#}",
+                "the upstream server `{}` cannot be reached",
                 self.name
             ))
             .with_suggestion("try again later; the gateway restarts the server on the next call")
@@ -169,53 +276,115 @@ impl Upstream {
             _ => Map::new(),
         };
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
-        match client.call_tool(params).await {
-            Ok(result) => outcome(result),
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let answer = match client
+            .send_cancellable_request(request, PeerRequestOptions::no_options())
+            .await
+        {
+            Ok(handle) => {
+                let _listening = ctx.progress().is_enabled().then(|| {
+                    Listening::start(
+                        &self.relay,
+                        handle.progress_token.clone(),
+                        ctx.progress().clone(),
+                    )
+                });
+                let mut unanswered = CancelUnanswered {
+                    peer: handle.peer.clone(),
+                    id: Some(handle.id.clone()),
+                };
+                let answer = tokio::select! {
+                    answer = handle.await_response() => answer,
+                    () = ctx.cancellation().cancelled() => Err(ServiceError::Cancelled {
+                        reason: Some("the gateway stopped waiting".to_owned()),
+                    }),
+                };
+                if answer.is_ok() {
+                    unanswered.id = None;
+                }
+                answer
+            }
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(ServerResult::CallToolResult(result)) => outcome(result),
+            // A bare `{}`: no content, as rmcp's own `call_tool` reads it.
+            Ok(ServerResult::EmptyResult(_)) => outcome(CallToolResult::default()),
+            Ok(_) => Err(ToolError::failed(
+                "the upstream server answered the call with something other than a tool result \
+                 (e.g. a request for input the gateway cannot give)",
+            )),
             Err(ServiceError::McpError(e)) => Err(ToolError::failed(format!(
                 "the upstream server refused the call: {}",
                 e.message
             ))
             .with_detail("upstream_code", e.code.0)),
+            Err(e @ ServiceError::Cancelled { .. }) => Err(ToolError::failed(format!(
+                "the call to the upstream server `{}` was cancelled: {e}",
+                self.name
+            ))),
             Err(e) => {
                 // The connection is unusable: the next call starts a new one.
                 self.drop_client(&client).await;
+                eprintln!(
+                    "toolwright gateway: upstream `{}`: the connection broke: {e}",
+                    self.name
+                );
                 Err(ToolError::new(
                     ErrorKind::Unavailable,
-                    format!("the upstream server `{}` failed: {e}", self.name),
+                    format!(
+                        "the connection to the upstream server `{}` broke",
+                        self.name
+                    ),
+                )
+                .with_suggestion(
+                    "try again later; the gateway reconnects to the server on the next call",
                 ))
             }
         }
     }
 }
 
-/// An upstream result as the tool's value: `structuredContent` when there is one, else the
-/// text of a text-only result, else `{"content": [...]}`. `isError: true` is a tool error.
+/// An upstream result as the tool's value: the `CallToolResult` itself (`content`, and
+/// `structuredContent` when there is one), which the gateway's MCP server forwards as it is
+/// (the tool is built with `mcp_result`). `isError: true` is a tool error: its text is the
+/// message, which counts the blocks of other types it leaves out, and its structured content
+/// goes along as `upstream_structured_content`.
 fn outcome(result: CallToolResult) -> Result<Value, ToolError> {
-    let is_error = result.is_error == Some(true);
     let content = serde_json::to_value(&result.content).unwrap_or(Value::Null);
-    let texts: Option<Vec<&str>> = content.as_array().map(|blocks| {
-        blocks
+    if result.is_error == Some(true) {
+        let blocks = content.as_array().map(Vec::as_slice).unwrap_or_default();
+        let mut message = blocks
             .iter()
             .filter(|b| b["type"] == "text")
             .filter_map(|b| b["text"].as_str())
-            .collect()
-    });
-    let text_only = texts
-        .as_ref()
-        .zip(content.as_array())
-        .is_some_and(|(t, all)| t.len() == all.len());
-    if is_error {
-        let message = texts
-            .map(|t| t.join("\n"))
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| "the upstream tool reported an error".to_owned());
-        return Err(ToolError::failed(message));
+            .collect::<Vec<_>>()
+            .join("\n");
+        if message.is_empty() {
+            message = "the upstream tool reported an error".to_owned();
+        }
+        let mut others: BTreeMap<&str, usize> = BTreeMap::new();
+        for kind in blocks.iter().filter_map(|b| b["type"].as_str()) {
+            if kind != "text" {
+                *others.entry(kind).or_default() += 1;
+            }
+        }
+        if !others.is_empty() {
+            let counts: Vec<String> = others.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            message.push_str(&format!(
+                " (the error also had {} block(s), not shown)",
+                counts.join(", ")
+            ));
+        }
+        let mut error = ToolError::failed(message);
+        if let Some(structured) = result.structured_content {
+            error = error.with_detail("upstream_structured_content", structured);
+        }
+        return Err(error);
     }
+    let mut value = json!({ "content": content });
     if let Some(structured) = result.structured_content {
-        return Ok(structured);
+        value["structuredContent"] = structured;
     }
-    if text_only {
-        return Ok(Value::String(texts.unwrap_or_default().join("\n")));
-    }
-    Ok(json!({ "content": content }))
+    Ok(value)
 }

@@ -361,6 +361,14 @@ fn complete(registry: &Registry, result: &ToolResult) -> Result<CallToolResponse
             return Err(ErrorData::invalid_params(message, Some(model)));
         }
     }
+    if let Ok(value) = &result.outcome
+        && registry
+            .get(&result.name)
+            .is_some_and(|e| e.tool().returns_mcp_result())
+        && let Some(forwarded) = forwarded_result(value)
+    {
+        return Ok(finished(forwarded));
+    }
     let mut out = providers::mcp::call_tool_result(result);
     if let Ok(value) = &result.outcome
         && registry.get(&result.name).is_some_and(wraps_output)
@@ -369,6 +377,18 @@ fn complete(registry: &Registry, result: &ToolResult) -> Result<CallToolResponse
     }
     let result: CallToolResult = from_json(out)?;
     Ok(finished(result))
+}
+
+/// The `CallToolResult` a tool returned as its value (a gateway's upstream answer): its content
+/// blocks as they are and its `structuredContent`. `None` when the value has no `content`
+/// array or a block MCP does not know, so it goes out as JSON text like any other value.
+fn forwarded_result(value: &Value) -> Option<CallToolResult> {
+    let content = value.get("content").filter(|c| c.is_array())?;
+    let mut out = json!({ "content": content, "isError": false });
+    if let Some(structured) = value.get("structuredContent").filter(|s| !s.is_null()) {
+        out["structuredContent"] = structured.clone();
+    }
+    serde_json::from_value(out).ok()
 }
 
 /// Tools in one `tools/list` page.
