@@ -273,7 +273,7 @@ impl std::fmt::Debug for ToolEntry {
 
 /// FNV-1a for the name index. The index is built once from names the developer chose and is
 /// only read afterwards, so an unkeyed hash cannot be turned against it: a model's colliding
-/// name costs only its own lookup. (Rate-limit keys, which callers choose, stay on SipHash.)
+/// name costs only its own lookup. (Rate-limit keys, which callers choose, are seeded per process.)
 struct Fnv(u64);
 
 impl Default for Fnv {

@@ -314,9 +314,8 @@ impl MemorySink {
             .map(|l| l + "\n")
             .collect()
     }
-}
 
-impl MemorySink {
+    /// Keeps `record`, dropping the oldest one beyond the bound.
     fn keep(&self, record: Arc<AuditRecord>) {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         let evicted = (records.len() >= self.limit)
@@ -570,12 +569,7 @@ impl AuditSink for TracingSink {
     }
 }
 
-/// Replaces secret values: top-level arguments whose parameter is `#[arg(secret)]`, and any
-/// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`. Only
-/// declared parameters keep their values: any other top-level key (every key, for a tool that
-/// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
-/// that is not an object is not copied at all. Works in place: the value is the record's own
-/// copy.
+/// [`redact_with`], working out which parameters are secret on the spot.
 #[cfg(test)]
 pub(crate) fn redact(value: Value, params: &[ParamDecl], keys: &[String]) -> Value {
     redact_with(value, params, &secret_params(params, keys), keys)
@@ -590,7 +584,13 @@ fn secret_params(params: &[ParamDecl], keys: &[String]) -> Box<[bool]> {
         .collect()
 }
 
-/// [`redact`] with `secret[i]` saying whether `params[i]` is secret.
+/// Replaces secret values: top-level arguments whose parameter is secret (`secret[i]` for
+/// `params[i]`: `#[arg(secret)]`, or a name matching `keys`), and any
+/// object key (at any depth) that contains one of `keys`, ignoring case and `-`/`_`. Only
+/// declared parameters keep their values: any other top-level key (every key, for a tool that
+/// is not registered) is recorded with `"[REDACTED]"`, since nothing says what it holds. A root
+/// that is not an object is not copied at all. Works in place: the value is the record's own
+/// copy.
 fn redact_with(value: Value, params: &[ParamDecl], secret: &[bool], keys: &[String]) -> Value {
     let mut map = match value {
         Value::Object(map) => map,

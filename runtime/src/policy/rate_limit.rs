@@ -4,8 +4,9 @@
 //! Three scopes are checked in this order: per principal (all tools), per (principal, tool),
 //! per tool (all principals). Quota is not refunded when a later scope refuses, so the order
 //! matters: an abusive principal exhausts its own quotas before it can touch a tool's shared
-//! one. Keys are keyed SipHash values of the principal id and tool name (random per process,
-//! so collisions cannot be engineered); an entry is 16 bytes of key and state. A key whose
+//! one. Keys are 64-bit seeded foldhash values of the principal id and tool name (the seed is
+//! random per process and no key is ever shown, so a caller cannot search for a name that
+//! shares someone else's cell); an entry is 16 bytes of key and state. A key whose
 //! state has decayed back to "never seen" is evicted losslessly; when the table is full of
 //! active keys, new keys are refused as `Saturated` (fail closed) instead of growing memory.
 
