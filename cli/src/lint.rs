@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
-use toolwright_lint::{Host, Rule, Subject, ToolText, lint_tool_by_subject, to_snake_case};
+use toolwright_lint::{
+    Host, ParamKind, ParamText, Rule, Subject, ToolText, lint_tool_by_subject, to_snake_case,
+};
 
 use crate::source;
 
@@ -109,25 +111,21 @@ pub(crate) fn lint_one(tool: &Value, host: Host) -> Vec<Row> {
     let name = tool["name"].as_str().unwrap_or_default();
     let returns_data = tool.get("outputSchema").is_some_and(|s| !s.is_null())
         || tool["annotations"]["readOnlyHint"] == Value::Bool(true);
-    let params: Vec<(String, Option<String>)> = tool["inputSchema"]["properties"]
+    let params: Vec<ParamText<'_>> = tool["inputSchema"]["properties"]
         .as_object()
         .map(|props| {
             props
                 .iter()
-                .map(|(k, v)| (k.clone(), v["description"].as_str().map(str::to_string)))
+                .map(|(k, v)| ParamText::new(k, v["description"].as_str()).kind(kind_of(v)))
                 .collect()
         })
         .unwrap_or_default();
-    let param_refs: Vec<(&str, Option<&str>)> = params
-        .iter()
-        .map(|(k, d)| (k.as_str(), d.as_deref()))
-        .collect();
     let snake = to_snake_case(name);
     let text = ToolText {
         name: &snake,
         description: tool["description"].as_str(),
         returns_data,
-        params: &param_refs,
+        params: &params,
     };
     lint_tool_by_subject(&text)
         .into_iter()
@@ -139,6 +137,31 @@ pub(crate) fn lint_one(tool: &Value, host: Host) -> Vec<Row> {
             message: f.message_in(host),
         })
         .collect()
+}
+
+/// What a property's JSON Schema says it holds: its `enum`, or its one non-null `type`.
+fn kind_of(schema: &Value) -> ParamKind {
+    if let Some(values) = schema["enum"].as_array().filter(|v| !v.is_empty()) {
+        return ParamKind::Choice(
+            values
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect(),
+        );
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    match types.iter().filter(|t| **t != "null").collect::<Vec<_>>()[..] {
+        [&"boolean"] => ParamKind::Boolean,
+        [&"integer" | &"number"] => ParamKind::Number,
+        [&"string"] => ParamKind::Text,
+        [&"array"] => ParamKind::List,
+        [&"object"] => ParamKind::Object,
+        _ => ParamKind::Unknown,
+    }
 }
 
 pub(crate) fn subject_text(s: &Subject) -> String {

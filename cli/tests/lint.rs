@@ -151,6 +151,47 @@ fn the_summary_counts_one_tool_and_one_finding_in_the_singular() {
     assert_eq!(stdout(&out), "1 tool: no findings\n");
 }
 
+/// The fix a finding suggests follows what the schema says a parameter holds: a boolean is
+/// asked what `true` changes (whatever its plural name), an array what each item is, an `enum`
+/// what each of its values does.
+#[test]
+fn suggested_fixes_follow_each_parameters_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tool = json!({
+        "name": "plan_next_step",
+        "description": "Plan the next step of a multi-step task and record it in the task log.",
+        "inputSchema": {"type": "object", "properties": {
+            "needsMoreSteps": {"type": "boolean", "description": "If more steps are needed"},
+            "stepNames": {"type": "array", "items": {"type": "string"}, "description": "An array of step names to plan"},
+            "pace": {"enum": ["slow", "fast"], "description": "The pace"}
+        }}
+    });
+    let path = write_json(dir.path(), "typed.json", &json!([tool]));
+    let out = toolwright(&["lint", "--json", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let message = |param: &str| {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["param"] == param)
+            .and_then(|f| f["message"].as_str())
+            .unwrap_or_else(|| panic!("a finding on {param}: {report}"))
+            .to_owned()
+    };
+    let flag = message("needsMoreSteps");
+    assert!(
+        flag.contains("what happens when `needsMoreSteps` is true"),
+        "{flag}"
+    );
+    let list = message("stepNames");
+    assert!(list.contains("\"Step names: <what each one is>"), "{list}");
+    assert!(!list.contains("shown to customers"), "{list}");
+    let choice = message("pace");
+    assert!(choice.contains("(`slow`, `fast`)"), "{choice}");
+}
+
 #[test]
 fn data_returning_tools_must_say_what_comes_back() {
     let dir = tempfile::tempdir().expect("tempdir");

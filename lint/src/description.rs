@@ -115,7 +115,10 @@ pub fn check_tool_description(
     if returns_data && !mentions_output(text) {
         findings.push(Finding::new(
             Rule::MissingReturns,
-            "tool returns data but its description never says what comes back; the model needs that to know whether one call answers the question: add a sentence such as \"Returns the booking reference and the confirmed time.\"; if the output truly explains itself, use `#[tool(allow(missing_returns))]`".to_string(),
+            format!(
+                "tool returns data but its description never says what comes back; the model needs that to know whether one call answers the question: add a sentence such as \"{}\"; if the output truly explains itself, use `#[tool(allow(missing_returns))]`",
+                returns_example(name)
+            ),
         ));
     }
     findings
@@ -198,5 +201,64 @@ fn restated_example(name: &str) -> String {
             )
         }
         _ => "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string(),
+    }
+}
+
+/// A "Returns …" sentence in the tool's own words, from the verb and object of its name
+/// (`delete_entities`: "Returns which entities were removed, …"), with the part only the author
+/// knows left as a `<slot>`.
+fn returns_example(name: &str) -> String {
+    let words = ident_words(name);
+    let (verb, object) = match words.split_first() {
+        Some((verb, rest)) if !rest.is_empty() => (norm(verb), rest.join(" ")),
+        _ => (String::new(), String::new()),
+    };
+    let plural = object.ends_with('s') && !object.ends_with("ss");
+    let is = |list: &[&str]| list.iter().any(|v| norm(v) == verb);
+    if is(&[
+        "create", "add", "insert", "new", "make", "post", "upload", "store", "save", "book",
+    ]) {
+        if plural {
+            format!(
+                "Returns the {object} created, each with its id and <the fields a next call needs>."
+            )
+        } else {
+            format!("Returns the {object} created, with its id and <the fields a next call needs>.")
+        }
+    } else if is(&[
+        "delete", "remove", "archive", "cancel", "close", "purge", "clear", "drop",
+    ]) {
+        if plural {
+            format!(
+                "Returns which {object} were removed, by <their ids or names>, and which were not found."
+            )
+        } else {
+            format!(
+                "Returns whether the {object} was removed, and <what it says when it was not found>."
+            )
+        }
+    } else if is(&[
+        "update", "set", "edit", "modify", "rename", "move", "change", "patch",
+    ]) {
+        let (pronoun, verb) = if plural {
+            ("they", "are")
+        } else {
+            ("it", "is")
+        };
+        format!(
+            "Returns the {object} as {pronoun} {verb} after the change, with <the fields that changed>."
+        )
+    } else if is(&[
+        "get", "read", "fetch", "list", "search", "find", "query", "lookup", "show",
+    ]) {
+        if plural {
+            format!(
+                "Returns the {object} found, each with <its fields>; an empty list when none match."
+            )
+        } else {
+            format!("Returns the {object} with <its fields>, or <what it says when there is none>.")
+        }
+    } else {
+        "Returns <what the call gives back: ids, fields, counts>, or <what it says when nothing happened>.".to_string()
     }
 }

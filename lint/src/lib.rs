@@ -4,13 +4,13 @@
 //! error on the offending token; the runtime and the `toolwright lint` CLI report them as data.
 //!
 //! ```
-//! use toolwright_lint::{Rule, lint_tool, ToolText};
+//! use toolwright_lint::{ParamText, Rule, lint_tool, ToolText};
 //!
 //! let findings = lint_tool(&ToolText {
 //!     name: "get_pull_request",
 //!     description: Some("Get details of a pull request. Returns title, state, author and diff stats."),
 //!     returns_data: true,
-//!     params: &[("pull_number", Some("The pull request number"))],
+//!     params: &[ParamText::new("pull_number", Some("The pull request number"))],
 //! });
 //! assert_eq!(findings.len(), 1);
 //! assert_eq!(findings[0].rule, Rule::ParamRestatesName);
@@ -31,7 +31,7 @@ mod words;
 
 pub use description::check_tool_description;
 pub use name::check_tool_name;
-pub use param::{check_param_description, check_param_description_in};
+pub use param::{ParamKind, check_param_description, check_param_description_in, check_param_of};
 pub use rules::Rule;
 pub use text::{join_doc_lines, to_snake_case};
 
@@ -127,8 +127,38 @@ pub struct ToolText<'a> {
     pub description: Option<&'a str>,
     /// Whether the tool returns data (so its description must say what comes back).
     pub returns_data: bool,
-    /// Each model-visible parameter: its name and description.
-    pub params: &'a [(&'a str, Option<&'a str>)],
+    /// Each model-visible parameter.
+    pub params: &'a [ParamText<'a>],
+}
+
+/// A model-visible parameter as text: its name, its description, and what it holds when the
+/// host knows (the Rust type of a `#[tool]` argument, the JSON Schema of an MCP tool's property).
+#[derive(Clone, Debug)]
+pub struct ParamText<'a> {
+    /// The parameter's name as the model sees it.
+    pub name: &'a str,
+    /// Its description, if any.
+    pub description: Option<&'a str>,
+    /// What it holds; shapes the fix a finding suggests, never whether there is a finding.
+    pub kind: ParamKind,
+}
+
+impl<'a> ParamText<'a> {
+    /// A parameter of unknown kind.
+    pub fn new(name: &'a str, description: Option<&'a str>) -> Self {
+        Self {
+            name,
+            description,
+            kind: ParamKind::Unknown,
+        }
+    }
+
+    /// The same parameter, holding `kind`.
+    #[must_use]
+    pub fn kind(mut self, kind: ParamKind) -> Self {
+        self.kind = kind;
+        self
+    }
 }
 
 /// Every finding of one tool: its name, its description, then each parameter in order (a
@@ -151,11 +181,11 @@ pub fn lint_tool_by_subject(tool: &ToolText<'_>) -> Vec<(Subject, Finding)> {
             .into_iter()
             .map(|f| (Subject::Description, f)),
     );
-    for (param, text) in tool.params {
+    for param in tool.params {
         out.extend(
-            check_param_description_in(tool.name, param, *text)
+            check_param_of(tool.name, param)
                 .into_iter()
-                .map(|f| (Subject::Param((*param).to_string()), f)),
+                .map(|f| (Subject::Param(param.name.to_string()), f)),
         );
     }
     out

@@ -2,15 +2,39 @@
 //! name) restated. Messages suggest what this parameter's description could add, from the shape
 //! of its name.
 
-use crate::Finding;
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
 use crate::text::{content_words, ident_words, name_words, norm, quote, raw_words, to_snake_case};
 use crate::words::{BOILERPLATE, PARAM_FILLER};
+use crate::{Finding, ParamText};
+
+/// What a parameter holds, as far as the host knows: a `#[tool]` argument's Rust type, an MCP
+/// tool property's JSON Schema `type` and `enum`. It decides which fix a finding suggests (a
+/// flag is asked what `true` changes, a list what each item is), never whether there is one:
+/// the description alone must tell the model what to send.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamKind {
+    /// Not known: the suggestion follows the parameter's name.
+    #[default]
+    Unknown,
+    /// `true` or `false`.
+    Boolean,
+    /// An integer or a number.
+    Number,
+    /// A string.
+    Text,
+    /// An array.
+    List,
+    /// An object (a map of settings, a record).
+    Object,
+    /// One of these values (a JSON Schema `enum`).
+    Choice(Vec<String>),
+}
 
 /// Checks one model-visible parameter's description on its own.
 pub fn check_param_description(param_name: &str, description: Option<&str>) -> Vec<Finding> {
-    check(None, param_name, description)
+    check(None, &ParamText::new(param_name, description))
 }
 
 /// Checks one parameter's description in the context of its tool: the words of the tool's name
@@ -20,10 +44,27 @@ pub fn check_param_description_in(
     param_name: &str,
     description: Option<&str>,
 ) -> Vec<Finding> {
-    check(Some(tool_name), param_name, description)
+    check(Some(tool_name), &ParamText::new(param_name, description))
 }
 
-fn check(tool_name: Option<&str>, param_name: &str, description: Option<&str>) -> Vec<Finding> {
+/// [`check_param_description_in`] for a parameter whose kind the host knows: the same findings,
+/// with a fix that fits what the parameter holds.
+///
+/// ```
+/// use toolwright_lint::{ParamKind, ParamText, check_param_of};
+///
+/// let flag = ParamText::new("needsMoreThoughts", Some("If more thoughts are needed"))
+///     .kind(ParamKind::Boolean);
+/// let finding = &check_param_of("sequential_thinking", &flag)[0];
+/// assert!(finding.message.contains("what happens when `needsMoreThoughts` is true"));
+/// ```
+pub fn check_param_of(tool_name: &str, param: &ParamText<'_>) -> Vec<Finding> {
+    check(Some(tool_name), param)
+}
+
+fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
+    let (param_name, description) = (param.name, param.description);
+    let hint = |param_name: &str| hint(param_name, &param.kind);
     let mut findings = Vec::new();
     let text = description.map(str::trim).unwrap_or("");
     if text.is_empty() {
@@ -107,198 +148,295 @@ fn without_purpose_verbs(text: &str) -> String {
     kept.join(" ")
 }
 
-/// What a parameter's description should add, judged from its name: (what is missing, a fix
-/// with an example). The last word of the name decides (`pull_number` is a number).
-fn hint(param_name: &str) -> (&'static str, String) {
+/// What a name says a parameter is. The last word of the name decides (`pull_number` is a
+/// number), the first for flags (`include_archived`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Flag,
+    Id,
+    Number,
+    Path,
+    Url,
+    Time,
+    Name,
+    Choice,
+    Query,
+    Code,
+    Text,
+}
+
+fn shape_of_name(param_name: &str) -> Option<Shape> {
     let words: Vec<String> = ident_words(param_name).iter().map(|w| norm(w)).collect();
     let first = words.first().map_or("", String::as_str);
     let last = words.last().map_or("", String::as_str);
-    let label = ident_words(param_name).join(" ");
+    // `branch_ids` is ids: a plural the stemmer leaves alone is matched as its singular too.
+    let singular = if is_plural(param_name) {
+        ident_words(param_name)
+            .last()
+            .map(|w| norm(w.strip_suffix('s').unwrap_or(w)))
+            .unwrap_or_default()
+    } else {
+        last.to_string()
+    };
     let is = |list: &[&str], w: &str| list.iter().any(|x| norm(x) == w);
-    if is(
-        &[
-            "is", "has", "include", "enable", "allow", "should", "can", "use", "dry", "force",
-        ],
-        first,
-    ) || is(
-        &[
-            "enabled",
-            "draft",
-            "private",
-            "recursive",
-            "verbose",
-            "submit",
-        ],
-        last,
-    ) {
-        return (
+    let flag_first = [
+        "is", "has", "include", "enable", "allow", "should", "can", "use", "dry", "force",
+    ];
+    let flag_last = [
+        "enabled",
+        "draft",
+        "private",
+        "recursive",
+        "verbose",
+        "submit",
+    ];
+    let by_last: [(Shape, &[&str]); 10] = [
+        (
+            Shape::Id,
+            &[
+                "id", "key", "sha", "ref", "token", "slug", "uuid", "handle", "cursor",
+            ],
+        ),
+        (
+            Shape::Number,
+            &[
+                "number", "num", "count", "limit", "size", "page", "max", "min", "amount",
+                "quantity", "offset", "width", "height", "duration", "timeout", "depth", "index",
+                "steps", "days", "seconds",
+            ],
+        ),
+        (
+            Shape::Path,
+            &["path", "file", "dir", "directory", "filename", "folder"],
+        ),
+        (Shape::Url, &["url", "uri", "link", "endpoint"]),
+        (
+            Shape::Time,
+            &[
+                "date",
+                "time",
+                "since",
+                "until",
+                "timestamp",
+                "ts",
+                "at",
+                "before",
+                "after",
+            ],
+        ),
+        (Shape::Name, &["name", "title", "label"]),
+        (
+            Shape::Choice,
+            &[
+                "state",
+                "status",
+                "type",
+                "kind",
+                "mode",
+                "sort",
+                "order",
+                "direction",
+                "action",
+                "method",
+                "event",
+                "format",
+                "level",
+                "operation",
+                "visibility",
+                "strategy",
+                "behavior",
+            ],
+        ),
+        (
+            Shape::Query,
+            &[
+                "query", "q", "search", "filter", "keyword", "keywords", "pattern",
+            ],
+        ),
+        (
+            Shape::Code,
+            &["script", "code", "sql", "expression", "command"],
+        ),
+        (
+            Shape::Text,
+            &[
+                "text",
+                "body",
+                "content",
+                "message",
+                "description",
+                "comment",
+                "note",
+            ],
+        ),
+    ];
+    if is(&flag_first, first) || is(&flag_last, last) {
+        return Some(Shape::Flag);
+    }
+    by_last
+        .iter()
+        .find(|(_, list)| is(list, last) || is(list, &singular))
+        .map(|(shape, _)| *shape)
+}
+
+/// What a parameter's description should add: (what is missing, a fix with an example). What
+/// the parameter holds, when known, wins over what its name suggests (`include` may be a list,
+/// `needs_more_thoughts` a flag); otherwise the name decides.
+fn hint(param_name: &str, kind: &ParamKind) -> (&'static str, String) {
+    let label = ident_words(param_name).join(" ");
+    let by_name = shape_of_name(param_name);
+    let shape = match kind {
+        ParamKind::Boolean => Some(Shape::Flag),
+        ParamKind::Choice(values) if !values.is_empty() => {
+            return choices(param_name, values);
+        }
+        ParamKind::List => return fill_in(param_name, &label, true),
+        ParamKind::Object => {
+            return (
+                "which fields it takes and what each means",
+                format!(
+                    "says which fields `{param_name}` takes and what each one sets, in the shape \"{}: an object with <field>: <what it sets>, …\"",
+                    capitalized(&label)
+                ),
+            );
+        }
+        // A number named like an id or a time is still an id or a time.
+        ParamKind::Number => match by_name {
+            Some(Shape::Id | Shape::Time | Shape::Number) => by_name,
+            _ => Some(Shape::Number),
+        },
+        // Text that its name calls a flag is not one.
+        ParamKind::Text => by_name.filter(|s| *s != Shape::Flag),
+        _ => by_name,
+    };
+    let plural = is_plural(param_name);
+    let (is, Some(shape)) = (if plural { "are" } else { "is" }, shape) else {
+        return fill_in(param_name, &label, plural);
+    };
+    let example = capitalized(&label);
+    match shape {
+        Shape::Flag => (
             "what changes when it is true",
             format!(
                 "says what happens when `{param_name}` is true and the default, e.g. \"When true, …; defaults to false\""
             ),
-        );
-    }
-    if is(
-        &[
-            "id", "key", "sha", "ref", "token", "slug", "uuid", "handle", "cursor",
-        ],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Id => (
             "where the value comes from and what it looks like",
             format!(
-                "says where the {label} comes from and its form, e.g. \"{} as returned by the list tool, like 'abc_123'\"",
-                capitalized(&label)
+                "says where the {label} come{} from and {} form, e.g. \"{example} as returned by the list tool, like 'abc_123'\"",
+                if plural { "" } else { "s" },
+                if plural { "their" } else { "its" }
             ),
-        );
-    }
-    if is(
-        &[
-            "number", "num", "count", "limit", "size", "page", "max", "min", "amount", "quantity",
-            "offset", "width", "height", "duration", "timeout", "depth", "index", "steps", "days",
-            "seconds",
-        ],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Number => (
             "the unit, range and default",
             format!(
-                "gives the unit, range and default, e.g. \"{}, from 1 to 100; defaults to 10\"",
-                capitalized(&label)
+                "gives the unit, range and default, e.g. \"{example}, from 1 to 100; defaults to 10\""
             ),
-        );
-    }
-    if is(
-        &["path", "file", "dir", "directory", "filename", "folder"],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Path => (
             "its form and what it is relative to",
             format!(
-                "says whether the {label} is absolute or relative and to what, e.g. \"{} relative to the repository root, like src/main.rs\"",
-                capitalized(&label)
+                "says whether the {label} {is} absolute or relative and to what, e.g. \"{example} relative to the repository root, like src/main.rs\""
             ),
-        );
-    }
-    if is(&["url", "uri", "link", "endpoint"], last) {
-        return (
+        ),
+        Shape::Url => (
             "which address and its scheme",
             "says which address and its scheme, e.g. \"Absolute https URL of the page to open\""
                 .to_string(),
-        );
-    }
-    if is(
-        &[
-            "date",
-            "time",
-            "since",
-            "until",
-            "timestamp",
-            "ts",
-            "at",
-            "before",
-            "after",
-        ],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Time => (
             "its format and time zone",
             "gives the format and time zone, e.g. \"Start of the range in RFC 3339, like 2024-05-01T09:00:00Z\"".to_string(),
-        );
-    }
-    if is(&["name", "title", "label"], last) {
-        return (
+        ),
+        Shape::Name => (
             "where it is shown or how it is matched, and its limits",
             format!(
-                "says where the {label} is shown or how it is matched, and its limits, e.g. \"{} shown to customers, up to 100 characters\"",
-                capitalized(&label)
+                "says where the {label} {is} shown or how {} matched, and {} limits, e.g. \"{example} shown to customers, up to 100 characters\"",
+                if plural { "they are" } else { "it is" },
+                if plural { "their" } else { "its" }
             ),
-        );
-    }
-    if is(
-        &[
-            "state",
-            "status",
-            "type",
-            "kind",
-            "mode",
-            "sort",
-            "order",
-            "direction",
-            "action",
-            "method",
-            "event",
-            "format",
-            "level",
-            "operation",
-            "visibility",
-            "strategy",
-            "behavior",
-        ],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Choice => (
             "the allowed values and what each does",
             format!(
                 "lists the allowed values of `{param_name}` and what each does, e.g. \"One of: open, closed, all; defaults to open\""
             ),
-        );
-    }
-    if is(
-        &[
-            "query", "q", "search", "filter", "keyword", "keywords", "pattern",
-        ],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Query => (
             "what it matches and its syntax",
             format!(
-                "says what the {label} matches and its syntax, e.g. \"Words to find in titles and bodies; quote a phrase, prefix a word with - to exclude it\""
+                "says what the {label} match{} and {} syntax, e.g. \"Words to find in titles and bodies; quote a phrase, prefix a word with - to exclude it\"",
+                if plural { "" } else { "es" },
+                if plural { "their" } else { "its" }
             ),
-        );
-    }
-    if is(&["script", "code", "sql", "expression", "command"], last) {
-        return (
+        ),
+        Shape::Code => (
             "the language and what the code may do",
             format!(
                 "names the language and what the {label} may do, e.g. \"A single read-only SELECT statement in PostgreSQL dialect\""
             ),
-        );
-    }
-    if is(
-        &[
-            "text",
-            "body",
-            "content",
-            "message",
-            "description",
-            "comment",
-            "note",
-        ],
-        last,
-    ) {
-        return (
+        ),
+        Shape::Text => (
             "where the text goes, its format and limits",
             format!(
-                "says where the {label} goes, its format and limits, e.g. \"Markdown shown under the title, up to 65536 characters\""
+                "says where the {label} go{}, {} format and limits, e.g. \"Markdown shown under the title, up to 65536 characters\"",
+                if plural { "" } else { "es" },
+                if plural { "their" } else { "its" }
             ),
-        );
+        ),
     }
-    // Nothing in the name says more: a shape to fill in, in this parameter's own words (a
-    // finished example about something else, like a currency code, would not fit it).
+}
+
+/// The fix for a parameter holding one of `values`: what each one does.
+fn choices(param_name: &str, values: &[String]) -> (&'static str, String) {
+    let shown: Vec<&str> = values.iter().take(4).map(String::as_str).collect();
+    let listed = shown
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = if values.len() > shown.len() {
+        ", …"
+    } else {
+        ""
+    };
+    let example = shown
+        .iter()
+        .take(2)
+        .map(|v| format!("{v}: <what it does>"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    (
+        "what each allowed value does",
+        format!(
+            "says what each value of `{param_name}` ({listed}{more}) does and which is the default, in the shape \"{example}; defaults to {}\"",
+            shown[0]
+        ),
+    )
+}
+
+/// Whether the name's last word is a plural (`entity_names`, `relations`; not `status`).
+fn is_plural(param_name: &str) -> bool {
     let raw_last = ident_words(param_name).last().cloned().unwrap_or_default();
-    let plural = raw_last.len() > 3
+    raw_last.len() >= 3
         && raw_last.ends_with('s')
-        && !["ss", "us", "is"].iter().any(|end| raw_last.ends_with(end));
-    let shape = if plural {
+        && !["ss", "us", "is"].iter().any(|end| raw_last.ends_with(end))
+}
+
+/// Nothing known says more: a shape to fill in, in this parameter's own words (a finished
+/// example about something else, like a currency code, would not fit it).
+fn fill_in(param_name: &str, label: &str, list: bool) -> (&'static str, String) {
+    let shape = if list {
         format!(
             "{}: <what each one is>, <its format>; up to <how many>",
-            capitalized(&label)
+            capitalized(label)
         )
     } else {
         format!(
             "{}: <what it is>, <its format or allowed values>, like <an example value>",
-            capitalized(&label)
+            capitalized(label)
         )
     };
     (

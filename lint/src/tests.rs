@@ -2064,25 +2064,28 @@ fn json_hosts_get_no_rust_syntax_in_any_message() {
             name: "getPage",
             description: None,
             returns_data: true,
-            params: &[("id", None)],
+            params: &[ParamText::new("id", None)],
         },
         ToolText {
             name: "get_page",
             description: Some("TODO"),
             returns_data: true,
-            params: &[("page_id", Some("The page id")), ("mode", Some("TBD"))],
+            params: &[
+                ParamText::new("page_id", Some("The page id")),
+                ParamText::new("mode", Some("TBD")),
+            ],
         },
         ToolText {
             name: "delete_page",
             description: Some("Deletes the page. Deletes the page by deleting it."),
             returns_data: true,
-            params: &[("x", Some("x"))],
+            params: &[ParamText::new("x", Some("x"))],
         },
         ToolText {
             name: "search_pages",
             description: Some("Search pages and handle them in the workspace as needed"),
             returns_data: true,
-            params: &[("query", Some("The query"))],
+            params: &[ParamText::new("query", Some("The query"))],
         },
     ];
     let mut rules = BTreeSet::new();
@@ -2125,5 +2128,181 @@ fn the_fallback_hint_is_written_in_the_parameters_own_words() {
         let text = &findings[0].message;
         assert!(text.contains(expect), "{name}: {text}");
         assert!(!text.contains("ISO 4217"), "{name}: {text}");
+    }
+}
+
+/// What a parameter holds, when the host knows it, shapes the fix: a flag is asked what `true`
+/// changes whatever its name, a list what each item is, a choice what each of its values does.
+#[test]
+fn the_fix_fits_what_the_parameter_holds() {
+    let fix = |name: &str, description: &str, kind: ParamKind| {
+        let param = ParamText::new(name, Some(description)).kind(kind);
+        let findings = check_param_of("plan_trip", &param);
+        assert_eq!(findings.len(), 1, "{name}: {findings:?}");
+        findings[0].message.clone()
+    };
+    for (name, description, kind, expect, not) in [
+        (
+            "needs_more_stops",
+            "If more stops are needed",
+            ParamKind::Boolean,
+            "what happens when `needs_more_stops` is true",
+            "<what each one is>",
+        ),
+        (
+            "stop_names",
+            "The stop names",
+            ParamKind::List,
+            "Stop names: <what each one is>",
+            "shown to customers",
+        ),
+        (
+            "include",
+            "What to include",
+            ParamKind::List,
+            "Include: <what each one is>",
+            "is true",
+        ),
+        (
+            "force",
+            "The force",
+            ParamKind::Text,
+            "Force: <what it is>",
+            "is true",
+        ),
+        (
+            "pace",
+            "The pace",
+            ParamKind::Number,
+            "the unit, range and default",
+            "<what it is>",
+        ),
+        (
+            "trip_id",
+            "The trip id",
+            ParamKind::Number,
+            "where the trip id comes from",
+            "from 1 to 100",
+        ),
+        (
+            "preferences",
+            "The preferences",
+            ParamKind::Object,
+            "Preferences: an object with <field>: <what it sets>",
+            "<what each one is>",
+        ),
+        (
+            "transport",
+            "The transport",
+            ParamKind::Choice(vec!["rail".into(), "road".into(), "air".into()]),
+            "what each value of `transport` (`rail`, `road`, `air`) does",
+            "One of: open, closed",
+        ),
+    ] {
+        let text = fix(name, description, kind);
+        assert!(text.contains(expect), "{name}: {text}");
+        assert!(!text.contains(not), "{name}: {text}");
+    }
+}
+
+/// The kind changes the suggested fix, never the verdict: every description gets the same
+/// rules whatever the parameter holds.
+#[test]
+fn the_kind_never_changes_whether_there_is_a_finding() {
+    let kinds = [
+        ParamKind::Unknown,
+        ParamKind::Boolean,
+        ParamKind::Number,
+        ParamKind::Text,
+        ParamKind::List,
+        ParamKind::Object,
+        ParamKind::Choice(vec!["a".into()]),
+    ];
+    for (name, description) in [
+        ("page_id", None),
+        ("page_id", Some("The page id")),
+        (
+            "page_id",
+            Some("Page id as returned by list_pages, like 'pg_12'"),
+        ),
+        ("entity_names", Some("An array of entity names to delete")),
+        ("verbose", Some("TODO")),
+        ("limit", Some("Maximum results, 1-100; defaults to 20")),
+        ("mode", Some("Mode")),
+    ] {
+        let rules = |kind: &ParamKind| -> Vec<Rule> {
+            check_param_of(
+                "list_pages",
+                &ParamText::new(name, description).kind(kind.clone()),
+            )
+            .iter()
+            .map(|f| f.rule)
+            .collect()
+        };
+        let unknown = rules(&ParamKind::Unknown);
+        assert_eq!(
+            unknown,
+            check_param_description_in("list_pages", name, description)
+                .iter()
+                .map(|f| f.rule)
+                .collect::<Vec<_>>()
+        );
+        for kind in &kinds {
+            assert_eq!(rules(kind), unknown, "{name} {description:?} as {kind:?}");
+        }
+    }
+}
+
+/// A plural name reads as a plural in the fix ("the entity names are shown", not "is").
+#[test]
+fn a_plural_name_is_named_as_a_plural() {
+    let text = &check_param_description_in(
+        "delete_entities",
+        "entity_names",
+        Some("An array of entity names to delete"),
+    )[0]
+    .message;
+    assert!(text.contains("the entity names are shown"), "{text}");
+    let text =
+        &check_param_description_in("get_branch", "branch_ids", Some("Branch ids"))[0].message;
+    assert!(
+        text.contains("the branch ids come from and their form"),
+        "{text}"
+    );
+}
+
+/// `missing_returns` suggests a sentence in the tool's own words, not one about another tool.
+#[test]
+fn the_returns_sentence_is_written_for_this_tool() {
+    for (name, expect) in [
+        ("delete_entities", "Returns which entities were removed"),
+        ("delete_page", "Returns whether the page was removed"),
+        ("create_invoice", "Returns the invoice created, with its id"),
+        (
+            "update_pages",
+            "Returns the pages as they are after the change",
+        ),
+        (
+            "search_orders",
+            "Returns the orders found, each with <its fields>",
+        ),
+        ("summarize_thread", "Returns <what the call gives back"),
+    ] {
+        let findings =
+            check_tool_description(name, Some("Does things to the object in the store."), true);
+        let finding = findings
+            .iter()
+            .find(|f| f.rule == Rule::MissingReturns)
+            .unwrap_or_else(|| panic!("{name}: {findings:?}"));
+        assert!(
+            finding.message.contains(expect),
+            "{name}: {}",
+            finding.message
+        );
+        assert!(
+            !finding.message.contains("booking"),
+            "{name}: {}",
+            finding.message
+        );
     }
 }

@@ -142,11 +142,9 @@ fn check_descriptions(cx: &mut Ctxt, def: &ToolDef) {
         None => report(cx, def, findings, |cx, m| cx.error_spanned_by(&ident, m)),
     }
     for p in &def.params {
-        let findings = lint::check_param_description_in(
-            &def.name,
-            &p.name,
-            p.doc.as_ref().map(|d| d.text.as_str()),
-        );
+        let param = lint::ParamText::new(&p.name, p.doc.as_ref().map(|d| d.text.as_str()))
+            .kind(kind_of(&p.ty));
+        let findings = lint::check_param_of(&def.name, &param);
         match &p.doc {
             Some(doc) => {
                 let attr = doc.first.clone();
@@ -157,5 +155,44 @@ fn check_descriptions(cx: &mut Ctxt, def: &ToolDef) {
                 report(cx, def, findings, |cx, m| cx.error_at(span, m));
             }
         }
+    }
+}
+
+/// What a parameter's Rust type says it holds, for the fix a finding suggests: read from the
+/// type as written (`Option<T>` and references peeled), `Unknown` for a type of the user's own.
+fn kind_of(ty: &syn::Type) -> lint::ParamKind {
+    use lint::ParamKind;
+    match ty {
+        syn::Type::Reference(r) => kind_of(&r.elem),
+        syn::Type::Paren(p) => kind_of(&p.elem),
+        syn::Type::Slice(_) | syn::Type::Array(_) => ParamKind::List,
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return ParamKind::Unknown;
+            };
+            let ident = last.ident.to_string();
+            match ident.as_str() {
+                "Option" | "Box" => match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args
+                        .args
+                        .iter()
+                        .find_map(|a| match a {
+                            syn::GenericArgument::Type(t) => Some(kind_of(t)),
+                            _ => None,
+                        })
+                        .unwrap_or_default(),
+                    _ => ParamKind::Unknown,
+                },
+                "bool" => ParamKind::Boolean,
+                "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64"
+                | "i128" | "isize" | "f32" | "f64" => ParamKind::Number,
+                n if n.starts_with("NonZero") => ParamKind::Number,
+                "String" | "str" | "Cow" => ParamKind::Text,
+                "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" => ParamKind::List,
+                "HashMap" | "BTreeMap" | "IndexMap" => ParamKind::Object,
+                _ => ParamKind::Unknown,
+            }
+        }
+        _ => ParamKind::Unknown,
     }
 }
