@@ -57,7 +57,19 @@ pub(crate) struct Row {
 }
 
 /// Runs `toolwright lint`: 0 when nothing is found, 1 when something is.
+///
+/// With `--json`, a run that could not read the tools (exit 2) still prints one JSON object,
+/// `{"error": "…"}`, so a CI step that parses the output sees why.
 pub fn run(args: LintArgs) -> Result<ExitCode> {
+    let json = args.json;
+    lint(args).inspect_err(|err| {
+        if json {
+            let _ = crate::print(&(json!({ "error": format!("{err:#}") }).to_string() + "\n"));
+        }
+    })
+}
+
+fn lint(args: LintArgs) -> Result<ExitCode> {
     let allowed = allowed_rules(&args.allow)?;
     let timeout = Duration::from_secs(args.timeout);
     let tools = if let Some(path) = &args.file {

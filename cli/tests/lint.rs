@@ -220,6 +220,36 @@ fn data_returning_tools_must_say_what_comes_back() {
     }
 }
 
+/// With `--json`, a run that cannot read the tools still prints one JSON object naming why, for
+/// a CI step that parses the output.
+#[test]
+fn json_output_names_the_error_when_the_tools_cannot_be_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_json(dir.path(), "bad.json", &json!({"items": []}));
+    for args in [
+        vec!["lint", "--json", path.to_str().expect("path")],
+        vec!["lint", "--json", "--stdio", "exit 3"],
+        vec![
+            "lint",
+            "--json",
+            "--allow",
+            "no_such_rule",
+            path.to_str().expect("path"),
+        ],
+    ] {
+        let out = toolwright(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout(&out)));
+        let error = report["error"].as_str().expect("an error message");
+        assert!(!error.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(error),
+            "the same words on stderr: {args:?}"
+        );
+    }
+}
+
 #[test]
 fn unreadable_input_is_an_error_with_exit_two() {
     let dir = tempfile::tempdir().expect("tempdir");
