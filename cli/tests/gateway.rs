@@ -856,6 +856,50 @@ async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
     client.cancel().await.unwrap();
 }
 
+/// Upstreams start together: two servers that each answer `initialize` only once the other has
+/// started would never both start one after the other (each waits up to 10 s, past the 5 s
+/// start timeout).
+#[tokio::test(flavor = "multi_thread")]
+async fn upstreams_start_together() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only for the python3 check; its config is not used.
+    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    let mark = |name: &str| dir.path().join(name);
+    let upstream = |name: &str, prefix: &str, other: &str| {
+        format!(
+            r#"
+[[upstream]]
+name = "{name}"
+prefix = "{prefix}"
+command = ["python3", {script:?}]
+env = {{ FAKE_UPSTREAM_MARK = {mine:?}, FAKE_UPSTREAM_AWAIT = {theirs:?} }}
+start_timeout = "5s"
+[upstream.tools.read_page]
+"#,
+            mine = mark(name),
+            theirs = mark(other),
+        )
+    };
+    let config = dir.path().join("two.toml");
+    std::fs::write(
+        &config,
+        upstream("east", "", "west") + &upstream("west", "west_", "east"),
+    )
+    .unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    let mut listed = names(&client).await;
+    listed.sort();
+    assert_eq!(listed, ["read_page", "west_read_page"]);
+    for tool in ["read_page", "west_read_page"] {
+        let page = client.call_tool(call(tool, json!({}))).await.unwrap();
+        assert_ne!(page.is_error, Some(true), "{tool}: {page:?}");
+    }
+    client.cancel().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_call_that_times_out_is_cancelled_upstream_at_once() {
     let dir = tempfile::tempdir().unwrap();

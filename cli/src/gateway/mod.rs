@@ -162,11 +162,23 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
     let mut findings = 0;
     // Exposed name → the upstream and tool behind it.
     let mut taken: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+    // Every upstream starts at once: a gateway in front of several `npx -y` servers waits for
+    // the slowest of them, not for their sum. Their tools are then taken in configuration order.
+    let mut starting = Vec::new();
     for u in &config.upstreams {
         let upstream = Arc::new(Upstream::new(u, args.upstream_stderr)?);
-        let listed = upstream
-            .list_tools(u.start_timeout.unwrap_or(Duration::from_secs(60)))
+        let timeout = u.start_timeout.unwrap_or(Duration::from_secs(60));
+        let listing = tokio::spawn({
+            let upstream = upstream.clone();
+            async move { upstream.list_tools(timeout).await }
+        });
+        starting.push((u, upstream, listing));
+    }
+    for (u, upstream, listing) in starting {
+        let listed = listing
             .await
+            .map_err(|e| anyhow::anyhow!("its start was interrupted: {e}"))
+            .and_then(|listed| listed)
             .with_context(|| format!("upstream `{}`", u.name))?;
         let by_name: BTreeMap<&str, &Value> = listed
             .iter()
