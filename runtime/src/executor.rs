@@ -680,7 +680,7 @@ impl Executor {
         };
         let request = Request::new(state, entry);
         let result = match flow.next(Stage::Validate) {
-            Some(next) => next.run(request).await,
+            Some(next) => next.enter(request).await,
             None => flow.validate(request).await,
         };
         Breakers::settle(permit, state.principal, &result);
@@ -739,7 +739,7 @@ impl<'a> Flow<'a> {
         self.validated(&mut request)?;
         // Without layers here, straight on: no boxed future for an empty position.
         match self.next(Stage::Confirm) {
-            Some(next) => next.run(request).await,
+            Some(next) => next.enter(request).await,
             None => self.confirm(request).await,
         }
     }
@@ -760,7 +760,7 @@ impl<'a> Flow<'a> {
         request.confirmed = required;
         request.lease = Some(x.bulkheads.admit(self.state, self.entry)?);
         let result = match self.next(Stage::Execute) {
-            Some(next) => next.run(request).await,
+            Some(next) => next.enter(request).await,
             None => self.execute(request).await,
         };
         result.and_then(|v| x.limits.check_output(&v).map(|()| v))

@@ -570,3 +570,68 @@ proptest! {
         }
     }
 }
+
+/// Each layer's step is recorded once, in the order the call met them, whichever position ends
+/// the call: the layers that passed it on, then the one that answered or rejected it (if any).
+#[tokio::test]
+async fn every_layer_the_call_met_is_recorded_once_in_order() {
+    let pass = |name: &'static str| from_fn(name, |request, next| next.run(request));
+    let answer = |name: &'static str| {
+        from_fn(name, |_request, _next| {
+            Box::pin(async { Ok(json!({"cached": true})) })
+        })
+    };
+    let reject = |name: &'static str| {
+        from_fn(name, |_request, _next| {
+            Box::pin(async { Err(ToolError::new(ErrorKind::Denied, "closed for the night")) })
+        })
+    };
+    let call = ToolCall::new("c1", "lookup_order", r#"{"id":"ord-17"}"#);
+    let steps = |executor: Executor, fx: Fixture| {
+        let call = call.clone();
+        async move {
+            executor.call(&staff(), &call).await;
+            final_record(&fx.audit)
+                .decisions
+                .layers
+                .iter()
+                .map(|s| (s.layer, s.action))
+                .collect::<Vec<_>>()
+        }
+    };
+    use LayerAction::{Answered, Passed, Rejected};
+
+    // Everyone passes: one step each, in position order.
+    let (fx, builder) = fixture();
+    let executor = builder
+        .layer(Position::OnResult, pass("d"))
+        .layer(Position::BeforeValidation, pass("a"))
+        .layer(Position::BeforeConfirmation, pass("c"))
+        .layer(Position::BeforeValidation, pass("b"))
+        .build();
+    assert_eq!(
+        steps(executor, fx).await,
+        [("a", Passed), ("b", Passed), ("c", Passed), ("d", Passed)]
+    );
+
+    // A later position answers: the earlier ones passed, nothing after it ran.
+    let (fx, builder) = fixture();
+    let executor = builder
+        .layer(Position::BeforeValidation, pass("a"))
+        .layer(Position::BeforeConfirmation, pass("b"))
+        .layer(Position::BeforeConfirmation, answer("c"))
+        .layer(Position::OnResult, pass("d"))
+        .build();
+    assert_eq!(
+        steps(executor, fx).await,
+        [("a", Passed), ("b", Passed), ("c", Answered)]
+    );
+
+    // The first layer rejects: only it is recorded.
+    let (fx, builder) = fixture();
+    let executor = builder
+        .layer(Position::BeforeValidation, reject("a"))
+        .layer(Position::BeforeValidation, pass("b"))
+        .build();
+    assert_eq!(steps(executor, fx).await, [("a", Rejected)]);
+}

@@ -329,22 +329,32 @@ impl<'a> Next<'a> {
             caller: Some(layer.name()),
             ..self
         };
-        Box::pin(async move {
-            let before = state.layer_steps();
-            let result = layer.call(request, next).await;
-            if state.layer_steps() == before {
-                let action = if result.is_ok() {
-                    LayerAction::Answered
-                } else {
-                    LayerAction::Rejected
-                };
-                state.record_layer(LayerStep {
-                    layer: layer.name(),
-                    action,
-                });
-            }
-            result
-        })
+        // No wrapper future here: the layer that ends the call itself is found once the chain
+        // has returned ([`Next::enter`]).
+        layer.call(request, next)
+    }
+
+    /// Runs the layers of one position and the steps after them, then records the layer that
+    /// ended the call without passing it on (answered or rejected), if one did. Every layer that
+    /// passes the call on records its step in [`Next::run`] before anything after it runs, so
+    /// the steps recorded since entering count the layers that passed; the one at that index
+    /// stopped the call.
+    pub(crate) async fn enter(self, request: Request<'a>) -> Result<Value, ToolError> {
+        let (state, layers) = (self.state, self.layers);
+        let before = state.layer_steps();
+        let result = self.run(request).await;
+        if let Some((_, stopper)) = layers.get(state.layer_steps() - before) {
+            let action = if result.is_ok() {
+                LayerAction::Answered
+            } else {
+                LayerAction::Rejected
+            };
+            state.record_layer(LayerStep {
+                layer: stopper.name(),
+                action,
+            });
+        }
+        result
     }
 }
 
