@@ -1,6 +1,6 @@
 //! A parameter's description: present, no placeholder, and more than its name (and its tool's
-//! name) restated. Messages suggest what this parameter's description could add, from the shape
-//! of its name.
+//! name) restated. Messages suggest what this parameter's description could add, from what it
+//! holds when the host knows ([`ParamKind`]) and from the shape of its name.
 
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
@@ -64,7 +64,7 @@ pub fn check_param_of(tool_name: &str, param: &ParamText<'_>) -> Vec<Finding> {
 
 fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
     let (param_name, description) = (param.name, param.description);
-    let hint = |param_name: &str| hint(param_name, &param.kind);
+    let suggest = || hint(param_name, &param.kind);
     let mut findings = Vec::new();
     let text = description.map(str::trim).unwrap_or("");
     if text.is_empty() {
@@ -72,7 +72,7 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
             Rule::MissingParamDescription,
             format!(
                 "parameter `{param_name}` has no description; the model fills arguments from their descriptions: add a `///` doc comment that {}",
-                hint(param_name).1
+                suggest().1
             ),
         ));
         return findings;
@@ -82,7 +82,7 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
             Rule::Placeholder,
             format!(
                 "parameter `{param_name}` description contains the placeholder {found}; the model reads it as the real description: write one that {}; `#[tool(allow(placeholder))]` silences this",
-                hint(param_name).1
+                suggest().1
             ),
         ));
     }
@@ -105,7 +105,7 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
             }
             _ => "its name".to_string(),
         };
-        let (what, fix) = hint(param_name);
+        let (what, fix) = suggest();
         findings.push(Finding::new(
             Rule::ParamRestatesName,
             format!(
