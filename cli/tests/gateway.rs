@@ -856,6 +856,61 @@ async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
     client.cancel().await.unwrap();
 }
 
+/// `--check` starts the upstreams and checks everything a start would, prints each exposed
+/// tool's policy and exits without serving (stdin closed, no client): 0 when the gateway would
+/// start, 2 with the reason when it would not.
+#[test]
+fn check_prints_the_exposed_policy_and_exits_without_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    let check = |tools: &str| {
+        let config = dir.path().join("check.toml");
+        std::fs::write(
+            &config,
+            format!("[[upstream]]\nname = \"fake\"\ncommand = [\"python3\", {script:?}]\n{tools}"),
+        )
+        .unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
+            .args(["gateway", "--check", "--config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let ok = check(
+        "[upstream.tools.read_page]\n\
+         [upstream.tools.send_invoice]\npermissions = [\"billing:send\"]\ntimeout = \"5s\"\n",
+    );
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    let table = String::from_utf8(ok.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            vec!["read_page", "read-only", "anyone", "timeout 30 s"],
+            vec!["send_invoice", "writes", "billing:send", "timeout 5 s"],
+        ],
+        "{table}"
+    );
+
+    let wrong = check("[upstream.tools.no_such_tool]\n");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(wrong.stdout.is_empty());
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("has no tool `no_such_tool`"), "{err}");
+}
+
 /// Upstreams start together: two servers that each answer `initialize` only once the other has
 /// started would never both start one after the other (each waits up to 10 s, past the 5 s
 /// start timeout).

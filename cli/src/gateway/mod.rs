@@ -40,6 +40,11 @@ pub struct GatewayArgs {
     /// Show the stdio upstreams' stderr.
     #[arg(long)]
     upstream_stderr: bool,
+    /// Start every upstream, check the configuration and the exposed tools (as a start would:
+    /// lint, `--strict`, names, audit file, tokens for `--http`), print each exposed tool with
+    /// its policy, and exit without serving: 0 when the gateway would start, 2 when not.
+    #[arg(long)]
+    check: bool,
 }
 
 /// Runs the gateway until the client disconnects (stdio) or forever (HTTP).
@@ -64,6 +69,8 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let tokens = args.http.map(|_| tokens(&config)).transpose()?;
+    let table = args.check.then(|| policy_table(&registry));
     let mut executor = Executor::builder(registry);
     if let Some(path) = &config.audit {
         let sink = JsonlSink::open(path)
@@ -76,10 +83,13 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
     if let Some(rate) = config.rate_limit_per_principal {
         executor = executor.rate_limit_per_principal(rate);
     }
+    if let Some(table) = table {
+        crate::print(&table)?;
+        return Ok(());
+    }
     let shared = SharedExecutor::new(executor.build());
     let server = McpServer::new(shared, None).with_name("toolwright-gateway");
-    if let Some(addr) = args.http {
-        let tokens = tokens(&config)?;
+    if let (Some(addr), Some(tokens)) = (args.http, tokens) {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
@@ -96,6 +106,44 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
         serve_io(server, tokio::io::stdin(), tokio::io::stdout()).await?;
     }
     Ok(())
+}
+
+/// One line per exposed tool: its name, what it may do, who may call it, its timeout.
+fn policy_table(registry: &Registry) -> String {
+    let rows: Vec<[String; 4]> = registry
+        .iter()
+        .map(|entry| {
+            let p = entry.policy();
+            let effect = if p.destructive {
+                "destructive: asks a human"
+            } else if p.read_only {
+                "read-only"
+            } else {
+                "writes"
+            };
+            let who = if p.permissions.is_empty() {
+                "anyone".to_owned()
+            } else {
+                p.permissions.join(" + ")
+            };
+            let retries = match p.retries {
+                0 => String::new(),
+                n => format!(", {n} retries"),
+            };
+            let timeout = registry.timeout_of(entry).as_secs_f64();
+            [
+                entry.name().to_owned(),
+                effect.to_owned(),
+                who,
+                format!("timeout {timeout} s{retries}"),
+            ]
+        })
+        .collect();
+    let width = |i: usize| rows.iter().map(|r| r[i].len()).max().unwrap_or(0);
+    let (name, effect, who) = (width(0), width(1), width(2));
+    rows.iter()
+        .map(|[a, b, c, d]| format!("{a:name$}  {b:effect$}  {c:who$}  {d}\n"))
+        .collect()
 }
 
 fn principal(config: &Config, id: &str) -> Principal {
