@@ -510,7 +510,7 @@ impl Reporter {
     }
 
     /// Lets the reports sent so far go out before the result, as the specification orders:
-    /// waits for the forwarder to drain, at most [`FLUSH_TIME`] (a tool that keeps its context
+    /// waits for the forwarder to drain, at most `FLUSH_TIME` (a tool that keeps its context
     /// alive past its result keeps the queue open).
     async fn flush(self) {
         const FLUSH_TIME: Duration = Duration::from_millis(250);

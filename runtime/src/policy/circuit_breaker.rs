@@ -328,7 +328,7 @@ impl CircuitBreaker {
         let cfg = &self.config;
         // Read only when the breaker opens.
         let reopen = || State::Open {
-            until: Instant::now() + cfg.open_for,
+            until: crate::policy::execute::later(Instant::now(), cfg.open_for),
         };
         let next = match (&mut inner.state, outcome) {
             (State::Closed { .. }, None) => None,

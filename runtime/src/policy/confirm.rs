@@ -741,7 +741,10 @@ impl TicketStore {
                     call_id: stored.call_id,
                     tool: stored.tool,
                     canonical_args: stored.args,
-                    expires_at: tokio::time::Instant::now() + self.ttl,
+                    expires_at: crate::policy::execute::later(
+                        tokio::time::Instant::now(),
+                        self.ttl,
+                    ),
                 })
             }
         }
@@ -793,7 +796,7 @@ impl TicketStore {
                 call_id: call.id.clone(),
                 tool: call.name.clone(),
                 canonical_args,
-                expires_at: now + self.ttl,
+                expires_at: crate::policy::execute::later(now, self.ttl),
             },
         );
         *pending.per_owner.entry(key).or_insert(0) += 1;

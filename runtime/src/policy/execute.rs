@@ -80,7 +80,7 @@ pub(crate) async fn run(
         )),
         cancel,
     };
-    match tokio::time::timeout_at(started + timeout, &mut running.task).await {
+    match tokio::time::timeout_at(later(started, timeout), &mut running.task).await {
         Ok(Ok(Ok(result))) => result,
         Ok(Ok(Err(payload))) => Err(panicked(&*payload)),
         Ok(Err(join)) if join.is_panic() => Err(panicked(&*join.into_panic())),
@@ -170,7 +170,7 @@ pub(crate) async fn run_attempts(
             unreachable!("an attempt is always prepared before the loop body runs");
         };
         let started = Instant::now();
-        let deadline = *deadline.get_or_insert(started + plan.budget);
+        let deadline = *deadline.get_or_insert(later(started, plan.budget));
         let remaining = deadline.saturating_duration_since(started);
         let result = if remaining.is_zero() {
             Err(ToolError::new(
@@ -188,7 +188,7 @@ pub(crate) async fn run_attempts(
         } else {
             Duration::ZERO
         };
-        let will_retry = may_retry && Instant::now() + backoff < deadline && !stop();
+        let will_retry = may_retry && later(Instant::now(), backoff) < deadline && !stop();
         observe(attempt, started, &result, will_retry);
         if !will_retry {
             return (result, attempt);
@@ -200,6 +200,13 @@ pub(crate) async fn run_attempts(
             Err(e) => return (Err(e), attempt),
         }
     }
+}
+
+/// `at + d`, or about 30 years after `at` when that does not fit (a configured duration of
+/// `Duration::MAX` means "never", not a panic), as `tokio::time::sleep` reads it.
+pub(crate) fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d)
+        .unwrap_or_else(|| at + Duration::from_secs(86_400 * 365 * 30))
 }
 
 /// A timed-out call of a tool that is not safe to repeat may have taken effect: say so, and
@@ -299,6 +306,20 @@ mod tests {
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_secs(2),
         }
+    }
+
+    /// A timeout too large to add to a clock reading means no deadline, not a panic: the body
+    /// runs, and a retryable failure is retried.
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_past_the_end_of_the_clock_never_panics() {
+        let mut p = plan(1, true);
+        p.timeout = Duration::MAX;
+        p.budget = Duration::MAX;
+        let ok = || attempt(Box::pin(async { Ok(serde_json::json!("done")) }));
+        let (result, retries) =
+            run_attempts(unavailable(), &p, |_| Ok(ok()), |_, _, _, _| {}, || false).await;
+        assert_eq!(result.unwrap(), "done");
+        assert_eq!(retries, 1);
     }
 
     fn hanging() -> Attempt {

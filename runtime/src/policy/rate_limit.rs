@@ -214,8 +214,9 @@ impl KeyedRateLimiter {
         self.check_at(key, rate, self.now())
     }
 
-    /// [`KeyedRateLimiter::check`] at `now` (from [`KeyedRateLimiter::now`]): the limits of one
-    /// call are checked at one instant, with one clock read.
+    /// Checks (and on success, counts) one call for `key` at `rate`, at `now` (from
+    /// [`KeyedRateLimiter::at`]): the limits of one call are checked at one instant, with one
+    /// clock read.
     fn check_at(&self, key: u64, rate: Rate, now: u64) -> RateDecision {
         let gcra = Gcra::from(rate);
         let shard = &self.shards[(key as usize) % SHARDS];
@@ -342,8 +343,8 @@ pub struct RateLimits {
     default_tool: Option<Rate>,
     per_tool: Option<Rate>,
     declared: HashMap<String, Rate, foldhash::quality::RandomState>,
-    /// Seeded per process, so callers cannot choose names whose keys collide; keys of a few
-    /// short strings hash several times faster than with SipHash.
+    /// Seeded per process, so callers cannot choose names whose keys collide; faster than
+    /// SipHash on these few short strings (`benches/rate_limiter.rs`: 100 → 60 ns a check).
     hasher: foldhash::quality::RandomState,
 }
 
