@@ -751,11 +751,9 @@ async fn an_upstream_hanging_for_several_callers_opens_the_circuit_breaker() {
     child.kill().await.unwrap();
 }
 
-/// A gateway in front of `fixtures/fake_upstream.py` (Python's standard library only): its
-/// configuration, written in `dir`, and the upstream's log of every message it received.
-/// `step` is the seconds between two progress steps of `wait_for_report`, `extra` goes into
-/// its policy. `None` (skip) when there is no `python3` outside CI.
-fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, PathBuf)> {
+/// `fixtures/fake_upstream.py`, run by `python3`; `None` (skip) when there is no `python3`
+/// outside CI.
+fn fake_upstream_script() -> Option<PathBuf> {
     let python = std::process::Command::new("python3")
         .arg("--version")
         .output()
@@ -765,7 +763,15 @@ fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, 
         eprintln!("skipped: no python3");
         return None;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py"))
+}
+
+/// A gateway in front of `fixtures/fake_upstream.py` (Python's standard library only): its
+/// configuration, written in `dir`, and the upstream's log of every message it received.
+/// `step` is the seconds between two progress steps of `wait_for_report`, `extra` goes into
+/// its policy. `None` (skip) when there is no `python3` outside CI.
+fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, PathBuf)> {
+    let script = fake_upstream_script()?;
     let log = dir.join("upstream.jsonl");
     let config = dir.join("fake.toml");
     std::fs::write(
@@ -862,10 +868,9 @@ async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
 #[test]
 fn check_prints_the_exposed_policy_and_exits_without_serving() {
     let dir = tempfile::tempdir().unwrap();
-    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+    let Some(script) = fake_upstream_script() else {
         return;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    };
     let check = |tools: &str| {
         let config = dir.path().join("check.toml");
         std::fs::write(
@@ -917,11 +922,9 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
 #[tokio::test(flavor = "multi_thread")]
 async fn upstreams_start_together() {
     let dir = tempfile::tempdir().unwrap();
-    // Only for the python3 check; its config is not used.
-    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+    let Some(script) = fake_upstream_script() else {
         return;
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    };
     let mark = |name: &str| dir.path().join(name);
     let upstream = |name: &str, prefix: &str, other: &str| {
         format!(
@@ -1076,13 +1079,12 @@ async fn an_upstream_tool_named_with_a_dot_is_exposed_under_the_name_given() {
 #[tokio::test(flavor = "multi_thread")]
 async fn why_an_upstream_is_unavailable_goes_to_the_operator_not_the_model() {
     let dir = tempfile::tempdir().unwrap();
-    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+    let Some(fake) = fake_upstream_script() else {
         return;
-    }
+    };
     // Runs the fake upstream the first time; every restart fails, saying something secret.
     let script = dir.path().join("upstream.sh");
     let started = dir.path().join("started");
-    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
     std::fs::write(
         &script,
         format!(
@@ -1240,10 +1242,9 @@ async fn an_output_schema_mcp_does_not_allow_is_not_passed_on() {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_upstream_tools_exposed_under_one_name_stop_the_start_naming_both() {
     let dir = tempfile::tempdir().unwrap();
-    if fake_upstream_config(dir.path(), 0.2, "").is_none() {
+    let Some(fake) = fake_upstream_script() else {
         return;
-    }
-    let fake = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake_upstream.py");
+    };
     let upstream = |name: &str| {
         format!(
             "[[upstream]]\nname = \"{name}\"\ncommand = [\"python3\", {fake:?}]\n[upstream.tools.read_page]\n",
