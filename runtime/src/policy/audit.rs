@@ -869,20 +869,24 @@ impl<'a> CallAudit<'a> {
     /// `args` for a record or a human: secrets redacted. Secret parameters are redacted even
     /// when the tool is hidden from this caller.
     pub(crate) fn redacted(&self, args: &CallArguments) -> Value {
-        let keys = &self.policy.secret_keys;
-        let Some(entry) = self.registry.get(&self.call.name) else {
-            return redact_with(arguments_value(args), &[], &[], keys);
-        };
-        let params = entry.params();
-        match self.policy.secret_params.get(entry.index()) {
-            Some(secret) => redact_with(arguments_value(args), params, secret, keys),
-            None => redact_with(
-                arguments_value(args),
-                params,
-                &secret_params(params, keys),
-                keys,
+        // `know` filled one row per tool when the executor was built; a tool without a row
+        // (none today) would have every value redacted, never one shown.
+        let (params, secret) = match self.registry.get(&self.call.name) {
+            Some(entry) => (
+                entry.params(),
+                self.policy
+                    .secret_params
+                    .get(entry.index())
+                    .map_or(&[][..], |row| &row[..]),
             ),
-        }
+            None => (&[][..], &[][..]),
+        };
+        redact_with(
+            arguments_value(args),
+            params,
+            secret,
+            &self.policy.secret_keys,
+        )
     }
 
     /// A tool's output for a trace: values under secret keys (any depth) redacted, written out
