@@ -121,9 +121,9 @@ pub use toolwright_runtime::{ErrorKind, FieldError, ResultExt, ToolError};
 pub use toolwright_runtime::policy;
 pub use toolwright_runtime::store;
 pub use toolwright_runtime::{
-    AlwaysDeny, AuditError, AuditRecord, AuditSink, AutoApprove, BackgroundSink, BreakerConfig,
-    BreakerState, ConfirmationRequest, Confirmer, Decision, JsonlSink, Limits, MemorySink, Rate,
-    TerminalPrompt, TracingSink,
+    AlwaysDeny, AuditArguments, AuditError, AuditRecord, AuditSink, AutoApprove, BackgroundSink,
+    BreakerConfig, BreakerState, ConfirmationRequest, Confirmer, Decision, JsonlSink, Limits,
+    MemorySink, Rate, TerminalPrompt, TracingSink,
 };
 
 // Implementing `Tool` by hand; `bounds` names what a `#[tool]` signature's types must be.

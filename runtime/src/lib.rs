@@ -48,7 +48,8 @@ pub use error::{ErrorKind, FieldError, ResultExt, ToolError};
 
 // Policy configuration: audit, circuit breaker, confirmation, limits, rate limits.
 pub use policy::audit::{
-    AuditError, AuditRecord, AuditSink, BackgroundSink, JsonlSink, MemorySink, TracingSink,
+    AuditArguments, AuditError, AuditRecord, AuditSink, BackgroundSink, JsonlSink, MemorySink,
+    TracingSink,
 };
 pub use policy::circuit_breaker::{BreakerConfig, BreakerState};
 pub use policy::confirm::{

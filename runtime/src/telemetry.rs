@@ -74,7 +74,7 @@ impl Telemetry {
                 span.record("gen_ai.tool.description", entry.description());
             }
             if let Some(max) = self.content {
-                let arguments = bounded_json(&**audit.arguments(), max);
+                let arguments = bounded_text(audit.arguments().as_str(), max);
                 span.record("gen_ai.tool.call.arguments", arguments.as_str());
             }
         }
@@ -157,7 +157,7 @@ fn bounded_json(value: &impl Serialize, max: usize) -> String {
         max: max.saturating_add(1),
     };
     let complete = serde_json::to_writer(&mut out, value).is_ok();
-    let mut text = match String::from_utf8(out.buf) {
+    let text = match String::from_utf8(out.buf) {
         Ok(text) => text,
         // Cut inside a character: keep the valid prefix.
         Err(e) => {
@@ -167,6 +167,24 @@ fn bounded_json(value: &impl Serialize, max: usize) -> String {
             String::from_utf8(bytes).unwrap_or_default()
         }
     };
+    cut(text, complete, max)
+}
+
+/// JSON `text` bounded as [`bounded_json`] bounds the value it holds.
+fn bounded_text(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    cut(text[..end].to_owned(), false, max)
+}
+
+/// `text` ended with `…` at `max` bytes, on a character boundary, when it is longer or was not
+/// `complete`.
+fn cut(mut text: String, complete: bool, max: usize) -> String {
     if !complete || text.len() > max {
         let mut end = max.min(text.len());
         while !text.is_char_boundary(end) {
@@ -259,7 +277,7 @@ pub(crate) mod otel {
 
 #[cfg(test)]
 mod tests {
-    use super::bounded_json;
+    use super::{bounded_json, bounded_text};
     use serde_json::json;
 
     #[test]
@@ -281,6 +299,15 @@ mod tests {
                 kept.len() + 1 >= max,
                 "{max}: at most one character dropped"
             );
+        }
+    }
+
+    #[test]
+    fn text_is_bounded_as_the_value_it_holds() {
+        let v = json!({"q": "ééééé", "n": 1});
+        let full = v.to_string();
+        for max in 0..full.len() + 3 {
+            assert_eq!(bounded_text(&full, max), bounded_json(&v, max), "{max}");
         }
     }
 }

@@ -569,7 +569,7 @@ async fn every_call_has_one_final_audit_record_with_secrets_redacted() {
         !text.contains("ops@example.com"),
         "configured keys are redacted too"
     );
-    assert_eq!(records[0].arguments["password"], "[REDACTED]");
+    assert_eq!(records[0].arguments.to_value()["password"], "[REDACTED]");
     assert_eq!(
         records[0].decisions.permission,
         Some(PermissionDecision::Allowed)
@@ -835,5 +835,5 @@ async fn a_refused_resume_is_audited_without_running_anything() {
         assert_eq!(record.decisions.permission, None, "nothing else ran");
     }
     assert_eq!(refused[2].tool, "delete_document");
-    assert_eq!(refused[2].arguments["id"], "kb-8");
+    assert_eq!(refused[2].arguments.to_value()["id"], "kb-8");
 }

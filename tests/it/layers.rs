@@ -278,7 +278,10 @@ async fn a_valid_rewrite_runs_with_the_new_arguments() {
     assert_eq!(out["id"], "ord-17");
     assert_eq!(*fx.bodies.seen.lock().unwrap(), ["ord-17"]);
     // The audit record keeps what the model sent.
-    assert_eq!(final_record(&fx.audit).arguments["id"], "  ORD-17 ");
+    assert_eq!(
+        final_record(&fx.audit).arguments.to_value()["id"],
+        "  ORD-17 "
+    );
 }
 
 #[tokio::test]

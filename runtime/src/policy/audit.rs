@@ -22,6 +22,9 @@ use crate::policy::validation::ValidationDecision;
 use crate::registry::Registry;
 use crate::{Principal, ToolCall, ToolError};
 
+mod arguments;
+pub use arguments::AuditArguments;
+
 /// What replaces every secret value.
 pub const REDACTED: &str = "[REDACTED]";
 
@@ -76,7 +79,7 @@ pub struct AuditRecord {
     /// The tool name as the model sent it.
     pub tool: String,
     /// The arguments, secrets replaced by `"[REDACTED]"` (shared between a call's records).
-    pub arguments: Arc<Value>,
+    pub arguments: AuditArguments,
     /// Each policy's decision.
     pub decisions: Decisions,
     /// 0 for the first attempt.
@@ -252,8 +255,9 @@ pub trait AuditSink: Send + Sync {
 /// assert!(last.final_record);
 /// assert_eq!(last.tool, "send_test_webhook");
 /// assert_eq!((last.principal.as_str(), last.outcome.as_str()), ("ops", "ok"));
-/// assert_eq!(last.arguments["headers"]["Authorization"], "[REDACTED]");
-/// assert_eq!(last.arguments["headers"]["X-Trace"], "t1");
+/// let arguments = last.arguments.to_value();
+/// assert_eq!(arguments["headers"]["Authorization"], "[REDACTED]");
+/// assert_eq!(arguments["headers"]["X-Trace"], "t1");
 /// assert!(!memory.to_jsonl().contains("s3cr3t"));
 /// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
 /// ```
@@ -847,7 +851,7 @@ pub(crate) struct CallAudit<'a> {
     registry: &'a Registry,
     principal: &'a Principal,
     call: &'a ToolCall,
-    arguments: OnceLock<Arc<Value>>,
+    arguments: OnceLock<AuditArguments>,
 }
 
 impl<'a> CallAudit<'a> {
@@ -866,12 +870,12 @@ impl<'a> CallAudit<'a> {
         }
     }
 
-    /// `args` for a record or a human: secrets redacted. Secret parameters are redacted even
-    /// when the tool is hidden from this caller.
-    pub(crate) fn redacted(&self, args: &CallArguments) -> Value {
+    /// The declared parameters of the tool the call names, and which are secret (none for a
+    /// tool that is not registered).
+    fn secret_row(&self) -> (&'a [ParamDecl], &'a [bool]) {
         // `know` filled one row per tool when the executor was built; a tool without a row
         // (none today) would have every value redacted, never one shown.
-        let (params, secret) = match self.registry.get(&self.call.name) {
+        match self.registry.get(&self.call.name) {
             Some(entry) => (
                 entry.params(),
                 self.policy
@@ -880,7 +884,13 @@ impl<'a> CallAudit<'a> {
                     .map_or(&[][..], |row| &row[..]),
             ),
             None => (&[][..], &[][..]),
-        };
+        }
+    }
+
+    /// `args` for a human: secrets redacted. Secret parameters are redacted even when the tool
+    /// is hidden from this caller.
+    pub(crate) fn redacted(&self, args: &CallArguments) -> Value {
+        let (params, secret) = self.secret_row();
         redact_with(
             arguments_value(args),
             params,
@@ -899,10 +909,23 @@ impl<'a> CallAudit<'a> {
         }
     }
 
-    /// The call's arguments as sent, redacted (computed once).
-    pub(crate) fn arguments(&self) -> &Arc<Value> {
-        self.arguments
-            .get_or_init(|| Arc::new(self.redacted(&self.call.arguments)))
+    /// The call's arguments as sent, redacted (computed once, on first use). Text that is a
+    /// JSON object, the usual case, is redacted in one pass with no value tree; anything else
+    /// goes through [`CallAudit::redacted`].
+    pub(crate) fn arguments(&self) -> &AuditArguments {
+        self.arguments.get_or_init(|| {
+            if let CallArguments::Text(text) = &self.call.arguments
+                && crate::validate::root_of(text) == crate::validate::Root::Object
+            {
+                let (params, secret) = self.secret_row();
+                if let Some(args) =
+                    arguments::redact_text(text, params, secret, &self.policy.secret_keys)
+                {
+                    return args;
+                }
+            }
+            AuditArguments::of_value(&self.redacted(&self.call.arguments))
+        })
     }
 
     fn record(&self, at: Moment, decisions: &Decisions) -> AuditRecord {
@@ -1107,7 +1130,7 @@ mod tests {
             principal: "p".into(),
             tenant: None,
             tool: "t".into(),
-            arguments: Arc::new(json!({})),
+            arguments: AuditArguments::of_value(&json!({})),
             decisions: Decisions::default(),
             attempt: 0,
             final_record: true,

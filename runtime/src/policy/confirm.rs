@@ -147,7 +147,7 @@ impl Confirmation {
         };
         if let Some(confirmer) = confirmer {
             let arguments = if std::ptr::eq(args, &state.call.arguments) {
-                Value::clone(audit.arguments())
+                audit.arguments().to_value()
             } else {
                 audit.redacted(args)
             };

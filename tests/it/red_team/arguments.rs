@@ -184,7 +184,7 @@ async fn a_secret_in_positional_or_double_encoded_arguments_is_never_copied() {
         .audit
         .records()
         .iter()
-        .map(|r| Value::clone(&r.arguments))
+        .map(|r| r.arguments.to_value())
         .collect();
     assert_eq!(
         kinds,
@@ -208,7 +208,7 @@ async fn arguments_of_an_unknown_tool_are_audited_as_keys_only() {
     assert_eq!(r.to_model_json()["kind"], "unknown_tool");
     let records = s.audit.records();
     assert_eq!(
-        *records[0].arguments,
+        records[0].arguments.to_value(),
         json!({"id": "[REDACTED]", "labels": "[REDACTED]", "note": "[REDACTED]"})
     );
     assert!(!everything_seen(&s, &[r]).contains("S3CR3T"));
@@ -272,7 +272,7 @@ async fn error_messages_say_what_was_expected_and_never_repeat_the_value() {
         );
     }
     assert_eq!(
-        s.audit.records()[0].arguments["labels"]["api_key"],
+        s.audit.records()[0].arguments.to_value()["labels"]["api_key"],
         "[REDACTED]"
     );
     // A custom message that repeats nothing of the input is kept.

@@ -1,0 +1,558 @@
+//! The arguments an audit record keeps: compact JSON text with secrets replaced, written in one
+//! pass over the model's text (no value tree is built for it) and shared by the call's records.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use super::{REDACTED, redact_keys};
+use crate::decl::ParamDecl;
+
+/// A call's arguments as its audit records keep them: compact JSON text in which every secret
+/// value reads [`REDACTED`](super::REDACTED), shared by all the records of the call. A record
+/// never holds the model's text as it came: arguments that are not a JSON object are kept as a
+/// JSON string naming what they were (`"[not valid JSON: 9 bytes]"`).
+///
+/// ```
+/// use toolwright::{Executor, MemorySink, Principal, Registry, ToolCall, ToolError, tool};
+///
+/// /// Send a test event to a customer's webhook endpoint. Returns the HTTP status it answered.
+/// #[tool(permissions = ["hooks:write"])]
+/// async fn ping_webhook(
+///     /// The endpoint URL, e.g. "https://example.com/hooks/orders"
+///     url: String,
+///     /// The signing secret shown once when the endpoint was created
+///     #[arg(secret)]
+///     signing_key: String,
+/// ) -> Result<u16, ToolError> {
+///     Ok(200)
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let memory = MemorySink::new();
+/// let executor = Executor::builder(Registry::builder().tool(ping_webhook).build()?)
+///     .audit(memory.clone())
+///     .build();
+/// let ops = Principal::new("ops").grant("hooks:write");
+/// let args = r#"{"url": "https://example.com/hooks/orders", "signing_key": "whsec_S3CR3T"}"#;
+/// executor.call(&ops, &ToolCall::new("c1", "ping_webhook", args)).await;
+///
+/// let record = memory.records().pop().unwrap();
+/// assert_eq!(
+///     record.arguments.as_str(),
+///     r#"{"url":"https://example.com/hooks/orders","signing_key":"[REDACTED]"}"#
+/// );
+/// assert_eq!(record.arguments.to_value()["url"], "https://example.com/hooks/orders");
+/// # Ok::<(), toolwright::RegistryError>(()) }).unwrap();
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditArguments(Arc<String>);
+
+impl AuditArguments {
+    /// The redacted arguments as compact JSON text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The redacted arguments as a JSON value (parsed from the text on each call).
+    #[must_use]
+    pub fn to_value(&self) -> Value {
+        // The text is always JSON this module wrote; the fallback is never seen.
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+
+    /// `value` (already redacted) written as compact JSON.
+    pub(super) fn of_value(value: &Value) -> Self {
+        Self(Arc::new(value.to_string()))
+    }
+}
+
+impl fmt::Debug for AuditArguments {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for AuditArguments {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Serializes as the JSON the text holds (an object, or a placeholder string), for any
+/// serializer: the text is read token by token into it, never copied into a value tree.
+impl Serialize for AuditArguments {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_transcode::transcode(&mut serde_json::Deserializer::from_str(&self.0), s)
+    }
+}
+
+/// The redacted form of `text`, a JSON object, exactly as [`super::redact_with`] would leave its
+/// value written out (the same parser reads it, so the same texts fail), or `None` when the
+/// value path must decide: `text` is not a JSON object, not JSON at all, or has a key that is
+/// repeated or not a parameter of the tool (never so in valid arguments).
+///
+/// Values are copied as the parser hands them over: a string without escapes straight from
+/// `text`, a number or a literal as serde_json writes it. Only a nested object or array under
+/// a declared, non-secret parameter becomes a value, to look for secret keys inside it.
+pub(super) fn redact_text(
+    text: &str,
+    params: &[ParamDecl],
+    secret: &[bool],
+    keys: &[String],
+) -> Option<AuditArguments> {
+    let mut out = Vec::with_capacity(text.len() + 2);
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(Top {
+        out: &mut out,
+        params,
+        secret,
+        keys,
+    })
+    .ok()?;
+    de.end().ok()?;
+    String::from_utf8(out)
+        .ok()
+        .map(|s| AuditArguments(Arc::new(s)))
+}
+
+/// The root object: each key kept, each value copied, redacted or searched.
+struct Top<'a> {
+    out: &'a mut Vec<u8>,
+    params: &'a [ParamDecl],
+    secret: &'a [bool],
+    keys: &'a [String],
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.out.push(b'{');
+        // Which declared parameters were seen: a repeated key is left to the value path, which
+        // keeps one value per key (the last), so no earlier value can hide in the text.
+        let mut seen = 0u64;
+        while let Some(key) = map.next_key_seed(Key)? {
+            // An undeclared key (its value is never shown, but a repeat of it must still fold
+            // into one entry) is rare enough to leave to the value path as well.
+            let i = self
+                .params
+                .iter()
+                .position(|p| p.name == key)
+                .filter(|i| *i < 64 && seen & (1 << i) == 0)
+                .ok_or_else(|| serde::de::Error::custom("left to the value path"))?;
+            if seen != 0 {
+                self.out.push(b',');
+            }
+            seen |= 1 << i;
+            write_json(self.out, &*key);
+            self.out.push(b':');
+            // As `redact_with`: only a declared parameter that is not secret keeps its value.
+            if self.secret.get(i).copied().unwrap_or(true) {
+                map.next_value_seed(Skip)?;
+                write_json(self.out, REDACTED);
+            } else {
+                map.next_value_seed(Kept {
+                    out: &mut *self.out,
+                    keys: self.keys,
+                })?;
+            }
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+}
+
+/// A key, borrowed from the text unless it had escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+}
+
+/// Reads one value through the parser, as a value tree would be read (numbers converted,
+/// escapes decoded, depth counted: the same texts fail), and keeps nothing of it.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Skip)?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one value a declared, non-secret parameter holds, secret keys inside it redacted.
+struct Kept<'a> {
+    out: &'a mut Vec<u8>,
+    keys: &'a [String],
+}
+
+impl<'de> DeserializeSeed<'de> for Kept<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Kept<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        write_json(self.out, &v);
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        write_json(self.out, &v);
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        write_json(self.out, &v);
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        // As a value tree writes it (a non-finite number cannot come out of JSON text).
+        write_json(self.out, &Value::from(v));
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    /// Borrowed means the text had no escape in it, so it has no `"`, `\` or control character
+    /// either (the parser refuses those raw): it is written back as it stands.
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+        self.out.push(b'"');
+        self.out.extend_from_slice(v.as_bytes());
+        self.out.push(b'"');
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        write_json(self.out, v);
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(SeqAccessDeserializer::new(seq))?;
+        self.searched(value);
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = Value::deserialize(MapAccessDeserializer::new(map))?;
+        self.searched(value);
+        Ok(())
+    }
+}
+
+impl Kept<'_> {
+    /// A nested object or array, written with the values under secret keys redacted (at depth
+    /// 1, as `redact_with` searches a parameter's value).
+    fn searched(self, mut value: Value) {
+        redact_keys(&mut value, self.keys, 1);
+        write_json(self.out, &value);
+    }
+}
+
+/// Appends `value` as JSON. Writing to memory cannot fail, and these values always serialize.
+fn write_json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
+    let _ = serde_json::to_writer(out, value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{arguments_value, normalize_keys, redact_with, secret_params};
+    use super::*;
+    use crate::call::CallArguments;
+    use crate::decl::Constraints;
+    use proptest::prelude::*;
+
+    /// A JSON document as text may hold it: keys may repeat, and any character may be escaped.
+    #[derive(Clone, Debug)]
+    enum Doc {
+        Null,
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+        /// Number text as a model may send it, including some no `f64` holds.
+        Num(&'static str),
+        Str(String),
+        Arr(Vec<Doc>),
+        Obj(Vec<(String, Doc)>),
+    }
+
+    impl Doc {
+        /// Written as JSON text; with `escape_all`, every character of every string as `\uXXXX`.
+        fn write(&self, escape_all: bool, out: &mut String) {
+            match self {
+                Doc::Null => out.push_str("null"),
+                Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                Doc::Int(n) => out.push_str(&n.to_string()),
+                Doc::Float(f) => out.push_str(&serde_json::to_string(f).unwrap()),
+                Doc::Num(n) => out.push_str(n),
+                Doc::Str(s) => write_str(s, escape_all, out),
+                Doc::Arr(items) => {
+                    out.push_str("[ ");
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(" ,");
+                        }
+                        item.write(escape_all, out);
+                    }
+                    out.push(']');
+                }
+                Doc::Obj(entries) => {
+                    out.push_str("{\n");
+                    for (i, (k, v)) in entries.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        write_str(k, escape_all, out);
+                        out.push_str(" : ");
+                        v.write(escape_all, out);
+                    }
+                    out.push_str(" }");
+                }
+            }
+        }
+    }
+
+    fn write_str(s: &str, escape_all: bool, out: &mut String) {
+        if !escape_all {
+            out.push_str(&serde_json::to_string(s).unwrap());
+            return;
+        }
+        out.push('"');
+        for unit in s.encode_utf16() {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+        out.push('"');
+    }
+
+    /// Declared parameter names, names that are secret keys, and others.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("query".to_owned()),
+            Just("api_key".to_owned()),
+            Just("options".to_owned()),
+            Just("Pass-Word".to_owned()),
+            Just("github_token".to_owned()),
+            Just("note".to_owned()),
+            "[a-z\"\\\\é\u{1F600}\n]{0,6}",
+        ]
+    }
+
+    fn doc() -> impl Strategy<Value = Doc> {
+        let leaf = prop_oneof![
+            Just(Doc::Null),
+            any::<bool>().prop_map(Doc::Bool),
+            any::<i64>().prop_map(Doc::Int),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Doc::Float),
+            prop::sample::select(vec![
+                "1e400",
+                "-0",
+                "1.5E+3",
+                "123456789012345678901234",
+                "-9223372036854775809",
+                "0.1e-400"
+            ])
+            .prop_map(Doc::Num),
+            "[a-zS3CR \"\\\\/\u{0}\u{1f}é\u{1F600}]{0,12}".prop_map(Doc::Str),
+            // A lone surrogate escape: a value tree refuses it, so must the text path.
+            Just(Doc::Num("\"\\ud800\"")),
+        ];
+        leaf.prop_recursive(6, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Doc::Arr),
+                prop::collection::vec((key(), inner), 0..5).prop_map(Doc::Obj),
+            ]
+        })
+    }
+
+    /// Mostly the tool's parameters (as valid arguments have), sometimes another key.
+    fn root() -> impl Strategy<Value = Doc> {
+        let root_key = prop_oneof![
+            6 => prop::sample::select(vec!["query", "api_key", "options", "note"]).prop_map(str::to_owned),
+            1 => key(),
+        ];
+        prop::collection::vec((root_key, doc()), 0..5).prop_map(Doc::Obj)
+    }
+
+    /// Whether a root repeats a key or has one the tool does not declare.
+    fn odd_keys(doc: &Doc) -> bool {
+        let Doc::Obj(entries) = doc else { return true };
+        entries.iter().enumerate().any(|(i, (k, _))| {
+            !PARAMS.iter().any(|p| p.name == k) || entries[..i].iter().any(|(seen, _)| seen == k)
+        })
+    }
+
+    const fn param(name: &'static str, secret: bool) -> ParamDecl {
+        ParamDecl {
+            name,
+            description: "",
+            required: true,
+            constraints: Constraints {
+                secret,
+                ..Constraints::NONE
+            },
+        }
+    }
+
+    static PARAMS: [ParamDecl; 4] = [
+        param("query", false),
+        param("api_key", false),
+        param("options", false),
+        param("note", true),
+    ];
+
+    proptest! {
+        /// The one-pass text path and the value path agree on every object, at every depth,
+        /// with repeated keys and escapes anywhere; where the value path cannot read the text,
+        /// neither does the text path.
+        #[test]
+        fn text_path_redacts_exactly_as_the_value_path(
+            doc in root(),
+            escape_all in any::<bool>(),
+        ) {
+            let keys = normalize_keys(crate::policy::audit::DEFAULT_SECRET_KEYS.iter().copied());
+            let secret = secret_params(&PARAMS, &keys);
+            let mut text = String::new();
+            doc.write(escape_all, &mut text);
+            let by_value = redact_with(
+                arguments_value(&CallArguments::Text(text.clone())),
+                &PARAMS,
+                &secret,
+                &keys,
+            );
+            match redact_text(&text, &PARAMS, &secret, &keys) {
+                Some(args) => {
+                    // The same text to the byte: no repeated key, nothing in another order.
+                    prop_assert_eq!(args.as_str(), by_value.to_string());
+                    prop_assert_eq!(args.to_value(), by_value);
+                    // Compact, and what it serializes as is what it holds.
+                    prop_assert_eq!(serde_json::to_value(&args).unwrap(), args.to_value());
+                    prop_assert!(!args.as_str().contains('\n'));
+                }
+                // Left to the value path (which the executor then takes) only for these.
+                None => prop_assert!(
+                    odd_keys(&doc) || by_value.as_str().is_some_and(|s| s.starts_with("[not valid JSON")),
+                    "{text}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn deep_text_fails_on_both_paths_at_the_same_depth() {
+        let keys = normalize_keys(["token"]);
+        let secret = secret_params(&PARAMS, &keys);
+        for depth in 120..135 {
+            for key in ["query", "note"] {
+                let text = format!("{{\"{key}\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
+                let by_value = redact_with(
+                    arguments_value(&CallArguments::Text(text.clone())),
+                    &PARAMS,
+                    &secret,
+                    &keys,
+                );
+                let by_text = redact_text(&text, &PARAMS, &secret, &keys).map(|a| a.to_value());
+                match by_text {
+                    Some(v) => assert_eq!(v, by_value, "depth {depth}, {key}"),
+                    None => assert!(by_value.as_str().unwrap().starts_with("[not valid JSON")),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_roots_are_left_to_the_value_path() {
+        for text in ["[1]", "\"x\"", "null", "", "{", "{} x", "{\"a\":1,}"] {
+            assert!(
+                redact_text(text, &PARAMS, &[false; 4], &[]).is_none(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn strings_without_escapes_are_copied_as_they_stand() {
+        let text = r#"{"query": "café ☕ 10/10", "api_key": "k\"1\u00e9"}"#;
+        let args = redact_text(text, &PARAMS, &[false; 4], &[]).unwrap();
+        assert_eq!(
+            args.as_str(),
+            r#"{"query":"café ☕ 10/10","api_key":"k\"1é"}"#
+        );
+    }
+}
