@@ -151,6 +151,11 @@ pub(crate) fn scope<F: Future>(lease: Lease, body: F) -> impl Future<Output = F:
     LEASE.scope(lease, body)
 }
 
+/// Runs `f` (one poll of a body) with `lease` in force.
+pub(crate) fn sync_scope<R>(lease: Lease, f: impl FnOnce() -> R) -> R {
+    LEASE.sync_scope(lease, f)
+}
+
 /// The slot of the body running on this task, if any: a sync tool's blocking closure holds it
 /// until the thread returns.
 pub(crate) fn current() -> Option<Lease> {

@@ -54,7 +54,8 @@ impl<T> Drop for Running<T> {
 }
 
 /// Runs one attempt with a `timeout`, catching panics. The body runs as its own task, so the
-/// deadline is kept by this (the caller's) task even when the body blocks its thread. On
+/// deadline is kept by this (the caller's) task even when the body blocks its thread; on a
+/// current-thread runtime its first poll runs here first ([`inline_first_poll`]). On
 /// timeout, or when this future is dropped, the body's token is cancelled at once and its task
 /// aborted after a short grace, so a cooperative tool stops its side effects and a careless one
 /// is stopped anyway; the bulkhead slot stays held until the body has really stopped.
@@ -73,11 +74,21 @@ pub(crate) async fn run(
         cancel,
         lease,
     } = attempt;
+    let mut body = AssertUnwindSafe(body).catch_unwind();
+    if inline_first_poll() {
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(bulkhead::sync_scope(lease.clone(), || body.poll_unpin(cx)))
+        })
+        .await;
+        if let std::task::Poll::Ready(done) = first {
+            return match done {
+                Ok(result) => result,
+                Err(payload) => Err(panicked(&*payload)),
+            };
+        }
+    }
     let mut running = Running {
-        task: tokio::spawn(bulkhead::scope(
-            lease,
-            AssertUnwindSafe(body).catch_unwind(),
-        )),
+        task: tokio::spawn(bulkhead::scope(lease, body)),
         cancel,
     };
     match tokio::time::timeout_at(later(started, timeout), &mut running.task).await {
@@ -97,6 +108,15 @@ pub(crate) async fn run(
             .with_suggestion("try again later, or with a smaller request"))
         }
     }
+}
+
+/// Whether a body's first poll runs on the caller's task: on a current-thread runtime, where a
+/// task of its own buys nothing (one thread runs both, so a body that blocks it stops the
+/// deadline either way). A body that finishes in that poll then costs no task and no timer;
+/// one that does not moves, already polled, to its own task as any other.
+fn inline_first_poll() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|rt| rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 /// The execution policy's settings: the backoff between retries. Timeouts and retry counts
@@ -385,6 +405,43 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         assert!(freed, "the slot frees once the body returns");
+    }
+
+    /// On a current-thread runtime the first poll runs on the caller's task; a body that is not
+    /// done by then goes on in its own task, woken by what it waits for.
+    #[tokio::test(start_paused = true)]
+    async fn a_body_pending_at_its_first_poll_finishes_in_its_own_task() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        let body: ToolFuture = Box::pin(async move {
+            tokio::task::yield_now().await;
+            let n = rx.await.unwrap_or(0);
+            Ok(Value::from(n))
+        });
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            tx.send(7)
+        });
+        let v = run(attempt(body), Duration::from_secs(5), Instant::now()).await;
+        assert_eq!(v.unwrap(), 7);
+    }
+
+    #[tokio::test]
+    async fn the_slot_is_held_in_the_first_poll_and_freed_after_it() {
+        let bulkhead = Bulkhead::new(1);
+        let body: ToolFuture =
+            Box::pin(async { Ok(Value::from(crate::policy::bulkhead::current().is_some())) });
+        let a = Attempt {
+            body,
+            cancel: CancellationToken::new(),
+            lease: bulkhead.try_acquire().unwrap(),
+        };
+        let held = run(a, Duration::from_secs(5), Instant::now()).await;
+        assert_eq!(
+            held.unwrap(),
+            Value::Bool(true),
+            "the body's slot is in force"
+        );
+        assert_eq!(bulkhead.in_flight(), 0, "and freed once it is done");
     }
 
     #[tokio::test(start_paused = true)]
