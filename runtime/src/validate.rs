@@ -212,7 +212,8 @@ fn not_an_object(kind: &str) -> ToolError {
     whole_arguments_error(format!("the arguments must be a JSON object, got {kind}"))
 }
 
-fn whole_arguments_error(message: String) -> ToolError {
+/// An `invalid_arguments` error about the arguments as a whole (field path `""`).
+pub(crate) fn whole_arguments_error(message: String) -> ToolError {
     ToolError::invalid_arguments(vec![FieldError::new("", message)])
 }
 
