@@ -56,6 +56,14 @@ pub fn translate(pattern: &str) -> Result<(Cow<'_, str>, Ast), PatternError> {
     }
 }
 
+/// The reason a `regex` or `regex-syntax` error gives: its last line without `error: ` (the
+/// lines above draw the pattern with a caret under the fault).
+pub fn reason(error: &(impl std::fmt::Display + ?Sized)) -> String {
+    let text = error.to_string();
+    let last = text.lines().last().unwrap_or("").trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_owned()
+}
+
 /// Whether every escape is punctuation or one with the same meaning with and without the `u`
 /// flag: then the pattern means the same to ECMA-262 without the flag and to `regex`.
 fn plain_escapes_only(pattern: &str) -> bool {
@@ -77,4 +85,21 @@ fn lowercase_first(text: &str) -> String {
     chars.next().map_or_else(String::new, |c| {
         c.to_lowercase().chain(chars).collect::<String>()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_regex_error_gives_its_last_line_as_the_reason() {
+        let error = ast::parse::Parser::new()
+            .parse("a{2,1}")
+            .expect_err("an invalid repetition");
+        assert!(error.to_string().lines().count() > 1, "{error}");
+        assert_eq!(
+            reason(&error),
+            "invalid repetition count range, the start must be <= the end"
+        );
+    }
 }

@@ -2,16 +2,12 @@
 //! the `u` flag (judged by regress, the engine browsers' semantics come from), and only what
 //! the runtime matches in linear time: no lookaround, no backreferences.
 
-use toolwright_grammar::pattern::{PatternError, translate};
+use toolwright_grammar::pattern::{PatternError, reason, translate};
 
 /// Why `pattern` cannot be a `pattern` constraint, in words; `None` when it can.
 pub fn problem(pattern: &str) -> Option<String> {
-    let syntax_error = |e: &dyn std::fmt::Display| {
-        let detail = e.to_string();
-        let last = detail.lines().last().unwrap_or("").trim();
-        let last = last.strip_prefix("error: ").unwrap_or(last);
-        format!("`pattern` cannot be compiled: {last}")
-    };
+    let syntax_error =
+        |e: &dyn std::fmt::Display| format!("`pattern` cannot be compiled: {}", reason(e));
     match translate(pattern) {
         // The parse the runtime's matcher makes too; the rest of `regex`'s, without compiling.
         Ok((rust, ast)) => regex_syntax::hir::translate::Translator::new()

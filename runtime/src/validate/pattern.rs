@@ -23,7 +23,7 @@ impl Pattern {
     pub(crate) fn compile(source: &'static str) -> Result<Self, String> {
         let translated = translate(source)?;
         let re = regex::Regex::new(&translated)
-            .map_err(|e| format!("does not compile: {}", last_line(&e.to_string())))?;
+            .map_err(|e| format!("does not compile: {}", pattern::reason(&e)))?;
         Ok(Self { source, re })
     }
 
@@ -89,11 +89,6 @@ fn ascii_word_boundaries<'a>(rust: &'a str, ast: &Ast) -> Cow<'a, str> {
     }
     out.push_str(&rust[at..]);
     Cow::Owned(out)
-}
-
-fn last_line(text: &str) -> String {
-    let last = text.lines().last().unwrap_or("").trim();
-    last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
 
 #[cfg(test)]
