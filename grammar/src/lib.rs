@@ -1,6 +1,7 @@
-//! The two small text forms of [toolwright](https://docs.rs/toolwright), read in one place by
+//! The small text forms of [toolwright](https://docs.rs/toolwright), read in one place by
 //! the `#[tool]` macro (`timeout = "5s"`, `rate_limit = "30/min"`) and by the runtime
-//! (`"30/min".parse::<Rate>()`), so both accept exactly the same spellings.
+//! (`"30/min".parse::<Rate>()`), so both accept exactly the same spellings; and, in
+//! [`pattern`], JSON Schema's `pattern` (`#[arg(pattern = "...")]`).
 //!
 //! ```
 //! use std::time::Duration;
@@ -13,6 +14,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod pattern;
 
 use std::fmt;
 use std::num::NonZeroU32;

@@ -2,66 +2,30 @@
 //! the `u` flag (judged by regress, the engine browsers' semantics come from), and only what
 //! the runtime matches in linear time: no lookaround, no backreferences.
 
-use regex_syntax::ast::ErrorKind;
+use toolwright_grammar::pattern::{PatternError, reason, translate};
 
 /// Why `pattern` cannot be a `pattern` constraint, in words; `None` when it can.
 pub fn problem(pattern: &str) -> Option<String> {
-    // Annex B's escaped punctuation (`\-`, `\@`) is refused by the `u` flag but widely written;
-    // its escaped letters (`\A` is "A") mean something else to `regex`, so those stay refused.
-    if let Err(e) = regress::Regex::with_flags(pattern, "u")
-        && !(plain_escapes_only(pattern) && regress::Regex::new(pattern).is_ok())
-    {
-        let mut text = e.text;
-        if let Some(first) = text.get(..1) {
-            text.replace_range(..1, &first.to_lowercase());
-        }
-        return Some(format!(
+    let syntax_error =
+        |e: &dyn std::fmt::Display| format!("`pattern` cannot be compiled: {}", reason(e));
+    match translate(pattern) {
+        // The parse the runtime's matcher makes too; the rest of `regex`'s, without compiling.
+        Ok((rust, ast)) => regex_syntax::hir::translate::Translator::new()
+            .translate(&rust, &ast)
+            .err()
+            .map(|e| syntax_error(&e)),
+        Err(PatternError::NotEcma262(text)) => Some(format!(
             "`pattern` is not a valid ECMA-262 regular expression (JSON Schema's dialect): \
              {text}; e.g. pattern = \"^[A-Z]{{2}}-[0-9]{{4}}$\""
-        ));
+        )),
+        Err(PatternError::Backtracking) => Some(
+            "`pattern` uses a lookaround, a backreference or another construct that needs a \
+             backtracking engine, which a long argument can stall; toolwright matches patterns in \
+             linear time: rewrite it without them, or check the value in the tool body"
+                .to_owned(),
+        ),
+        Err(PatternError::Syntax(e)) => Some(syntax_error(&e)),
     }
-    let unsupported = || {
-        "`pattern` uses a lookaround, a backreference or another construct that needs a \
-         backtracking engine, which a long argument can stall; toolwright matches patterns in \
-         linear time: rewrite it without them, or check the value in the tool body"
-            .to_owned()
-    };
-    let Ok(rust) = jsonschema_regex::to_rust_regex(pattern) else {
-        return Some(unsupported());
-    };
-    match regex_syntax::Parser::new().parse(&rust) {
-        Ok(_) => None,
-        Err(regex_syntax::Error::Parse(e))
-            if matches!(
-                e.kind(),
-                ErrorKind::UnsupportedLookAround | ErrorKind::UnsupportedBackreference
-            ) =>
-        {
-            Some(unsupported())
-        }
-        Err(e) => {
-            let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or("").trim();
-            let last = last.strip_prefix("error: ").unwrap_or(last);
-            Some(format!("`pattern` cannot be compiled: {last}"))
-        }
-    }
-}
-
-/// Whether every escape is punctuation or one with the same meaning with and without the `u`
-/// flag: then the pattern means the same to ECMA-262 without the flag and to `regex`.
-fn plain_escapes_only(pattern: &str) -> bool {
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\'
-            && !chars
-                .next()
-                .is_some_and(|e| e.is_ascii_punctuation() || "dDwWsSbBfnrtv".contains(e))
-        {
-            return false;
-        }
-    }
-    true
 }
 
 #[cfg(test)]

@@ -212,7 +212,8 @@ fn not_an_object(kind: &str) -> ToolError {
     whole_arguments_error(format!("the arguments must be a JSON object, got {kind}"))
 }
 
-fn whole_arguments_error(message: String) -> ToolError {
+/// An `invalid_arguments` error about the arguments as a whole (field path `""`).
+pub(crate) fn whole_arguments_error(message: String) -> ToolError {
     ToolError::invalid_arguments(vec![FieldError::new("", message)])
 }
 
@@ -373,10 +374,7 @@ impl Validator<'_> {
                 {
                     self.push(FieldError::new(
                         pointer(),
-                        format!(
-                            "must be at least {} long, got {chars}",
-                            plural(min, "character")
-                        ),
+                        format!("{}, got {chars}", Counted::Characters.at_least(min)),
                     ));
                 }
                 if let Some(max) = c.max_len
@@ -385,10 +383,7 @@ impl Validator<'_> {
                 {
                     self.push(FieldError::new(
                         pointer(),
-                        format!(
-                            "must be at most {} long, got {chars}",
-                            plural(max, "character")
-                        ),
+                        format!("{}, got {chars}", Counted::Characters.at_most(max)),
                     ));
                 }
                 if let Some(Some(re)) = self.rules.patterns.get(index)
@@ -407,7 +402,7 @@ impl Validator<'_> {
                 {
                     self.push(FieldError::new(
                         pointer(),
-                        format!("must have at least {}, got {n}", plural(min, "item")),
+                        format!("{}, got {n}", Counted::Items.at_least(min)),
                     ));
                 }
                 if let Some(max) = c.max_len
@@ -415,7 +410,7 @@ impl Validator<'_> {
                 {
                     self.push(FieldError::new(
                         pointer(),
-                        format!("must have at most {}, got {n}", plural(max, "item")),
+                        format!("{}, got {n}", Counted::Items.at_most(max)),
                     ));
                 }
             }
@@ -590,6 +585,35 @@ fn cmp_bound(value: Number, bound: Number) -> i8 {
         Some(std::cmp::Ordering::Greater) => 1,
         // NaN satisfies no bound: report it as outside whichever bound is checked.
         None => i8::MIN,
+    }
+}
+
+/// What a size bound counts: a string's characters, an array's items or an object's fields.
+/// Its words are the same from the flat checks and from the nested validator.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Counted {
+    Characters,
+    Items,
+    Fields,
+}
+
+impl Counted {
+    /// `must be at least 3 characters long`, `must have at least 1 item`.
+    pub(crate) fn at_least(self, n: u64) -> String {
+        self.bound("at least", n)
+    }
+
+    /// `must be at most 3 characters long`, `must have at most 1 item`.
+    pub(crate) fn at_most(self, n: u64) -> String {
+        self.bound("at most", n)
+    }
+
+    fn bound(self, relation: &str, n: u64) -> String {
+        match self {
+            Self::Characters => format!("must be {relation} {} long", plural(n, "character")),
+            Self::Items => format!("must have {relation} {}", plural(n, "item")),
+            Self::Fields => format!("must have {relation} {}", plural(n, "field")),
+        }
     }
 }
 

@@ -533,16 +533,19 @@ mod tests {
         assert_eq!(b.state(), BreakerState::Closed);
     }
 
-    fn open(b: &CircuitBreaker) {
-        fail(b, &anyone(), ErrorKind::Unavailable, 5);
+    /// A breaker opened by five failures whose cool-down has just run out: its next calls
+    /// are half-open probes.
+    async fn half_open() -> CircuitBreaker {
+        let b = breaker();
+        fail(&b, &anyone(), ErrorKind::Unavailable, 5);
         assert_eq!(b.state(), BreakerState::Open);
+        advance(Duration::from_secs(30)).await;
+        b
     }
 
     #[tokio::test(start_paused = true)]
     async fn half_open_admits_exactly_the_probes_and_closes_when_they_succeed() {
-        let b = breaker();
-        open(&b);
-        advance(Duration::from_secs(30)).await;
+        let b = half_open().await;
         let p1 = b.try_acquire().unwrap();
         let p2 = b.try_acquire().unwrap();
         assert!(b.try_acquire().is_err(), "only two probes");
@@ -555,9 +558,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_probe_reopens_for_a_full_cool_down() {
-        let b = breaker();
-        open(&b);
-        advance(Duration::from_secs(30)).await;
+        let b = half_open().await;
         let p = b.try_acquire().unwrap();
         let other = b.try_acquire().unwrap();
         p.failure(&anyone(), ErrorKind::Unavailable);
@@ -572,9 +573,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_dropped_probe_frees_its_slot() {
-        let b = breaker();
-        open(&b);
-        advance(Duration::from_secs(30)).await;
+        let b = half_open().await;
         let p1 = b.try_acquire().unwrap();
         let p2 = b.try_acquire().unwrap();
         drop(p1);

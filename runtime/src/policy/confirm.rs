@@ -883,23 +883,32 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn quota(total: usize, per_principal: usize) -> TicketQuota {
-        TicketQuota {
+    /// A store whose tickets live 60 s, holding at most `total` tickets, `per_principal` of
+    /// them one principal's (and 1 MiB of arguments).
+    fn ticket_store(total: usize, per_principal: usize) -> TicketStore {
+        let quota = TicketQuota {
             total,
             per_principal,
             bytes: 1 << 20,
-        }
+        };
+        TicketStore::new(Duration::from_secs(60), quota)
     }
 
     fn call() -> crate::ToolCall {
         crate::ToolCall::new("c1", "delete_document", r#"{"id":"kb-1"}"#)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_ticket_is_single_use() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
+    /// A roomy store holding one ticket: alice's, for `call()` with the arguments `{}`.
+    fn alices_ticket() -> (TicketStore, Principal, String) {
+        let store = ticket_store(10, 10);
         let alice = Principal::new("alice");
         let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        (store, alice, id)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ticket_is_single_use() {
+        let (store, alice, id) = alices_ticket();
         assert!(store.take_here(&id, &alice, None).is_ok());
         assert_eq!(
             store.take_here(&id, &alice, None).unwrap_err(),
@@ -909,9 +918,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_ticket_expires() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
-        let alice = Principal::new("alice");
-        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        let (store, alice, id) = alices_ticket();
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(
             store.take_here(&id, &alice, None).unwrap_err(),
@@ -921,9 +928,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn another_principal_can_neither_use_nor_burn_a_ticket() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
-        let (alice, mallory) = (Principal::new("alice"), Principal::new("mallory"));
-        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        let (store, alice, id) = alices_ticket();
+        let mallory = Principal::new("mallory");
         assert_eq!(
             store.take_here(&id, &mallory, None).unwrap_err(),
             TicketError::WrongPrincipal
@@ -933,7 +939,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn changed_arguments_consume_the_ticket_without_running() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
+        let store = ticket_store(10, 10);
         let alice = Principal::new("alice");
         let id = store
             .issue_here(&alice, &call(), "{\"id\":\"kb-1\"}".into())
@@ -952,7 +958,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_store_is_bounded() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(2, 10));
+        let store = ticket_store(2, 10);
         let alice = Principal::new("alice");
         store.issue_here(&alice, &call(), "{}".into()).unwrap();
         store.issue_here(&alice, &call(), "{}".into()).unwrap();
@@ -967,9 +973,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn another_tool_name_consumes_the_ticket_without_running() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(10, 10));
-        let alice = Principal::new("alice");
-        let id = store.issue_here(&alice, &call(), "{}".into()).unwrap();
+        let (store, alice, id) = alices_ticket();
         assert_eq!(
             store
                 .take_here(&id, &alice, Some(("delete_everything", "{}")))
@@ -981,7 +985,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn one_principal_cannot_fill_the_store_for_everyone() {
-        let store = TicketStore::new(Duration::from_secs(60), quota(10, 3));
+        let store = ticket_store(10, 3);
         let (mallory, alice) = (Principal::new("mallory"), Principal::new("alice"));
         for _ in 0..3 {
             store.issue_here(&mallory, &call(), "{}".into()).unwrap();

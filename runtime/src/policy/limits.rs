@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::call::CallArguments;
-use crate::{ErrorKind, FieldError, ToolError};
+use crate::validate::whole_arguments_error;
+use crate::{ErrorKind, ToolError};
 
 /// The caps. Defaults: 1 MiB of arguments, 64 levels of nesting, 4 MiB of output. Set them
 /// with [`ExecutorBuilder::limits`](crate::ExecutorBuilder::limits).
@@ -69,23 +70,17 @@ impl Limits {
             CallArguments::Invalid { raw, .. } => (raw.len(), 0),
         };
         if bytes > self.max_argument_bytes {
-            return Err(ToolError::invalid_arguments(vec![FieldError::new(
-                "",
-                format!(
-                    "the arguments are {bytes} bytes; the limit is {} bytes",
-                    self.max_argument_bytes
-                ),
-            )])
+            return Err(whole_arguments_error(format!(
+                "the arguments are {bytes} bytes; the limit is {} bytes",
+                self.max_argument_bytes
+            ))
             .with_suggestion("send smaller arguments, e.g. fewer or shorter values"));
         }
         if depth > self.max_depth {
-            return Err(ToolError::invalid_arguments(vec![FieldError::new(
-                "",
-                format!(
-                    "the arguments nest deeper than {} levels of arrays and objects",
-                    self.max_depth
-                ),
-            )]));
+            return Err(whole_arguments_error(format!(
+                "the arguments nest deeper than {} levels of arrays and objects",
+                self.max_depth
+            )));
         }
         Ok(())
     }

@@ -10,6 +10,8 @@ use crate::decl::ParamDecl;
 use crate::error::MAX_LISTED_ERRORS;
 use crate::{FieldError, ToolError};
 
+use super::Counted;
+
 /// How deep the registration-time walk follows a schema (a guard against hand-written cycles).
 const MAX_DEPTH: usize = 128;
 
@@ -242,37 +244,19 @@ fn field_errors(error: &ValidationError<'_>) -> Vec<FieldError> {
                 .map(|key| FieldError::new(at(key), "unknown field"))
                 .collect()
         }
-        K::MinLength { limit } => one(format!(
-            "must be at least {} long",
-            super::plural(*limit, "character")
-        )),
-        K::MaxLength { limit } => one(format!(
-            "must be at most {} long",
-            super::plural(*limit, "character")
-        )),
+        K::MinLength { limit } => one(Counted::Characters.at_least(*limit)),
+        K::MaxLength { limit } => one(Counted::Characters.at_most(*limit)),
         K::Pattern { pattern } => one(format!("must match the pattern `{pattern}`")),
         K::Minimum { limit } => one(format!("must be at least {limit}")),
         K::Maximum { limit } => one(format!("must be at most {limit}")),
         K::ExclusiveMinimum { limit } => one(format!("must be greater than {limit}")),
         K::ExclusiveMaximum { limit } => one(format!("must be less than {limit}")),
         K::MultipleOf { multiple_of } => one(format!("must be a multiple of {multiple_of}")),
-        K::MinItems { limit } => one(format!(
-            "must have at least {}",
-            super::plural(*limit, "item")
-        )),
-        K::MaxItems { limit } => one(format!(
-            "must have at most {}",
-            super::plural(*limit, "item")
-        )),
+        K::MinItems { limit } => one(Counted::Items.at_least(*limit)),
+        K::MaxItems { limit } => one(Counted::Items.at_most(*limit)),
         K::UniqueItems => one("must not hold the same item twice".into()),
-        K::MinProperties { limit } => one(format!(
-            "must have at least {}",
-            super::plural(*limit, "field")
-        )),
-        K::MaxProperties { limit } => one(format!(
-            "must have at most {}",
-            super::plural(*limit, "field")
-        )),
+        K::MinProperties { limit } => one(Counted::Fields.at_least(*limit)),
+        K::MaxProperties { limit } => one(Counted::Fields.at_most(*limit)),
         K::Type { kind } => one(format!("expected {}", type_words(kind))),
         // The allowed values come from the schema, not from the call.
         K::Enum { options } => one(format!("expected one of: {}", list(options))),

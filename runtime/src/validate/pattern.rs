@@ -4,7 +4,8 @@
 
 use std::borrow::Cow;
 
-use regex_syntax::ast::{self, AssertionKind, Ast, ErrorKind, Visitor};
+use regex_syntax::ast::{self, AssertionKind, Ast, Visitor};
+use toolwright_grammar::pattern::{self, PatternError};
 
 /// A compiled `pattern`: valid ECMA-262, run by an engine that never backtracks.
 #[derive(Debug)]
@@ -22,7 +23,7 @@ impl Pattern {
     pub(crate) fn compile(source: &'static str) -> Result<Self, String> {
         let translated = translate(source)?;
         let re = regex::Regex::new(&translated)
-            .map_err(|e| format!("does not compile: {}", last_line(&e.to_string())))?;
+            .map_err(|e| format!("does not compile: {}", pattern::reason(&e)))?;
         Ok(Self { source, re })
     }
 
@@ -37,32 +38,20 @@ impl Pattern {
     }
 }
 
-/// The `regex` syntax for ECMA-262 `pattern`, or why there is none.
+/// The `regex` syntax for ECMA-262 `pattern` (see [`toolwright_grammar::pattern`]), or why
+/// there is none.
 fn translate(pattern: &str) -> Result<String, String> {
-    // Annex B's escaped punctuation (`\-`, `\@`) is refused by the `u` flag but widely written;
-    // its escaped letters (`\A` is "A") mean something else to `regex`, so those stay refused.
-    if let Err(e) = regress::Regex::with_flags(pattern, "u")
-        && !(plain_escapes_only(pattern) && regress::Regex::new(pattern).is_ok())
-    {
-        return Err(format!(
-            "is not a valid ECMA-262 regular expression: {}",
-            lowercase_first(&e.text)
-        ));
-    }
-    let rust = jsonschema_regex::to_rust_regex(pattern).map_err(|()| unsupported())?;
-    let ast = ast::parse::Parser::new()
-        .parse(&rust)
-        .map_err(|e| match e.kind() {
-            ErrorKind::UnsupportedLookAround | ErrorKind::UnsupportedBackreference => unsupported(),
-            _ => format!("does not compile: {}", e.kind()),
-        })?;
+    let (rust, ast) = pattern::translate(pattern).map_err(|e| match e {
+        PatternError::NotEcma262(text) => {
+            format!("is not a valid ECMA-262 regular expression: {text}")
+        }
+        PatternError::Backtracking => "uses a lookaround, a backreference or another construct \
+             toolwright does not run: those need a backtracking engine, which a long argument \
+             can stall"
+            .to_owned(),
+        PatternError::Syntax(e) => format!("does not compile: {}", e.kind()),
+    })?;
     Ok(ascii_word_boundaries(&rust, &ast).into_owned())
-}
-
-fn unsupported() -> String {
-    "uses a lookaround, a backreference or another construct toolwright does not run: \
-     those need a backtracking engine, which a long argument can stall"
-        .to_owned()
 }
 
 /// ECMA-262's `\b` looks at ASCII word characters; `regex`'s at Unicode ones.
@@ -100,34 +89,6 @@ fn ascii_word_boundaries<'a>(rust: &'a str, ast: &Ast) -> Cow<'a, str> {
     }
     out.push_str(&rust[at..]);
     Cow::Owned(out)
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_lowercase().chain(chars).collect::<String>()
-    })
-}
-
-fn last_line(text: &str) -> String {
-    let last = text.lines().last().unwrap_or("").trim();
-    last.strip_prefix("error: ").unwrap_or(last).to_owned()
-}
-
-/// Whether every escape is punctuation or one with the same meaning with and without the `u`
-/// flag: then the pattern means the same to ECMA-262 without the flag and to `regex`.
-fn plain_escapes_only(pattern: &str) -> bool {
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\'
-            && !chars
-                .next()
-                .is_some_and(|e| e.is_ascii_punctuation() || "dDwWsSbBfnrtv".contains(e))
-        {
-            return false;
-        }
-    }
-    true
 }
 
 #[cfg(test)]
