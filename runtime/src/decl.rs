@@ -25,6 +25,21 @@ pub struct ToolDecl {
     pub output_schema: fn() -> Option<serde_json::Value>,
 }
 
+impl ToolDecl {
+    /// `type_name { name, policy, .. }`: how a type that runs this declaration shows in `{:?}`
+    /// (the schema builders and descriptions left out).
+    pub(crate) fn debug_as(
+        &self,
+        type_name: &str,
+        f: &mut std::fmt::Formatter<'_>,
+    ) -> std::fmt::Result {
+        f.debug_struct(type_name)
+            .field("name", &self.name)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One model-visible parameter.
 #[derive(Debug)]
 pub struct ParamDecl {

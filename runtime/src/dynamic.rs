@@ -67,10 +67,7 @@ pub struct DynamicTool {
 
 impl std::fmt::Debug for DynamicTool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DynamicTool")
-            .field("name", &self.decl.name)
-            .field("policy", &self.decl.policy)
-            .finish_non_exhaustive()
+        self.decl.debug_as("DynamicTool", f)
     }
 }
 

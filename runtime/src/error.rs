@@ -169,14 +169,21 @@ impl FieldError {
 /// `text` cut to at most `max` bytes plus `…`.
 fn truncated(mut text: String, max: usize) -> String {
     if text.len() > max {
-        let mut cut = max;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
+        text.truncate(floor_char_boundary(&text, max));
         text.push('…');
     }
     text
+}
+
+/// The largest character boundary of `text` at or before byte `at` (`text.len()` past its end):
+/// where to cut text to at most `at` bytes. (`str::floor_char_boundary` is newer than the
+/// supported Rust.)
+pub(crate) fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut end = at.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 impl fmt::Display for FieldError {

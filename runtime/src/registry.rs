@@ -264,10 +264,7 @@ fn check_decl(decl: &ToolDecl) -> Result<(), &'static str> {
 
 impl std::fmt::Debug for ToolEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ToolEntry")
-            .field("name", &self.decl.name)
-            .field("policy", &self.decl.policy)
-            .finish_non_exhaustive()
+        self.decl.debug_as("ToolEntry", f)
     }
 }
 

@@ -175,10 +175,7 @@ fn bounded_text(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::error::floor_char_boundary(text, max);
     cut(text[..end].to_owned(), false, max)
 }
 
@@ -186,11 +183,7 @@ fn bounded_text(text: &str, max: usize) -> String {
 /// `complete`.
 fn cut(mut text: String, complete: bool, max: usize) -> String {
     if !complete || text.len() > max {
-        let mut end = max.min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
+        text.truncate(crate::error::floor_char_boundary(&text, max));
         text.push_str(CUT);
     }
     text

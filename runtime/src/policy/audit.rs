@@ -996,10 +996,7 @@ fn capped(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::error::floor_char_boundary(text, max);
     format!("{}…", &text[..end])
 }
 
@@ -1009,7 +1006,7 @@ mod tests {
     use crate::decl::Constraints;
     use serde_json::json;
 
-    const fn param(name: &'static str, secret: bool) -> ParamDecl {
+    pub(super) const fn param(name: &'static str, secret: bool) -> ParamDecl {
         ParamDecl {
             name,
             description: "",

@@ -136,10 +136,7 @@ impl Limits {
         if size <= cap / 2 && (error.details().is_empty() || details_fit()) {
             return error;
         }
-        let mut end = (cap / 2).min(error.message().len());
-        while !error.message().is_char_boundary(end) {
-            end -= 1;
-        }
+        let end = crate::error::floor_char_boundary(error.message(), cap / 2);
         let mut capped = ToolError::new(
             error.kind(),
             format!(

@@ -331,10 +331,10 @@ fn write_json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::param;
     use super::super::{arguments_value, normalize_keys, redact_with, secret_params};
     use super::*;
     use crate::call::CallArguments;
-    use crate::decl::Constraints;
     use proptest::prelude::*;
 
     /// A JSON document as text may hold it: keys may repeat, and any character may be escaped.
@@ -456,18 +456,6 @@ mod tests {
         entries.iter().enumerate().any(|(i, (k, _))| {
             !PARAMS.iter().any(|p| p.name == k) || entries[..i].iter().any(|(seen, _)| seen == k)
         })
-    }
-
-    const fn param(name: &'static str, secret: bool) -> ParamDecl {
-        ParamDecl {
-            name,
-            description: "",
-            required: true,
-            constraints: Constraints {
-                secret,
-                ..Constraints::NONE
-            },
-        }
     }
 
     static PARAMS: [ParamDecl; 4] = [
