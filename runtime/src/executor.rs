@@ -21,11 +21,13 @@
 //! **Why two shapes of step.** The admission checks before the first user layer (permission,
 //! caps, rate limit, breaker) are synchronous functions over the call's `CallState`: no
 //! future, no allocation, no dynamic dispatch. Only the steps that may wait (a user layer,
-//! confirmation, the body) are async; a position with user layers is entered through a boxed
-//! `Next` chain, as in axum's `from_fn`, and a position without any is stepped over with a
-//! plain `.await`, so an executor without user layers pays nothing for them (measured in
-//! `benches/call_overhead.rs`). A `Vec<Box<dyn Layer>>` for the built-in policies would cost
-//! a boxed future per policy per call and hide the order this file shows.
+//! confirmation, the body) are async. An executor without user layers runs them one after
+//! another with plain `.await`s (`Flow::straight`), so it pays nothing for layers (measured
+//! in `benches/call_overhead.rs`). With user layers, each stage is entered through the `Next`
+//! chain of the layers before it, as in axum's `from_fn`, or as a boxed future where that
+//! position has none; no stage holds the next one inline, so each boxed future is one stage
+//! (hundreds of bytes, not kilobytes). A `Vec<Box<dyn Layer>>` for the built-in policies would
+//! cost a boxed future per policy per call and hide the order this file shows.
 //!
 //! **Adding a policy** is one file under `policy/` that owns its settings, state, decision
 //! (a `decision!` enum, recorded in [`Decisions`](crate::policy::audit::Decisions)) and errors,
@@ -679,9 +681,10 @@ impl Executor {
             entry,
         };
         let request = Request::new(state, entry);
-        let result = match flow.next(Stage::Validate) {
-            Some(next) => next.enter(request).await,
-            None => flow.validate(request).await,
+        let result = if x.layers.len() == 0 {
+            flow.straight(request).await
+        } else {
+            flow.step(Stage::Validate, request).await
         };
         Breakers::settle(permit, state.principal, &result);
         result
@@ -735,17 +738,38 @@ impl<'a> Flow<'a> {
         Ok(())
     }
 
+    /// An executor without user layers: the steps one after another, no boxed future.
+    async fn straight(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
+        self.validated(&mut request)?;
+        self.confirmed(&mut request).await?;
+        let result = self.execute(request).await;
+        result.and_then(|v| self.x.limits.check_output(&v).map(|()| v))
+    }
+
+    /// With user layers, `stage`: entered through the layers before it, or (none there) as a
+    /// boxed future. Each stage reaches the next through here, never inline, so the future
+    /// a layer's `next.run` boxes holds one stage, not every stage after it (kilobytes).
+    async fn step(&'a self, stage: Stage, request: Request<'a>) -> Result<Value, ToolError> {
+        match self.next(stage) {
+            Some(next) => next.enter(request).await,
+            None => self.run(stage, request).await,
+        }
+    }
+
     async fn validate(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
         self.validated(&mut request)?;
-        // Without layers here, straight on: no boxed future for an empty position.
-        match self.next(Stage::Confirm) {
-            Some(next) => next.enter(request).await,
-            None => self.confirm(request).await,
-        }
+        self.step(Stage::Confirm, request).await
     }
 
     async fn confirm(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
         self.validated(&mut request)?;
+        self.confirmed(&mut request).await?;
+        let result = self.step(Stage::Execute, request).await;
+        result.and_then(|v| self.x.limits.check_output(&v).map(|()| v))
+    }
+
+    /// Confirmation when the call needs it, then a bulkhead slot for the body.
+    async fn confirmed(&'a self, request: &mut Request<'a>) -> Result<(), ToolError> {
         let x = self.x;
         let required = x.confirmation.required(self.entry, request.confirm);
         x.confirmation
@@ -759,11 +783,7 @@ impl<'a> Flow<'a> {
             .await?;
         request.confirmed = required;
         request.lease = Some(x.bulkheads.admit(self.state, self.entry)?);
-        let result = match self.next(Stage::Execute) {
-            Some(next) => next.enter(request).await,
-            None => self.execute(request).await,
-        };
-        result.and_then(|v| x.limits.check_output(&v).map(|()| v))
+        Ok(())
     }
 
     async fn execute(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {

@@ -175,8 +175,9 @@ pub struct Request<'a> {
     call_id: &'a str,
     position: Position,
     arguments: Arguments<'a>,
-    /// The text arguments, parsed when a layer first asks.
-    parsed: OnceLock<Option<Value>>,
+    /// The text arguments, parsed when a layer first asks. (Boxed, as the rewritten arguments
+    /// are: each stage's future holds a request, and most calls need neither.)
+    parsed: OnceLock<Option<Box<Value>>>,
     /// Set once the arguments as they are now were validated; cleared by a rewrite.
     pub(crate) prepared: Option<Prepared>,
     /// A layer asked for a human's yes.
@@ -189,7 +190,7 @@ pub struct Request<'a> {
 
 enum Arguments<'a> {
     Sent(&'a CallArguments),
-    Rewritten(CallArguments),
+    Rewritten(Box<CallArguments>),
 }
 
 impl<'a> Request<'a> {
@@ -237,8 +238,8 @@ impl<'a> Request<'a> {
             return Some(value);
         }
         self.parsed
-            .get_or_init(|| args.to_value().map(std::borrow::Cow::into_owned))
-            .as_ref()
+            .get_or_init(|| args.to_value().map(|v| Box::new(v.into_owned())))
+            .as_deref()
     }
 
     /// The arguments as the executor will validate and run them.
@@ -252,7 +253,7 @@ impl<'a> Request<'a> {
     /// Replaces the arguments. They are capped and validated again before anything runs; after
     /// a human approved the call, changed arguments deny it.
     pub fn set_arguments(&mut self, arguments: Value) {
-        self.arguments = Arguments::Rewritten(CallArguments::Json(arguments));
+        self.arguments = Arguments::Rewritten(Box::new(CallArguments::Json(arguments)));
         self.parsed = OnceLock::new();
         self.prepared = None;
         self.rewritten = true;
