@@ -94,32 +94,165 @@ impl Serialize for AuditArguments {
 }
 
 /// The redacted form of `text`, a JSON object, exactly as [`super::redact_with`] would leave its
-/// value written out (the same parser reads it, so the same texts fail), or `None` when the
-/// value path must decide: `text` is not a JSON object, not JSON at all, or has a key that is
-/// repeated or not a parameter of the tool (never so in valid arguments).
+/// value written out (the same texts fail), or `None` when the value path must decide: `text`
+/// is not a JSON object, not JSON at all, or has a key that is repeated or not a parameter of
+/// the tool (never so in valid arguments).
 ///
-/// Values are copied as the parser hands them over: a string without escapes straight from
-/// `text`, a number or a literal as serde_json writes it. Only a nested object or array under
-/// a declared, non-secret parameter becomes a value, to look for secret keys inside it.
+/// Flat arguments (strings without escapes, numbers, literals: most tools' arguments) are read
+/// by [`redact_flat`]; anything else by serde_json's parser, with values copied as it hands
+/// them over, and only a nested object or array under a declared, non-secret parameter made a
+/// value, to look for secret keys inside it.
 pub(super) fn redact_text(
     text: &str,
     params: &[ParamDecl],
     secret: &[bool],
     keys: &[String],
 ) -> Option<AuditArguments> {
-    let mut out = Vec::with_capacity(text.len() + 2);
-    let mut de = serde_json::Deserializer::from_str(text);
-    de.deserialize_map(Top {
-        out: &mut out,
-        params,
-        secret,
-        keys,
-    })
-    .ok()?;
-    de.end().ok()?;
+    let out = match redact_flat(text, params, secret) {
+        Some(out) => out,
+        None => {
+            let mut out = Vec::with_capacity(text.len() + 2);
+            let mut de = serde_json::Deserializer::from_str(text);
+            de.deserialize_map(Top {
+                out: &mut out,
+                params,
+                secret,
+                keys,
+            })
+            .ok()?;
+            de.end().ok()?;
+            out
+        }
+    };
     String::from_utf8(out)
         .ok()
         .map(|s| AuditArguments(Arc::new(s)))
+}
+
+/// The common case in one quick pass: an object whose values are strings without escapes,
+/// numbers or `true`/`false`/`null`, and whose keys are declared parameters, each once. A
+/// string is found with `memchr` and checked for control characters, never decoded; a number
+/// is read by serde_json, so it is written exactly as a value tree would write it (and refused
+/// where one would be). `None` for anything else, for the parser to decide.
+fn redact_flat(text: &str, params: &[ParamDecl], secret: &[bool]) -> Option<Vec<u8>> {
+    let b = text.as_bytes();
+    let mut i = skip_space(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len());
+    out.push(b'{');
+    i = skip_space(b, i + 1);
+    let mut seen = 0u64;
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            let (key, after) = plain_string(b, i)?;
+            let p = params
+                .iter()
+                .position(|p| p.name.as_bytes() == key)
+                .filter(|p| *p < 64 && seen & (1 << p) == 0)?;
+            if seen != 0 {
+                out.push(b',');
+            }
+            seen |= 1 << p;
+            out.push(b'"');
+            out.extend_from_slice(key);
+            out.extend_from_slice(b"\":");
+            i = skip_space(b, after);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_space(b, i + 1);
+            let start = out.len();
+            i = skip_space(b, scalar(text, i, &mut out)?);
+            if secret.get(p).copied().unwrap_or(true) {
+                out.truncate(start);
+                write_json(&mut out, REDACTED);
+            }
+            match b.get(i) {
+                Some(b',') => i = skip_space(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    out.push(b'}');
+    (skip_space(b, i) == b.len()).then_some(out)
+}
+
+/// Past JSON's white space from `i`.
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The string starting at `i` when it has no escape: its content and the index after it.
+/// JSON forbids raw control characters in a string; the content then has none of `"`, `\` or
+/// those, so serde_json would write it back byte for byte.
+fn plain_string(b: &[u8], i: usize) -> Option<(&[u8], usize)> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let rest = b.get(i + 1..)?;
+    let len = memchr::memchr2(b'"', b'\\', rest)?;
+    let content = &rest[..len];
+    // Without an early exit, the check over a long string runs vectorized.
+    let control = content.iter().fold(false, |seen, c| seen | (*c < 0x20));
+    (rest[len] == b'"' && !control).then_some((content, i + 1 + len + 1))
+}
+
+/// `-?(0|[1-9][0-9]*)` with at most 18 digits (so within `i64`), but not `-0`: an integer as
+/// serde_json writes it.
+fn is_plain_integer(b: &[u8]) -> bool {
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    !digits.is_empty()
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits[0] != b'0' || (digits.len() == 1 && digits.len() == b.len()))
+}
+
+/// Writes the scalar at `i` (a plain string, a number or a literal) and returns the index
+/// after it; `None` for anything else.
+fn scalar(text: &str, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    let b = text.as_bytes();
+    match b.get(i)? {
+        b'"' => {
+            let (content, after) = plain_string(b, i)?;
+            out.push(b'"');
+            out.extend_from_slice(content);
+            out.push(b'"');
+            Some(after)
+        }
+        b'-' | b'0'..=b'9' => {
+            let len = b[i..]
+                .iter()
+                .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .unwrap_or(b.len() - i);
+            let digits = &b[i..i + len];
+            if is_plain_integer(digits) {
+                // serde_json would write these digits back unchanged.
+                out.extend_from_slice(digits);
+            } else {
+                let number: serde_json::Number = serde_json::from_str(&text[i..i + len]).ok()?;
+                write_json(out, &number);
+            }
+            Some(i + len)
+        }
+        _ => {
+            let word = ["true", "false", "null"]
+                .into_iter()
+                .find(|w| b[i..].starts_with(w.as_bytes()))?;
+            out.extend_from_slice(word.as_bytes());
+            Some(i + word.len())
+        }
+    }
 }
 
 /// The root object: each key kept, each value copied, redacted or searched.
@@ -412,8 +545,9 @@ mod tests {
         ]
     }
 
-    fn doc() -> impl Strategy<Value = Doc> {
-        let leaf = prop_oneof![
+    /// A string, number or literal, as models send them and some no value tree accepts.
+    fn leaf() -> impl Strategy<Value = Doc> {
+        prop_oneof![
             Just(Doc::Null),
             any::<bool>().prop_map(Doc::Bool),
             any::<i64>().prop_map(Doc::Int),
@@ -432,7 +566,13 @@ mod tests {
             "[a-zS3CR \"\\\\/\u{0}\u{1f}é\u{1F600}]{0,12}".prop_map(Doc::Str),
             // A lone surrogate escape: a value tree refuses it, so must the text path.
             Just(Doc::Num("\"\\ud800\"")),
-        ];
+            // A raw control character in a string: not JSON, on either path.
+            Just(Doc::Num("\"tab\there\"")),
+        ]
+    }
+
+    fn doc() -> impl Strategy<Value = Doc> {
+        let leaf = leaf();
         leaf.prop_recursive(6, 48, 5, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Doc::Arr),
@@ -448,6 +588,12 @@ mod tests {
             1 => key(),
         ];
         prop::collection::vec((root_key, doc()), 0..5).prop_map(Doc::Obj)
+    }
+
+    /// What most calls send: the tool's parameters, each with a string, number or literal.
+    fn flat_root() -> impl Strategy<Value = Doc> {
+        let name = prop::sample::select(vec!["query", "api_key", "options", "note"]);
+        prop::collection::vec((name.prop_map(str::to_owned), leaf()), 0..5).prop_map(Doc::Obj)
     }
 
     /// Whether a root repeats a key or has one the tool does not declare.
@@ -466,6 +612,9 @@ mod tests {
     ];
 
     proptest! {
+        // Cheap cases, and rare texts (`-0`, a raw tab) must come up: many of them.
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
         /// The one-pass text path and the value path agree on every object, at every depth,
         /// with repeated keys and escapes anywhere; where the value path cannot read the text,
         /// neither does the text path.
@@ -498,6 +647,42 @@ mod tests {
                     odd_keys(&doc) || by_value.as_str().is_some_and(|s| s.starts_with("[not valid JSON")),
                     "{text}"
                 ),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The quick pass for flat arguments writes what the value path writes, and leaves to
+        /// the parser exactly what it cannot read itself.
+        #[test]
+        fn flat_arguments_redact_exactly_as_the_value_path(
+            doc in flat_root(),
+            escape_all in any::<bool>(),
+        ) {
+            let keys = normalize_keys(crate::policy::audit::DEFAULT_SECRET_KEYS.iter().copied());
+            let secret = secret_params(&PARAMS, &keys);
+            let mut text = String::new();
+            doc.write(escape_all, &mut text);
+            let by_value = redact_with(
+                arguments_value(&CallArguments::Text(text.clone())),
+                &PARAMS,
+                &secret,
+                &keys,
+            );
+            if let Some(out) = redact_flat(&text, &PARAMS, &secret) {
+                prop_assert_eq!(String::from_utf8(out).unwrap(), by_value.to_string());
+            } else {
+                // Escapes, repeated keys and what no value tree reads are the parser's.
+                let Doc::Obj(entries) = &doc else { unreachable!() };
+                prop_assert!(
+                    escape_all
+                        || odd_keys(&doc)
+                        || entries.iter().any(|(_, v)| matches!(v, Doc::Num(_)) || matches!(v, Doc::Str(s) if s.contains(['"', '\\']) || s.contains(|c: char| c < ' ')))
+                        || by_value.as_str().is_some_and(|s| s.starts_with("[not valid JSON")),
+                    "{}", text
+                );
             }
         }
     }
