@@ -611,6 +611,34 @@ mod tests {
         param("note", true),
     ];
 
+    /// One generated call: the default secret keys, which of `PARAMS` are secret, the text,
+    /// and what the value path records for it.
+    struct Case {
+        keys: Vec<String>,
+        secret: Box<[bool]>,
+        text: String,
+        by_value: Value,
+    }
+
+    fn case(doc: &Doc, escape_all: bool) -> Case {
+        let keys = normalize_keys(crate::policy::audit::DEFAULT_SECRET_KEYS.iter().copied());
+        let secret = secret_params(&PARAMS, &keys);
+        let mut text = String::new();
+        doc.write(escape_all, &mut text);
+        let by_value = redact_with(
+            arguments_value(&CallArguments::Text(text.clone())),
+            &PARAMS,
+            &secret,
+            &keys,
+        );
+        Case {
+            keys,
+            secret,
+            text,
+            by_value,
+        }
+    }
+
     proptest! {
         // Cheap cases, and rare texts (`-0`, a raw tab) must come up: many of them.
         #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -623,16 +651,7 @@ mod tests {
             doc in root(),
             escape_all in any::<bool>(),
         ) {
-            let keys = normalize_keys(crate::policy::audit::DEFAULT_SECRET_KEYS.iter().copied());
-            let secret = secret_params(&PARAMS, &keys);
-            let mut text = String::new();
-            doc.write(escape_all, &mut text);
-            let by_value = redact_with(
-                arguments_value(&CallArguments::Text(text.clone())),
-                &PARAMS,
-                &secret,
-                &keys,
-            );
+            let Case { keys, secret, text, by_value } = case(&doc, escape_all);
             match redact_text(&text, &PARAMS, &secret, &keys) {
                 Some(args) => {
                     // The same text to the byte: no repeated key, nothing in another order.
@@ -661,16 +680,7 @@ mod tests {
             doc in flat_root(),
             escape_all in any::<bool>(),
         ) {
-            let keys = normalize_keys(crate::policy::audit::DEFAULT_SECRET_KEYS.iter().copied());
-            let secret = secret_params(&PARAMS, &keys);
-            let mut text = String::new();
-            doc.write(escape_all, &mut text);
-            let by_value = redact_with(
-                arguments_value(&CallArguments::Text(text.clone())),
-                &PARAMS,
-                &secret,
-                &keys,
-            );
+            let Case { secret, text, by_value, .. } = case(&doc, escape_all);
             if let Some(out) = redact_flat(&text, &PARAMS, &secret) {
                 prop_assert_eq!(String::from_utf8(out).unwrap(), by_value.to_string());
             } else {
