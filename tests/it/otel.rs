@@ -54,6 +54,18 @@ async fn wait_for_order_shipment(
     format!("tracking for {order_id}")
 }
 
+/// Pack an order for shipping and return the packing slip's number.
+#[tool]
+async fn pack_order_for_shipping(
+    /// Order number, e.g. "A-1001"
+    order_id: String,
+) -> String {
+    // Past the first poll: the rest runs in the body's own task.
+    tokio::task::yield_now().await;
+    let _packing = tracing::info_span!("packing").entered();
+    format!("slip for {order_id}")
+}
+
 /// One test's OpenTelemetry pipeline: a tracer provider exporting to memory behind a
 /// `tracing-opentelemetry` layer (the current thread's subscriber while the guard lives), and a
 /// meter provider exporting to memory.
@@ -92,6 +104,7 @@ impl Otel {
         let registry = Registry::builder()
             .tool(look_up_customer_account)
             .tool(wait_for_order_shipment)
+            .tool(pack_order_for_shipping)
             .build()
             .unwrap();
         let meter = opentelemetry::metrics::MeterProvider::meter(&self.meter_provider, "it");
@@ -267,6 +280,26 @@ async fn opt_in_arguments_and_results_are_redacted_and_bounded() {
     for secret in ["S3CR3T-CODE", "S3CR3T-EXTRA", "tok_S3CR3T-RESULT"] {
         assert!(!all.contains(secret), "{secret} was exported");
     }
+}
+
+/// A body's own spans are children of its call's span, in the poll the caller made and in the
+/// body's own task after it.
+#[tokio::test]
+async fn a_body_s_spans_are_children_of_its_call_s_span() {
+    let otel = Otel::install();
+    let executor = otel.executor(|b| b);
+    let call = ToolCall::new("p", "pack_order_for_shipping", r#"{"order_id":"A-1"}"#);
+    assert!(
+        executor
+            .call(&Principal::anonymous(), &call)
+            .await
+            .outcome
+            .is_ok()
+    );
+    let spans = otel.spans();
+    let call_span = named(&spans, "execute_tool pack_order_for_shipping")[0];
+    let packing = named(&spans, "packing")[0];
+    assert_eq!(packing.parent_span_id, call_span.span_context.span_id());
 }
 
 #[tokio::test(start_paused = true)]

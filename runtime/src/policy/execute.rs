@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::policy::bulkhead::{self, Lease};
 
@@ -88,7 +89,8 @@ pub(crate) async fn run(
         }
     }
     let mut running = Running {
-        task: tokio::spawn(bulkhead::scope(lease, body)),
+        // In the call's span, as its first poll was: the body's events stay under the call.
+        task: tokio::spawn(bulkhead::scope(lease, body).in_current_span()),
         cancel,
     };
     match tokio::time::timeout_at(later(started, timeout), &mut running.task).await {
@@ -113,7 +115,9 @@ pub(crate) async fn run(
 /// Whether a body's first poll runs on the caller's task: on a current-thread runtime, where a
 /// task of its own buys nothing (one thread runs both, so a body that blocks it stops the
 /// deadline either way). A body that finishes in that poll then costs no task and no timer;
-/// one that does not moves, already polled, to its own task as any other.
+/// one that does not moves, already polled, to its own task as any other. (Like any task's
+/// code, a body cannot count on the caller's `tokio::task_local!` values: its first poll may
+/// see them, its later polls do not.)
 fn inline_first_poll() -> bool {
     tokio::runtime::Handle::try_current()
         .is_ok_and(|rt| rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
