@@ -333,11 +333,16 @@ impl CircuitBreaker {
         let next = match (&mut inner.state, outcome) {
             (State::Closed { .. }, None) => None,
             (State::Closed { recent }, Some(outcome)) => {
+                // Closed with the minimum seen means the failures were below the threshold; a
+                // success adds none (and may push an old one out): no need to count them again.
+                let settled = matches!(outcome, Outcome::Success)
+                    && recent.len() as u32 >= cfg.minimum_calls.get();
                 recent.push_back(outcome);
                 while recent.len() > cfg.window.get() as usize {
                     recent.pop_front();
                 }
-                let open = recent.len() as u32 >= cfg.minimum_calls.get()
+                let open = !settled
+                    && recent.len() as u32 >= cfg.minimum_calls.get()
                     && counted_failures(recent, cfg.failure_threshold.get())
                         >= cfg.failure_threshold.get();
                 open.then(reopen)
@@ -456,6 +461,52 @@ mod tests {
 
     fn anyone() -> Principal {
         Principal::anonymous()
+    }
+
+    proptest::proptest! {
+        /// The breaker opens at exactly the call where the rule, counted afresh over the whole
+        /// window after every call, says it must: the short cut for successes changes nothing.
+        #[test]
+        fn opens_exactly_when_the_window_rule_says(
+            threshold in 1u32..5,
+            window in 1u32..10,
+            minimum in 1u32..10,
+            calls in proptest::collection::vec(0u8..5, 0..40),
+        ) {
+            let n = |count| NonZeroU32::new(count).expect("at least one");
+            let config = BreakerConfig {
+                failure_threshold: n(threshold),
+                window: n(window),
+                minimum_calls: n(minimum),
+                open_for: Duration::from_secs(30),
+                half_open_permits: n(1),
+            };
+            let b = CircuitBreaker::new(config);
+            let (alice, bob) = (Principal::new("alice"), Principal::new("bob"));
+            let mut recent = VecDeque::new();
+            for call in calls {
+                let permit = b.try_acquire().expect("closed until the rule opens it");
+                let outcome = match call {
+                    0 => { permit.success(); Some(Outcome::Success) }
+                    1 => { permit.failure(&alice, ErrorKind::Unavailable); Some(Outcome::Unavailable) }
+                    2 => { permit.failure(&alice, ErrorKind::Timeout); Some(Outcome::Failure(principal_hash(&alice))) }
+                    3 => { permit.failure(&bob, ErrorKind::Panicked); Some(Outcome::Failure(principal_hash(&bob))) }
+                    _ => { permit.ignore(); None }
+                };
+                if let Some(outcome) = outcome {
+                    recent.push_back(outcome);
+                    while recent.len() > window as usize {
+                        recent.pop_front();
+                    }
+                }
+                let should_open = recent.len() as u32 >= minimum
+                    && counted_failures(&recent, threshold) >= threshold;
+                proptest::prop_assert_eq!(b.state() == BreakerState::Open, should_open);
+                if should_open {
+                    break;
+                }
+            }
+        }
     }
 
     /// `times` calls through `b` by `who`, each failing with `kind`.
