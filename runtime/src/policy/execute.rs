@@ -76,7 +76,8 @@ pub(crate) async fn run(
         lease,
     } = attempt;
     let mut body = AssertUnwindSafe(body).catch_unwind();
-    if inline_first_poll() {
+    // A zero timeout leaves no time for even one poll: that body times out, as it always did.
+    if !timeout.is_zero() && inline_first_poll() {
         let first = std::future::poll_fn(|cx| {
             std::task::Poll::Ready(bulkhead::sync_scope(lease.clone(), || body.poll_unpin(cx)))
         })
@@ -427,6 +428,13 @@ mod tests {
         });
         let v = run(attempt(body), Duration::from_secs(5), Instant::now()).await;
         assert_eq!(v.unwrap(), 7);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_timeout_times_out_even_a_body_that_is_ready_at_once() {
+        let body: ToolFuture = Box::pin(async { Ok(Value::from(1)) });
+        let err = run(attempt(body), Duration::ZERO, Instant::now()).await;
+        assert_eq!(err.unwrap_err().kind(), ErrorKind::Timeout);
     }
 
     #[tokio::test]
