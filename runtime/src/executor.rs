@@ -33,7 +33,7 @@
 //! (a `decision!` enum, recorded in [`Decisions`](crate::policy::audit::Decisions)) and errors,
 //! plus one field and builder method here and one line in the order below. The bulkhead is
 //! wired so: `policy/bulkhead.rs` holds all of it; here it is the `bulkhead` field, the
-//! `max_concurrent_calls` builder methods and `x.bulkheads.admit(..)` in `Flow::confirm`.
+//! `max_concurrent_calls` builder methods and `x.bulkheads.admit(..)` in `Flow::confirmed`.
 //!
 //! Dropping the future of a call (the caller went away, an MCP client cancelled) cancels the
 //! tool's token at once, abandons a pending confirmation and aborts the body's task after a
@@ -681,7 +681,7 @@ impl Executor {
             entry,
         };
         let request = Request::new(state, entry);
-        let result = if x.layers.len() == 0 {
+        let result = if x.layers.is_empty() {
             flow.straight(request).await
         } else {
             flow.step(Stage::Validate, request).await

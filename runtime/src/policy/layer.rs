@@ -371,6 +371,11 @@ impl Layers {
         self.all.len()
     }
 
+    /// Whether there are none: the executor then runs its steps straight.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
     pub(crate) fn push(&mut self, position: Position, layer: Arc<dyn Layer>) {
         // Stable: layers at one position keep the order they were added in.
         let at = self.all.partition_point(|(p, _)| *p <= position);
