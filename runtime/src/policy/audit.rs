@@ -914,15 +914,23 @@ impl<'a> CallAudit<'a> {
     /// goes through [`CallAudit::redacted`].
     pub(crate) fn arguments(&self) -> &AuditArguments {
         self.arguments.get_or_init(|| {
-            if let CallArguments::Text(text) = &self.call.arguments
-                && crate::validate::root_of(text) == crate::validate::Root::Object
-            {
-                let (params, secret) = self.secret_row();
-                if let Some(args) =
-                    arguments::redact_text(text, params, secret, &self.policy.secret_keys)
+            let (params, secret) = self.secret_row();
+            let keys = &self.policy.secret_keys;
+            match &self.call.arguments {
+                CallArguments::Text(text)
+                    if crate::validate::root_of(text) == crate::validate::Root::Object =>
                 {
-                    return args;
+                    if let Some(args) = arguments::redact_text(text, params, secret, keys) {
+                        return args;
+                    }
                 }
+                // Not deeper than `arguments_value` copies (parsers stop at 128 levels).
+                CallArguments::Json(value @ Value::Object(map))
+                    if super::limits::value_size_depth(value, usize::MAX, 128).1 <= 128 =>
+                {
+                    return arguments::redact_object(map, params, secret, keys);
+                }
+                _ => {}
             }
             AuditArguments::of_value(&self.redacted(&self.call.arguments))
         })

@@ -10,7 +10,7 @@ use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visito
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use super::{REDACTED, redact_keys};
+use super::{KeysRedacted, REDACTED, redact_keys};
 use crate::decl::ParamDecl;
 
 /// A call's arguments as its audit records keep them: compact JSON text in which every secret
@@ -252,6 +252,56 @@ fn scalar(text: &str, i: usize, out: &mut Vec<u8>) -> Option<usize> {
             out.extend_from_slice(word.as_bytes());
             Some(i + word.len())
         }
+    }
+}
+
+/// Arguments handed over as a JSON object (a provider parsed them), redacted as
+/// [`super::redact_with`] would leave a copy of them, written straight from `map`: nothing is
+/// cloned. The caller has checked the depth (a value nested deeper than any valid arguments
+/// takes the value path, which records only that).
+pub(super) fn redact_object(
+    map: &serde_json::Map<String, Value>,
+    params: &[ParamDecl],
+    secret: &[bool],
+    keys: &[String],
+) -> AuditArguments {
+    let object = Declared {
+        map,
+        params,
+        secret,
+        keys,
+    };
+    // A map of strings to values always serializes.
+    AuditArguments(Arc::new(serde_json::to_string(&object).unwrap_or_default()))
+}
+
+/// An arguments object written with only its declared, non-secret parameters' values (secret
+/// keys inside them redacted).
+struct Declared<'a> {
+    map: &'a serde_json::Map<String, Value>,
+    params: &'a [ParamDecl],
+    secret: &'a [bool],
+    keys: &'a [String],
+}
+
+impl Serialize for Declared<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.map.len()))?;
+        for (k, v) in self.map {
+            match self.params.iter().position(|p| p.name == k) {
+                Some(i) if !self.secret.get(i).copied().unwrap_or(true) => m.serialize_entry(
+                    k,
+                    &KeysRedacted {
+                        value: v,
+                        keys: self.keys,
+                        depth: 1,
+                    },
+                )?,
+                _ => m.serialize_entry(k, REDACTED)?,
+            }
+        }
+        m.end()
     }
 }
 
@@ -694,6 +744,22 @@ mod tests {
                     "{}", text
                 );
             }
+        }
+    }
+
+    proptest! {
+        /// Arguments a provider handed over parsed are written as the value path writes its
+        /// redacted copy of them, byte for byte.
+        #[test]
+        fn parsed_arguments_redact_exactly_as_the_value_path(doc in root()) {
+            let Case { keys, secret, text, .. } = case(&doc, false);
+            // Only what JSON can hold: texts no value tree reads are not a parsed call.
+            let Ok(value) = serde_json::from_str::<Value>(&text) else { return Ok(()) };
+            let args = CallArguments::Json(value.clone());
+            let by_value = redact_with(arguments_value(&args), &PARAMS, &secret, &keys);
+            let Value::Object(map) = &value else { unreachable!("roots are objects") };
+            let written = redact_object(map, &PARAMS, &secret, &keys);
+            prop_assert_eq!(written.as_str(), by_value.to_string());
         }
     }
 
