@@ -3,6 +3,7 @@
 //! 2026-07-28, progress notifications.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rmcp::handler::client::ClientHandler;
 use rmcp::model::{
@@ -38,6 +39,17 @@ async fn reindex_documents(ctx: &ToolContext) -> u32 {
     3
 }
 
+/// Publish the knowledge base's index in the background. Returns at once.
+#[tool(idempotent)]
+async fn publish_index(ctx: &ToolContext) -> &'static str {
+    let progress = ctx.progress().clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        progress.report(9.0, None, Some("published, after the result"));
+    });
+    "publishing"
+}
+
 /// Count the documents of the knowledge base. Returns the count.
 #[tool(read_only)]
 async fn count_documents() -> u32 {
@@ -71,6 +83,11 @@ async fn exchange_all(server: McpServer, lines: &[Value]) -> (Vec<Value>, Vec<Va
     let mut read = BufReader::new(read).lines();
     let mut answers = Vec::new();
     for line in lines {
+        // `{"pause_ms": n}` is not sent: the client waits that long.
+        if let Some(ms) = line.get("pause_ms").and_then(Value::as_u64) {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            continue;
+        }
         write
             .write_all(format!("{line}\n").as_bytes())
             .await
@@ -111,6 +128,31 @@ async fn progress_goes_to_the_token_sent_and_nowhere_without_one() {
         assert_eq!(n["params"]["progress"], want);
         assert_eq!(n["params"]["total"], 3.0);
     }
+}
+
+/// A report a tool makes after its result is dropped: none may follow the response.
+#[tokio::test]
+async fn no_progress_follows_the_result() {
+    let mut call = request(1, "tools/call", json!({"name": "publish_index"}));
+    call["params"]["_meta"]["progressToken"] = json!("p-2");
+    let later = request(2, "tools/call", json!({"name": "count_documents"}));
+    let registry = Registry::builder()
+        .tool(publish_index)
+        .tool(count_documents)
+        .build()
+        .unwrap();
+    let server = McpServer::new(SharedExecutor::new(Executor::new(registry)), None)
+        .with_principal(Principal::new("host"));
+    let (answers, notifications) =
+        exchange_all(server, &[call, json!({"pause_ms": 100}), later]).await;
+    assert_eq!(answers[0]["result"]["isError"], false);
+    assert_eq!(answers[1]["result"]["isError"], false);
+    assert!(
+        !notifications
+            .iter()
+            .any(|n| n["method"] == "notifications/progress"),
+        "{notifications:?}"
+    );
 }
 
 fn meta() -> Value {

@@ -465,43 +465,86 @@ fn host_tool(entry: &ToolEntry, mut tool: Value) -> Value {
 
 /// Forwards a tool's progress reports as `notifications/progress` when the client sent a
 /// progress token; a no-op reporter otherwise. Reports are queued (bounded: when the client
-/// reads slowly, reports are dropped rather than slowing the tool) and sent in order.
+/// reads slowly, reports are dropped rather than slowing the tool) and sent in order. The
+/// task that sends them starts with the first report: clients send a token with every call
+/// (rmcp's does), and most tools never report.
 fn progress_reporter(context: &RequestContext<RoleServer>) -> Reporter {
-    const QUEUE: usize = 64;
     let Some(token) = context.meta.get_progress_token() else {
         return Reporter {
             progress: Progress::default(),
-            forwarder: None,
+            forwarding: None,
         };
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<ProgressUpdate>(QUEUE);
-    let peer = context.peer.clone();
-    let forwarder = tokio::spawn(async move {
-        while let Some(update) = rx.recv().await {
-            let mut params = ProgressNotificationParam::new(token.clone(), update.progress);
-            if let Some(total) = update.total {
-                params = params.with_total(total);
-            }
-            if let Some(message) = update.message {
-                params = params.with_message(message);
-            }
-            if peer.notify_progress(params).await.is_err() {
-                break;
-            }
-        }
-    });
+    let forwarding = Arc::new(Mutex::new(Forwarding::Idle {
+        token,
+        peer: context.peer.clone(),
+        runtime: tokio::runtime::Handle::current(),
+    }));
+    let sink = Arc::clone(&forwarding);
     Reporter {
         progress: Progress::new(move |update| {
-            let _ = tx.try_send(update);
+            sink.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .send(update);
         }),
-        forwarder: Some(forwarder),
+        forwarding: Some(forwarding),
     }
 }
 
-/// A call's progress reporter and the task that forwards its reports.
+/// Where one call's progress reports stand.
+enum Forwarding {
+    /// None yet: what starting the forwarder takes.
+    Idle {
+        token: rmcp::model::ProgressToken,
+        peer: rmcp::service::Peer<RoleServer>,
+        runtime: tokio::runtime::Handle,
+    },
+    /// Reports go through `queue` to the task sending them.
+    Open {
+        queue: tokio::sync::mpsc::Sender<ProgressUpdate>,
+        forwarder: tokio::task::JoinHandle<()>,
+    },
+    /// The result is out: later reports are dropped, as none may follow it.
+    Closed,
+}
+
+impl Forwarding {
+    fn send(&mut self, update: ProgressUpdate) {
+        const QUEUE: usize = 64;
+        if let Self::Idle {
+            token,
+            peer,
+            runtime,
+        } = self
+        {
+            let (queue, mut rx) = tokio::sync::mpsc::channel::<ProgressUpdate>(QUEUE);
+            let (token, peer) = (token.clone(), peer.clone());
+            let forwarder = runtime.spawn(async move {
+                while let Some(update) = rx.recv().await {
+                    let mut params = ProgressNotificationParam::new(token.clone(), update.progress);
+                    if let Some(total) = update.total {
+                        params = params.with_total(total);
+                    }
+                    if let Some(message) = update.message {
+                        params = params.with_message(message);
+                    }
+                    if peer.notify_progress(params).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            *self = Self::Open { queue, forwarder };
+        }
+        if let Self::Open { queue, .. } = self {
+            let _ = queue.try_send(update);
+        }
+    }
+}
+
+/// A call's progress reporter and, once it reported, the task that forwards its reports.
 struct Reporter {
     progress: Progress,
-    forwarder: Option<tokio::task::JoinHandle<()>>,
+    forwarding: Option<Arc<Mutex<Forwarding>>>,
 }
 
 impl Reporter {
@@ -510,12 +553,18 @@ impl Reporter {
     }
 
     /// Lets the reports sent so far go out before the result, as the specification orders:
-    /// waits for the forwarder to drain, at most `FLUSH_TIME` (a tool that keeps its context
-    /// alive past its result keeps the queue open).
+    /// closes the queue and waits for the forwarder to drain it, at most `FLUSH_TIME`.
     async fn flush(self) {
         const FLUSH_TIME: Duration = Duration::from_millis(250);
-        drop(self.progress);
-        if let Some(forwarder) = self.forwarder {
+        let Some(forwarding) = self.forwarding else {
+            return;
+        };
+        let state = std::mem::replace(
+            &mut *forwarding.lock().unwrap_or_else(PoisonError::into_inner),
+            Forwarding::Closed,
+        );
+        if let Forwarding::Open { queue, forwarder } = state {
+            drop(queue);
             let _ = tokio::time::timeout(FLUSH_TIME, forwarder).await;
         }
     }
