@@ -167,12 +167,21 @@ impl FieldError {
 }
 
 /// `text` cut to at most `max` bytes plus `…`.
-fn truncated(mut text: String, max: usize) -> String {
+fn truncated(text: String, max: usize) -> String {
     if text.len() > max {
-        text.truncate(floor_char_boundary(&text, max));
-        text.push('…');
+        capped(&text, max)
+    } else {
+        text
     }
-    text
+}
+
+/// A copy of `text`, cut to at most `max` bytes on a character boundary and ended with `…`
+/// when it is longer.
+pub(crate) fn capped(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    format!("{}…", &text[..floor_char_boundary(text, max)])
 }
 
 /// The largest character boundary of `text` at or before byte `at` (`text.len()` past its end):

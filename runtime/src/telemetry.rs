@@ -74,7 +74,8 @@ impl Telemetry {
                 span.record("gen_ai.tool.description", entry.description());
             }
             if let Some(max) = self.content {
-                let arguments = bounded_text(audit.arguments().as_str(), max);
+                // JSON text, bounded as `bounded_json` bounds the value it holds.
+                let arguments = crate::error::capped(audit.arguments().as_str(), max);
                 span.record("gen_ai.tool.call.arguments", arguments.as_str());
             }
         }
@@ -170,15 +171,6 @@ fn bounded_json(value: &impl Serialize, max: usize) -> String {
     cut(text, complete, max)
 }
 
-/// JSON `text` bounded as [`bounded_json`] bounds the value it holds.
-fn bounded_text(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let end = crate::error::floor_char_boundary(text, max);
-    cut(text[..end].to_owned(), false, max)
-}
-
 /// `text` ended with `…` at `max` bytes, on a character boundary, when it is longer or was not
 /// `complete`.
 fn cut(mut text: String, complete: bool, max: usize) -> String {
@@ -270,7 +262,8 @@ pub(crate) mod otel {
 
 #[cfg(test)]
 mod tests {
-    use super::{bounded_json, bounded_text};
+    use super::bounded_json;
+    use crate::error::capped;
     use serde_json::json;
 
     #[test]
@@ -300,7 +293,7 @@ mod tests {
         let v = json!({"q": "ééééé", "n": 1});
         let full = v.to_string();
         for max in 0..full.len() + 3 {
-            assert_eq!(bounded_text(&full, max), bounded_json(&v, max), "{max}");
+            assert_eq!(capped(&full, max), bounded_json(&v, max), "{max}");
         }
     }
 }

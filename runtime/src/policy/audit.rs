@@ -940,10 +940,10 @@ impl<'a> CallAudit<'a> {
         // The model chooses the id and the name: a record keeps a bounded copy.
         AuditRecord {
             timestamp_ms: now_ms(),
-            call_id: capped(&self.call.id, 256),
+            call_id: crate::error::capped(&self.call.id, 256),
             principal: self.principal.id().to_owned(),
             tenant: self.principal.tenant().map(str::to_owned),
-            tool: capped(&self.call.name, 128),
+            tool: crate::error::capped(&self.call.name, 128),
             arguments: self.arguments().clone(),
             decisions: decisions.clone(),
             attempt: at.attempt,
@@ -997,15 +997,6 @@ impl<'a> CallAudit<'a> {
         "approved".clone_into(&mut rec.outcome);
         self.send(rec)
     }
-}
-
-/// `text` cut to at most `max` bytes on a character boundary.
-fn capped(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let end = crate::error::floor_char_boundary(text, max);
-    format!("{}…", &text[..end])
 }
 
 #[cfg(test)]
