@@ -744,6 +744,12 @@ pub fn normalize_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String
     keys.into_iter().map(normalize).collect()
 }
 
+/// Whether `value` nests deeper than any valid arguments (parsers stop at 128 levels; the
+/// executor's cap is 64): copying and redacting are recursive, so such a value is not copied.
+fn too_deep_to_copy(value: &Value) -> bool {
+    super::limits::value_size_depth(value, usize::MAX, 128).1 > 128
+}
+
 /// The arguments as JSON for the record. Text that is not JSON, and a root that is not an
 /// object, are not copied (they may hold a secret the redactor cannot see): only their size or
 /// type is kept.
@@ -751,11 +757,7 @@ pub fn arguments_value(args: &CallArguments) -> Value {
     let not_json = |len: usize| Value::String(format!("{}{len}{}", NOT_JSON.0, NOT_JSON.1));
     match args {
         CallArguments::Json(v) if !v.is_object() => not_an_object(v),
-        // Cloning (and redacting) is recursive: a value nested deeper than any valid arguments
-        // (parsers stop at 128 levels; the executor's cap is 64) is not copied.
-        CallArguments::Json(v) if super::limits::value_size_depth(v, usize::MAX, 128).1 > 128 => {
-            Value::String(TOO_DEEP.into())
-        }
+        CallArguments::Json(v) if too_deep_to_copy(v) => Value::String(TOO_DEEP.into()),
         CallArguments::Json(v) => v.clone(),
         CallArguments::Text(t) => match args.to_value() {
             Some(v) if v.is_object() => v.into_owned(),
@@ -924,10 +926,7 @@ impl<'a> CallAudit<'a> {
                         return args;
                     }
                 }
-                // Not deeper than `arguments_value` copies (parsers stop at 128 levels).
-                CallArguments::Json(value @ Value::Object(map))
-                    if super::limits::value_size_depth(value, usize::MAX, 128).1 <= 128 =>
-                {
+                CallArguments::Json(value @ Value::Object(map)) if !too_deep_to_copy(value) => {
                     return arguments::redact_object(map, params, secret, keys);
                 }
                 _ => {}
