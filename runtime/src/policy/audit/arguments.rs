@@ -10,7 +10,7 @@ use serde::de::{DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visito
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use super::{KeysRedacted, REDACTED, redact_keys};
+use super::{KeysRedacted, REDACTED};
 use crate::decl::ParamDecl;
 
 /// A call's arguments as its audit records keep them: compact JSON text in which every secret
@@ -501,9 +501,13 @@ impl<'de> Visitor<'de> for Kept<'_> {
 impl Kept<'_> {
     /// A nested object or array, written with the values under secret keys redacted (at depth
     /// 1, as `redact_with` searches a parameter's value).
-    fn searched(self, mut value: Value) {
-        redact_keys(&mut value, self.keys, 1);
-        write_json(self.out, &value);
+    fn searched(self, value: Value) {
+        let redacted = KeysRedacted {
+            value: &value,
+            keys: self.keys,
+            depth: 1,
+        };
+        write_json(self.out, &redacted);
     }
 }
 
