@@ -742,8 +742,7 @@ impl<'a> Flow<'a> {
     async fn straight(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
         self.validated(&mut request)?;
         self.confirmed(&mut request).await?;
-        let result = self.execute(request).await;
-        result.and_then(|v| self.x.limits.check_output(&v).map(|()| v))
+        self.output_capped(self.execute(request).await)
     }
 
     /// With user layers, `stage`: entered through the layers before it, or (none there) as a
@@ -764,7 +763,11 @@ impl<'a> Flow<'a> {
     async fn confirm(&'a self, mut request: Request<'a>) -> Result<Value, ToolError> {
         self.validated(&mut request)?;
         self.confirmed(&mut request).await?;
-        let result = self.step(Stage::Execute, request).await;
+        self.output_capped(self.step(Stage::Execute, request).await)
+    }
+
+    /// The output cap: a result larger than it becomes `output_too_large`.
+    fn output_capped(&self, result: Result<Value, ToolError>) -> Result<Value, ToolError> {
         result.and_then(|v| self.x.limits.check_output(&v).map(|()| v))
     }
 
