@@ -810,7 +810,7 @@ impl<'a> Flow<'a> {
         let (result, retries) = execute::run_attempts(
             Attempt {
                 body: first.body,
-                cancel: first.cancel,
+                cancel: self.state.token(first.cancel),
                 lease,
             },
             &x.execution.plan(&x.registry, self.entry),
@@ -818,7 +818,7 @@ impl<'a> Flow<'a> {
                 let p = validation::prepare(&x.registry, self.state, self.entry, args, attempt)?;
                 Ok(Attempt {
                     body: p.body,
-                    cancel: p.cancel,
+                    cancel: self.state.token(p.cancel),
                     lease: x.bulkheads.acquire(self.entry)?,
                 })
             },

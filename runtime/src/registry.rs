@@ -392,17 +392,8 @@ impl Registry {
         entry: &ToolEntry,
         principal: &Principal,
         attempt: u32,
-        call_cancel: &tokio_util::sync::CancellationToken,
+        cancel: tokio_util::sync::CancellationToken,
     ) -> ToolContext {
-        // A tool that may be retried gives each attempt its own token under the call's (a
-        // timed-out attempt is told to stop, the next one is not); a tool run once uses the
-        // call's token itself, which fires when the attempt times out or the caller drops the
-        // call. Either way the tool sees the same thing, without a token tree for most calls.
-        let cancel = if entry.policy().retries == 0 {
-            call_cancel.clone()
-        } else {
-            call_cancel.child_token()
-        };
         ToolContext::new(
             call_id,
             entry.name(),

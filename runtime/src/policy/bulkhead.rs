@@ -14,8 +14,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::policy::{CallState, decision};
 use crate::registry::{Registry, ToolEntry};
@@ -23,7 +22,7 @@ use crate::{ErrorKind, ToolError};
 
 decision! {
     /// How the bulkhead decided.
-    pub enum BulkheadDecision {
+    pub enum BulkheadDecision in bulkhead {
         /// A slot was free.
         Admitted => "admitted",
         /// The tool already ran as many bodies as it may.
@@ -86,21 +85,31 @@ impl Bulkheads {
         state.decide_by(
             self.acquire(entry),
             [BulkheadDecision::Admitted, BulkheadDecision::Full],
-            |d| &mut d.bulkhead,
         )
     }
 }
 
-/// Slots for one tool's running bodies.
+/// Slots for one tool's running bodies: a count, never waited on, so an atomic does (a
+/// semaphore's release also takes its waiters' lock).
 #[derive(Debug)]
 pub(crate) struct Bulkhead {
-    slots: Arc<Semaphore>,
+    running: Arc<AtomicUsize>,
     max: usize,
 }
 
 /// One running body's slot. Clones share it; the slot frees when the last clone drops.
 #[derive(Clone, Debug)]
-pub(crate) struct Lease(#[allow(dead_code)] Option<Arc<OwnedSemaphorePermit>>);
+pub(crate) struct Lease(#[allow(dead_code)] Option<Arc<Slot>>);
+
+/// A taken slot: gives itself back when dropped.
+#[derive(Debug)]
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
+    }
+}
 
 impl Lease {
     /// No slot: for a tool the executor has no bulkhead for.
@@ -115,20 +124,25 @@ impl Bulkhead {
     pub(crate) const DEFAULT_MAX_CONCURRENT: usize = 32;
 
     pub(crate) fn new(max_concurrent: usize) -> Self {
-        let max = max_concurrent.clamp(1, Semaphore::MAX_PERMITS);
         Self {
-            slots: Arc::new(Semaphore::new(max)),
-            max,
+            running: Arc::new(AtomicUsize::new(0)),
+            max: max_concurrent.max(1),
         }
     }
 
     /// Takes a slot, or refuses at once when every slot is taken.
     pub(crate) fn try_acquire(&self) -> Result<Lease, ToolError> {
-        match self.slots.clone().try_acquire_owned() {
-            Ok(permit) => Ok(Lease(Some(Arc::new(permit)))),
+        let max = self.max;
+        let taken = self
+            .running
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| {
+                (n < max).then_some(n + 1)
+            });
+        match taken {
+            Ok(_) => Ok(Lease(Some(Arc::new(Slot(Arc::clone(&self.running)))))),
             Err(_) => Err(ToolError::new(
                 ErrorKind::Busy,
-                format!("this tool is already running {} calls, its limit", self.max),
+                format!("this tool is already running {max} calls, its limit"),
             )
             .retryable(true)
             .with_suggestion("wait for earlier calls to finish, then try again")
@@ -138,7 +152,7 @@ impl Bulkhead {
 
     /// How many bodies hold a slot now.
     pub(crate) fn in_flight(&self) -> usize {
-        self.max - self.slots.available_permits()
+        self.running.load(Ordering::Acquire)
     }
 }
 

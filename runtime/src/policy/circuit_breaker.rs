@@ -23,7 +23,7 @@ use crate::{ErrorKind, Principal, ToolError};
 
 decision! {
     /// How the circuit breaker decided.
-    pub enum BreakerDecision {
+    pub enum BreakerDecision in circuit_breaker {
         /// Calls flow.
         Closed => "closed",
         /// The call is a probe of a breaker that was open.
@@ -67,11 +67,11 @@ impl Breakers {
                 } else {
                     BreakerDecision::Closed
                 };
-                state.decide(|d| d.circuit_breaker = Some(decision));
+                state.decide(decision);
                 Ok(Some(permit))
             }
             Err(open) => {
-                state.decide(|d| d.circuit_breaker = Some(BreakerDecision::Open));
+                state.decide(BreakerDecision::Open);
                 Err(ToolError::new(
                     ErrorKind::CircuitOpen,
                     "this tool is failing repeatedly and is paused",

@@ -19,7 +19,7 @@ use crate::{ErrorKind, Principal, ToolCall, ToolError};
 
 decision! {
     /// How confirmation decided.
-    pub enum ConfirmationDecision {
+    pub enum ConfirmationDecision in confirmation {
         /// The call needs no human.
         NotRequired => "not_required",
         /// A human approved it.
@@ -93,7 +93,7 @@ impl Confirmation {
         audit: &CallAudit<'_>,
     ) -> Result<(), ToolError> {
         if !required {
-            state.decide(|d| d.confirmation = Some(ConfirmationDecision::NotRequired));
+            state.decide(ConfirmationDecision::NotRequired);
             return Ok(());
         }
         let decision = match self.decision(state, entry, args, audit).await {
@@ -104,13 +104,13 @@ impl Confirmation {
                 } else {
                     ConfirmationDecision::Pending
                 };
-                state.decide(|d| d.confirmation = Some(recorded));
+                state.decide(recorded);
                 return Err(pending);
             }
         };
         match decision {
             Decision::Approve => {
-                state.decide(|d| d.confirmation = Some(ConfirmationDecision::Approved));
+                state.decide(ConfirmationDecision::Approved);
                 if !audit.emit_intent(&state.decisions()) {
                     return Err(ToolError::new(
                         ErrorKind::Denied,
@@ -121,7 +121,7 @@ impl Confirmation {
                 Ok(())
             }
             Decision::Deny { reason } => {
-                state.decide(|d| d.confirmation = Some(ConfirmationDecision::Denied));
+                state.decide(ConfirmationDecision::Denied);
                 Err(ToolError::new(
                     ErrorKind::Denied,
                     format!("the call was not approved: {reason}"),

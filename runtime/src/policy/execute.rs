@@ -1,6 +1,7 @@
 //! Execution: the body runs under a deadline, and a panic becomes an error, never a crash.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
@@ -18,9 +19,9 @@ use crate::{ErrorKind, ToolError};
 
 /// One body to run: the future, the cancellation token its context holds, and its bulkhead
 /// slot.
-pub(crate) struct Attempt {
+pub(crate) struct Attempt<'a> {
     pub(crate) body: ToolFuture,
-    pub(crate) cancel: CancellationToken,
+    pub(crate) cancel: Cow<'a, CancellationToken>,
     pub(crate) lease: Lease,
 }
 
@@ -30,12 +31,12 @@ const CANCEL_GRACE: Duration = Duration::from_secs(1);
 
 /// A body's task. When the caller stops waiting for it (deadline passed, caller went away),
 /// the body's token fires at once and the task is aborted after [`CANCEL_GRACE`].
-struct Running<T> {
+struct Running<'a, T> {
     task: JoinHandle<T>,
-    cancel: CancellationToken,
+    cancel: Cow<'a, CancellationToken>,
 }
 
-impl<T> Drop for Running<T> {
+impl<T> Drop for Running<'_, T> {
     fn drop(&mut self) {
         if self.task.is_finished() {
             return;
@@ -66,7 +67,7 @@ impl<T> Drop for Running<T> {
 /// The deadline is `started + timeout`, `started` read by the caller just before (one clock
 /// read serves both).
 pub(crate) async fn run(
-    attempt: Attempt,
+    attempt: Attempt<'_>,
     timeout: Duration,
     started: Instant,
 ) -> Result<Value, ToolError> {
@@ -180,10 +181,10 @@ pub(crate) struct Plan {
 /// and whether another follows; `stop` (an open breaker) prevents further attempts.
 ///
 /// Returns the final result and the number of retries used.
-pub(crate) async fn run_attempts(
-    first: Attempt,
+pub(crate) async fn run_attempts<'a>(
+    first: Attempt<'a>,
     plan: &Plan,
-    mut again: impl FnMut(u32) -> Result<Attempt, ToolError>,
+    mut again: impl FnMut(u32) -> Result<Attempt<'a>, ToolError>,
     mut observe: impl FnMut(u32, Instant, &Result<Value, ToolError>, bool),
     stop: impl Fn() -> bool,
 ) -> (Result<Value, ToolError>, u32) {
@@ -291,10 +292,10 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    fn attempt(body: ToolFuture) -> Attempt {
+    fn attempt(body: ToolFuture) -> Attempt<'static> {
         Attempt {
             body,
-            cancel: CancellationToken::new(),
+            cancel: Cow::Owned(CancellationToken::new()),
             lease: Bulkhead::new(1).try_acquire().unwrap(),
         }
     }
@@ -347,11 +348,11 @@ mod tests {
         assert_eq!(retries, 1);
     }
 
-    fn hanging() -> Attempt {
+    fn hanging() -> Attempt<'static> {
         attempt(Box::pin(std::future::pending()))
     }
 
-    fn unavailable() -> Attempt {
+    fn unavailable() -> Attempt<'static> {
         attempt(Box::pin(async { Err(ToolError::unavailable("db down")) }))
     }
 
@@ -388,7 +389,7 @@ mod tests {
         });
         let a = Attempt {
             body,
-            cancel: CancellationToken::new(),
+            cancel: Cow::Owned(CancellationToken::new()),
             lease: bulkhead.try_acquire().unwrap(),
         };
         let err = run(a, Duration::from_millis(50), Instant::now())
@@ -444,7 +445,7 @@ mod tests {
             Box::pin(async { Ok(Value::from(crate::policy::bulkhead::current().is_some())) });
         let a = Attempt {
             body,
-            cancel: CancellationToken::new(),
+            cancel: Cow::Owned(CancellationToken::new()),
             lease: bulkhead.try_acquire().unwrap(),
         };
         let held = run(a, Duration::from_secs(5), Instant::now()).await;

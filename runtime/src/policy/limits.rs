@@ -118,9 +118,7 @@ impl Limits {
         args: &CallArguments,
     ) -> Result<(), ToolError> {
         self.check_arguments(args).inspect_err(|_| {
-            state.decide(|d| {
-                d.validation = Some(crate::policy::validation::ValidationDecision::Invalid);
-            });
+            state.decide(crate::policy::validation::ValidationDecision::Invalid);
         })
     }
 

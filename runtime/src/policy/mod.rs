@@ -2,6 +2,7 @@
 //! decision (recorded in [`audit::Decisions`]) and the errors it answers with. The executor only
 //! lists them in order; [`layer`] is where user code joins that list.
 
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use tokio_util::sync::CancellationToken;
@@ -20,8 +21,24 @@ pub mod rate_limit;
 pub mod validation;
 
 /// Declares a policy's decision: a fieldless enum recorded in audit records by its snake_case
-/// name, with `as_str` and `Display` giving the same name.
+/// name, with `as_str` and `Display` giving the same name. `in field` makes it the decision kept
+/// in that field of [`audit::Decisions`] (see [`Decided`]).
 macro_rules! decision {
+    ($(#[$meta:meta])* pub enum $name:ident in $field:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+
+    }) => {
+        $crate::policy::decision! {
+            $(#[$meta])* pub enum $name { $($(#[$vmeta])* $variant => $text,)+ }
+        }
+
+        impl $crate::policy::Decided for $name {
+            const SLOT: $crate::policy::Slot = $crate::policy::Slot::$field;
+            const ALL: &'static [Self] = &[$(Self::$variant,)+];
+            fn field(d: &mut $crate::policy::audit::Decisions) -> &mut Option<Self> {
+                &mut d.$field
+            }
+        }
+    };
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -46,6 +63,50 @@ macro_rules! decision {
     };
 }
 pub(crate) use decision;
+
+/// The built-in policies' places in [`audit::Decisions`], named as its fields: a call's state
+/// keeps each decision in one byte, so recording one is a store, never a lock.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy)]
+pub(crate) enum Slot {
+    permission,
+    rate_limit,
+    circuit_breaker,
+    validation,
+    confirmation,
+    bulkhead,
+}
+
+impl Slot {
+    const COUNT: usize = 6;
+}
+
+/// A built-in policy's decision, declared with `decision! { pub enum … in field { … } }`.
+pub(crate) trait Decided: Copy + 'static {
+    /// Where the call's state keeps it.
+    const SLOT: Slot;
+    /// Every value, in declaration order: the byte kept is the index plus one (0: not decided).
+    const ALL: &'static [Self];
+    /// Its field in the audit record's decisions.
+    fn field(d: &mut audit::Decisions) -> &mut Option<Self>;
+}
+
+/// The byte that keeps `d`.
+fn code_of<D: Decided + PartialEq>(d: D) -> u8 {
+    // At most a handful of values per decision: the position always fits.
+    D::ALL
+        .iter()
+        .position(|x| *x == d)
+        .map_or(0, |i| i as u8 + 1)
+}
+
+/// Copies the decision kept in `codes` into `decisions`.
+fn read_into<D: Decided>(codes: &[AtomicU8; Slot::COUNT], decisions: &mut audit::Decisions) {
+    let code = codes[D::SLOT as usize].load(Ordering::Acquire);
+    *D::field(decisions) = usize::from(code)
+        .checked_sub(1)
+        .and_then(|i| D::ALL.get(i).copied());
+}
 
 /// How a call reached the executor.
 #[derive(Clone, Copy)]
@@ -72,10 +133,13 @@ pub(crate) struct CallState<'a> {
     pub(crate) cancel: CancellationToken,
     /// When the call arrived: the admission checks' "now", and the start of its duration.
     pub(crate) started: tokio::time::Instant,
-    decisions: Mutex<audit::Decisions>,
-    /// How many user-layer steps `decisions` holds (read without its lock).
-    layer_steps: std::sync::atomic::AtomicUsize,
-    retries: std::sync::atomic::AtomicU32,
+    /// The built-in policies' decisions, a byte each (see [`Slot`]).
+    decided: [AtomicU8; Slot::COUNT],
+    /// What the user layers did, in order.
+    layers: Mutex<Vec<layer::LayerStep>>,
+    /// How many steps `layers` holds (read without its lock).
+    layer_steps: AtomicUsize,
+    retries: AtomicU32,
 }
 
 impl<'a> CallState<'a> {
@@ -86,9 +150,10 @@ impl<'a> CallState<'a> {
             entry,
             cancel: CancellationToken::new(),
             started: tokio::time::Instant::now(),
-            decisions: Mutex::default(),
-            layer_steps: std::sync::atomic::AtomicUsize::new(0),
-            retries: std::sync::atomic::AtomicU32::new(0),
+            decided: Default::default(),
+            layers: Mutex::default(),
+            layer_steps: AtomicUsize::new(0),
+            retries: AtomicU32::new(0),
         }
     }
 
@@ -97,60 +162,74 @@ impl<'a> CallState<'a> {
         matches!(self.entry, Entry::Fresh(_) | Entry::Asking(_))
     }
 
-    /// Records a decision.
-    pub(crate) fn decide(&self, record: impl FnOnce(&mut audit::Decisions)) {
-        record(
-            &mut self
-                .decisions
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+    /// Records a built-in policy's decision.
+    pub(crate) fn decide<D: Decided + PartialEq>(&self, decision: D) {
+        self.decided[D::SLOT as usize].store(code_of(decision), Ordering::Release);
     }
 
-    /// Records `ok` or `err` as the decision `field` by how `result` came out, and returns it.
-    pub(crate) fn decide_by<T, D>(
+    /// Records `ok` or `err` by how `result` came out, and returns it.
+    pub(crate) fn decide_by<T, D: Decided + PartialEq>(
         &self,
         result: Result<T, crate::ToolError>,
         [ok, err]: [D; 2],
-        field: fn(&mut audit::Decisions) -> &mut Option<D>,
     ) -> Result<T, crate::ToolError> {
-        let decision = if result.is_ok() { ok } else { err };
-        self.decide(|d| *field(d) = Some(decision));
+        self.decide(if result.is_ok() { ok } else { err });
         result
     }
 
     /// The decisions so far.
     pub(crate) fn decisions(&self) -> audit::Decisions {
-        self.decisions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        let mut d = audit::Decisions::default();
+        read_into::<permission::PermissionDecision>(&self.decided, &mut d);
+        read_into::<rate_limit::RateLimitDecision>(&self.decided, &mut d);
+        read_into::<circuit_breaker::BreakerDecision>(&self.decided, &mut d);
+        read_into::<validation::ValidationDecision>(&self.decided, &mut d);
+        read_into::<confirm::ConfirmationDecision>(&self.decided, &mut d);
+        read_into::<bulkhead::BulkheadDecision>(&self.decided, &mut d);
+        if self.layer_steps() > 0 {
+            d.layers = self.layers().clone();
+        }
+        d
+    }
+
+    fn layers(&self) -> std::sync::MutexGuard<'_, Vec<layer::LayerStep>> {
+        self.layers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes room for the steps of `layers` user layers, so recording them never reallocates.
     pub(crate) fn expect_layers(&self, layers: usize) {
         if layers > 0 {
-            self.decide(|d| d.layers.reserve(layers));
+            self.layers().reserve(layers);
         }
     }
 
     /// Records what a user layer did.
     pub(crate) fn record_layer(&self, step: layer::LayerStep) {
-        self.decide(|d| d.layers.push(step));
-        self.layer_steps
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.layers().push(step);
+        self.layer_steps.fetch_add(1, Ordering::Relaxed);
     }
 
     /// How many user layers recorded a step so far.
     pub(crate) fn layer_steps(&self) -> usize {
-        self.layer_steps.load(std::sync::atomic::Ordering::Relaxed)
+        self.layer_steps.load(Ordering::Relaxed)
+    }
+
+    /// An attempt's token: its own, or the call's.
+    pub(crate) fn token(
+        &self,
+        own: Option<CancellationToken>,
+    ) -> std::borrow::Cow<'_, CancellationToken> {
+        own.map_or(
+            std::borrow::Cow::Borrowed(&self.cancel),
+            std::borrow::Cow::Owned,
+        )
     }
 
     pub(crate) fn set_retries(&self, n: u32) {
-        self.retries.store(n, std::sync::atomic::Ordering::Relaxed);
+        self.retries.store(n, Ordering::Relaxed);
     }
 
     pub(crate) fn retries(&self) -> u32 {
-        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+        self.retries.load(Ordering::Relaxed)
     }
 }

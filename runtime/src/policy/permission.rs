@@ -7,7 +7,7 @@ use crate::{ErrorKind, Principal, ToolError};
 
 decision! {
     /// How lookup and permission decided (one step: hidden = unknown).
-    pub enum PermissionDecision {
+    pub enum PermissionDecision in permission {
         /// The tool exists and the principal may use it.
         Allowed => "allowed",
         /// The name is missing, or hidden from this caller.
@@ -24,11 +24,11 @@ pub(crate) async fn admit<'r>(
 ) -> Result<&'r ToolEntry, ToolError> {
     match find(registry, state.principal, &state.call.name) {
         Ok(entry) => {
-            state.decide(|d| d.permission = Some(PermissionDecision::Allowed));
+            state.decide(PermissionDecision::Allowed);
             Ok(entry)
         }
         Err(unknown) => {
-            state.decide(|d| d.permission = Some(PermissionDecision::UnknownTool));
+            state.decide(PermissionDecision::UnknownTool);
             rate_limits.admit(state, None, false).await?;
             Err(unknown)
         }

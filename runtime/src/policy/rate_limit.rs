@@ -25,7 +25,7 @@ use crate::{ErrorKind, Principal, ToolError};
 
 decision! {
     /// How the rate limits decided.
-    pub enum RateLimitDecision {
+    pub enum RateLimitDecision in rate_limit {
         /// Within every limit.
         Allowed => "allowed",
         /// Over a limit.
@@ -493,12 +493,12 @@ impl RateLimits {
                 Ok(decision) => decision,
                 Err(e) if self.fail_open && !critical => {
                     tracing::warn!(error = %e, "rate limits failed open");
-                    state.decide(|d| d.rate_limit = Some(RateLimitDecision::FailedOpen));
+                    state.decide(RateLimitDecision::FailedOpen);
                     return Ok(());
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "rate limits failed closed");
-                    state.decide(|d| d.rate_limit = Some(RateLimitDecision::Unavailable));
+                    state.decide(RateLimitDecision::Unavailable);
                     return Err(e.to_tool_error("the rate limit could not be checked"));
                 }
             },
@@ -515,7 +515,7 @@ impl RateLimits {
                 Some((retry_after, "the service is handling too many callers")),
             ),
         };
-        state.decide(|d| d.rate_limit = Some(recorded));
+        state.decide(recorded);
         match refusal {
             None => Ok(()),
             Some((retry_after, message)) => {

@@ -14,7 +14,7 @@ use crate::tool::ToolFuture;
 
 decision! {
     /// How validation decided.
-    pub enum ValidationDecision {
+    pub enum ValidationDecision in validation {
         /// The arguments fit the tool's schema.
         Valid => "valid",
         /// They do not (or exceed the argument caps).
@@ -22,10 +22,11 @@ decision! {
     }
 }
 
-/// A validated call: the body, not yet polled, and the token its context holds.
+/// A validated call: the body, not yet polled, and the token its context holds when that is
+/// the attempt's own (`None`: the call's token, [`CallState::cancel`]).
 pub(crate) struct Prepared {
     pub(crate) body: ToolFuture,
-    pub(crate) cancel: CancellationToken,
+    pub(crate) cancel: Option<CancellationToken>,
 }
 
 /// The policy's step: validates `args` for `entry` and records the decision.
@@ -41,7 +42,6 @@ pub(crate) fn admit(
     state.decide_by(
         prepare(registry, state, entry, args, 0),
         [ValidationDecision::Valid, ValidationDecision::Invalid],
-        |d| &mut d.validation,
     )
 }
 
@@ -57,14 +57,18 @@ pub(crate) fn prepare(
     if let Some(refused) = crate::validate::refused_root(args) {
         return Err(refused);
     }
+    // A tool that may be retried gives each attempt its own token under the call's (a
+    // timed-out attempt is told to stop, the next one is not); a tool run once uses the call's
+    // token itself, which fires when the attempt times out or the caller drops the call.
+    // Either way the tool sees the same thing, without a token tree for most calls.
+    let own = (entry.policy().retries > 0).then(|| state.cancel.child_token());
     let ctx = registry.context(
         Arc::from(state.call.id.as_str()),
         entry,
         state.principal,
         attempt,
-        &state.cancel,
+        own.clone().unwrap_or_else(|| state.cancel.clone()),
     );
-    let cancel = ctx.cancellation().clone();
     let body = registry.prepare(entry, args, ctx)?;
-    Ok(Prepared { body, cancel })
+    Ok(Prepared { body, cancel: own })
 }
