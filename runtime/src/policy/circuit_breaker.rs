@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -241,7 +242,14 @@ struct Inner {
 pub struct CircuitBreaker {
     config: BreakerConfig,
     inner: Mutex<Inner>,
+    /// The generation while closed, [`NOT_CLOSED`] otherwise: a closed breaker admits without
+    /// its lock (written under the lock at every transition; a permit of a generation that
+    /// has passed records nothing, as one taken under the lock).
+    closed: AtomicU64,
 }
+
+/// [`CircuitBreaker::closed`] while the breaker is open or half-open.
+const NOT_CLOSED: u64 = u64::MAX;
 
 impl CircuitBreaker {
     /// A closed breaker.
@@ -253,6 +261,7 @@ impl CircuitBreaker {
                 },
                 generation: 0,
             }),
+            closed: AtomicU64::new(0),
             config,
         }
     }
@@ -276,6 +285,15 @@ impl CircuitBreaker {
     /// # Errors
     /// [`BreakerOpen`] with the time until the breaker may admit calls again.
     pub fn try_acquire(&self) -> Result<BreakerPermit<'_>, BreakerOpen> {
+        let closed = self.closed.load(Ordering::Acquire);
+        if closed != NOT_CLOSED {
+            return Ok(BreakerPermit {
+                breaker: self,
+                generation: closed,
+                half_open: false,
+                done: false,
+            });
+        }
         let mut inner = self.lock();
         // The clock is read only while open: a closed breaker admits without it.
         if let State::Open { until } = inner.state {
@@ -291,6 +309,7 @@ impl CircuitBreaker {
             };
             inner.generation += 1;
         }
+
         let half_open = match &mut inner.state {
             State::Closed { .. } => false,
             State::HalfOpen {
@@ -368,8 +387,11 @@ impl CircuitBreaker {
             _ => None,
         };
         if let Some(state) = next {
+            let closed = matches!(state, State::Closed { .. });
             inner.state = state;
             inner.generation += 1;
+            let generation = if closed { inner.generation } else { NOT_CLOSED };
+            self.closed.store(generation, Ordering::Release);
         }
     }
 }
