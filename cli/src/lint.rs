@@ -151,7 +151,9 @@ pub(crate) fn lint_one(tool: &Value, host: Host) -> Vec<Row> {
         .collect()
 }
 
-/// What a property's JSON Schema says it holds: its `enum`, or its one non-null `type`.
+/// What a property's JSON Schema says it holds: its `enum`, or its one non-null `type`. A
+/// boolean or a number that may also come as a string (`["boolean", "string"]`, what coercing
+/// validators such as zod's emit) holds the boolean or the number.
 fn kind_of(schema: &Value) -> ParamKind {
     if let Some(values) = schema["enum"].as_array().filter(|v| !v.is_empty()) {
         return ParamKind::Choice(
@@ -167,8 +169,10 @@ fn kind_of(schema: &Value) -> ParamKind {
         _ => Vec::new(),
     };
     match types.iter().filter(|t| **t != "null").collect::<Vec<_>>()[..] {
-        [&"boolean"] => ParamKind::Boolean,
-        [&"integer" | &"number"] => ParamKind::Number,
+        [&"boolean"] | [&"boolean", &"string"] | [&"string", &"boolean"] => ParamKind::Boolean,
+        [&"integer" | &"number"]
+        | [&"integer" | &"number", &"string"]
+        | [&"string", &"integer" | &"number"] => ParamKind::Number,
         [&"string"] => ParamKind::Text,
         [&"array"] => ParamKind::List,
         [&"object"] => ParamKind::Object,

@@ -162,6 +162,7 @@ fn suggested_fixes_follow_each_parameters_schema() {
         "description": "Plan the next step of a multi-step task and record it in the task log.",
         "inputSchema": {"type": "object", "properties": {
             "needsMoreSteps": {"type": "boolean", "description": "If more steps are needed"},
+            "wantsMoreSteps": {"type": ["boolean", "string"], "description": "Whether it wants more steps"},
             "stepNames": {"type": "array", "items": {"type": "string"}, "description": "An array of step names to plan"},
             "pace": {"enum": ["slow", "fast"], "description": "The pace"}
         }}
@@ -184,6 +185,12 @@ fn suggested_fixes_follow_each_parameters_schema() {
     assert!(
         flag.contains("what happens when `needsMoreSteps` is true"),
         "{flag}"
+    );
+    // A flag a coercing validator also takes as a string is still a flag, not a list.
+    let coerced = message("wantsMoreSteps");
+    assert!(
+        coerced.contains("what happens when `wantsMoreSteps` is true"),
+        "{coerced}"
     );
     let list = message("stepNames");
     assert!(list.contains("\"Step names: <what each one is>"), "{list}");
