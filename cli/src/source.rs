@@ -8,8 +8,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use rmcp::ServiceExt;
+use rmcp::service::ClientInitializeError;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::TokioChildProcess;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -149,7 +150,114 @@ pub async fn from_http(url: &str, bearer: Option<&str>, timeout: Duration) -> Re
     let transport = StreamableHttpClientTransport::from_config(config);
     list(transport, timeout)
         .await
+        .map_err(|e| match http_failure(&*e, "--bearer TOKEN") {
+            Some(why) => anyhow!("{why}"),
+            None => e,
+        })
         .with_context(|| format!("listing the tools of {url}"))
+}
+
+/// Why an MCP endpoint could not be reached over HTTP, in words a user can act on, when the
+/// error says (rmcp's own wording names its internal types): no connection, a timeout, or the
+/// HTTP status the server answered, with what usually causes it. `auth` names how to pass a
+/// token.
+pub fn http_failure(error: &(dyn std::error::Error + 'static), auth: &str) -> Option<String> {
+    type HttpError = rmcp::transport::streamable_http_client::StreamableHttpError<reqwest::Error>;
+    let mut next = Some(error);
+    while let Some(e) = next {
+        // The handshake's error does not name the transport's as its source.
+        if let Some(ClientInitializeError::TransportError { error, .. }) = e.downcast_ref() {
+            next = Some(error);
+            continue;
+        }
+        if let Some(e) = e.downcast_ref::<reqwest::Error>() {
+            return Some(from_reqwest(e));
+        }
+        match e.downcast_ref::<HttpError>() {
+            Some(HttpError::Client(e)) => return Some(from_reqwest(e)),
+            Some(HttpError::HttpStatus(status)) => {
+                return Some(from_status(status.status, "", auth));
+            }
+            Some(HttpError::AuthRequired(_) | HttpError::InsufficientScope(_)) => {
+                return Some(from_status(401, "", auth));
+            }
+            Some(HttpError::UnexpectedServerResponse(said)) => {
+                // rmcp writes a refused request as "HTTP <status line>: <body>".
+                let status = said
+                    .strip_prefix("HTTP ")
+                    .and_then(|rest| rest.get(..3))
+                    .and_then(|code| code.parse::<u16>().ok());
+                let body = said.split_once(": ").map_or("", |(_, body)| body);
+                return Some(match status {
+                    Some(code) => from_status(code, body, auth),
+                    None => format!("the server's answer is not MCP ({})", excerpt(said)),
+                });
+            }
+            Some(HttpError::UnexpectedContentType(kind)) => {
+                return Some(format!(
+                    "the server answered with {}, neither JSON nor an event stream: is this the URL of an MCP endpoint?",
+                    kind.as_deref().unwrap_or("no content type")
+                ));
+            }
+            _ => {}
+        }
+        next = e.source();
+    }
+    None
+}
+
+fn from_reqwest(e: &reqwest::Error) -> String {
+    let to = e
+        .url()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .unwrap_or_else(|| "the server".to_owned());
+    // The innermost cause says it best ("Connection refused", "dns error: …").
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    if e.is_timeout() {
+        format!("{to} did not answer in time")
+    } else if e.is_connect() {
+        format!("could not connect to {to} ({cause})")
+    } else {
+        format!("the request to {to} failed ({cause})")
+    }
+}
+
+fn from_status(code: u16, body: &str, auth: &str) -> String {
+    let hint = match code {
+        401 | 403 => format!("the server wants a valid token: pass one with {auth}"),
+        404 => "no MCP endpoint at this path (streamable HTTP endpoints are usually at /mcp)"
+            .to_owned(),
+        405 => "the endpoint does not take POST requests; a server that only speaks the older HTTP+SSE transport is not supported"
+            .to_owned(),
+        _ => "the server refused the MCP handshake".to_owned(),
+    };
+    match excerpt(body) {
+        said if said.is_empty() => format!("the server answered HTTP {code}: {hint}"),
+        said => format!("the server answered HTTP {code}: {hint} ({said})"),
+    }
+}
+
+/// What a server said, on one line: at most 160 characters of it, or only that it sent a web
+/// page.
+fn excerpt(text: &str) -> String {
+    let text = text.trim();
+    if text.starts_with('<') {
+        return "it sent a web page".to_owned();
+    }
+    if text.is_empty() {
+        return String::new();
+    }
+    let line = format!(
+        "it said: {}",
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    match line.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 async fn list<T, E, A>(transport: T, timeout: Duration) -> Result<Vec<Value>>

@@ -289,6 +289,65 @@ fn unreadable_input_is_an_error_with_exit_two() {
     );
 }
 
+/// A web server on a loopback port that answers every request with `status` and an HTML page,
+/// as a site does at a path where there is no MCP endpoint.
+fn web_server(status: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = "<!DOCTYPE html><html><body><pre>Cannot POST /sse</pre></body></html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}/sse")
+}
+
+#[test]
+fn an_http_endpoint_that_cannot_be_reached_is_explained_in_plain_words() {
+    let plain = |out: &Output| {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(!err.contains("rmcp::"), "no library internals: {err}");
+        err
+    };
+    // A path with no MCP endpoint: the status, the likely cause, and no HTML.
+    let err = plain(&toolwright(&[
+        "lint",
+        "--http",
+        &web_server("404 Not Found"),
+    ]));
+    assert!(err.contains("HTTP 404") && err.contains("/mcp"), "{err}");
+    assert!(err.contains("web page") && !err.contains("<html>"), "{err}");
+    // A token is missing: say how to pass one.
+    let err = plain(&toolwright(&[
+        "lint",
+        "--http",
+        &web_server("401 Unauthorized"),
+    ]));
+    assert!(
+        err.contains("HTTP 401") && err.contains("--bearer"),
+        "{err}"
+    );
+    // Nothing listens: a refused connection, named with the address.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let url = format!("http://{free}/mcp");
+    let err = plain(&toolwright(&["lint", "--http", &url, "--timeout", "10"]));
+    assert!(
+        err.contains(&format!("could not connect to {free}")),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_server_that_fails_to_start_is_reported_with_what_it_said() {
     // A server that exits at once with a message (a missing module, an unset key): the error

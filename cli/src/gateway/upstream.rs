@@ -201,12 +201,13 @@ impl Upstream {
                     config = config.auth_header(token.clone());
                 }
                 let transport = StreamableHttpClientTransport::from_config(config);
-                Ok(self
-                    .relay
-                    .clone()
-                    .serve(transport)
-                    .await
-                    .context("MCP handshake")?)
+                match self.relay.clone().serve(transport).await {
+                    Ok(client) => Ok(client),
+                    Err(e) => Err(match crate::source::http_failure(&e, "`bearer_env`") {
+                        Some(why) => anyhow::anyhow!("{why}"),
+                        None => anyhow::Error::new(e).context("MCP handshake"),
+                    }),
+                }
             }
         }
     }
