@@ -21,7 +21,8 @@ use crate::source;
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["file", "stdio", "http"])))]
 pub struct LintArgs {
-    /// A JSON file of tool definitions: a `tools/list` result, or an array of tools.
+    /// A JSON file of tool definitions: a `tools/list` result, a model request body, or an array
+    /// of tools (MCP tools, or OpenAI, Anthropic or Gemini function declarations).
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
     /// Start an MCP server with this shell command and lint its tools,
@@ -163,11 +164,17 @@ fn kind_of(schema: &Value) -> ParamKind {
                 .collect(),
         );
     }
-    let types: Vec<&str> = match &schema["type"] {
-        Value::String(t) => vec![t.as_str()],
-        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+    // Gemini's OpenAPI schemas spell types in upper case ("STRING").
+    let types: Vec<String> = match &schema["type"] {
+        Value::String(t) => vec![t.to_ascii_lowercase()],
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .collect(),
         _ => Vec::new(),
     };
+    let types: Vec<&str> = types.iter().map(String::as_str).collect();
     match types.iter().filter(|t| **t != "null").collect::<Vec<_>>()[..] {
         [&"boolean"] | [&"boolean", &"string"] | [&"string", &"boolean"] => ParamKind::Boolean,
         [&"integer" | &"number"]

@@ -1,6 +1,7 @@
 //! Where tool definitions come from: a JSON file (a `tools/list` result, a JSON-RPC response
-//! holding one, or a bare array of tools), or a live MCP server over stdio or streamable HTTP,
-//! listed through rmcp's client. Every source yields the tools as MCP JSON objects.
+//! holding one, a model request body, or a bare array of tools, MCP tools or providers' function
+//! declarations), or a live MCP server over stdio or streamable HTTP, listed through rmcp's
+//! client. Every source yields the tools as MCP JSON objects.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -27,7 +28,11 @@ pub fn from_file(path: &Path) -> Result<Vec<Value>> {
 }
 
 /// The tools of a `tools/list` result (`{"tools": [...]}`), of a JSON-RPC response holding one
-/// (`{"result": {"tools": [...]}}`), or of a bare array.
+/// (`{"result": {"tools": [...]}}`), of a model request body (`{"model": …, "tools": [...]}`), or
+/// of a bare array. Each tool is an MCP tool or a model provider's function declaration, read as
+/// the MCP tool it declares: OpenAI Chat Completions (`{"type": "function", "function": {…}}`),
+/// OpenAI Responses (`{"type": "function", "name", "parameters"}`), Anthropic (`input_schema`)
+/// and Gemini (`{"functionDeclarations": [...]}`).
 pub fn tools_of(json: Value) -> Result<Vec<Value>> {
     let list = match json {
         Value::Array(tools) => tools,
@@ -42,12 +47,48 @@ pub fn tools_of(json: Value) -> Result<Vec<Value>> {
             "expected a `tools/list` result (an object with a \"tools\" array) or an array of tools"
         ),
     };
-    for (i, tool) in list.iter().enumerate() {
+    let mut tools = Vec::with_capacity(list.len());
+    for tool in list {
+        match declarations(&tool) {
+            Some(declared) => tools.extend(declared.iter().cloned().map(as_mcp_tool)),
+            None => tools.push(as_mcp_tool(tool)),
+        }
+    }
+    for (i, tool) in tools.iter().enumerate() {
         if !tool.get("name").is_some_and(Value::is_string) {
             bail!("tool {i} has no \"name\" string");
         }
     }
-    Ok(list)
+    Ok(tools)
+}
+
+/// The function declarations of a Gemini tool entry.
+fn declarations(tool: &Value) -> Option<&Vec<Value>> {
+    ["functionDeclarations", "function_declarations"]
+        .iter()
+        .find_map(|key| tool.get(key)?.as_array())
+}
+
+/// A provider's function declaration as the MCP tool it declares; an MCP tool as it is.
+fn as_mcp_tool(tool: Value) -> Value {
+    let Value::Object(mut tool) = tool else {
+        return tool;
+    };
+    // OpenAI Chat Completions nests the function in its entry.
+    if tool.get("type").and_then(Value::as_str) == Some("function")
+        && let Some(Value::Object(function)) = tool.remove("function")
+    {
+        tool = function;
+    }
+    if !tool.contains_key("inputSchema") {
+        let schema = ["parameters", "input_schema", "parametersJsonSchema"]
+            .iter()
+            .find_map(|key| tool.remove(*key));
+        if let Some(schema) = schema {
+            tool.insert("inputSchema".to_owned(), schema);
+        }
+    }
+    Value::Object(tool)
 }
 
 /// Starts `command` with the shell, speaks MCP to it over stdin/stdout, and lists its tools.

@@ -115,6 +115,50 @@ fn json_output_lists_every_finding_for_ci() {
 }
 
 #[test]
+fn model_providers_function_declarations_are_linted_as_the_tools_they_declare() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (name, description) = ("archive_ticket", "Archive a ticket.");
+    let schema = |string: &str, boolean: &str| {
+        json!({"type": "object", "properties": {
+            "ticketId": {"type": string, "description": "The ticket ID"},
+            "notify": {"type": boolean, "description": "Whether to notify"}
+        }})
+    };
+    let mcp = json!({"tools": [{"name": name, "description": description, "inputSchema": schema("string", "boolean")}]});
+    let forms = [
+        // OpenAI Chat Completions, as a request body.
+        json!({"model": "gpt-5", "tools": [{"type": "function", "function": {
+            "name": name, "description": description, "parameters": schema("string", "boolean")}}]}),
+        // OpenAI Responses.
+        json!([{"type": "function", "name": name, "description": description,
+            "parameters": schema("string", "boolean"), "strict": true}]),
+        // Anthropic.
+        json!([{"name": name, "description": description, "input_schema": schema("string", "boolean")}]),
+        // Gemini, with its upper-case OpenAPI types.
+        json!([{"functionDeclarations": [{"name": name, "description": description,
+            "parameters": schema("STRING", "BOOLEAN")}]}]),
+    ];
+    let report = |value: &Value| -> Value {
+        let path = write_json(dir.path(), "tools.json", value);
+        let out = toolwright(&["lint", "--json", path.to_str().expect("utf-8 path")]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+    };
+    let expected = report(&mcp);
+    let rules: Vec<&str> = expected["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"short_description"), "{expected}");
+    assert!(rules.contains(&"param_restates_name"), "{expected}");
+    for form in &forms {
+        assert_eq!(report(form), expected, "{form}");
+    }
+}
+
+#[test]
 fn allowed_rules_are_skipped_and_a_clean_list_exits_with_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
     // A bare array of tools is accepted too.
