@@ -82,7 +82,7 @@ fn bench_round_trip(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { black_box(theirs.call_tool(params()).await.unwrap()) });
     });
-    g.bench_function("toolwright server (executor, every policy)", |b| {
+    g.bench_function("toolwright server (executor, default policies)", |b| {
         b.to_async(&rt)
             .iter(|| async { black_box(ours.call_tool(params()).await.unwrap()) });
     });

@@ -782,7 +782,9 @@ impl ServerHandler for McpServer {
             .unwrap_or_default();
         // rmcp fires `ct` on `notifications/cancelled` for this request.
         let cancelled = context.ct;
-        tracing::Instrument::instrument(
+        // Boxed: rmcp spawns a task per request around this future, and moves it into the task
+        // and its result out again; the executor's call inside is kilobytes, a box is a pointer.
+        Box::pin(tracing::Instrument::instrument(
             async move {
                 let call = ToolCall {
                     id,
@@ -816,7 +818,7 @@ impl ServerHandler for McpServer {
                 response
             },
             span,
-        )
+        ))
     }
 
     /// `subscriptions/listen` (2026-07-28): the tool list is the one thing that changes here.
