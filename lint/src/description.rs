@@ -5,9 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
-use crate::text::{
-    content_words, ident_words, name_words, norm, quote, raw_words, without_boilerplate,
-};
+use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, without_boilerplate};
 use crate::words::{
     BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS,
     VAGUE_OBJECTS, VAGUE_VERBS,
@@ -62,7 +60,7 @@ pub fn check_tool_description(
             ),
         ));
     }
-    let named = name_words(&[name]);
+    let named = Named::new(&[name], text);
     let content = content_words(text, &[]);
     // Vague verbs ("Manage invoices", "Handle a dialog") add nothing to a restated name; other
     // vague words may ("Returns how many were purged").

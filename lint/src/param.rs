@@ -4,8 +4,8 @@
 
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
-use crate::text::{content_words, ident_words, name_words, norm, quote, raw_words, to_snake_case};
-use crate::words::{BOILERPLATE, PARAM_FILLER};
+use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, to_snake_case};
+use crate::words::{BOILERPLATE, KIND_WORDS, PARAM_FILLER};
 use crate::{Finding, ParamText};
 
 /// What a parameter holds, as far as the host knows: a `#[tool]` argument's Rust type, an MCP
@@ -86,20 +86,13 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
             ),
         ));
     }
-    let mut identifiers = vec![param_name];
-    identifiers.extend(tool_name);
-    let named = name_words(&identifiers);
-    let content = content_words(&without_purpose_verbs(text), &[&PARAM_FILLER, &BOILERPLATE]);
-    let has_digit = text.chars().any(|c| c.is_ascii_digit());
-    if !has_digit
-        && !names_another_identifier(text, param_name)
-        && content.iter().all(|w| named.contains(w))
-    {
+    if facts(tool_name, param_name, text).is_empty() {
+        let content = content_words(&without_purpose_verbs(text), FILLER);
         let names = match tool_name {
             Some(tool)
                 if content
                     .iter()
-                    .any(|w| !name_words(&[param_name]).contains(w)) =>
+                    .any(|w| !Named::new(&[param_name], text).contains(w)) =>
             {
                 format!("its name and the tool name `{tool}`")
             }
@@ -115,6 +108,41 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// Word lists whose words say nothing about a value.
+const FILLER: &[&crate::words::WordList] = &[&PARAM_FILLER, &BOILERPLATE, &KIND_WORDS];
+
+/// What the text says beyond the names: its words that are not the parameter's or the tool's
+/// name words, filler, padding or the qualifier of a kind word; a digit or another identifier
+/// counts as a fact too. Empty when the text only restates the names.
+pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Vec<String> {
+    if text.chars().any(|c| c.is_ascii_digit()) {
+        return vec!["<digit>".to_string()];
+    }
+    if names_another_identifier(text, param_name) {
+        return vec!["<identifier>".to_string()];
+    }
+    let mut identifiers = vec![param_name];
+    identifiers.extend(tool_name);
+    let named = Named::new(&identifiers, text);
+    let kept = without_purpose_verbs(text);
+    let qualifiers = kind_qualifiers(&kept);
+    content_words(&kept, FILLER)
+        .into_iter()
+        .filter(|w| !named.contains(w) && !qualifiers.contains(w))
+        .collect()
+}
+
+/// The normalized words right before a kind word ("Locator strategy", "Mouse action", "WCAG
+/// level"): they say which set of values the parameter picks from, not which values it has.
+fn kind_qualifiers(text: &str) -> Vec<String> {
+    let words: Vec<String> = raw_words(text).into_iter().map(norm).collect();
+    words
+        .windows(2)
+        .filter(|pair| KIND_WORDS.contains(&pair[1]))
+        .map(|pair| pair[0].clone())
+        .collect()
 }
 
 /// Whether the text names an identifier other than the parameter itself (`list_tables`,
