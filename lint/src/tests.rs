@@ -2555,3 +2555,41 @@ fn derived_forms_and_spelled_out_acronyms_restate_the_name() {
         );
     }
 }
+
+/// An audit comes back as its findings and a started session as the session, so the verb says
+/// what comes back; a verb with no output still needs a returns phrase. A generic modifier does
+/// not save a description that restates the name ("Switch to a different connection").
+#[test]
+fn audit_and_start_say_what_comes_back_and_generic_modifiers_add_nothing() {
+    for (name, d) in [
+        (
+            "audit_page",
+            "Audit a live page for accessibility problems against the WCAG rules.",
+        ),
+        (
+            "start_recording",
+            "Start a new screen recording session of the open browser tab.",
+        ),
+    ] {
+        assert_eq!(tool_rules(name, Some(d), true), [], "{name} {d:?}");
+    }
+    let got = tool_rules(
+        "push_page",
+        Some("Push the open page to the remote staging server."),
+        true,
+    );
+    assert_eq!(got, [Rule::MissingReturns], "{got:?}");
+    for d in [
+        "Switch to a different connection.",
+        "Switch to another available connection.",
+    ] {
+        let got = tool_rules("switch_connection", Some(d), false);
+        assert_eq!(got, [Rule::RestatesName], "{d:?}: {got:?}");
+    }
+    let got = tool_rules(
+        "switch_connection",
+        Some("Switch to another Redis connection by its name; later calls use it."),
+        false,
+    );
+    assert_eq!(got, [], "{got:?}");
+}
