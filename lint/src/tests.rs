@@ -2593,3 +2593,25 @@ fn audit_and_start_say_what_comes_back_and_generic_modifiers_add_nothing() {
     );
     assert_eq!(got, [], "{got:?}");
 }
+
+/// "Information about X" says no more than X; the word still counts elsewhere.
+#[test]
+fn information_about_the_named_object_restates_it() {
+    for d in [
+        "Get information about a recording session.",
+        "Retrieves information on the given recording session.",
+    ] {
+        let got = tool_rules("get_recording_session", Some(d), true);
+        assert_eq!(got, [Rule::RestatesName], "{d:?}: {got:?}");
+    }
+    for d in [
+        "Get information about a recording session: its state, start time and open tabs.",
+        "Get the contact information of a recording session's owner.",
+    ] {
+        assert_eq!(
+            tool_rules("get_recording_session", Some(d), true),
+            [],
+            "{d:?}"
+        );
+    }
+}
