@@ -2371,6 +2371,14 @@ fn generic_nouns_modifiers_and_type_words_add_nothing() {
         ("start_codegen", "settings", "Code generation settings"),
         ("open_page", "url", "URL of the website to open"),
         ("read_events", "type", "Type of event data to read"),
+        ("type_text", "text", "Text to enter into the element"),
+        ("send_keys", "by", "Locator strategy to find element"),
+        ("list_items", "item_id", "The item's reference"),
+        (
+            "update_branch",
+            "expected_head_sha",
+            "The expected SHA of the branch's HEAD ref",
+        ),
     ] {
         let got = check_param_description_in(tool, param, Some(d));
         assert_eq!(
@@ -2432,6 +2440,16 @@ fn generic_nouns_modifiers_and_type_words_add_nothing() {
             "Maximum number of logs to return; the newest come first",
         ),
         ("open_page", "url", "Absolute https URL of the page to open"),
+        (
+            "type_text",
+            "text",
+            "Text to enter into the element; a newline submits the form",
+        ),
+        (
+            "update_branch",
+            "expected_head_sha",
+            "The SHA the HEAD ref must still point at, or the update fails",
+        ),
     ] {
         assert_eq!(
             check_param_description_in(tool, param, Some(d)),
