@@ -5,7 +5,7 @@
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
 use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, to_snake_case};
-use crate::words::{BOILERPLATE, KIND_WORDS, PARAM_FILLER};
+use crate::words::{BOILERPLATE, KIND_WORDS, PARAM_FILLER, STOP_WORDS};
 use crate::{Finding, ParamText};
 
 /// What a parameter holds, as far as the host knows: a `#[tool]` argument's Rust type, an MCP
@@ -87,27 +87,52 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
         ));
     }
     if facts(tool_name, param_name, text).is_empty() {
-        let content = content_words(&without_purpose_verbs(text), FILLER);
+        let (uses_tool_words, generic) = restatement(tool_name, param_name, text);
         let names = match tool_name {
-            Some(tool)
-                if content
-                    .iter()
-                    .any(|w| !Named::new(&[param_name], text).contains(w)) =>
-            {
-                format!("its name and the tool name `{tool}`")
-            }
+            Some(tool) if uses_tool_words => format!("its name and the tool name `{tool}`"),
             _ => "its name".to_string(),
+        };
+        let generic = if generic.is_empty() {
+            String::new()
+        } else {
+            let listed: Vec<String> = generic.iter().map(|w| format!("\"{w}\"")).collect();
+            format!(" with words that fit any parameter ({})", listed.join(", "))
         };
         let (what, fix) = suggest();
         findings.push(Finding::new(
             Rule::ParamRestatesName,
             format!(
-                "parameter `{param_name}` description {} only restates {names}; the model needs what the name does not say to fill it, here {what}: write one that {fix}; if the name truly says it all, use `#[tool(allow(param_restates_name))]`",
+                "parameter `{param_name}` description {} only restates {names}{generic}; the model needs what the name does not say to fill it, here {what}: write one that {fix}; if the name truly says it all, use `#[tool(allow(param_restates_name))]`",
                 quote(text)
             ),
         ));
     }
     findings
+}
+
+/// How a description that adds no fact is made, for its message: whether it uses words of the
+/// tool's name, and its words that are neither names nor stop words, as written (filler, kind
+/// words and their qualifiers, generic nouns: "string", "value", "strategy"), at most four.
+fn restatement(tool_name: Option<&str>, param_name: &str, text: &str) -> (bool, Vec<String>) {
+    let own = Named::new(&[param_name], text);
+    let tool = tool_name.map(|t| Named::new(&[t], text));
+    let mut uses_tool_words = false;
+    let mut generic: Vec<String> = Vec::new();
+    for word in raw_words(&without_purpose_verbs(text)) {
+        let n = norm(word);
+        if STOP_WORDS.contains(&n) || own.contains(&n) {
+            continue;
+        }
+        if tool.as_ref().is_some_and(|t| t.contains(&n)) {
+            uses_tool_words = true;
+            continue;
+        }
+        let shown = word.to_lowercase();
+        if generic.len() < 4 && !generic.contains(&shown) {
+            generic.push(shown);
+        }
+    }
+    (uses_tool_words, generic)
 }
 
 /// Word lists whose words say nothing about a value.

@@ -2474,6 +2474,20 @@ fn a_qualified_kind_word_is_not_a_fact() {
         let got = rules(&check_param_description_in(tool, param, Some(d)));
         assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
     }
+    // The message names the words that fit any parameter, and only blames the tool's name when
+    // its words are used.
+    let m = &check_param_description_in(
+        "find_element",
+        "by",
+        Some("Locator strategy to find element"),
+    )[0]
+    .message;
+    assert!(
+        m.contains(
+            "only restates its name and the tool name `find_element` with words that fit any parameter (\"locator\", \"strategy\")"
+        ),
+        "{m}"
+    );
     for (tool, param, d) in [
         (
             "find_element",
