@@ -144,7 +144,7 @@ rules! {
         name: "restates_name",
         allowable: true,
         rejects: "a description that only restates the name",
-        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", \"information about\", ...) and vague verbs (manage, handle, perform), expanding abbreviations (`pr` = pull request) and crude stemming, some word is not in the name",
+        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", \"information about\", ...) and vague verbs (manage, handle, perform), expanding abbreviations (`pr` = pull request) and spelled-out acronyms (\"knowledge base\" for `kb`), crude stemming and derived forms (\"retrieval\" for `retrieve`), some word is not in the name",
         fails: "\"Delete document.\" for `delete_document`",
         passes: "\"Permanently delete a document by its id. Returns the id …\"",
     }
