@@ -2579,6 +2579,8 @@ fn derived_forms_and_spelled_out_acronyms_restate_the_name() {
             "created_at",
             "After the given instant, in UTC",
         ),
+        // A run that starts with the acronym itself does not spell it out.
+        ("run_sql", "sql", "SQL query, lowercase"),
     ] {
         assert_eq!(
             check_param_description_in(tool, param, Some(d)),

@@ -175,7 +175,9 @@ fn spelled_out(acronyms: &[String], text: &str) -> Vec<String> {
                 .filter_map(|w| w.chars().next())
                 .flat_map(char::to_lowercase)
                 .collect();
-            if initials == *acronym {
+            // "SQL queries like …" starts with the acronym itself: not its spelling out.
+            let spells = !run.iter().any(|w| w.eq_ignore_ascii_case(acronym));
+            if spells && initials == *acronym {
                 out.extend(run.iter().map(|w| norm(w)));
             }
         }
