@@ -152,7 +152,7 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
     identifiers.extend(tool_name);
     let named = Named::new(&identifiers, text);
     let kept = without_purpose_verbs(text);
-    let qualifiers = kind_qualifiers(&kept);
+    let qualifiers = kind_qualifiers(text);
     content_words(&kept, FILLER)
         .into_iter()
         .filter(|w| !named.contains(w) && !qualifiers.contains(w))
@@ -160,13 +160,27 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
 }
 
 /// The normalized words right before a kind word ("Locator strategy", "Mouse action", "WCAG
-/// level"): they say which set of values the parameter picks from, not which values it has.
+/// level"): they say which set of values the parameter picks from, not which values it has. Only
+/// a separate word qualifies: the prefix of a compound ("sub-categories") is part of its word.
 fn kind_qualifiers(text: &str) -> Vec<String> {
-    let words: Vec<String> = raw_words(text).into_iter().map(norm).collect();
+    let words: Vec<&str> = text.split_whitespace().collect();
     words
         .windows(2)
-        .filter(|pair| KIND_WORDS.contains(&pair[1]))
-        .map(|pair| pair[0].clone())
+        .filter_map(|pair| {
+            let qualifier = raw_words(pair[0]);
+            let kind = raw_words(pair[1]);
+            // Punctuation between them ("Mode, locator") ends the phrase.
+            match (qualifier.as_slice(), kind.first()) {
+                ([.., last], Some(first))
+                    if pair[0].ends_with(char::is_alphanumeric)
+                        && pair[1].starts_with(char::is_alphanumeric)
+                        && KIND_WORDS.contains(&norm(first)) =>
+                {
+                    Some(norm(last))
+                }
+                _ => None,
+            }
+        })
         .collect()
 }
 

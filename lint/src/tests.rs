@@ -2509,6 +2509,12 @@ fn a_qualified_kind_word_is_not_a_fact() {
             "level",
             "Minimum WCAG conformance level: A, AA or AAA",
         ),
+        // The prefix of a compound is part of its word, not a qualifier.
+        (
+            "create_category_tree",
+            "root",
+            "The root category and its sub-categories",
+        ),
         (
             "get_message",
             "message_type",
