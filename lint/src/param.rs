@@ -160,8 +160,9 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
 }
 
 /// The normalized words right before a kind word ("Locator strategy", "Mouse action", "WCAG
-/// level"): they say which set of values the parameter picks from, not which values it has. Only
-/// a separate word qualifies: the prefix of a compound ("sub-categories") is part of its word.
+/// level"): they say which set of values the parameter picks from, not which values it has; so
+/// does "JSON" before "object" or "array". Only a separate word qualifies: the prefix of a
+/// compound ("sub-categories") is part of its word.
 fn kind_qualifiers(text: &str) -> Vec<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     words
@@ -174,7 +175,7 @@ fn kind_qualifiers(text: &str) -> Vec<String> {
                 ([.., last], Some(first))
                     if pair[0].ends_with(char::is_alphanumeric)
                         && pair[1].starts_with(char::is_alphanumeric)
-                        && KIND_WORDS.contains(&norm(first)) =>
+                        && (KIND_WORDS.contains(&norm(first)) || is_json_type(last, first)) =>
                 {
                     Some(norm(last))
                 }
@@ -182,6 +183,12 @@ fn kind_qualifiers(text: &str) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// "JSON object", "JSON array": the schema's own type spelled out, where "JSON" alone is a
+/// format a string must follow.
+fn is_json_type(qualifier: &str, noun: &str) -> bool {
+    qualifier.eq_ignore_ascii_case("json") && ["object", "array"].contains(&norm(noun).as_str())
 }
 
 /// Whether the text names an identifier other than the parameter itself (`list_tables`,

@@ -2407,6 +2407,8 @@ fn generic_nouns_modifiers_and_type_words_add_nothing() {
             "data",
             "Payload handed to the worker as its only argument",
         ),
+        // "JSON" alone is a format; only before "object" or "array" is it the schema's type.
+        ("call_api", "body", "The request body as JSON"),
         (
             "list_orders",
             "fields",
