@@ -5,9 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
-use crate::text::{
-    content_words, ident_words, name_words, norm, quote, raw_words, without_boilerplate,
-};
+use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, without_boilerplate};
 use crate::words::{
     BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS,
     VAGUE_OBJECTS, VAGUE_VERBS,
@@ -62,11 +60,14 @@ pub fn check_tool_description(
             ),
         ));
     }
-    let named = name_words(&[name]);
+    let named = Named::new(&[name], text);
     let content = content_words(text, &[]);
     // Vague verbs ("Manage invoices", "Handle a dialog") add nothing to a restated name; other
     // vague words may ("Returns how many were purged").
-    let substantive = content_words(&substance, &[&BOILERPLATE, &VAGUE_VERBS]);
+    let substantive = content_words(
+        &without_generic_heads(&substance),
+        &[&BOILERPLATE, &VAGUE_VERBS],
+    );
     let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
     // A description of vague words only gets `vague_description` alone, not both findings.
     if !named.is_empty()
@@ -122,6 +123,26 @@ pub fn check_tool_description(
         ));
     }
     findings
+}
+
+/// The text without "information" heading what it is about ("Get information about a session"
+/// says no more than "Get a session"); elsewhere the word may carry meaning ("system
+/// information", "returns contact information").
+fn without_generic_heads(text: &str) -> String {
+    let words = raw_words(text);
+    words
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| {
+            let heads = norm(w) == norm("information")
+                && words.get(i + 1).is_some_and(|next| {
+                    ["about", "on", "of", "regarding"].contains(&next.to_lowercase().as_str())
+                });
+            !heads
+        })
+        .map(|(_, w)| *w)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a description says, explicitly or through its verb, what the tool returns: a return

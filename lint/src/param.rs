@@ -4,8 +4,8 @@
 
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
-use crate::text::{content_words, ident_words, name_words, norm, quote, raw_words, to_snake_case};
-use crate::words::{BOILERPLATE, PARAM_FILLER};
+use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, to_snake_case};
+use crate::words::{BOILERPLATE, KIND_WORDS, PARAM_FILLER, STOP_WORDS};
 use crate::{Finding, ParamText};
 
 /// What a parameter holds, as far as the host knows: a `#[tool]` argument's Rust type, an MCP
@@ -86,35 +86,109 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
             ),
         ));
     }
-    let mut identifiers = vec![param_name];
-    identifiers.extend(tool_name);
-    let named = name_words(&identifiers);
-    let content = content_words(&without_purpose_verbs(text), &[&PARAM_FILLER, &BOILERPLATE]);
-    let has_digit = text.chars().any(|c| c.is_ascii_digit());
-    if !has_digit
-        && !names_another_identifier(text, param_name)
-        && content.iter().all(|w| named.contains(w))
-    {
+    if facts(tool_name, param_name, text).is_empty() {
+        let (uses_tool_words, generic) = restatement(tool_name, param_name, text);
         let names = match tool_name {
-            Some(tool)
-                if content
-                    .iter()
-                    .any(|w| !name_words(&[param_name]).contains(w)) =>
-            {
-                format!("its name and the tool name `{tool}`")
-            }
+            Some(tool) if uses_tool_words => format!("its name and the tool name `{tool}`"),
             _ => "its name".to_string(),
+        };
+        let generic = if generic.is_empty() {
+            String::new()
+        } else {
+            let listed: Vec<String> = generic.iter().map(|w| format!("\"{w}\"")).collect();
+            format!(" with words that fit any parameter ({})", listed.join(", "))
         };
         let (what, fix) = suggest();
         findings.push(Finding::new(
             Rule::ParamRestatesName,
             format!(
-                "parameter `{param_name}` description {} only restates {names}; the model needs what the name does not say to fill it, here {what}: write one that {fix}; if the name truly says it all, use `#[tool(allow(param_restates_name))]`",
+                "parameter `{param_name}` description {} only restates {names}{generic}; the model needs what the name does not say to fill it, here {what}: write one that {fix}; if the name truly says it all, use `#[tool(allow(param_restates_name))]`",
                 quote(text)
             ),
         ));
     }
     findings
+}
+
+/// How a description that adds no fact is made, for its message: whether it uses words of the
+/// tool's name, and its words that are neither names nor stop words, as written (filler, kind
+/// words and their qualifiers, generic nouns: "string", "value", "strategy"), at most four.
+fn restatement(tool_name: Option<&str>, param_name: &str, text: &str) -> (bool, Vec<String>) {
+    let own = Named::new(&[param_name], text);
+    let tool = tool_name.map(|t| Named::new(&[t], text));
+    let mut uses_tool_words = false;
+    let mut generic: Vec<String> = Vec::new();
+    for word in raw_words(&without_purpose_verbs(text)) {
+        let n = norm(word);
+        if STOP_WORDS.contains(&n) || own.contains(&n) {
+            continue;
+        }
+        if tool.as_ref().is_some_and(|t| t.contains(&n)) {
+            uses_tool_words = true;
+            continue;
+        }
+        let shown = word.to_lowercase();
+        if generic.len() < 4 && !generic.contains(&shown) {
+            generic.push(shown);
+        }
+    }
+    (uses_tool_words, generic)
+}
+
+/// Word lists whose words say nothing about a value.
+const FILLER: &[&crate::words::WordList] = &[&PARAM_FILLER, &BOILERPLATE, &KIND_WORDS];
+
+/// What the text says beyond the names: its words that are not the parameter's or the tool's
+/// name words, filler, padding or the qualifier of a kind word; a digit or another identifier
+/// counts as a fact too. Empty when the text only restates the names.
+pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Vec<String> {
+    if text.chars().any(|c| c.is_ascii_digit()) {
+        return vec!["<digit>".to_string()];
+    }
+    if names_another_identifier(text, param_name) {
+        return vec!["<identifier>".to_string()];
+    }
+    let mut identifiers = vec![param_name];
+    identifiers.extend(tool_name);
+    let named = Named::new(&identifiers, text);
+    let kept = without_purpose_verbs(text);
+    let qualifiers = kind_qualifiers(text);
+    content_words(&kept, FILLER)
+        .into_iter()
+        .filter(|w| !named.contains(w) && !qualifiers.contains(w))
+        .collect()
+}
+
+/// The normalized words right before a kind word ("Locator strategy", "Mouse action", "WCAG
+/// level"): they say which set of values the parameter picks from, not which values it has; so
+/// does "JSON" before "object" or "array". Only a separate word qualifies: the prefix of a
+/// compound ("sub-categories") is part of its word.
+fn kind_qualifiers(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter_map(|pair| {
+            let qualifier = raw_words(pair[0]);
+            let kind = raw_words(pair[1]);
+            // Punctuation between them ("Mode, locator") ends the phrase.
+            match (qualifier.as_slice(), kind.first()) {
+                ([.., last], Some(first))
+                    if pair[0].ends_with(char::is_alphanumeric)
+                        && pair[1].starts_with(char::is_alphanumeric)
+                        && (KIND_WORDS.contains(&norm(first)) || is_json_type(last, first)) =>
+                {
+                    Some(norm(last))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// "JSON object", "JSON array": the schema's own type spelled out, where "JSON" alone is a
+/// format a string must follow.
+fn is_json_type(qualifier: &str, noun: &str) -> bool {
+    qualifier.eq_ignore_ascii_case("json") && ["object", "array"].contains(&norm(noun).as_str())
 }
 
 /// Whether the text names an identifier other than the parameter itself (`list_tables`,

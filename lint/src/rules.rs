@@ -144,7 +144,7 @@ rules! {
         name: "restates_name",
         allowable: true,
         rejects: "a description that only restates the name",
-        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", ...) and vague verbs (manage, handle, perform), expanding abbreviations (`pr` = pull request) and crude stemming, some word is not in the name",
+        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", \"information about\", ...) and vague verbs (manage, handle, perform), expanding abbreviations (`pr` = pull request) and spelled-out acronyms (\"knowledge base\" for `kb`), crude stemming and derived forms (\"retrieval\" for `retrieve`), some word is not in the name",
         fails: "\"Delete document.\" for `delete_document`",
         passes: "\"Permanently delete a document by its id. Returns the id …\"",
     }
@@ -181,7 +181,7 @@ rules! {
         name: "param_restates_name",
         allowable: true,
         rejects: "a parameter doc that only restates its name (\"The query\", \"URL to fetch\", \"The method to execute\")",
-        summary: "a parameter description says more than the parameter's and the tool's names (\"The user id\" for `user_id`, \"The pull request number\" for `pull_number` in `get_pull_request`, \"URL to fetch\" for `url` fail): type and kind words (string, value, type, format), boilerplate, vague verbs (perform, execute), what the tool does with the value (\"to fetch\", \"to return\") and expansions or synonyms of the names' words (\"Width of the browser window\" for `width` of `browser_resize`) do not count; a digit, or another identifier such as the tool the value comes from (`list_tables`), does: its meaning, format, units, range, default, an example or where it comes from",
+        summary: "a parameter description says more than the parameter's and the tool's names (\"The user id\" for `user_id`, \"The pull request number\" for `pull_number` in `get_pull_request`, \"URL to fetch\" for `url` fail): type and kind words (string, value, JSON object, type, format) and the word qualifying a kind word (\"Locator strategy\", \"Mouse action\"), generic nouns (options, data, response), generic modifiers (additional, custom), boilerplate, vague verbs (perform, execute), what the tool does with the value (\"to fetch\", \"to return\", \"Filter by\"), expansions, synonyms and derived forms of the names' words (\"Width of the browser window\" for `width` of `browser_resize`, \"Connection identifier\" for `id` of `connect`) and an acronym spelled out (\"dead letter queue\" for `dlq`) do not count; a digit, or another identifier such as the tool the value comes from (`list_tables`), does: its meaning, format, units, range, default, an example or where it comes from",
         fails: "\"The query\", \"URL to fetch\", \"The method to execute\"",
         passes: "\"How many results to return, from 1 to 20. Defaults to 5.\"",
     }

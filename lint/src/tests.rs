@@ -2306,3 +2306,354 @@ fn the_returns_sentence_is_written_for_this_tool() {
         );
     }
 }
+
+/// Generic nouns (options, data, response, records, criteria), type words the schema already
+/// says (JSON object, index), generic modifiers (additional, custom, different, available),
+/// relations (belongs to, containing), "Filter by" and the particle of "pass along" add nothing
+/// to the names; a fact beside them still counts.
+#[test]
+fn generic_nouns_modifiers_and_type_words_add_nothing() {
+    for (tool, param, d) in [
+        ("export_report", "options", "Export options"),
+        ("export_report", "opts", "Report options"),
+        ("export_report", "settings", "The report settings"),
+        (
+            "render_chart",
+            "style",
+            "Style configuration for the chart with a JSON object, optional.",
+        ),
+        ("enqueue_job", "data", "Job data (JSON object)"),
+        (
+            "list_orders",
+            "fields",
+            "A list of the fields to be returned in the response.",
+        ),
+        (
+            "list_orders",
+            "sorts",
+            "A list of sort criteria to apply to the results.",
+        ),
+        (
+            "list_tags",
+            "archived",
+            "Whether to return only results that have been archived.",
+        ),
+        ("list_tags", "color", "Filter by color"),
+        ("read_rows", "start", "Start index"),
+        (
+            "create_deal",
+            "associations",
+            "Associated records for this deal",
+        ),
+        (
+            "http_get",
+            "headers",
+            "Additional headers to include in the request",
+        ),
+        (
+            "ask_model",
+            "instruction",
+            "Optional custom instruction for the model",
+        ),
+        ("run_tool", "name", "The name of the available tool to run."),
+        (
+            "create_property",
+            "group_name",
+            "The name of the property group the property belongs to",
+        ),
+        (
+            "download_images",
+            "file_key",
+            "The key of the file containing the images",
+        ),
+        ("install_server", "args", "The arguments to pass along"),
+        ("list_logs", "limit", "Maximum number of logs to return"),
+        ("start_codegen", "settings", "Code generation settings"),
+        ("open_page", "url", "URL of the website to open"),
+        ("read_events", "type", "Type of event data to read"),
+        ("type_text", "text", "Text to enter into the element"),
+        ("send_keys", "by", "Locator strategy to find element"),
+        ("list_items", "item_id", "The item's reference"),
+        (
+            "update_branch",
+            "expected_head_sha",
+            "The expected SHA of the branch's HEAD ref",
+        ),
+    ] {
+        let got = check_param_description_in(tool, param, Some(d));
+        assert_eq!(
+            rules(&got),
+            [Rule::ParamRestatesName],
+            "{tool}.{param} {d:?}"
+        );
+        let m = &got[0].message;
+        assert!(m.contains(&crate::text::quote(d)), "{m}");
+        assert!(m.contains("write one that"), "{m}");
+        assert!(m.contains("allow(param_restates_name)"), "{m}");
+    }
+    for (tool, param, d) in [
+        (
+            "export_report",
+            "options",
+            "Page size (A4 or Letter) and orientation",
+        ),
+        (
+            "render_chart",
+            "style",
+            "Colors and fonts of the chart, like theme: dark",
+        ),
+        (
+            "enqueue_job",
+            "data",
+            "Payload handed to the worker as its only argument",
+        ),
+        // "JSON" alone is a format; only before "object" or "array" is it the schema's type.
+        ("call_api", "body", "The request body as JSON"),
+        (
+            "list_orders",
+            "fields",
+            "Order fields to include besides id and status, like total or currency",
+        ),
+        (
+            "list_tags",
+            "archived",
+            "Also list tags hidden from the sidebar",
+        ),
+        ("list_pull_requests", "base", "Filter by base branch name"),
+        ("read_rows", "start", "Zero-based position of the first row"),
+        (
+            "http_get",
+            "headers",
+            "Additional headers, as name: value pairs",
+        ),
+        (
+            "create_property",
+            "group_name",
+            "The group the property is listed under on the record page",
+        ),
+        (
+            "install_server",
+            "args",
+            "Command-line arguments handed to the server binary",
+        ),
+        (
+            "list_logs",
+            "limit",
+            "Maximum number of logs to return; the newest come first",
+        ),
+        ("open_page", "url", "Absolute https URL of the page to open"),
+        (
+            "type_text",
+            "text",
+            "Text to enter into the element; a newline submits the form",
+        ),
+        (
+            "update_branch",
+            "expected_head_sha",
+            "The SHA the HEAD ref must still point at, or the update fails",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// A kind word (type, mode, strategy, level, action) says the value is one of several; the word
+/// right before it only names which set ("Locator strategy", "Mouse action", "WCAG level"). Both
+/// are no fact until the values are given.
+#[test]
+fn a_qualified_kind_word_is_not_a_fact() {
+    for (tool, param, d) in [
+        ("find_element", "by", "Locator strategy to find the element"),
+        ("find_element", "value", "Value for the locator strategy"),
+        ("click_mouse", "action", "Mouse action to perform"),
+        ("list_rules", "level", "Filter by WCAG level"),
+        ("export_report", "format", "Output format"),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    // The message names the words that fit any parameter, and only blames the tool's name when
+    // its words are used.
+    let m = &check_param_description_in(
+        "find_element",
+        "by",
+        Some("Locator strategy to find element"),
+    )[0]
+    .message;
+    assert!(
+        m.contains(
+            "only restates its name and the tool name `find_element` with words that fit any parameter (\"locator\", \"strategy\")"
+        ),
+        "{m}"
+    );
+    for (tool, param, d) in [
+        (
+            "find_element",
+            "by",
+            "How to find the element: css, xpath, id or name",
+        ),
+        (
+            "find_element",
+            "value",
+            "The selector or text the locator strategy matches, like #login",
+        ),
+        (
+            "click_mouse",
+            "action",
+            "Mouse action: click, double click or right click",
+        ),
+        (
+            "list_rules",
+            "level",
+            "Minimum WCAG conformance level: A, AA or AAA",
+        ),
+        // The prefix of a compound is part of its word, not a qualifier.
+        (
+            "create_category_tree",
+            "root",
+            "The root category and its sub-categories",
+        ),
+        (
+            "get_message",
+            "message_type",
+            "Type of message to demonstrate different annotation patterns",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// A name's verb comes back as a noun (connection, navigation, retrieval, calculation) and an
+/// acronym comes back spelled out ("dead letter queue" for `dlq`, "Knowledge Base" for `kb`):
+/// both only restate the name.
+#[test]
+fn derived_forms_and_spelled_out_acronyms_restate_the_name() {
+    use crate::text::base;
+    for (a, b) in [
+        ("connection", "connect"),
+        ("navigation", "navigate"),
+        ("retrieval", "retrieve"),
+        ("calculation", "calculated"),
+        ("associations", "associated"),
+        ("management", "manage"),
+    ] {
+        assert_eq!(base(&norm(a)), base(&norm(b)), "{a} {b}");
+    }
+    // Short words keep their endings: an option is not an "opt", a portal not a port.
+    for (a, b) in [("option", "opt"), ("portal", "port"), ("comment", "com")] {
+        assert_ne!(base(&norm(a)), base(&norm(b)), "{a} {b}");
+    }
+    for (tool, param, d) in [
+        ("connect", "id", "Connection identifier"),
+        ("navigate", "wait_until", "Navigation wait condition"),
+        (
+            "retrieve_documents",
+            "query",
+            "The query to perform retrieval on",
+        ),
+        (
+            "create_property",
+            "calculation_formula",
+            "A formula used to compute a calculated property",
+        ),
+        ("query_dlq", "queue_name", "Dead letter queue name"),
+        ("search_kb", "kb_id", "ID of the Knowledge Base"),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        (
+            "connect",
+            "id",
+            "Connection name from the config file, like staging",
+        ),
+        (
+            "query_dlq",
+            "queue_name",
+            "Dead letter queue name; defaults to the source queue's name",
+        ),
+        // A word with a vowel is not read as an acronym: "at" is not "after the".
+        (
+            "list_events",
+            "created_at",
+            "After the given instant, in UTC",
+        ),
+        // A run that starts with the acronym itself does not spell it out.
+        ("run_sql", "sql", "SQL query, lowercase"),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// An audit comes back as its findings and a started session as the session, so the verb says
+/// what comes back; a verb with no output still needs a returns phrase. A generic modifier does
+/// not save a description that restates the name ("Switch to a different connection").
+#[test]
+fn audit_and_start_say_what_comes_back_and_generic_modifiers_add_nothing() {
+    for (name, d) in [
+        (
+            "audit_page",
+            "Audit a live page for accessibility problems against the WCAG rules.",
+        ),
+        (
+            "start_recording",
+            "Start a new screen recording session of the open browser tab.",
+        ),
+    ] {
+        assert_eq!(tool_rules(name, Some(d), true), [], "{name} {d:?}");
+    }
+    let got = tool_rules(
+        "push_page",
+        Some("Push the open page to the remote staging server."),
+        true,
+    );
+    assert_eq!(got, [Rule::MissingReturns], "{got:?}");
+    for d in [
+        "Switch to a different connection.",
+        "Switch to another available connection.",
+    ] {
+        let got = tool_rules("switch_connection", Some(d), false);
+        assert_eq!(got, [Rule::RestatesName], "{d:?}: {got:?}");
+    }
+    let got = tool_rules(
+        "switch_connection",
+        Some("Switch to another Redis connection by its name; later calls use it."),
+        false,
+    );
+    assert_eq!(got, [], "{got:?}");
+}
+
+/// "Information about X" says no more than X; the word still counts elsewhere.
+#[test]
+fn information_about_the_named_object_restates_it() {
+    for d in [
+        "Get information about a recording session.",
+        "Retrieves information on the given recording session.",
+    ] {
+        let got = tool_rules("get_recording_session", Some(d), true);
+        assert_eq!(got, [Rule::RestatesName], "{d:?}: {got:?}");
+    }
+    for d in [
+        "Get information about a recording session: its state, start time and open tabs.",
+        "Get the contact information of a recording session's owner.",
+    ] {
+        assert_eq!(
+            tool_rules("get_recording_session", Some(d), true),
+            [],
+            "{d:?}"
+        );
+    }
+}

@@ -98,6 +98,93 @@ pub(crate) fn name_words(identifiers: &[&str]) -> BTreeSet<String> {
     out
 }
 
+/// What counts as restating identifiers in a text: the identifiers' normalized words with
+/// their expansions ([`name_words`]), the same words in a derived form (`connection` for
+/// `connect`, see [`base`]), and the words of the text that spell out an acronym of theirs
+/// ("dead letter queue" for `dlq`).
+pub(crate) struct Named {
+    words: BTreeSet<String>,
+}
+
+impl Named {
+    pub(crate) fn new(identifiers: &[&str], text: &str) -> Named {
+        let mut words = name_words(identifiers);
+        let bases: Vec<String> = words.iter().map(|w| base(w)).collect();
+        words.extend(bases);
+        let acronyms: Vec<String> = identifiers
+            .iter()
+            .flat_map(|i| ident_words(i))
+            .filter(|w| is_acronym(w))
+            .collect();
+        words.extend(spelled_out(&acronyms, text));
+        Named { words }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Whether a normalized word of the text restates the identifiers.
+    pub(crate) fn contains(&self, normed: &str) -> bool {
+        self.words.contains(normed) || self.words.contains(&base(normed))
+    }
+}
+
+/// A normalized word without the suffix that makes a noun or an adjective of a verb, folded
+/// like [`norm`]: `connection` and `connect` meet at `connect`, `navigation` and `navigate` at
+/// `navigat`, `retrieval` and `retrieve` at `get`, `management` and `manage` at `manag`. The
+/// crude stemmer keeps inflections together; this keeps a name's verb and the description's noun
+/// for the same act together. What is left must stay long enough to be a word of its own
+/// (`option`, `comment`, `portal` keep their endings).
+pub(crate) fn base(normed: &str) -> String {
+    let stripped = [("ion", 4), ("ment", 4), ("al", 5)]
+        .iter()
+        .find_map(|(suffix, min)| {
+            normed
+                .strip_suffix(suffix)
+                .filter(|rest| rest.chars().count() >= *min)
+        });
+    match stripped {
+        // The stemmer drops a final `e` (`manage` is `manag`); `management` keeps it.
+        Some(rest) => {
+            let rest = rest.strip_suffix('e').unwrap_or(rest);
+            synonym(rest).unwrap_or(rest).to_string()
+        }
+        None => normed.to_string(),
+    }
+}
+
+/// An identifier word that can only be an acronym: two to five letters, no vowel (`dlq`, `kb`,
+/// `ttl`).
+fn is_acronym(word: &str) -> bool {
+    (2..=5).contains(&word.len())
+        && word.chars().all(|c| c.is_ascii_lowercase())
+        && !word.chars().any(|c| "aeiouy".contains(c))
+}
+
+/// The normalized words of each run of words in `text` whose initials spell one of `acronyms`
+/// ("Knowledge Base" for `kb`, "time to live" for `ttl`).
+fn spelled_out(acronyms: &[String], text: &str) -> Vec<String> {
+    let words = raw_words(text);
+    let mut out = Vec::new();
+    for acronym in acronyms {
+        let n = acronym.len();
+        for run in words.windows(n) {
+            let initials: String = run
+                .iter()
+                .filter_map(|w| w.chars().next())
+                .flat_map(char::to_lowercase)
+                .collect();
+            // "SQL queries like …" starts with the acronym itself: not its spelling out.
+            let spells = !run.iter().any(|w| w.eq_ignore_ascii_case(acronym));
+            if spells && initials == *acronym {
+                out.extend(run.iter().map(|w| norm(w)));
+            }
+        }
+    }
+    out
+}
+
 /// A description without generated padding, for judging its length and whether it restates the
 /// name: a leading product tag (`Notion | `), headings of error listings (`Error Responses:`) and
 /// lines that only list an HTTP status (`400: Bad request`).

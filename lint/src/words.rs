@@ -51,6 +51,9 @@ lists! {
     STOP_WORDS = "stop_words.txt";
     /// Extra filler for parameter descriptions: type names and words meaning "the argument".
     PARAM_FILLER = "param_filler.txt";
+    /// Words that say a parameter holds one of several values, not which ones (`type`, `mode`,
+    /// `strategy`); the word before one only names the set.
+    KIND_WORDS = "kind_words.txt";
     /// Words that, alone, say nothing concrete in a description.
     VAGUE_DESCRIPTION_WORDS = "vague_description_words.txt";
     /// Verbs that say nothing about what a tool does, in names.

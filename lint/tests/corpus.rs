@@ -18,13 +18,16 @@ const GOOD_ACCEPTED_GOAL: f64 = 0.98;
 /// What the rules reach today, per (part, kind): (poor rejected, good accepted). The test fails
 /// when a change falls below them; raise them when the rules improve. Where they are below the
 /// goals, the report says so. The tune floors were set again when 15 servers joined the tune part
-/// (branch lint's corpus commits): on the grown part the same rules reject 92.7% of poor tools
-/// (was 100%) and 80.4% of poor parameters (was 95.9%).
+/// (branch lint's corpus commits): on the grown part the same rules rejected 92.7% of poor tools
+/// (was 100%) and 80.4% of poor parameters (was 95.9%). Branch lint3's rules (generic nouns, type
+/// and kind words, derived forms, spelled-out acronyms, "information about") reach: tune tools
+/// 95.1% / 98.1% (were 92.7% / 97.1%), tune params 94.0% / 99.4% (were 80.4% / 99.4%),
+/// held_out tools 89.4% / 98.6% (unchanged), held_out params 78.6% / 98.4% (were 76.4% / 98.9%).
 const FLOORS: &[(&str, &str, f64, f64)] = &[
-    ("tune", "tools", 0.92, 0.97),
-    ("tune", "params", 0.80, 0.99),
+    ("tune", "tools", 0.95, 0.98),
+    ("tune", "params", 0.94, 0.99),
     ("held_out", "tools", 0.89, 0.98),
-    ("held_out", "params", 0.76, 0.98),
+    ("held_out", "params", 0.78, 0.98),
 ];
 
 #[derive(Default)]
