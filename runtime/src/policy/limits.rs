@@ -90,6 +90,11 @@ impl Limits {
     /// # Errors
     /// `output_too_large` when the tool returned more than the cap.
     pub fn check_output(&self, value: &Value) -> Result<(), ToolError> {
+        // Most outputs are a scalar or a flat list or record, far below the cap: their size
+        // is bounded without writing them out.
+        if written_size_bound(value).is_some_and(|bound| bound <= self.max_output_bytes) {
+            return Ok(());
+        }
         let mut counter = Counter {
             n: 0,
             limit: self.max_output_bytes,
@@ -156,6 +161,31 @@ impl Limits {
 struct Counter {
     n: usize,
     limit: usize,
+}
+
+/// At least as many bytes as `value` takes written as compact JSON, for a scalar or an array or
+/// object of scalars; `None` for anything nested deeper (written out to be measured). A string
+/// takes at most six bytes a byte (`\u001f`) and its quotes; a number at most 40 (an `f64` is at
+/// most 24).
+fn written_size_bound(value: &Value) -> Option<usize> {
+    fn scalar(v: &Value) -> Option<usize> {
+        match v {
+            Value::String(s) => Some(s.len().saturating_mul(6).saturating_add(2)),
+            Value::Number(_) => Some(40),
+            Value::Bool(_) | Value::Null => Some(5),
+            Value::Array(_) | Value::Object(_) => None,
+        }
+    }
+    match value {
+        Value::Array(items) => items.iter().try_fold(2usize, |total, item| {
+            Some(total.saturating_add(scalar(item)?.saturating_add(1)))
+        }),
+        Value::Object(fields) => fields.iter().try_fold(2usize, |total, (key, v)| {
+            let key = key.len().saturating_mul(6).saturating_add(3);
+            Some(total.saturating_add(key.saturating_add(scalar(v)?).saturating_add(1)))
+        }),
+        scalar_value => scalar(scalar_value),
+    }
 }
 
 impl std::io::Write for Counter {
@@ -306,6 +336,60 @@ mod tests {
         fn size_and_depth_match_the_recursive_reference(v in value()) {
             proptest::prop_assert_eq!(value_size_depth(&v, usize::MAX, usize::MAX), reference(&v, 1));
         }
+
+        /// The output cap's quick bound is never below the written size, whatever the strings
+        /// hold (escapes, control characters, any Unicode) and whatever the numbers are.
+        #[test]
+        fn the_output_bound_is_never_below_the_written_size(v in output()) {
+            if let Some(bound) = written_size_bound(&v) {
+                let written = serde_json::to_string(&v).unwrap().len();
+                proptest::prop_assert!(written <= bound, "{written} > {bound} for {v}");
+            }
+        }
+    }
+
+    /// Outputs: scalars with any text and any number, flat lists and records of them, and some
+    /// nesting (which the bound leaves to the exact count).
+    fn output() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            "[\\\"\u{0}-\u{1f}\u{7f}\u{2028}]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    #[test]
+    fn a_large_flat_output_is_still_measured_exactly() {
+        let limits = Limits {
+            max_output_bytes: 100,
+            ..Limits::default()
+        };
+        // 60 bytes, whose bound (6 a byte) is above the cap: written out, it fits.
+        assert!(limits.check_output(&Value::from("x".repeat(58))).is_ok());
+        assert_eq!(
+            limits
+                .check_output(&Value::from("x".repeat(99)))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::OutputTooLarge
+        );
+        assert!(
+            limits
+                .check_output(&serde_json::json!(["x", "y", "z"]))
+                .is_ok()
+        );
     }
 
     #[test]
