@@ -64,21 +64,38 @@ macro_rules! decision {
 }
 pub(crate) use decision;
 
-/// The built-in policies' places in [`audit::Decisions`], named as its fields: a call's state
-/// keeps each decision in one byte, so recording one is a store, never a lock.
-#[allow(non_camel_case_types)]
-#[derive(Clone, Copy)]
-pub(crate) enum Slot {
-    permission,
-    rate_limit,
-    circuit_breaker,
-    validation,
-    confirmation,
-    bulkhead,
+/// The built-in decisions, each with its field of [`audit::Decisions`] (named so in its
+/// `decision!` too): a call's state keeps each in one byte, so recording one is a store, never
+/// a lock. A new policy's decision is one line here.
+macro_rules! slots {
+    ($($field:ident: $decision:ty,)+) => {
+        /// Where a call's state keeps each built-in decision.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy)]
+        pub(crate) enum Slot {
+            $($field,)+
+        }
+
+        impl Slot {
+            const COUNT: usize = [$(Slot::$field),+].len();
+        }
+
+        /// Every decision kept in `codes`.
+        fn read_all(codes: &[AtomicU8; Slot::COUNT]) -> audit::Decisions {
+            let mut d = audit::Decisions::default();
+            $(read_into::<$decision>(codes, &mut d);)+
+            d
+        }
+    };
 }
 
-impl Slot {
-    const COUNT: usize = 6;
+slots! {
+    permission: permission::PermissionDecision,
+    rate_limit: rate_limit::RateLimitDecision,
+    circuit_breaker: circuit_breaker::BreakerDecision,
+    validation: validation::ValidationDecision,
+    confirmation: confirm::ConfirmationDecision,
+    bulkhead: bulkhead::BulkheadDecision,
 }
 
 /// A built-in policy's decision, declared with `decision! { pub enum … in field { … } }`.
@@ -179,13 +196,7 @@ impl<'a> CallState<'a> {
 
     /// The decisions so far.
     pub(crate) fn decisions(&self) -> audit::Decisions {
-        let mut d = audit::Decisions::default();
-        read_into::<permission::PermissionDecision>(&self.decided, &mut d);
-        read_into::<rate_limit::RateLimitDecision>(&self.decided, &mut d);
-        read_into::<circuit_breaker::BreakerDecision>(&self.decided, &mut d);
-        read_into::<validation::ValidationDecision>(&self.decided, &mut d);
-        read_into::<confirm::ConfirmationDecision>(&self.decided, &mut d);
-        read_into::<bulkhead::BulkheadDecision>(&self.decided, &mut d);
+        let mut d = read_all(&self.decided);
         if self.layer_steps() > 0 {
             d.layers = self.layers().clone();
         }
