@@ -409,12 +409,33 @@ fn hint(param_name: &str, kind: &ParamKind) -> (&'static str, String) {
                 "gives the unit, range and default, e.g. \"{example}, from 1 to 100; defaults to 10\""
             ),
         ),
-        Shape::Path => (
-            "its form and what it is relative to",
-            format!(
-                "says whether the {label} {is} absolute or relative and to what, e.g. \"{example} relative to the repository root, like src/main.rs\""
-            ),
-        ),
+        Shape::Path => {
+            // A path that names a directory (`repo_path`, `root_dir`) is not a file inside one.
+            let directory = ident_words(param_name).iter().any(|w| {
+                [
+                    "repo",
+                    "repository",
+                    "root",
+                    "project",
+                    "workspace",
+                    "dir",
+                    "directory",
+                    "folder",
+                ]
+                .contains(&w.to_lowercase().as_str())
+            });
+            let like = if directory {
+                ", an absolute path like /home/me/project"
+            } else {
+                " relative to the repository root, like src/main.rs"
+            };
+            (
+                "its form and what it is relative to",
+                format!(
+                    "says whether the {label} {is} absolute or relative and to what, e.g. \"{example}{like}\""
+                ),
+            )
+        }
         Shape::Url => (
             "which address and its scheme",
             "says which address and its scheme, e.g. \"Absolute https URL of the page to open\""

@@ -1927,6 +1927,15 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
     assert!(m.contains("format and limits"), "{m}");
     let m = message("read_file", "path", "Path of the file");
     assert!(m.contains("absolute or relative"), "{m}");
+    assert!(
+        m.contains("like src/main.rs"),
+        "a file path's example is a file: {m}"
+    );
+    // A path that names a repository or a directory gets a directory's example, not a file's
+    // inside a repository.
+    let m = message("git_status", "repo_path", "The path to the repository");
+    assert!(m.contains("like /home/me/project"), "{m}");
+    assert!(!m.contains("repository root"), "{m}");
     let m = message("delete_user", "user_id", "The user ID");
     assert!(m.contains("comes from"), "{m}");
     let m = message(
