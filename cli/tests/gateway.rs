@@ -1026,6 +1026,44 @@ destructive = false
     assert!(stderr.contains("GITHUB_TOKEN is not set"), "{stderr}");
 }
 
+/// An HTTP upstream nobody answers at: the start fails with the address and the cause in plain
+/// words (rmcp's own error names its transport types).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_upstream_that_cannot_be_reached_stops_the_start_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let config = dir.path().join("unreachable.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[upstream]]
+name = "web"
+url = "http://{free}/mcp"
+start_timeout = "10s"
+[upstream.tools.search_pages]
+destructive = false
+"#
+        ),
+    )
+    .unwrap();
+    let out = gateway_command(&config)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("upstream `web`"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("could not connect to {free}")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("rmcp::"), "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upstream_tool_named_with_a_dot_is_exposed_under_the_name_given() {
     let dir = tempfile::tempdir().unwrap();
