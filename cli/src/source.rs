@@ -32,7 +32,8 @@ pub fn from_file(path: &Path) -> Result<Vec<Value>> {
 /// of a bare array. Each tool is an MCP tool or a model provider's function declaration, read as
 /// the MCP tool it declares: OpenAI Chat Completions (`{"type": "function", "function": {…}}`),
 /// OpenAI Responses (`{"type": "function", "name", "parameters"}`), Anthropic (`input_schema`)
-/// and Gemini (`{"functionDeclarations": [...]}`).
+/// and Gemini (`{"functionDeclarations": [...]}`); the providers' own tools (web search, code
+/// execution) are left out.
 pub fn tools_of(json: Value) -> Result<Vec<Value>> {
     let list = match json {
         Value::Array(tools) => tools,
@@ -48,7 +49,7 @@ pub fn tools_of(json: Value) -> Result<Vec<Value>> {
         ),
     };
     let mut tools = Vec::with_capacity(list.len());
-    for tool in list {
+    for tool in list.into_iter().filter(|t| !is_built_in(t)) {
         match declarations(&tool) {
             Some(declared) => tools.extend(declared.iter().cloned().map(as_mcp_tool)),
             None => tools.push(as_mcp_tool(tool)),
@@ -60,6 +61,15 @@ pub fn tools_of(json: Value) -> Result<Vec<Value>> {
         }
     }
     Ok(tools)
+}
+
+/// A provider's own tool in a request (OpenAI's `{"type": "web_search"}`, Anthropic's
+/// `{"type": "bash_20250124", "name": "bash"}`): its description is the provider's, nothing to
+/// lint. Function and custom tools are the caller's.
+fn is_built_in(tool: &Value) -> bool {
+    tool.get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| !matches!(t, "function" | "custom"))
 }
 
 /// The function declarations of a Gemini tool entry.

@@ -129,11 +129,12 @@ fn model_providers_function_declarations_are_linted_as_the_tools_they_declare() 
         // OpenAI Chat Completions, as a request body.
         json!({"model": "gpt-5", "tools": [{"type": "function", "function": {
             "name": name, "description": description, "parameters": schema("string", "boolean")}}]}),
-        // OpenAI Responses.
-        json!([{"type": "function", "name": name, "description": description,
+        // OpenAI Responses, with one of OpenAI's own tools beside it (nothing to lint).
+        json!([{"type": "web_search"}, {"type": "function", "name": name, "description": description,
             "parameters": schema("string", "boolean"), "strict": true}]),
-        // Anthropic.
-        json!([{"name": name, "description": description, "input_schema": schema("string", "boolean")}]),
+        // Anthropic, with one of Anthropic's own tools.
+        json!([{"name": name, "description": description, "input_schema": schema("string", "boolean")},
+            {"type": "bash_20250124", "name": "bash"}]),
         // Gemini, with its upper-case OpenAPI types.
         json!([{"functionDeclarations": [{"name": name, "description": description,
             "parameters": schema("STRING", "BOOLEAN")}]}]),

@@ -309,7 +309,6 @@ impl CircuitBreaker {
             };
             inner.generation += 1;
         }
-
         let half_open = match &mut inner.state {
             State::Closed { .. } => false,
             State::HalfOpen {
