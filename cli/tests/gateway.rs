@@ -136,6 +136,14 @@ fn gateway_command(config: &Path) -> tokio::process::Command {
     cmd
 }
 
+/// Runs a gateway that must refuse to start: exit status 2, and what it said on stderr.
+async fn refused_start(cmd: &mut tokio::process::Command) -> String {
+    let out = cmd.stdin(Stdio::null()).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
 /// A client that declares elicitation (when `elicitation`) and answers every prompt with
 /// `approve`.
 #[derive(Clone, Default)]
@@ -554,13 +562,7 @@ async fn configuration_mistakes_stop_the_start_with_a_clear_message() {
     for (text, expected) in cases {
         let path = setup.dir.path().join("broken.toml");
         std::fs::write(&path, text).unwrap();
-        let out = gateway_command(&path)
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let stderr = refused_start(&mut gateway_command(&path)).await;
         assert!(
             stderr.contains(expected),
             "expected {expected:?} in {stderr}"
@@ -1015,13 +1017,7 @@ destructive = false
 "#,
     )
     .unwrap();
-    let out = gateway_command(&config)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused_start(&mut gateway_command(&config)).await;
     assert!(stderr.contains("upstream `gh`"), "{stderr}");
     assert!(stderr.contains("GITHUB_TOKEN is not set"), "{stderr}");
 }
@@ -1049,13 +1045,7 @@ destructive = false
         ),
     )
     .unwrap();
-    let out = gateway_command(&config)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused_start(&mut gateway_command(&config)).await;
     assert!(stderr.contains("upstream `web`"), "{stderr}");
     assert!(
         stderr.contains(&format!("could not connect to {free}")),
@@ -1078,13 +1068,7 @@ async fn an_upstream_tool_named_with_a_dot_is_exposed_under_the_name_given() {
         format!("{base}[upstream.tools.\"reports.latest\"]\n"),
     )
     .unwrap();
-    let out = gateway_command(&config)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused_start(&mut gateway_command(&config)).await;
     assert!(
         stderr.contains("tool `reports.latest`")
             && stderr.contains("expose_as = \"reports_latest\""),
@@ -1206,14 +1190,7 @@ async fn a_tool_without_a_description_is_exposed_with_the_one_given() {
 
     // MCP makes the description optional; a model needs one, so the gateway asks for it.
     std::fs::write(&config, format!("{base}[upstream.tools.count_tickets]\n")).unwrap();
-    let out = gateway_command(&config)
-        .arg("--strict")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
     assert!(
         stderr.contains("upstream `fake`, tool `count_tickets`")
             && stderr.contains("`description = \"…\"`"),
@@ -1291,13 +1268,7 @@ async fn two_upstream_tools_exposed_under_one_name_stop_the_start_naming_both() 
     };
     let config = dir.path().join("twice.toml");
     std::fs::write(&config, upstream("docs") + &upstream("wiki")).unwrap();
-    let out = gateway_command(&config)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused_start(&mut gateway_command(&config)).await;
     assert!(
         stderr.contains("upstream `wiki`, tool `read_page`")
             && stderr.contains("upstream `docs`")
@@ -1318,14 +1289,7 @@ async fn the_lint_judges_the_name_callers_see() {
         "[upstream.tools.read_page]\nexpose_as = \"page\"\n",
     );
     std::fs::write(&config, base).unwrap();
-    let out = gateway_command(&config)
-        .arg("--strict")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
     assert!(
         stderr.contains("lint: fake/page: name [lone_word]"),
         "{stderr}"
