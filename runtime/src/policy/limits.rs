@@ -163,6 +163,19 @@ struct Counter {
     limit: usize,
 }
 
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.n += buf.len();
+        if self.n > self.limit {
+            return Err(std::io::Error::other("output limit"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// At least as many bytes as `value` takes written as compact JSON, for a scalar or an array or
 /// object of scalars; `None` for anything nested deeper (written out to be measured). A string
 /// takes at most six bytes a byte (`\u001f`) and its quotes; a number at most 40 (an `f64` is at
@@ -185,19 +198,6 @@ fn written_size_bound(value: &Value) -> Option<usize> {
             Some(total.saturating_add(key.saturating_add(scalar(v)?).saturating_add(1)))
         }),
         scalar_value => scalar(scalar_value),
-    }
-}
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.n += buf.len();
-        if self.n > self.limit {
-            return Err(std::io::Error::other("output limit"));
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
