@@ -17,17 +17,12 @@ const GOOD_ACCEPTED_GOAL: f64 = 0.98;
 
 /// What the rules reach today, per (part, kind): (poor rejected, good accepted). The test fails
 /// when a change falls below them; raise them when the rules improve. Where they are below the
-/// goals, the report says so. The tune floors were set again when 15 servers joined the tune part
-/// (branch lint's corpus commits): on the grown part the same rules rejected 92.7% of poor tools
-/// (was 100%) and 80.4% of poor parameters (was 95.9%). Branch lint3's rules (generic nouns, type
-/// and kind words, derived forms, spelled-out acronyms, "information about") reach: tune tools
-/// 95.1% / 98.1% (were 92.7% / 97.1%), tune params 94.0% / 99.4% (were 80.4% / 99.4%),
-/// held_out tools 89.4% / 98.6% (unchanged), held_out params 78.6% / 98.4% (were 76.4% / 98.9%).
+/// goals, the report says so. The history of the tune floors is in RUBRIC.md ("Parts"): on
+/// 2026-12-03 the first held-out part (19 servers) joined `tune`, its rates having been read as a
+/// guard while tuning, and the grown part's rates with the same rules became these floors.
 const FLOORS: &[(&str, &str, f64, f64)] = &[
-    ("tune", "tools", 0.95, 0.98),
-    ("tune", "params", 0.94, 0.99),
-    ("held_out", "tools", 0.89, 0.98),
-    ("held_out", "params", 0.78, 0.98),
+    ("tune", "tools", 0.92, 0.98),
+    ("tune", "params", 0.87, 0.989),
 ];
 
 #[derive(Default)]
@@ -152,6 +147,14 @@ fn corpus_rates_are_reported_and_hold_their_floors() {
     let mut lines = Vec::new();
     let mut all = Vec::new();
     for part in ["tune", "held_out"] {
+        if !corpus["servers"]
+            .as_array()
+            .expect("servers")
+            .iter()
+            .any(|s| s["part"] == part)
+        {
+            continue;
+        }
         let (tools, params) = measure(&corpus, part);
         lines.push(report(part, "tools", &tools));
         lines.push(report(part, "params", &params));
