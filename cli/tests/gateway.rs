@@ -1288,10 +1288,20 @@ async fn the_lint_judges_the_name_callers_see() {
         "[upstream.tools.read_page]\n",
         "[upstream.tools.read_page]\nexpose_as = \"page\"\n",
     );
-    std::fs::write(&config, base).unwrap();
+    std::fs::write(&config, &base).unwrap();
     let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
     assert!(
         stderr.contains("lint: fake/page: name [lone_word]"),
+        "{stderr}"
+    );
+    // With a prefix, callers see (and the lint judges) the prefixed name.
+    let prefixed = base
+        .replace("expose_as = \"page\"\n", "description = \"Read a page\"\n")
+        .replace("name = \"fake\"\n", "name = \"fake\"\nprefix = \"manual_\"\n");
+    std::fs::write(&config, prefixed).unwrap();
+    let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
+    assert!(
+        stderr.contains("lint: fake/manual_read_page: description [short_description]"),
         "{stderr}"
     );
 }

@@ -241,10 +241,10 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                     known.join(", ")
                 );
             };
-            let tool = &described(tool, policy);
-            findings += lint(&u.name, tool, policy)?;
             let exposed = exposed_name(&u.prefix, name, policy)
                 .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
+            let tool = &described(tool, &exposed, policy);
+            findings += lint(&u.name, tool, policy)?;
             if let Some((other, other_tool)) = taken.insert(exposed.clone(), (&u.name, name)) {
                 bail!(
                     "upstream `{}`, tool `{name}`: the name `{exposed}` is already upstream \
@@ -267,17 +267,16 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
         .context("the exposed tools do not form a registry")
 }
 
-/// The upstream's tool as configured, for the lint and the exposed tool: the `description`
-/// in place of its own, and the `expose_as` name, if they are set.
-fn described(tool: &Value, policy: &ToolPolicy) -> Value {
+/// The upstream's tool as callers see it, for the lint and the exposed tool: named `exposed`
+/// (its `expose_as`, or the prefix and its name), with the configured `description` in place
+/// of its own if there is one.
+fn described(tool: &Value, exposed: &str, policy: &ToolPolicy) -> Value {
     let mut tool = tool.clone();
     if let Value::Object(t) = &mut tool {
         if let Some(description) = &policy.description {
             t.insert("description".into(), description.as_str().into());
         }
-        if let Some(name) = &policy.expose_as {
-            t.insert("name".into(), name.as_str().into());
-        }
+        t.insert("name".into(), exposed.into());
     }
     tool
 }
