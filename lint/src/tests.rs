@@ -2666,3 +2666,80 @@ fn information_about_the_named_object_restates_it() {
         );
     }
 }
+
+/// Naming the service a parameter belongs to does not help fill it (RUBRIC.md: "Identifier for a
+/// Notion block" is filler): a listed service, or a capitalized word qualifying the next word
+/// inside a sentence. Formats, values in a list and acronyms stay facts; a file extension is one.
+#[test]
+fn a_service_name_is_filler_in_a_parameter_doc() {
+    for (tool, param, d) in [
+        (
+            "retrieve_block",
+            "block_id",
+            "Identifier for a Notion block",
+        ),
+        ("get_pods", "namespace", "Kubernetes namespace"),
+        ("get_link", "portal_id", "The HubSpot portal ID"),
+        ("query_dlq", "dlq_key", "Dead letter queue Redis key"),
+        (
+            "get_invoice",
+            "invoice_id",
+            "The ID of the Acme invoice to fetch",
+        ),
+    ] {
+        let findings = check_param_description_in(tool, param, Some(d));
+        assert_eq!(
+            rules(&findings),
+            [Rule::ParamRestatesName],
+            "{tool}.{param} {d:?}"
+        );
+        assert!(
+            findings[0].message.contains("the service's name"),
+            "{}",
+            findings[0].message
+        );
+    }
+    let message =
+        &check_param_description_in("get_pods", "namespace", Some("Kubernetes namespace"))[0]
+            .message;
+    assert!(message.contains("(\"Kubernetes\")"), "{message}");
+    for (tool, param, d) in [
+        // A format or a language is a fact, capitalized or not.
+        ("run_script", "code", "Source code in Python"),
+        ("run_script", "code", "The Python code to run"),
+        ("write_page", "body", "Page body as Markdown"),
+        // Capitalized values in a list or in parentheses are the allowed values.
+        (
+            "update_engagement",
+            "kind",
+            "Engagement kind (Note or Task)",
+        ),
+        ("set_priority", "priority", "Priority: Low, Medium or High"),
+        // An acronym or a format written in capitals is a fact.
+        ("set_timezone", "tz", "IANA timezone name"),
+        // A service named as where the value comes from, with more, still passes.
+        (
+            "get_pods",
+            "namespace",
+            "Kubernetes namespace; defaults to the current context's namespace",
+        ),
+        // A file extension says what form a path takes.
+        (
+            "take_heapsnapshot",
+            "file_path",
+            "A path to a .heapsnapshot file to save the heapsnapshot to.",
+        ),
+        // A common word that is also a product stays a word when written in lowercase.
+        (
+            "list_jobs",
+            "queue",
+            "Name of the redis-backed queue to drain",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
