@@ -173,6 +173,9 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
     if names_file_extension(text) {
         return vec!["<extension>".to_string()];
     }
+    if names_a_setting(text) {
+        return vec!["<setting>".to_string()];
+    }
     let mut identifiers = vec![param_name];
     identifiers.extend(tool_name);
     let named = Named::new(&identifiers, text);
@@ -235,6 +238,19 @@ fn is_capitalized(word: &str) -> bool {
     chars.next().is_some_and(|c| c.is_uppercase())
         && word.chars().count() >= 3
         && chars.all(|c| c.is_lowercase())
+}
+
+/// Whether the text names another argument's value (`type=url`, "only when mode=fast"): when
+/// the value applies, a fact.
+fn names_a_setting(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || "()[],;".contains(c))
+        .any(|token| {
+            token.split_once('=').is_some_and(|(key, value)| {
+                key.chars().any(char::is_alphabetic)
+                    && key.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && value.chars().any(char::is_alphanumeric)
+            })
+        })
 }
 
 /// Whether the text names a file extension (".pdf", "a .heapsnapshot file"): the format a path

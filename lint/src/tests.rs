@@ -2743,3 +2743,71 @@ fn a_service_name_is_filler_in_a_parameter_doc() {
         );
     }
 }
+
+/// A verb that says a parameter picks or governs something ("Targets", "Determines",
+/// "Controls"), what a flag does to the output ("Include", "show", "If true") and generic nouns
+/// for what a tool acts on (resource, entry, instance) add nothing to the names.
+#[test]
+fn role_verbs_flag_words_and_generic_targets_add_nothing() {
+    for (tool, param, d) in [
+        ("click", "page_id", "Targets a specific page by ID."),
+        (
+            "start_trace",
+            "auto_stop",
+            "Determines if the trace should be stopped.",
+        ),
+        ("create_property", "field_type", "Controls the field type"),
+        ("get_order", "order_id", "Identifies the order."),
+        ("get_logs", "timestamps", "Include timestamps in logs"),
+        (
+            "list_pods",
+            "all_namespaces",
+            "If true, list pods across all namespaces",
+        ),
+        (
+            "list_api_resources",
+            "namespaced",
+            "If true, only show namespaced resources",
+        ),
+        ("describe", "name", "Name of the resource to describe"),
+        (
+            "read_logs",
+            "limit",
+            "The maximum number of log entries to return.",
+        ),
+        ("get_browser", "browser_id", "ID of the browser instance"),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        (
+            "click",
+            "page_id",
+            "Targets the page with this ID, as listed by list_pages; defaults to the selected page.",
+        ),
+        (
+            "list_pods",
+            "all_namespaces",
+            "If true, list pods in every namespace and ignore the namespace argument",
+        ),
+        (
+            "get_logs",
+            "timestamps",
+            "Prefix each log line with its RFC 3339 time",
+        ),
+        // Another argument's value says when this one applies.
+        ("navigate_page", "url", "Target URL (only type=url)"),
+        (
+            "describe",
+            "name",
+            "Name of the resource to describe, like my-pod; a prefix matches several",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
