@@ -2811,3 +2811,65 @@ fn role_verbs_flag_words_and_generic_targets_add_nothing() {
         );
     }
 }
+
+/// A name written as one word ("connectionId", "PaymentIntent", "subcommand") is still the name;
+/// one kind of drawing restates another, a search is a query, auto is automatic.
+#[test]
+fn a_name_written_as_one_word_or_in_other_words_is_restated() {
+    for (tool, param, d) in [
+        (
+            "disconnect",
+            "connection_id",
+            "The connectionId to disconnect.",
+        ),
+        (
+            "create_refund",
+            "payment_intent",
+            "The ID of the PaymentIntent to refund.",
+        ),
+        (
+            "kubectl_rollout",
+            "sub_command",
+            "Rollout subcommand to execute",
+        ),
+        (
+            "generate_flow_diagram",
+            "style",
+            "Style configuration for the chart with a JSON object, optional.",
+        ),
+        ("draw_graph", "title", "Title of the chart"),
+        ("search_repositories", "search", "Search query"),
+        (
+            "start_trace",
+            "auto_stop",
+            "Determines if the trace recording should be automatically stopped.",
+        ),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        // A joined word that is not the name's own run of words is a fact.
+        (
+            "disconnect",
+            "connection_id",
+            "The connectionId returned by connect, or the sessionId",
+        ),
+        (
+            "generate_flow_diagram",
+            "style",
+            "Colors and line widths for the chart; a theme name alone picks a preset.",
+        ),
+        (
+            "search_repositories",
+            "search",
+            "Search query in GitHub search syntax",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}

@@ -111,6 +111,7 @@ impl Named {
         let mut words = name_words(identifiers);
         let bases: Vec<String> = words.iter().map(|w| base(w)).collect();
         words.extend(bases);
+        words.extend(identifiers.iter().flat_map(|i| joined_runs(i)));
         let acronyms: Vec<String> = identifiers
             .iter()
             .flat_map(|i| ident_words(i))
@@ -128,6 +129,21 @@ impl Named {
     pub(crate) fn contains(&self, normed: &str) -> bool {
         self.words.contains(normed) || self.words.contains(&base(normed))
     }
+}
+
+/// The runs of two or three adjacent words of an identifier written as one word, normalized:
+/// how a text writes the name as one token (`connection_id` as "connectionId", `payment_intent`
+/// as "PaymentIntent", `sub_command` as "subcommand").
+fn joined_runs(identifier: &str) -> Vec<String> {
+    let words = ident_words(identifier);
+    (2..=3)
+        .flat_map(|n| {
+            words
+                .windows(n)
+                .map(|run| norm(&run.concat()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// A normalized word without the suffix that makes a noun or an adjective of a verb, folded
