@@ -64,10 +64,15 @@ pub fn check_tool_description(
     let content = content_words(text, &[]);
     // Vague verbs ("Manage invoices", "Handle a dialog") add nothing to a restated name; other
     // vague words may ("Returns how many were purged").
-    let substantive = content_words(
+    // Nor does a read verb (get, retrieve, fetch): a tool that gives data back gets what its
+    // name names ("Gets the size of the collection" for `collection_storage_size`).
+    let substantive: Vec<String> = content_words(
         &without_generic_heads(&substance),
         &[&BOILERPLATE, &VAGUE_VERBS],
-    );
+    )
+    .into_iter()
+    .filter(|w| w != "get")
+    .collect();
     let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
     // A description of vague words only gets `vague_description` alone, not both findings.
     if !named.is_empty()
@@ -156,15 +161,33 @@ fn mentions_output(text: &str) -> bool {
         let n = norm(w);
         RETURN_WORDS.contains(&n) || OUTPUT_NOUNS.contains(&n)
     });
+    let words = raw_words(text);
     anywhere
         || verb_positions(text)
             .iter()
-            .any(|w| OUTPUT_VERBS.contains(&norm(w)))
+            .any(|w| OUTPUT_VERBS.contains(&norm(w)) && !takes_arguments(&words, w))
+}
+
+/// Whether an output verb in verb position takes the tool's arguments, not its output ("It takes
+/// two arguments:", "takes the following parameters"): the word "argument" or "parameter" within
+/// the three words after it. `verb` is a slice of the text the words were split from.
+fn takes_arguments(words: &[&str], verb: &str) -> bool {
+    let Some(at) = words
+        .iter()
+        .position(|w| std::ptr::eq(w.as_ptr(), verb.as_ptr()))
+    else {
+        return false;
+    };
+    words[at + 1..].iter().take(3).any(|w| {
+        let n = norm(w);
+        n == norm("argument") || n == norm("parameter") || n == "arg" || n == "param"
+    })
 }
 
 /// Words likely to be verbs: the first word of each sentence or clause (after `.`, `!`, `?`,
 /// `:`, `;`, `,`, parentheses or a line break; skipping `-ly` adverbs and "this tool"), and any
-/// word right after "to", "and", "or", "then", "also", "that", "you", "can" or "will".
+/// word right after "to", "and", "or", "then", "also", "that", "you", "can" or "will"; never a
+/// word of a snake_case identifier.
 fn verb_positions(text: &str) -> Vec<&str> {
     const LEADS: &[&str] = &[
         "to", "and", "or", "then", "also", "that", "you", "can", "will",
@@ -192,7 +215,16 @@ fn verb_positions(text: &str) -> Vec<&str> {
             break;
         }
         let word = &rest[..word_len];
+        // A word of an identifier (`create_record`) names another tool or a field, not what
+        // this one does.
+        let in_identifier =
+            rest[word_len..].starts_with('_') || text[..text.len() - rest.len()].ends_with('_');
         rest = &rest[word_len..];
+        if in_identifier {
+            clause_start = false;
+            prev_lead = false;
+            continue;
+        }
         let lower = word.to_lowercase();
         if clause_start && (lower.ends_with("ly") || SKIP.contains(&lower.as_str())) {
             continue;

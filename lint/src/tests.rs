@@ -405,6 +405,14 @@ fn placeholders() {
         ("...", &[Rule::ShortDescription, Rule::Placeholder]),
         ("…", &[Rule::ShortDescription, Rule::Placeholder]),
         ("fill in", &[Rule::ShortDescription, Rule::Placeholder]),
+        (
+            "Returns the order status. Details to be written.",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Returns the order status; the rest is to be documented later",
+            &[Rule::Placeholder],
+        ),
     ] {
         let got = rules(&check_tool_description("get_order_status", Some(d), true));
         for rule in must {
@@ -418,6 +426,8 @@ fn placeholders() {
         "Retrieves the current weather condition by location. For more accurate reading, fill in the country code.",
         "Returns the XXL-size inventory count per warehouse for a product SKU.",
         "Converts a table into lorem-free plain text and returns it as Markdown.",
+        // "to be written" that goes on to say how is an instruction, not a marker.
+        "Returns todos due after the date, which is required to be written in the format YYYY-MM-DD.",
     ] {
         let got = rules(&check_tool_description("update_todo_list", Some(d), true));
         assert!(!got.contains(&Rule::Placeholder), "{d:?}: {got:?}");
@@ -2871,5 +2881,73 @@ fn a_name_written_as_one_word_or_in_other_words_is_restated() {
             vec![],
             "{tool}.{param} {d:?}"
         );
+    }
+}
+
+/// A read verb (get, retrieve, fetch) adds nothing to a name: a data tool gets what it names.
+/// A status line under an error listing's heading is boilerplate however long. An output verb
+/// that takes the tool's arguments ("It takes two arguments"), or a word of another tool's name
+/// (`create_record`), says nothing about what comes back.
+#[test]
+fn read_verbs_error_listings_argument_lists_and_identifiers_say_nothing() {
+    for (name, d) in [
+        (
+            "place_details",
+            "Get detailed information about a specific place",
+        ),
+        (
+            "describe_table",
+            "Get detailed information about a specific table",
+        ),
+        ("collection_storage_size", "Gets the size of the collection"),
+        (
+            "list_orders",
+            "Retrieves a list of the orders, fetching them all.",
+        ),
+    ] {
+        let got = tool_rules(name, Some(d), true);
+        assert_eq!(got, [Rule::RestatesName], "{name} {d:?}");
+    }
+    for (name, d) in [
+        (
+            "collection_storage_size",
+            "Get the storage size of a collection in bytes, with its index size",
+        ),
+        (
+            "list_orders",
+            "Retrieves the orders of the signed-in customer, newest first.",
+        ),
+        // Returning is still saying what comes back.
+        (
+            "delete_document",
+            "Delete a document by its id. Returns the deleted document's title.",
+        ),
+    ] {
+        assert_eq!(tool_rules(name, Some(d), true), [], "{name} {d:?}");
+    }
+
+    let listing = "Acme | Read a page as text\nError Responses:\n400: Bad request\n404: Page not found or not shared with the integration you use.\n429: Rate limited.";
+    let got = tool_rules("read_page_text", Some(listing), true);
+    assert!(got.contains(&Rule::ShortDescription), "{got:?}");
+    // Outside a listing a long status line is text.
+    let prose = "Read a page as plain text.\n404: returned when the page was moved to another workspace or deleted.";
+    assert_eq!(
+        tool_rules("read_page_text", Some(prose), true),
+        [],
+        "{prose:?}"
+    );
+
+    for d in [
+        "This tool will finalize an invoice in Stripe.\n\nIt takes one argument:\n- invoice (str): The ID of the invoice to finalize.",
+        "Upload a file to an attachment field. For larger files, use create_record or update_records with a public URL.",
+    ] {
+        let got = tool_rules("finalize_invoice", Some(d), true);
+        assert!(got.contains(&Rule::MissingReturns), "{d:?}: {got:?}");
+    }
+    for d in [
+        "This tool will fetch a list of invoices from Stripe.\n\nIt takes one optional argument:\n- limit (int, optional): The number of invoices to return.",
+        "Take a screenshot of the page and return it as PNG.",
+    ] {
+        assert_eq!(tool_rules("list_invoices", Some(d), true), [], "{d:?}");
     }
 }

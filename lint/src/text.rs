@@ -209,8 +209,16 @@ pub(crate) fn without_boilerplate(text: &str) -> String {
         Some((tag, rest)) if is_product_tag(tag) => rest,
         _ => text,
     };
+    // Under an error listing's heading every status line is boilerplate, however long: it says
+    // when the call fails, not what the tool does.
+    let mut in_listing = false;
     text.lines()
-        .filter(|line| !is_boilerplate_line(line.trim()))
+        .filter(|line| {
+            let line = line.trim();
+            let (heading, status, short) = boilerplate_line(line);
+            in_listing = heading || (in_listing && status);
+            !(heading || (status && (short || in_listing)))
+        })
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
@@ -226,8 +234,10 @@ fn is_product_tag(tag: &str) -> bool {
         })
 }
 
-/// `400: Bad request`, `404 - Not found`: an HTTP status, a colon or dash, a few words.
-fn is_boilerplate_line(line: &str) -> bool {
+/// `400: Bad request`, `404 - Not found`: an HTTP status, a colon or dash, some words; and
+/// `Error Responses:`, the heading of a listing of them. Returns (a heading, a status line, a
+/// status line of at most six words).
+fn boilerplate_line(line: &str) -> (bool, bool, bool) {
     let words = raw_words(line);
     let status = line.len() > 3
         && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
@@ -247,7 +257,7 @@ fn is_boilerplate_line(line: &str) -> bool {
             ]
             .contains(&w.to_lowercase().as_str())
         });
-    (status && words.len() <= 6) || heading
+    (heading, status, status && words.len() <= 6)
 }
 
 /// Content words of a text: normalized, stop words and `extra_stop` removed.
