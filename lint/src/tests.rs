@@ -2951,3 +2951,20 @@ fn read_verbs_error_listings_argument_lists_and_identifiers_say_nothing() {
         assert_eq!(tool_rules("list_invoices", Some(d), true), [], "{d:?}");
     }
 }
+
+/// An aggregation comes back like a query's rows, so naming one says what the tool returns.
+#[test]
+fn an_aggregation_says_what_comes_back() {
+    for d in [
+        "Run an aggregation pipeline against a MongoDB collection",
+        "Aggregate the orders by month and region",
+    ] {
+        assert_eq!(tool_rules("aggregate_orders", Some(d), true), [], "{d:?}");
+    }
+    let got = tool_rules(
+        "reindex_orders",
+        Some("Rebuild the search index of the orders collection"),
+        true,
+    );
+    assert_eq!(got, [Rule::MissingReturns], "{got:?}");
+}
