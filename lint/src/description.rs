@@ -168,10 +168,14 @@ fn mentions_output(text: &str) -> bool {
             .any(|w| OUTPUT_VERBS.contains(&norm(w)) && !takes_arguments(&words, w))
 }
 
-/// Whether an output verb in verb position takes the tool's arguments, not its output ("It takes
-/// two arguments:", "takes the following parameters"): the word "argument" or "parameter" within
-/// the three words after it. `verb` is a slice of the text the words were split from.
+/// Whether "take" in verb position takes the tool's arguments, not its output ("It takes two
+/// arguments:", "takes the following parameters"): the word "argument" or "parameter" within the
+/// three words after it. Other verbs keep their object ("Get the parameters of a model" returns
+/// them). `verb` is a slice of the text the words were split from.
 fn takes_arguments(words: &[&str], verb: &str) -> bool {
+    if norm(verb) != norm("take") {
+        return false;
+    }
     let Some(at) = words
         .iter()
         .position(|w| std::ptr::eq(w.as_ptr(), verb.as_ptr()))
@@ -180,7 +184,7 @@ fn takes_arguments(words: &[&str], verb: &str) -> bool {
     };
     words[at + 1..].iter().take(3).any(|w| {
         let n = norm(w);
-        n == norm("argument") || n == norm("parameter") || n == "arg" || n == "param"
+        n == norm("argument") || n == norm("parameter")
     })
 }
 

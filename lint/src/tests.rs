@@ -2947,6 +2947,7 @@ fn read_verbs_error_listings_argument_lists_and_identifiers_say_nothing() {
     for d in [
         "This tool will fetch a list of invoices from Stripe.\n\nIt takes one optional argument:\n- limit (int, optional): The number of invoices to return.",
         "Take a screenshot of the page and return it as PNG.",
+        "Get the parameters of the model's current invoice template",
     ] {
         assert_eq!(tool_rules("list_invoices", Some(d), true), [], "{d:?}");
     }
