@@ -247,6 +247,11 @@ fn verb_positions(text: &str) -> Vec<&str> {
 fn restated_example(name: &str) -> String {
     let words = ident_words(name);
     match words.split_first() {
+        // A name without a verb (`collection_storage_size`) names what the tool gets.
+        Some((first, _)) if !is_verb(first) => format!(
+            "Get the {} <of which one, from where>. Returns <what comes back>.",
+            words.join(" ")
+        ),
         Some((verb, object)) if !object.is_empty() => {
             let mut verb = verb.clone();
             if let Some(c) = verb.get(..1) {
@@ -259,6 +264,70 @@ fn restated_example(name: &str) -> String {
         }
         _ => "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string(),
     }
+}
+
+/// Whether a name's first word is a verb: an output verb, a vague one, or one of the verbs that
+/// change things (`delete_document`, `send_invoice`).
+fn is_verb(word: &str) -> bool {
+    const ACTIONS: &[&str] = &[
+        "delete",
+        "remove",
+        "update",
+        "set",
+        "send",
+        "post",
+        "upload",
+        "move",
+        "rename",
+        "close",
+        "cancel",
+        "start",
+        "stop",
+        "restart",
+        "archive",
+        "insert",
+        "save",
+        "store",
+        "write",
+        "push",
+        "pull",
+        "merge",
+        "install",
+        "uninstall",
+        "enable",
+        "disable",
+        "click",
+        "type",
+        "press",
+        "navigate",
+        "resize",
+        "scroll",
+        "drag",
+        "drop",
+        "fill",
+        "select",
+        "submit",
+        "apply",
+        "scale",
+        "deploy",
+        "publish",
+        "schedule",
+        "assign",
+        "invite",
+        "reply",
+        "mark",
+        "clear",
+        "purge",
+        "reset",
+        "connect",
+        "disconnect",
+        "switch",
+        "wait",
+        "emulate",
+        "upgrade",
+    ];
+    let n = norm(word);
+    OUTPUT_VERBS.contains(&n) || VAGUE_VERBS.contains(&n) || ACTIONS.iter().any(|a| norm(a) == n)
 }
 
 /// A "Returns …" sentence in the tool's own words, from the verb and object of its name

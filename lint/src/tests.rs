@@ -2908,6 +2908,20 @@ fn read_verbs_error_listings_argument_lists_and_identifiers_say_nothing() {
         let got = tool_rules(name, Some(d), true);
         assert_eq!(got, [Rule::RestatesName], "{name} {d:?}");
     }
+    // A name without a verb gets an example that gets what it names, not one that reads its
+    // first word as a verb.
+    let findings = check_tool_description(
+        "collection_storage_size",
+        Some("Gets the size of the collection"),
+        true,
+    );
+    assert!(
+        findings[0]
+            .message
+            .contains("\"Get the collection storage size <of which one, from where>."),
+        "{}",
+        findings[0].message
+    );
     for (name, d) in [
         (
             "collection_storage_size",
