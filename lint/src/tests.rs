@@ -2983,3 +2983,43 @@ fn an_aggregation_says_what_comes_back() {
     );
     assert_eq!(got, [Rule::MissingReturns], "{got:?}");
 }
+
+/// Words a parameter's name implies: a query is search terms or keywords, a cursor or an offset
+/// pages through results, an email is an address.
+#[test]
+fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
+    for (tool, param, d) in [
+        ("search_issues", "q", "Search terms"),
+        ("search_issues", "query", "Keywords to look for"),
+        ("get_property", "start_cursor", "For paginated properties."),
+        ("list_users", "cursor", "Pagination cursor"),
+        ("list_users", "offset", "Offset for pagination"),
+        ("invite_user", "email", "Email address of the user"),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        (
+            "list_channels",
+            "cursor",
+            "Pagination cursor for next page of results",
+        ),
+        (
+            "search_issues",
+            "q",
+            "Search terms; quote a phrase, prefix a word with - to exclude it",
+        ),
+        (
+            "invite_user",
+            "email",
+            "Work email address of the user to invite; must be verified",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
