@@ -2718,6 +2718,7 @@ fn a_service_name_is_filler_in_a_parameter_doc() {
         ("run_script", "code", "Source code in Python"),
         ("run_script", "code", "The Python code to run"),
         ("write_page", "body", "Page body as Markdown"),
+        ("define_tool", "schema", "A JSON Schema"),
         // Capitalized values in a list or in parentheses are the allowed values.
         (
             "update_engagement",
