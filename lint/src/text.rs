@@ -100,8 +100,9 @@ pub(crate) fn name_words(identifiers: &[&str]) -> BTreeSet<String> {
 
 /// What counts as restating identifiers in a text: the identifiers' normalized words with
 /// their expansions ([`name_words`]), the same words in a derived form (`connection` for
-/// `connect`, see [`base`]), and the words of the text that spell out an acronym of theirs
-/// ("dead letter queue" for `dlq`).
+/// `connect`, see [`base`]), adjacent words written as one ("connectionId" for `connection_id`,
+/// see [`joined_runs`]), and the words of the text that spell out an acronym of theirs ("dead
+/// letter queue" for `dlq`).
 pub(crate) struct Named {
     words: BTreeSet<String>,
 }
