@@ -64,10 +64,15 @@ pub fn check_tool_description(
     let content = content_words(text, &[]);
     // Vague verbs ("Manage invoices", "Handle a dialog") add nothing to a restated name; other
     // vague words may ("Returns how many were purged").
-    let substantive = content_words(
+    // Nor does a read verb (get, retrieve, fetch): a tool that gives data back gets what its
+    // name names ("Gets the size of the collection" for `collection_storage_size`).
+    let substantive: Vec<String> = content_words(
         &without_generic_heads(&substance),
         &[&BOILERPLATE, &VAGUE_VERBS],
-    );
+    )
+    .into_iter()
+    .filter(|w| w != "get")
+    .collect();
     let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
     // A description of vague words only gets `vague_description` alone, not both findings.
     if !named.is_empty()
@@ -156,15 +161,37 @@ fn mentions_output(text: &str) -> bool {
         let n = norm(w);
         RETURN_WORDS.contains(&n) || OUTPUT_NOUNS.contains(&n)
     });
+    let words = raw_words(text);
     anywhere
         || verb_positions(text)
             .iter()
-            .any(|w| OUTPUT_VERBS.contains(&norm(w)))
+            .any(|w| OUTPUT_VERBS.contains(&norm(w)) && !takes_arguments(&words, w))
+}
+
+/// Whether "take" in verb position takes the tool's arguments, not its output ("It takes two
+/// arguments:", "takes the following parameters"): the word "argument" or "parameter" within the
+/// three words after it. Other verbs keep their object ("Get the parameters of a model" returns
+/// them). `verb` is a slice of the text the words were split from.
+fn takes_arguments(words: &[&str], verb: &str) -> bool {
+    if norm(verb) != norm("take") {
+        return false;
+    }
+    let Some(at) = words
+        .iter()
+        .position(|w| std::ptr::eq(w.as_ptr(), verb.as_ptr()))
+    else {
+        return false;
+    };
+    words[at + 1..].iter().take(3).any(|w| {
+        let n = norm(w);
+        n == norm("argument") || n == norm("parameter")
+    })
 }
 
 /// Words likely to be verbs: the first word of each sentence or clause (after `.`, `!`, `?`,
 /// `:`, `;`, `,`, parentheses or a line break; skipping `-ly` adverbs and "this tool"), and any
-/// word right after "to", "and", "or", "then", "also", "that", "you", "can" or "will".
+/// word right after "to", "and", "or", "then", "also", "that", "you", "can" or "will"; never a
+/// word of a snake_case identifier.
 fn verb_positions(text: &str) -> Vec<&str> {
     const LEADS: &[&str] = &[
         "to", "and", "or", "then", "also", "that", "you", "can", "will",
@@ -192,7 +219,16 @@ fn verb_positions(text: &str) -> Vec<&str> {
             break;
         }
         let word = &rest[..word_len];
+        // A word of an identifier (`create_record`) names another tool or a field, not what
+        // this one does.
+        let in_identifier =
+            rest[word_len..].starts_with('_') || text[..text.len() - rest.len()].ends_with('_');
         rest = &rest[word_len..];
+        if in_identifier {
+            clause_start = false;
+            prev_lead = false;
+            continue;
+        }
         let lower = word.to_lowercase();
         if clause_start && (lower.ends_with("ly") || SKIP.contains(&lower.as_str())) {
             continue;
@@ -211,6 +247,11 @@ fn verb_positions(text: &str) -> Vec<&str> {
 fn restated_example(name: &str) -> String {
     let words = ident_words(name);
     match words.split_first() {
+        // A name without a verb (`collection_storage_size`) names what the tool gets.
+        Some((first, _)) if !is_verb(first) => format!(
+            "Get the {} <of which one, from where>. Returns <what comes back>.",
+            words.join(" ")
+        ),
         Some((verb, object)) if !object.is_empty() => {
             let mut verb = verb.clone();
             if let Some(c) = verb.get(..1) {
@@ -223,6 +264,70 @@ fn restated_example(name: &str) -> String {
         }
         _ => "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string(),
     }
+}
+
+/// Whether a name's first word is a verb: an output verb, a vague one, or one of the verbs that
+/// change things (`delete_document`, `send_invoice`).
+fn is_verb(word: &str) -> bool {
+    const ACTIONS: &[&str] = &[
+        "delete",
+        "remove",
+        "update",
+        "set",
+        "send",
+        "post",
+        "upload",
+        "move",
+        "rename",
+        "close",
+        "cancel",
+        "start",
+        "stop",
+        "restart",
+        "archive",
+        "insert",
+        "save",
+        "store",
+        "write",
+        "push",
+        "pull",
+        "merge",
+        "install",
+        "uninstall",
+        "enable",
+        "disable",
+        "click",
+        "type",
+        "press",
+        "navigate",
+        "resize",
+        "scroll",
+        "drag",
+        "drop",
+        "fill",
+        "select",
+        "submit",
+        "apply",
+        "scale",
+        "deploy",
+        "publish",
+        "schedule",
+        "assign",
+        "invite",
+        "reply",
+        "mark",
+        "clear",
+        "purge",
+        "reset",
+        "connect",
+        "disconnect",
+        "switch",
+        "wait",
+        "emulate",
+        "upgrade",
+    ];
+    let n = norm(word);
+    OUTPUT_VERBS.contains(&n) || VAGUE_VERBS.contains(&n) || ACTIONS.iter().any(|a| norm(a) == n)
 }
 
 /// A "Returns …" sentence in the tool's own words, from the verb and object of its name

@@ -5,7 +5,7 @@
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
 use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, to_snake_case};
-use crate::words::{BOILERPLATE, KIND_WORDS, PARAM_FILLER, STOP_WORDS};
+use crate::words::{BOILERPLATE, FORMATS, KIND_WORDS, PARAM_FILLER, SERVICES, STOP_WORDS};
 use crate::{Finding, ParamText};
 
 /// What a parameter holds, as far as the host knows: a `#[tool]` argument's Rust type, an MCP
@@ -87,7 +87,7 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
         ));
     }
     if facts(tool_name, param_name, text).is_empty() {
-        let (uses_tool_words, generic) = restatement(tool_name, param_name, text);
+        let (uses_tool_words, generic, services) = restatement(tool_name, param_name, text);
         let names = match tool_name {
             Some(tool) if uses_tool_words => format!("its name and the tool name `{tool}`"),
             _ => "its name".to_string(),
@@ -98,11 +98,20 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
             let listed: Vec<String> = generic.iter().map(|w| format!("\"{w}\"")).collect();
             format!(" with words that fit any parameter ({})", listed.join(", "))
         };
+        let service = if services.is_empty() {
+            String::new()
+        } else {
+            let listed: Vec<String> = services.iter().map(|w| format!("\"{w}\"")).collect();
+            format!(
+                " and the service's name ({}), which the model knows from the server it calls",
+                listed.join(", ")
+            )
+        };
         let (what, fix) = suggest();
         findings.push(Finding::new(
             Rule::ParamRestatesName,
             format!(
-                "parameter `{param_name}` description {} only restates {names}{generic}; the model needs what the name does not say to fill it, here {what}: write one that {fix}; if the name truly says it all, use `#[tool(allow(param_restates_name))]`",
+                "parameter `{param_name}` description {} only restates {names}{generic}{service}; the model needs what the name does not say to fill it, here {what}: write one that {fix}; if the name truly says it all, use `#[tool(allow(param_restates_name))]`",
                 quote(text)
             ),
         ));
@@ -112,15 +121,28 @@ fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
 
 /// How a description that adds no fact is made, for its message: whether it uses words of the
 /// tool's name, and its words that are neither names nor stop words, as written (filler, kind
-/// words and their qualifiers, generic nouns: "string", "value", "strategy"), at most four.
-fn restatement(tool_name: Option<&str>, param_name: &str, text: &str) -> (bool, Vec<String>) {
+/// words and their qualifiers, generic nouns: "string", "value", "strategy"), at most four; and
+/// the services it names, as written ("Notion").
+fn restatement(
+    tool_name: Option<&str>,
+    param_name: &str,
+    text: &str,
+) -> (bool, Vec<String>, Vec<String>) {
     let own = Named::new(&[param_name], text);
     let tool = tool_name.map(|t| Named::new(&[t], text));
+    let named_services = service_names(text);
     let mut uses_tool_words = false;
     let mut generic: Vec<String> = Vec::new();
+    let mut services: Vec<String> = Vec::new();
     for word in raw_words(&without_purpose_verbs(text)) {
         let n = norm(word);
         if STOP_WORDS.contains(&n) || own.contains(&n) {
+            continue;
+        }
+        if named_services.contains(&n) {
+            if !services.iter().any(|s| s == word) {
+                services.push(word.to_string());
+            }
             continue;
         }
         if tool.as_ref().is_some_and(|t| t.contains(&n)) {
@@ -132,7 +154,7 @@ fn restatement(tool_name: Option<&str>, param_name: &str, text: &str) -> (bool, 
             generic.push(shown);
         }
     }
-    (uses_tool_words, generic)
+    (uses_tool_words, generic, services)
 }
 
 /// Word lists whose words say nothing about a value.
@@ -148,15 +170,98 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
     if names_another_identifier(text, param_name) {
         return vec!["<identifier>".to_string()];
     }
+    if names_file_extension(text) {
+        return vec!["<extension>".to_string()];
+    }
+    if names_a_setting(text) {
+        return vec!["<setting>".to_string()];
+    }
     let mut identifiers = vec![param_name];
     identifiers.extend(tool_name);
     let named = Named::new(&identifiers, text);
     let kept = without_purpose_verbs(text);
     let qualifiers = kind_qualifiers(text);
+    let services = service_names(text);
     content_words(&kept, FILLER)
         .into_iter()
-        .filter(|w| !named.contains(w) && !qualifiers.contains(w))
+        .filter(|w| !named.contains(w) && !qualifiers.contains(w) && !services.contains(w))
         .collect()
+}
+
+/// The normalized words of a text that name a service or product rather than say anything
+/// about the value ("Identifier for a Notion block", "Kubernetes namespace", "The HubSpot
+/// portal ID"): the model already knows which server it calls, so the rubric counts the name as
+/// filler in a parameter's description. A word is one when it is written with a capital and is
+/// either a well-known service (`words/services.txt`) or a capitalized word inside a sentence
+/// that qualifies the next word ("the Acme account"). The first word of a sentence is
+/// capitalized anyway, an all-caps word is an acronym or a format ("IANA", "JSON"), and a
+/// capitalized word in a list or before punctuation is a value ("Note or Task", "Low, High"), so
+/// none of them counts unless listed; nor does a format (`words/formats.txt`: "Python code").
+pub(crate) fn service_names(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut sentence_start = true;
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    for (t, token) in tokens.iter().enumerate() {
+        let words = raw_words(token);
+        for (i, word) in words.iter().enumerate() {
+            let n = norm(word);
+            if FORMATS.contains(&n) || !word.starts_with(char::is_uppercase) {
+                continue;
+            }
+            // The next word of the same phrase: in this token after a `/` or `-`, or the next
+            // token when nothing but the word's own letters ends this one.
+            let next = match words.get(i + 1) {
+                Some(next) => Some(*next),
+                None if token.ends_with(char::is_alphanumeric) => tokens
+                    .get(t + 1)
+                    .and_then(|n| raw_words(n).first().copied()),
+                None => None,
+            };
+            let qualifies = next.is_some_and(|n| {
+                n.starts_with(char::is_lowercase) && !STOP_WORDS.contains(&norm(n))
+            });
+            let proper = !(sentence_start && i == 0) && is_capitalized(word) && qualifies;
+            if SERVICES.contains(&n) || proper {
+                out.push(n);
+            }
+        }
+        if !words.is_empty() {
+            sentence_start = token.ends_with(['.', '!', '?', ':', ';']);
+        }
+    }
+    out
+}
+
+/// `Notion`, `Redis`: an initial capital, then at least two lowercase letters and nothing else.
+fn is_capitalized(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(|c| c.is_uppercase())
+        && word.chars().count() >= 3
+        && chars.all(|c| c.is_lowercase())
+}
+
+/// Whether the text names another argument's value (`type=url`, "only when mode=fast"): when
+/// the value applies, a fact.
+fn names_a_setting(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || "()[],;".contains(c))
+        .any(|token| {
+            token.split_once('=').is_some_and(|(key, value)| {
+                key.chars().any(char::is_alphabetic)
+                    && key.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    && value.chars().any(char::is_alphanumeric)
+            })
+        })
+}
+
+/// Whether the text names a file extension (".pdf", "a .heapsnapshot file"): the format a path
+/// must have, a fact even when every other word restates the names.
+fn names_file_extension(text: &str) -> bool {
+    text.split_whitespace().any(|token| {
+        token.strip_prefix('.').is_some_and(|rest| {
+            let ext = rest.trim_end_matches(|c: char| !c.is_alphanumeric());
+            !ext.is_empty() && ext.len() <= 16 && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+    })
 }
 
 /// The normalized words right before a kind word ("Locator strategy", "Mouse action", "WCAG

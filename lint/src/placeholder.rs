@@ -53,7 +53,10 @@ pub(crate) fn placeholder(text: &str) -> Option<String> {
         &["coming", "soon"],
     ];
     for phrase in PHRASES {
-        if lower.windows(phrase.len()).any(|win| win == *phrase) {
+        let found = lower.windows(phrase.len()).enumerate().any(|(i, win)| {
+            win == *phrase && !(phrase[0] == "to" && says_how(lower.get(i + phrase.len())))
+        });
+        if found {
             return Some(format!("\"{}\"", phrase.join(" ")));
         }
     }
@@ -61,4 +64,11 @@ pub(crate) fn placeholder(text: &str) -> Option<String> {
         return Some("\"fill in\"".to_string());
     }
     None
+}
+
+/// Whether the word after "to be written" (filled, documented) goes on to say how, so the phrase
+/// is an instruction about the value ("Required to be written in the format YYYY-MM-DD"), not a
+/// marker for text still missing ("To be written").
+fn says_how(next: Option<&String>) -> bool {
+    next.is_some_and(|w| ["in", "as", "with", "using", "by", "like", "from"].contains(&w.as_str()))
 }

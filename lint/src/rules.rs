@@ -144,7 +144,7 @@ rules! {
         name: "restates_name",
         allowable: true,
         rejects: "a description that only restates the name",
-        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", \"information about\", ...) and vague verbs (manage, handle, perform), expanding abbreviations (`pr` = pull request) and spelled-out acronyms (\"knowledge base\" for `kb`), crude stemming and derived forms (\"retrieval\" for `retrieve`), some word is not in the name",
+        summary: "tool description says more than the name: after dropping stop words, boilerplate (the, given, specified, tool, \"use this tool to\", \"allows you to\", \"information about\", HTTP status lines under an error listing, ...), vague verbs (manage, handle, perform) and read verbs (get, retrieve, fetch), expanding abbreviations (`pr` = pull request) and spelled-out acronyms (\"knowledge base\" for `kb`), crude stemming and derived forms (\"retrieval\" for `retrieve`), some word is not in the name",
         fails: "\"Delete document.\" for `delete_document`",
         passes: "\"Permanently delete a document by its id. Returns the id …\"",
     }
@@ -162,7 +162,7 @@ rules! {
         name: "missing_returns",
         allowable: true,
         rejects: "a data-returning tool whose description never says what it returns",
-        summary: "a tool whose output is not `()` says what it returns: a return phrase (returns, result, yields, outputs, list of, ...) or a verb whose object is the output (get, list, search, read, create, convert, ...)",
+        summary: "a tool whose output is not `()` says what it returns: a return phrase (returns, result, yields, outputs, list of, ...) or a verb whose object is the output (get, list, search, read, create, convert, ...; not \"takes two arguments\", nor a word of another tool's name such as `create_record`)",
         fails: "a data-returning tool that never says what comes back",
         passes: "\"… Returns the top results with title, snippet and URL.\"",
     }
@@ -181,7 +181,7 @@ rules! {
         name: "param_restates_name",
         allowable: true,
         rejects: "a parameter doc that only restates its name (\"The query\", \"URL to fetch\", \"The method to execute\")",
-        summary: "a parameter description says more than the parameter's and the tool's names (\"The user id\" for `user_id`, \"The pull request number\" for `pull_number` in `get_pull_request`, \"URL to fetch\" for `url` fail): type and kind words (string, value, JSON object, type, format) and the word qualifying a kind word (\"Locator strategy\", \"Mouse action\"), generic nouns (options, data, response), generic modifiers (additional, custom), boilerplate, vague verbs (perform, execute), what the tool does with the value (\"to fetch\", \"to return\", \"Filter by\"), expansions, synonyms and derived forms of the names' words (\"Width of the browser window\" for `width` of `browser_resize`, \"Connection identifier\" for `id` of `connect`) and an acronym spelled out (\"dead letter queue\" for `dlq`) do not count; a digit, or another identifier such as the tool the value comes from (`list_tables`), does: its meaning, format, units, range, default, an example or where it comes from",
+        summary: "a parameter description says more than the parameter's and the tool's names (\"The user id\" for `user_id`, \"The pull request number\" for `pull_number` in `get_pull_request`, \"URL to fetch\" for `url` fail): type and kind words (string, value, JSON object, type, format) and the word qualifying a kind word (\"Locator strategy\", \"Mouse action\"), generic nouns (options, data, response, resource, entry), generic modifiers (additional, custom), boilerplate, vague verbs (perform, execute) and verbs of what the value governs (targets, determines, controls), what the tool does with the value (\"to fetch\", \"to return\", \"Filter by\", \"Include\", \"If true, show\"), the service's name (\"Identifier for a Notion block\", \"Kubernetes namespace\"), expansions, synonyms and derived forms of the names' words (\"Width of the browser window\" for `width` of `browser_resize`, \"Connection identifier\" for `id` of `connect`) an acronym spelled out (\"dead letter queue\" for `dlq`) and a name written as one word (\"connectionId\") do not count; a digit, another identifier such as the tool the value comes from (`list_tables`), another argument's value (`type=url`) or a file extension (`.pdf`) does: its meaning, format, units, range, default, an example or where it comes from",
         fails: "\"The query\", \"URL to fetch\", \"The method to execute\"",
         passes: "\"How many results to return, from 1 to 20. Defaults to 5.\"",
     }

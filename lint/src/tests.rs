@@ -405,6 +405,14 @@ fn placeholders() {
         ("...", &[Rule::ShortDescription, Rule::Placeholder]),
         ("…", &[Rule::ShortDescription, Rule::Placeholder]),
         ("fill in", &[Rule::ShortDescription, Rule::Placeholder]),
+        (
+            "Returns the order status. Details to be written.",
+            &[Rule::Placeholder],
+        ),
+        (
+            "Returns the order status; the rest is to be documented later",
+            &[Rule::Placeholder],
+        ),
     ] {
         let got = rules(&check_tool_description("get_order_status", Some(d), true));
         for rule in must {
@@ -418,6 +426,8 @@ fn placeholders() {
         "Retrieves the current weather condition by location. For more accurate reading, fill in the country code.",
         "Returns the XXL-size inventory count per warehouse for a product SKU.",
         "Converts a table into lorem-free plain text and returns it as Markdown.",
+        // "to be written" that goes on to say how is an instruction, not a marker.
+        "Returns todos due after the date, which is required to be written in the format YYYY-MM-DD.",
     ] {
         let got = rules(&check_tool_description("update_todo_list", Some(d), true));
         assert!(!got.contains(&Rule::Placeholder), "{d:?}: {got:?}");
@@ -2663,6 +2673,354 @@ fn information_about_the_named_object_restates_it() {
             tool_rules("get_recording_session", Some(d), true),
             [],
             "{d:?}"
+        );
+    }
+}
+
+/// Naming the service a parameter belongs to does not help fill it (RUBRIC.md: "Identifier for a
+/// Notion block" is filler): a listed service, or a capitalized word qualifying the next word
+/// inside a sentence. Formats, values in a list and acronyms stay facts; a file extension is one.
+#[test]
+fn a_service_name_is_filler_in_a_parameter_doc() {
+    for (tool, param, d) in [
+        (
+            "retrieve_block",
+            "block_id",
+            "Identifier for a Notion block",
+        ),
+        ("get_pods", "namespace", "Kubernetes namespace"),
+        ("get_link", "portal_id", "The HubSpot portal ID"),
+        ("query_dlq", "dlq_key", "Dead letter queue Redis key"),
+        (
+            "get_invoice",
+            "invoice_id",
+            "The ID of the Acme invoice to fetch",
+        ),
+    ] {
+        let findings = check_param_description_in(tool, param, Some(d));
+        assert_eq!(
+            rules(&findings),
+            [Rule::ParamRestatesName],
+            "{tool}.{param} {d:?}"
+        );
+        assert!(
+            findings[0].message.contains("the service's name"),
+            "{}",
+            findings[0].message
+        );
+    }
+    let message =
+        &check_param_description_in("get_pods", "namespace", Some("Kubernetes namespace"))[0]
+            .message;
+    assert!(message.contains("(\"Kubernetes\")"), "{message}");
+    for (tool, param, d) in [
+        // A format or a language is a fact, capitalized or not.
+        ("run_script", "code", "Source code in Python"),
+        ("run_script", "code", "The Python code to run"),
+        ("write_page", "body", "Page body as Markdown"),
+        ("define_tool", "schema", "A JSON Schema"),
+        // Capitalized values in a list or in parentheses are the allowed values.
+        (
+            "update_engagement",
+            "kind",
+            "Engagement kind (Note or Task)",
+        ),
+        ("set_priority", "priority", "Priority: Low, Medium or High"),
+        // An acronym or a format written in capitals is a fact.
+        ("set_timezone", "tz", "IANA timezone name"),
+        // A service named as where the value comes from, with more, still passes.
+        (
+            "get_pods",
+            "namespace",
+            "Kubernetes namespace; defaults to the current context's namespace",
+        ),
+        // A file extension says what form a path takes.
+        (
+            "take_heapsnapshot",
+            "file_path",
+            "A path to a .heapsnapshot file to save the heapsnapshot to.",
+        ),
+        // A common word that is also a product stays a word when written in lowercase.
+        (
+            "list_jobs",
+            "queue",
+            "Name of the redis-backed queue to drain",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// A verb that says a parameter picks or governs something ("Targets", "Determines",
+/// "Controls"), what a flag does to the output ("Include", "show", "If true") and generic nouns
+/// for what a tool acts on (resource, entry, instance) add nothing to the names.
+#[test]
+fn role_verbs_flag_words_and_generic_targets_add_nothing() {
+    for (tool, param, d) in [
+        ("click", "page_id", "Targets a specific page by ID."),
+        (
+            "start_trace",
+            "auto_stop",
+            "Determines if the trace should be stopped.",
+        ),
+        ("create_property", "field_type", "Controls the field type"),
+        ("get_order", "order_id", "Identifies the order."),
+        ("get_logs", "timestamps", "Include timestamps in logs"),
+        (
+            "list_pods",
+            "all_namespaces",
+            "If true, list pods across all namespaces",
+        ),
+        (
+            "list_api_resources",
+            "namespaced",
+            "If true, only show namespaced resources",
+        ),
+        ("describe", "name", "Name of the resource to describe"),
+        (
+            "read_logs",
+            "limit",
+            "The maximum number of log entries to return.",
+        ),
+        ("get_browser", "browser_id", "ID of the browser instance"),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        (
+            "click",
+            "page_id",
+            "Targets the page with this ID, as listed by list_pages; defaults to the selected page.",
+        ),
+        (
+            "list_pods",
+            "all_namespaces",
+            "If true, list pods in every namespace and ignore the namespace argument",
+        ),
+        (
+            "get_logs",
+            "timestamps",
+            "Prefix each log line with its RFC 3339 time",
+        ),
+        // Another argument's value says when this one applies.
+        ("navigate_page", "url", "Target URL (only type=url)"),
+        (
+            "describe",
+            "name",
+            "Name of the resource to describe, like my-pod; a prefix matches several",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// A name written as one word ("connectionId", "PaymentIntent", "subcommand") is still the name;
+/// one kind of drawing restates another, a search is a query, auto is automatic.
+#[test]
+fn a_name_written_as_one_word_or_in_other_words_is_restated() {
+    for (tool, param, d) in [
+        (
+            "disconnect",
+            "connection_id",
+            "The connectionId to disconnect.",
+        ),
+        (
+            "create_refund",
+            "payment_intent",
+            "The ID of the PaymentIntent to refund.",
+        ),
+        (
+            "kubectl_rollout",
+            "sub_command",
+            "Rollout subcommand to execute",
+        ),
+        (
+            "generate_flow_diagram",
+            "style",
+            "Style configuration for the chart with a JSON object, optional.",
+        ),
+        ("draw_graph", "title", "Title of the chart"),
+        ("search_repositories", "search", "Search query"),
+        (
+            "start_trace",
+            "auto_stop",
+            "Determines if the trace recording should be automatically stopped.",
+        ),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        // A joined word that is not the name's own run of words is a fact.
+        (
+            "disconnect",
+            "connection_id",
+            "The connectionId returned by connect, or the sessionId",
+        ),
+        (
+            "generate_flow_diagram",
+            "style",
+            "Colors and line widths for the chart; a theme name alone picks a preset.",
+        ),
+        (
+            "search_repositories",
+            "search",
+            "Search query in GitHub search syntax",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// A read verb (get, retrieve, fetch) adds nothing to a name: a data tool gets what it names.
+/// A status line under an error listing's heading is boilerplate however long. An output verb
+/// that takes the tool's arguments ("It takes two arguments"), or a word of another tool's name
+/// (`create_record`), says nothing about what comes back.
+#[test]
+fn read_verbs_error_listings_argument_lists_and_identifiers_say_nothing() {
+    for (name, d) in [
+        (
+            "place_details",
+            "Get detailed information about a specific place",
+        ),
+        (
+            "describe_table",
+            "Get detailed information about a specific table",
+        ),
+        ("collection_storage_size", "Gets the size of the collection"),
+        (
+            "list_orders",
+            "Retrieves a list of the orders, fetching them all.",
+        ),
+    ] {
+        let got = tool_rules(name, Some(d), true);
+        assert_eq!(got, [Rule::RestatesName], "{name} {d:?}");
+    }
+    // A name without a verb gets an example that gets what it names, not one that reads its
+    // first word as a verb.
+    let findings = check_tool_description(
+        "collection_storage_size",
+        Some("Gets the size of the collection"),
+        true,
+    );
+    assert!(
+        findings[0]
+            .message
+            .contains("\"Get the collection storage size <of which one, from where>."),
+        "{}",
+        findings[0].message
+    );
+    for (name, d) in [
+        (
+            "collection_storage_size",
+            "Get the storage size of a collection in bytes, with its index size",
+        ),
+        (
+            "list_orders",
+            "Retrieves the orders of the signed-in customer, newest first.",
+        ),
+        // Returning is still saying what comes back.
+        (
+            "delete_document",
+            "Delete a document by its id. Returns the deleted document's title.",
+        ),
+    ] {
+        assert_eq!(tool_rules(name, Some(d), true), [], "{name} {d:?}");
+    }
+
+    let listing = "Acme | Read a page as text\nError Responses:\n400: Bad request\n404: Page not found or not shared with the integration you use.\n429: Rate limited.";
+    let got = tool_rules("read_page_text", Some(listing), true);
+    assert!(got.contains(&Rule::ShortDescription), "{got:?}");
+    // Outside a listing a long status line is text.
+    let prose = "Read a page as plain text.\n404: returned when the page was moved to another workspace or deleted.";
+    assert_eq!(
+        tool_rules("read_page_text", Some(prose), true),
+        [],
+        "{prose:?}"
+    );
+
+    for d in [
+        "This tool will finalize an invoice in Stripe.\n\nIt takes one argument:\n- invoice (str): The ID of the invoice to finalize.",
+        "Upload a file to an attachment field. For larger files, use create_record or update_records with a public URL.",
+    ] {
+        let got = tool_rules("finalize_invoice", Some(d), true);
+        assert!(got.contains(&Rule::MissingReturns), "{d:?}: {got:?}");
+    }
+    for d in [
+        "This tool will fetch a list of invoices from Stripe.\n\nIt takes one optional argument:\n- limit (int, optional): The number of invoices to return.",
+        "Take a screenshot of the page and return it as PNG.",
+        "Get the parameters of the model's current invoice template",
+    ] {
+        assert_eq!(tool_rules("list_invoices", Some(d), true), [], "{d:?}");
+    }
+}
+
+/// An aggregation comes back like a query's rows, so naming one says what the tool returns.
+#[test]
+fn an_aggregation_says_what_comes_back() {
+    for d in [
+        "Run an aggregation pipeline against a MongoDB collection",
+        "Aggregate the orders by month and region",
+    ] {
+        assert_eq!(tool_rules("aggregate_orders", Some(d), true), [], "{d:?}");
+    }
+    let got = tool_rules(
+        "reindex_orders",
+        Some("Rebuild the search index of the orders collection"),
+        true,
+    );
+    assert_eq!(got, [Rule::MissingReturns], "{got:?}");
+}
+
+/// Words a parameter's name implies: a query is search terms or keywords, a cursor or an offset
+/// pages through results, an email is an address.
+#[test]
+fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
+    for (tool, param, d) in [
+        ("search_issues", "q", "Search terms"),
+        ("search_issues", "query", "Keywords to look for"),
+        ("get_property", "start_cursor", "For paginated properties."),
+        ("list_users", "cursor", "Pagination cursor"),
+        ("list_users", "offset", "Offset for pagination"),
+        ("invite_user", "email", "Email address of the user"),
+    ] {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+    for (tool, param, d) in [
+        (
+            "list_channels",
+            "cursor",
+            "Pagination cursor for next page of results",
+        ),
+        (
+            "search_issues",
+            "q",
+            "Search terms; quote a phrase, prefix a word with - to exclude it",
+        ),
+        (
+            "invite_user",
+            "email",
+            "Work email address of the user to invite; must be verified",
+        ),
+    ] {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
         );
     }
 }

@@ -100,8 +100,9 @@ pub(crate) fn name_words(identifiers: &[&str]) -> BTreeSet<String> {
 
 /// What counts as restating identifiers in a text: the identifiers' normalized words with
 /// their expansions ([`name_words`]), the same words in a derived form (`connection` for
-/// `connect`, see [`base`]), and the words of the text that spell out an acronym of theirs
-/// ("dead letter queue" for `dlq`).
+/// `connect`, see [`base`]), adjacent words written as one ("connectionId" for `connection_id`,
+/// see [`joined_runs`]), and the words of the text that spell out an acronym of theirs ("dead
+/// letter queue" for `dlq`).
 pub(crate) struct Named {
     words: BTreeSet<String>,
 }
@@ -111,6 +112,7 @@ impl Named {
         let mut words = name_words(identifiers);
         let bases: Vec<String> = words.iter().map(|w| base(w)).collect();
         words.extend(bases);
+        words.extend(identifiers.iter().flat_map(|i| joined_runs(i)));
         let acronyms: Vec<String> = identifiers
             .iter()
             .flat_map(|i| ident_words(i))
@@ -128,6 +130,21 @@ impl Named {
     pub(crate) fn contains(&self, normed: &str) -> bool {
         self.words.contains(normed) || self.words.contains(&base(normed))
     }
+}
+
+/// The runs of two or three adjacent words of an identifier written as one word, normalized:
+/// how a text writes the name as one token (`connection_id` as "connectionId", `payment_intent`
+/// as "PaymentIntent", `sub_command` as "subcommand").
+fn joined_runs(identifier: &str) -> Vec<String> {
+    let words = ident_words(identifier);
+    (2..=3)
+        .flat_map(|n| {
+            words
+                .windows(n)
+                .map(|run| norm(&run.concat()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// A normalized word without the suffix that makes a noun or an adjective of a verb, folded
@@ -193,8 +210,16 @@ pub(crate) fn without_boilerplate(text: &str) -> String {
         Some((tag, rest)) if is_product_tag(tag) => rest,
         _ => text,
     };
+    // Under an error listing's heading every status line is boilerplate, however long: it says
+    // when the call fails, not what the tool does.
+    let mut in_listing = false;
     text.lines()
-        .filter(|line| !is_boilerplate_line(line.trim()))
+        .filter(|line| {
+            let line = line.trim();
+            let (heading, status, short) = boilerplate_line(line);
+            in_listing = heading || (in_listing && status);
+            !(heading || (status && (short || in_listing)))
+        })
         .collect::<Vec<_>>()
         .join("\n")
         .trim()
@@ -210,8 +235,10 @@ fn is_product_tag(tag: &str) -> bool {
         })
 }
 
-/// `400: Bad request`, `404 - Not found`: an HTTP status, a colon or dash, a few words.
-fn is_boilerplate_line(line: &str) -> bool {
+/// `400: Bad request`, `404 - Not found`: an HTTP status, a colon or dash, some words; and
+/// `Error Responses:`, the heading of a listing of them. Returns (a heading, a status line, a
+/// status line of at most six words).
+fn boilerplate_line(line: &str) -> (bool, bool, bool) {
     let words = raw_words(line);
     let status = line.len() > 3
         && line.as_bytes()[..3].iter().all(u8::is_ascii_digit)
@@ -231,7 +258,7 @@ fn is_boilerplate_line(line: &str) -> bool {
             ]
             .contains(&w.to_lowercase().as_str())
         });
-    (status && words.len() <= 6) || heading
+    (heading, status, status && words.len() <= 6)
 }
 
 /// Content words of a text: normalized, stop words and `extra_stop` removed.

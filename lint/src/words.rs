@@ -76,6 +76,12 @@ lists! {
     OUTPUT_VERBS = "output_verbs.txt";
     /// Padding that says nothing about a tool or a value ("allows you to", "details of").
     BOILERPLATE = "boilerplate.txt";
+    /// Services and products that tools act on (`Notion`, `Kubernetes`, `HubSpot`): filler in a
+    /// parameter's description, where they say which server, not which value.
+    SERVICES = "services.txt";
+    /// Formats and languages written capitalized (`Markdown`, `Python`): a fact about a value,
+    /// never a service's name.
+    FORMATS = "formats.txt";
     /// Single words that name an action and its object at once (`whoami`, `screenshot`).
     LONE_WORDS = "lone_words.txt";
 }

@@ -19,10 +19,12 @@ const GOOD_ACCEPTED_GOAL: f64 = 0.98;
 /// when a change falls below them; raise them when the rules improve. Where they are below the
 /// goals, the report says so. The history of the tune floors is in RUBRIC.md ("Parts"): on
 /// 2026-12-03 the first held-out part (19 servers) joined `tune`, its rates having been read as a
-/// guard while tuning, and the grown part's rates with the same rules became these floors.
+/// guard while tuning, and the grown part's rates with the same rules became the floors (tools
+/// 92.0% / 98.3%, params 87.2% / 99.0%); the fourth round of rules, tuned on the grown part, raised
+/// them to these.
 const FLOORS: &[(&str, &str, f64, f64)] = &[
-    ("tune", "tools", 0.92, 0.98),
-    ("tune", "params", 0.87, 0.989),
+    ("tune", "tools", 0.96, 0.985),
+    ("tune", "params", 0.955, 0.995),
 ];
 
 #[derive(Default)]
