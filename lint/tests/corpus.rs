@@ -21,10 +21,14 @@ const GOOD_ACCEPTED_GOAL: f64 = 0.98;
 /// 2026-12-03 the first held-out part (19 servers) joined `tune`, its rates having been read as a
 /// guard while tuning, and the grown part's rates with the same rules became the floors (tools
 /// 92.0% / 98.3%, params 87.2% / 99.0%); the fourth round of rules, tuned on the grown part, raised
-/// them to these.
+/// them to these. The second held-out part (18 servers, labelled before any linter ran on them)
+/// was first measured with the fourth round's rules: tools 74.5% / 96.8%, params 81.0% / 97.2%
+/// (with the third round's: 72.7% / 97.3% and 78.8% / 97.5%).
 const FLOORS: &[(&str, &str, f64, f64)] = &[
     ("tune", "tools", 0.96, 0.985),
     ("tune", "params", 0.955, 0.995),
+    ("held_out", "tools", 0.745, 0.967),
+    ("held_out", "params", 0.81, 0.972),
 ];
 
 #[derive(Default)]
