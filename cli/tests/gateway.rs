@@ -1297,7 +1297,10 @@ async fn the_lint_judges_the_name_callers_see() {
     // With a prefix, callers see (and the lint judges) the prefixed name.
     let prefixed = base
         .replace("expose_as = \"page\"\n", "description = \"Read a page\"\n")
-        .replace("name = \"fake\"\n", "name = \"fake\"\nprefix = \"manual_\"\n");
+        .replace(
+            "name = \"fake\"\n",
+            "name = \"fake\"\nprefix = \"manual_\"\n",
+        );
     std::fs::write(&config, prefixed).unwrap();
     let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
     assert!(
