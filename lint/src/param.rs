@@ -64,7 +64,7 @@ pub fn check_param_of(tool_name: &str, param: &ParamText<'_>) -> Vec<Finding> {
 
 fn check(tool_name: Option<&str>, param: &ParamText<'_>) -> Vec<Finding> {
     let (param_name, description) = (param.name, param.description);
-    let suggest = || hint(param_name, &param.kind);
+    let suggest = || hint(tool_name, param_name, &param.kind);
     let mut findings = Vec::new();
     let text = description.map(str::trim).unwrap_or("");
     if text.is_empty() {
@@ -460,8 +460,10 @@ fn shape_of_name(param_name: &str) -> Option<Shape> {
 
 /// What a parameter's description should add: (what is missing, a fix with an example). What
 /// the parameter holds, when known, wins over what its name suggests (`include` may be a list,
-/// `needs_more_thoughts` a flag); otherwise the name decides.
-fn hint(param_name: &str, kind: &ParamKind) -> (&'static str, String) {
+/// `needs_more_thoughts` a flag); otherwise the name decides. The tool's name tells a name the
+/// tool gives (`create_table.name`) from one that picks an existing thing
+/// (`describe_table.table_name`).
+fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'static str, String) {
     let label = ident_words(param_name).join(" ");
     let by_name = shape_of_name(param_name);
     let shape = match kind {
@@ -550,6 +552,24 @@ fn hint(param_name: &str, kind: &ParamKind) -> (&'static str, String) {
             "its format and time zone",
             "gives the format and time zone, e.g. \"Start of the range in RFC 3339, like 2024-05-01T09:00:00Z\"".to_string(),
         ),
+        Shape::Name if !names_something_new(tool_name) => {
+            let thing = named_thing(tool_name, param_name);
+            let things = plural_of(&thing);
+            let example = if plural {
+                format!("Names of existing {things}, exactly as the list tool shows them")
+            } else {
+                format!("Name of an existing {thing}, exactly as the list tool shows it")
+            };
+            (
+                "which existing one it picks and how it is matched",
+                format!(
+                    "says which {} {} and how {} matched, e.g. \"{example}; case-sensitive\"",
+                    if plural { &things } else { &thing },
+                    if plural { "they pick" } else { "it picks" },
+                    if plural { "they are" } else { "it is" },
+                ),
+            )
+        }
         Shape::Name => (
             "where it is shown or how it is matched, and its limits",
             format!(
@@ -586,6 +606,81 @@ fn hint(param_name: &str, kind: &ParamKind) -> (&'static str, String) {
                 if plural { "their" } else { "its" }
             ),
         ),
+    }
+}
+
+/// Whether the tool gives names rather than looks things up by them: its first word creates or
+/// renames (`create_table`, `rename_sheet`, `add_label`), or there is no tool to judge by.
+fn names_something_new(tool_name: Option<&str>) -> bool {
+    const GIVERS: &[&str] = &[
+        "create",
+        "add",
+        "new",
+        "rename",
+        "register",
+        "make",
+        "insert",
+        "save",
+        "set",
+        "update",
+        "write",
+        "put",
+        "upload",
+        "copy",
+        "clone",
+        "duplicate",
+    ];
+    tool_name.is_none_or(|tool| {
+        ident_words(tool)
+            .first()
+            .is_none_or(|verb| GIVERS.contains(&verb.to_lowercase().as_str()))
+    })
+}
+
+/// What a name picks, in words: the parameter's words before "name" (`table_name` → "table"),
+/// else the tool's object (`describe_table.name` → "table"), else "item".
+fn named_thing(tool_name: Option<&str>, param_name: &str) -> String {
+    let words = ident_words(param_name);
+    let own: Vec<String> = words
+        .iter()
+        .filter(|w| !matches!(w.to_lowercase().as_str(), "name" | "names"))
+        .map(|w| w.to_lowercase())
+        .collect();
+    if !own.is_empty() {
+        return own.join(" ");
+    }
+    let object: Vec<String> = tool_name
+        .map(ident_words)
+        .unwrap_or_default()
+        .iter()
+        .skip(1)
+        .map(|w| w.to_lowercase())
+        .collect();
+    if object.is_empty() {
+        "item".to_string()
+    } else {
+        object.join(" ")
+    }
+}
+
+/// The plural of an English noun phrase's last word, by the regular rules ("entity" →
+/// "entities", "branch" → "branches", "table" → "tables").
+pub(crate) fn plural_of(phrase: &str) -> String {
+    let consonant_y = phrase.ends_with('y')
+        && !phrase
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(|c| "aeiou".contains(c));
+    if consonant_y {
+        format!("{}ies", &phrase[..phrase.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| phrase.ends_with(e))
+    {
+        format!("{phrase}es")
+    } else {
+        format!("{phrase}s")
     }
 }
 

@@ -2276,12 +2276,22 @@ fn the_kind_never_changes_whether_there_is_a_finding() {
 #[test]
 fn a_plural_name_is_named_as_a_plural() {
     let text = &check_param_description_in(
+        "create_entities",
+        "entity_names",
+        Some("An array of entity names to create"),
+    )[0]
+    .message;
+    assert!(text.contains("the entity names are shown"), "{text}");
+    let text = &check_param_description_in(
         "delete_entities",
         "entity_names",
         Some("An array of entity names to delete"),
     )[0]
     .message;
-    assert!(text.contains("the entity names are shown"), "{text}");
+    assert!(
+        text.contains("which entities they pick and how they are matched"),
+        "{text}"
+    );
     let text =
         &check_param_description_in("get_branch", "branch_ids", Some("Branch ids"))[0].message;
     assert!(
@@ -3023,4 +3033,48 @@ fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
             "{tool}.{param} {d:?}"
         );
     }
+}
+
+/// A name the tool gives is asked where it is shown; a name that picks an existing thing is
+/// asked which one and how it is matched, in the words of the thing it names.
+#[test]
+fn a_name_that_picks_an_existing_thing_is_asked_which_one() {
+    let fix = |tool: &str, param: &str, text: &str| {
+        check_param_description_in(tool, param, Some(text))[0]
+            .message
+            .clone()
+    };
+    for (tool, param, text, thing) in [
+        (
+            "describe_table",
+            "table_name",
+            "Name of the table to describe",
+            "table",
+        ),
+        ("delete_branch", "name", "Name of the branch", "branch"),
+        ("git_checkout", "branch_name", "The branch name", "branch"),
+        ("drop_index", "name", "The name", "index"),
+    ] {
+        let message = fix(tool, param, text);
+        assert!(
+            message.contains(&format!(
+                "Name of an existing {thing}, exactly as the list tool shows it"
+            )),
+            "{tool}.{param}: {message}"
+        );
+        assert!(!message.contains("shown to customers"), "{message}");
+    }
+    for (tool, param, text) in [
+        ("create_table", "table_name", "Name of the table to create"),
+        ("rename_sheet", "new_name", "The new name"),
+    ] {
+        let message = fix(tool, param, text);
+        assert!(
+            message.contains("shown to customers"),
+            "{tool}.{param}: {message}"
+        );
+    }
+    assert_eq!(crate::param::plural_of("entity"), "entities");
+    assert_eq!(crate::param::plural_of("branch"), "branches");
+    assert_eq!(crate::param::plural_of("key"), "keys");
 }
