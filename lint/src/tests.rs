@@ -9,6 +9,25 @@ fn rules(findings: &[Finding]) -> Vec<Rule> {
     findings.iter().map(|f| f.rule).collect()
 }
 
+/// Each (tool, parameter, description) is accepted: no finding.
+fn params_accepted(cases: &[(&str, &str, &str)]) {
+    for &(tool, param, d) in cases {
+        assert_eq!(
+            check_param_description_in(tool, param, Some(d)),
+            vec![],
+            "{tool}.{param} {d:?}"
+        );
+    }
+}
+
+/// Each (tool, parameter, description) only restates the names: `param_restates_name` alone.
+fn params_restate_names(cases: &[(&str, &str, &str)]) {
+    for &(tool, param, d) in cases {
+        let got = rules(&check_param_description_in(tool, param, Some(d)));
+        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
+    }
+}
+
 fn tool_rules(name: &str, description: Option<&str>, returns_data: bool) -> Vec<Rule> {
     let mut all = check_tool_name(name);
     all.extend(check_tool_description(name, description, returns_data));
@@ -1775,7 +1794,7 @@ fn lone_words_that_name_action_and_object_pass() {
 
 #[test]
 fn param_restating_the_tool_name_or_an_expansion_fails() {
-    for (tool, param, d) in [
+    params_restate_names(&[
         ("get_pull_request", "pull_number", "The pull request number"),
         ("get_pull_request", "pullNumber", "Pull request number."),
         ("list_pull_requests", "pr_number", "The PR number"),
@@ -1796,10 +1815,7 @@ fn param_restating_the_tool_name_or_an_expansion_fails() {
             "private",
             "Whether the repository should be private",
         ),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
+    ]);
     // Without the tool in view, the tool's words are not restated.
     assert_eq!(
         check_param_description("number", Some("The pull request number")),
@@ -1960,7 +1976,7 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
 /// the value, kind words, ordinals, other names for a text and the words a name implies do not.
 #[test]
 fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
-    for (tool, param, d) in [
+    params_restate_names(&[
         ("fetch", "url", "URL to fetch"),
         ("browser_type", "text", "Text to type into the element"),
         ("browser_resize", "width", "Width of the browser window"),
@@ -1995,11 +2011,8 @@ fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
             "revises_step",
             "Which step is being reconsidered",
         ),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
+    ]);
+    params_accepted(&[
         ("fetch", "url", "Absolute http(s) URL of the page"),
         ("send_invoice", "to", "Email address to send the invoice to"),
         (
@@ -2031,13 +2044,7 @@ fn restatement_through_purpose_verbs_kind_words_and_implied_words_fails() {
             "ID of the text resource to fetch",
         ),
         ("add_numbers", "a", "The first addend, a finite decimal"),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// Vague verbs do not save a description that otherwise restates the name; one made of vague
@@ -2420,7 +2427,7 @@ fn generic_nouns_modifiers_and_type_words_add_nothing() {
         assert!(m.contains("write one that"), "{m}");
         assert!(m.contains("allow(param_restates_name)"), "{m}");
     }
-    for (tool, param, d) in [
+    params_accepted(&[
         (
             "export_report",
             "options",
@@ -2481,13 +2488,7 @@ fn generic_nouns_modifiers_and_type_words_add_nothing() {
             "expected_head_sha",
             "The SHA the HEAD ref must still point at, or the update fails",
         ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// A kind word (type, mode, strategy, level, action) says the value is one of several; the word
@@ -2495,16 +2496,13 @@ fn generic_nouns_modifiers_and_type_words_add_nothing() {
 /// are no fact until the values are given.
 #[test]
 fn a_qualified_kind_word_is_not_a_fact() {
-    for (tool, param, d) in [
+    params_restate_names(&[
         ("find_element", "by", "Locator strategy to find the element"),
         ("find_element", "value", "Value for the locator strategy"),
         ("click_mouse", "action", "Mouse action to perform"),
         ("list_rules", "level", "Filter by WCAG level"),
         ("export_report", "format", "Output format"),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
+    ]);
     // The message names the words that fit any parameter, and only blames the tool's name when
     // its words are used.
     let m = &check_param_description_in(
@@ -2519,7 +2517,7 @@ fn a_qualified_kind_word_is_not_a_fact() {
         ),
         "{m}"
     );
-    for (tool, param, d) in [
+    params_accepted(&[
         (
             "find_element",
             "by",
@@ -2551,13 +2549,7 @@ fn a_qualified_kind_word_is_not_a_fact() {
             "message_type",
             "Type of message to demonstrate different annotation patterns",
         ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// A name's verb comes back as a noun (connection, navigation, retrieval, calculation) and an
@@ -2580,7 +2572,7 @@ fn derived_forms_and_spelled_out_acronyms_restate_the_name() {
     for (a, b) in [("option", "opt"), ("portal", "port"), ("comment", "com")] {
         assert_ne!(base(&norm(a)), base(&norm(b)), "{a} {b}");
     }
-    for (tool, param, d) in [
+    params_restate_names(&[
         ("connect", "id", "Connection identifier"),
         ("navigate", "wait_until", "Navigation wait condition"),
         (
@@ -2595,11 +2587,8 @@ fn derived_forms_and_spelled_out_acronyms_restate_the_name() {
         ),
         ("query_dlq", "queue_name", "Dead letter queue name"),
         ("search_kb", "kb_id", "ID of the Knowledge Base"),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
+    ]);
+    params_accepted(&[
         (
             "connect",
             "id",
@@ -2618,13 +2607,7 @@ fn derived_forms_and_spelled_out_acronyms_restate_the_name() {
         ),
         // A run that starts with the acronym itself does not spell it out.
         ("run_sql", "sql", "SQL query, lowercase"),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// An audit comes back as its findings and a started session as the session, so the verb says
@@ -2723,7 +2706,7 @@ fn a_service_name_is_filler_in_a_parameter_doc() {
         &check_param_description_in("get_pods", "namespace", Some("Kubernetes namespace"))[0]
             .message;
     assert!(message.contains("(\"Kubernetes\")"), "{message}");
-    for (tool, param, d) in [
+    params_accepted(&[
         // A format or a language is a fact, capitalized or not.
         ("run_script", "code", "Source code in Python"),
         ("run_script", "code", "The Python code to run"),
@@ -2756,13 +2739,7 @@ fn a_service_name_is_filler_in_a_parameter_doc() {
             "queue",
             "Name of the redis-backed queue to drain",
         ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// A verb that says a parameter picks or governs something ("Targets", "Determines",
@@ -2770,7 +2747,7 @@ fn a_service_name_is_filler_in_a_parameter_doc() {
 /// for what a tool acts on (resource, entry, instance) add nothing to the names.
 #[test]
 fn role_verbs_flag_words_and_generic_targets_add_nothing() {
-    for (tool, param, d) in [
+    params_restate_names(&[
         ("click", "page_id", "Targets a specific page by ID."),
         (
             "start_trace",
@@ -2797,11 +2774,8 @@ fn role_verbs_flag_words_and_generic_targets_add_nothing() {
             "The maximum number of log entries to return.",
         ),
         ("get_browser", "browser_id", "ID of the browser instance"),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
+    ]);
+    params_accepted(&[
         (
             "click",
             "page_id",
@@ -2824,20 +2798,14 @@ fn role_verbs_flag_words_and_generic_targets_add_nothing() {
             "name",
             "Name of the resource to describe, like my-pod; a prefix matches several",
         ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// A name written as one word ("connectionId", "PaymentIntent", "subcommand") is still the name;
 /// one kind of drawing restates another, a search is a query, auto is automatic.
 #[test]
 fn a_name_written_as_one_word_or_in_other_words_is_restated() {
-    for (tool, param, d) in [
+    params_restate_names(&[
         (
             "disconnect",
             "connection_id",
@@ -2865,11 +2833,8 @@ fn a_name_written_as_one_word_or_in_other_words_is_restated() {
             "auto_stop",
             "Determines if the trace recording should be automatically stopped.",
         ),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
+    ]);
+    params_accepted(&[
         // A joined word that is not the name's own run of words is a fact.
         (
             "disconnect",
@@ -2886,13 +2851,7 @@ fn a_name_written_as_one_word_or_in_other_words_is_restated() {
             "search",
             "Search query in GitHub search syntax",
         ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// A read verb (get, retrieve, fetch) adds nothing to a name: a data tool gets what it names.
@@ -2999,18 +2958,15 @@ fn an_aggregation_says_what_comes_back() {
 /// pages through results, an email is an address.
 #[test]
 fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
-    for (tool, param, d) in [
+    params_restate_names(&[
         ("search_issues", "q", "Search terms"),
         ("search_issues", "query", "Keywords to look for"),
         ("get_property", "start_cursor", "For paginated properties."),
         ("list_users", "cursor", "Pagination cursor"),
         ("list_users", "offset", "Offset for pagination"),
         ("invite_user", "email", "Email address of the user"),
-    ] {
-        let got = rules(&check_param_description_in(tool, param, Some(d)));
-        assert_eq!(got, [Rule::ParamRestatesName], "{tool}.{param} {d:?}");
-    }
-    for (tool, param, d) in [
+    ]);
+    params_accepted(&[
         (
             "list_channels",
             "cursor",
@@ -3026,13 +2982,7 @@ fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
             "email",
             "Work email address of the user to invite; must be verified",
         ),
-    ] {
-        assert_eq!(
-            check_param_description_in(tool, param, Some(d)),
-            vec![],
-            "{tool}.{param} {d:?}"
-        );
-    }
+    ]);
 }
 
 /// A name the tool gives is asked where it is shown; a name that picks an existing thing is
