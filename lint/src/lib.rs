@@ -30,7 +30,7 @@ mod text;
 mod words;
 
 pub use description::check_tool_description;
-pub use name::check_tool_name;
+pub use name::{check_tool_name, check_tool_name_in};
 pub use param::{ParamKind, check_param_description, check_param_description_in, check_param_of};
 pub use rules::Rule;
 pub use text::{join_doc_lines, to_snake_case};
@@ -172,7 +172,7 @@ pub fn lint_tool(tool: &ToolText<'_>) -> Vec<Finding> {
 
 /// [`lint_tool`], with where each finding was made.
 pub fn lint_tool_by_subject(tool: &ToolText<'_>) -> Vec<(Subject, Finding)> {
-    let mut out: Vec<(Subject, Finding)> = check_tool_name(tool.name)
+    let mut out: Vec<(Subject, Finding)> = check_tool_name_in(tool.name, tool.description)
         .into_iter()
         .map(|f| (Subject::Name, f))
         .collect();

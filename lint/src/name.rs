@@ -1,16 +1,30 @@
 //! The tool name: snake_case and length (what providers accept), at least a verb and its object,
 //! and not made of vague or placeholder words.
 
+use crate::param::service_names;
 use crate::rules::Rule;
-use crate::text::{backticked, ident_words, norm, to_snake_case};
+use crate::text::{backticked, ident_words, norm, raw_words, to_snake_case};
 use crate::words::{
-    HARD_PLACEHOLDERS, LONE_WORDS, SOFT_OBJECTS, SOFT_PLACEHOLDERS, VAGUE_OBJECTS, VAGUE_VERBS,
-    WordList,
+    HARD_PLACEHOLDERS, LONE_WORDS, SERVICES, SOFT_OBJECTS, SOFT_PLACEHOLDERS, STOP_WORDS,
+    VAGUE_OBJECTS, VAGUE_VERBS, WordList,
 };
 use crate::{Finding, MAX_NAME_CHARS};
 
 /// Checks a tool name: snake_case, length, at least two words, not vague.
 pub fn check_tool_name(name: &str) -> Vec<Finding> {
+    check_tool_name_in(name, None)
+}
+
+/// [`check_tool_name`] with the tool's description in view: the same findings, and a lone word
+/// is shown a name made from what its description says it acts on.
+///
+/// ```
+/// use toolwright_lint::check_tool_name_in;
+///
+/// let finding = &check_tool_name_in("list", Some("List Redis keys matching a pattern"))[0];
+/// assert!(finding.message.contains("e.g. `list_keys`"), "{}", finding.message);
+/// ```
+pub fn check_tool_name_in(name: &str, description: Option<&str>) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(problem) = name_format_problem(name) {
         findings.push(Finding::new(Rule::NameFormat, problem));
@@ -32,7 +46,11 @@ pub fn check_tool_name(name: &str) -> Vec<Finding> {
         findings.push(Finding::new(
             Rule::LoneWord,
             format!(
-                "tool name `{name}` is a single word; the model tells tools apart by name, and one word does not say what the tool acts on: name the verb and its object, e.g. `search_knowledge_base` or `get_order_status`"
+                "tool name `{name}` is a single word; the model tells tools apart by name, and one word does not say what the tool acts on: name the verb and its object, e.g. {}",
+                match description.and_then(|d| named_from(word, d)) {
+                    Some(better) => format!("`{better}`, after what the description says it acts on"),
+                    None => "`search_knowledge_base` or `get_order_status`".to_string(),
+                }
             ),
         ));
     }
@@ -40,6 +58,55 @@ pub fn check_tool_name(name: &str) -> Vec<Finding> {
         findings.push(Finding::new(Rule::VagueName, message));
     }
     findings
+}
+
+/// A verb_object name for a tool named by the lone `word`, from its description: when the
+/// description opens with that word as its verb ("Search the company knowledge base…" for
+/// `search`), the verb and the noun phrase after it, up to three words, passing over articles
+/// and other stop words, particles ("back", "up"), participles ("the cached pages", "keys
+/// matching") and service names ("Redis"), which say which server, not what:
+/// `search_company_knowledge_base`, `set_key_value_pair`, `delete_pages`.
+fn named_from(word: &str, description: &str) -> Option<String> {
+    const PARTICLES: &[&str] = &[
+        "back", "up", "out", "down", "off", "over", "away", "in", "on",
+    ];
+    let words = raw_words(description);
+    let (first, rest) = words.split_first()?;
+    if norm(first) != norm(word) {
+        return None;
+    }
+    let services = service_names(description);
+    let passed_over = |w: &str| {
+        let n = norm(w);
+        PARTICLES.contains(&w.to_lowercase().as_str())
+            || SERVICES.contains(&n)
+            || services.contains(&n)
+    };
+    let ends_phrase = |w: &str| {
+        let lower = w.to_lowercase();
+        !w.chars().all(char::is_alphabetic)
+            || STOP_WORDS.contains(&norm(w))
+            || lower.ends_with("ed")
+            || lower.ends_with("ing")
+    };
+    let mut phrase: Vec<String> = Vec::new();
+    for w in rest {
+        if passed_over(w) {
+            continue;
+        }
+        if ends_phrase(w) {
+            if phrase.is_empty() {
+                continue;
+            }
+            break;
+        }
+        phrase.push(w.to_lowercase());
+        if phrase.len() == 3 {
+            break;
+        }
+    }
+    (!phrase.is_empty())
+        .then(|| to_snake_case(&format!("{}_{}", word.to_lowercase(), phrase.join("_"))))
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {

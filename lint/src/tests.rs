@@ -3028,3 +3028,49 @@ fn a_name_that_picks_an_existing_thing_is_asked_which_one() {
     assert_eq!(crate::param::plural_of("branch"), "branches");
     assert_eq!(crate::param::plural_of("key"), "keys");
 }
+
+/// A lone-word name is shown a verb_object name made from its own description when the
+/// description opens with that verb; otherwise the general examples.
+#[test]
+fn a_lone_word_is_shown_a_name_from_its_description() {
+    let fix = |name: &str, description: Option<&str>| {
+        let findings = check_tool_name_in(name, description);
+        assert_eq!(rules(&findings), [Rule::LoneWord], "{name}");
+        findings[0].message.clone()
+    };
+    for (name, description, better) in [
+        (
+            "search",
+            "Search the company knowledge base for articles matching a query",
+            "search_company_knowledge_base",
+        ),
+        (
+            "set",
+            "Set a Redis key-value pair with optional expiration",
+            "set_key_value_pair",
+        ),
+        ("get", "Get value by key from Redis", "get_value"),
+        ("list", "List Redis keys matching a pattern", "list_keys"),
+        ("echo", "Echoes back the input string", "echo_input"),
+        (
+            "delete",
+            "Deletes all the cached pages of a site",
+            "delete_pages",
+        ),
+    ] {
+        let message = fix(name, Some(description));
+        assert!(
+            message.contains(&format!("e.g. `{better}`, after what the description says")),
+            "{name}: {message}"
+        );
+    }
+    // The description does not open with the name's verb, or there is none: the examples.
+    for description in [Some("Find articles in the knowledge base"), None] {
+        let message = fix("search", description);
+        assert!(
+            message.contains("`search_knowledge_base` or `get_order_status`"),
+            "{message}"
+        );
+    }
+    assert_eq!(check_tool_name("set"), check_tool_name_in("set", None));
+}

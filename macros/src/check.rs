@@ -126,14 +126,16 @@ fn report(cx: &mut Ctxt, def: &ToolDef, findings: Vec<Finding>, at: impl Fn(&mut
 
 fn check_descriptions(cx: &mut Ctxt, def: &ToolDef) {
     let ident = def.ident.clone();
-    report(cx, def, lint::check_tool_name(&def.name), |cx, m| {
-        cx.error_spanned_by(&ident, m);
-    });
-    let findings = lint::check_tool_description(
-        &def.name,
-        def.doc.as_ref().map(|d| d.text.as_str()),
-        def.output.seems_to_return_data(),
+    let doc = def.doc.as_ref().map(|d| d.text.as_str());
+    report(
+        cx,
+        def,
+        lint::check_tool_name_in(&def.name, doc),
+        |cx, m| {
+            cx.error_spanned_by(&ident, m);
+        },
     );
+    let findings = lint::check_tool_description(&def.name, doc, def.output.seems_to_return_data());
     match &def.doc {
         Some(doc) => {
             let attr = doc.first.clone();
