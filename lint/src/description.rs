@@ -36,9 +36,15 @@ pub fn check_tool_description(
         findings.push(Finding::new(
             Rule::ShortDescription,
             format!(
-                "tool description is {len} characters ({}{}); the model picks tools by their description alone: say what the tool does and what it returns in at least {MIN_DESCRIPTION_CHARS} characters, e.g. {GOOD_DESCRIPTION_EXAMPLE}",
+                "tool description is {len} characters ({}{}); the model picks tools by their description alone: say {} in at least {MIN_DESCRIPTION_CHARS} characters, e.g. {}",
                 quote(&substance),
-                if substance.len() < text.len() { " without its boilerplate" } else { "" }
+                if substance.len() < text.len() { " without its boilerplate" } else { "" },
+                if returns_data {
+                    "what the tool does and what it returns"
+                } else {
+                    "what the tool does, to what, and what changes"
+                },
+                grown(&substance, returns_data)
             ),
         ));
     }
@@ -386,5 +392,24 @@ fn returns_example(name: &str) -> String {
         }
     } else {
         "Returns <what the call gives back: ids, fields, counts>, or <what it says when nothing happened>.".to_string()
+    }
+}
+
+/// A short description grown into a fuller one in its own words: what comes back when the tool
+/// returns data ("Get value by key from Redis. Returns <…>."), else on what it acts and what
+/// changes; with nothing but vague words to grow from, the general example.
+fn grown(substance: &str, returns_data: bool) -> String {
+    let said = substance.trim().trim_end_matches(['.', ' ']);
+    let content = content_words(said, &[]);
+    // Vague words only ("Searches things") are no start to grow from.
+    if content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w)) {
+        return GOOD_DESCRIPTION_EXAMPLE.to_string();
+    }
+    if returns_data {
+        format!(
+            "\"{said}. Returns <what comes back: ids, fields, counts>, or <what it says when nothing matches>.\""
+        )
+    } else {
+        format!("\"{said}, <on which ones>; <what changes, and what stays>.\"")
     }
 }

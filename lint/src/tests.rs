@@ -3074,3 +3074,27 @@ fn a_lone_word_is_shown_a_name_from_its_description() {
     }
     assert_eq!(check_tool_name("set"), check_tool_name_in("set", None));
 }
+
+/// A short description is shown grown in its own words: what comes back when the tool returns
+/// data, on what it acts and what changes when it does not; vague words only get the general
+/// example.
+#[test]
+fn a_short_description_is_shown_grown_in_its_own_words() {
+    let message = |description: &str, returns_data: bool| {
+        let findings = check_tool_description("get_value", Some(description), returns_data);
+        assert_eq!(findings[0].rule, Rule::ShortDescription, "{description}");
+        findings[0].message.clone()
+    };
+    let got = message("Get value by key from Redis.", true);
+    assert!(
+        got.contains("e.g. \"Get value by key from Redis. Returns <what comes back"),
+        "{got}"
+    );
+    let got = message("Clear the value of a key", false);
+    assert!(
+        got.contains("e.g. \"Clear the value of a key, <on which ones>; <what changes"),
+        "{got}"
+    );
+    let got = message("Searches things", true);
+    assert!(got.contains(&format!("e.g. \"{GOOD}\"")), "{got}");
+}
