@@ -7,8 +7,8 @@ use crate::placeholder::placeholder;
 use crate::rules::Rule;
 use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, without_boilerplate};
 use crate::words::{
-    BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS, VAGUE_DESCRIPTION_WORDS,
-    VAGUE_OBJECTS, VAGUE_VERBS,
+    ACTION_VERBS, BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS,
+    VAGUE_DESCRIPTION_WORDS, VAGUE_OBJECTS, VAGUE_VERBS,
 };
 use crate::{Finding, GOOD_DESCRIPTION_EXAMPLE, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS};
 
@@ -275,65 +275,8 @@ fn restated_example(name: &str) -> String {
 /// Whether a name's first word is a verb: an output verb, a vague one, or one of the verbs that
 /// change things (`delete_document`, `send_invoice`).
 fn is_verb(word: &str) -> bool {
-    const ACTIONS: &[&str] = &[
-        "delete",
-        "remove",
-        "update",
-        "set",
-        "send",
-        "post",
-        "upload",
-        "move",
-        "rename",
-        "close",
-        "cancel",
-        "start",
-        "stop",
-        "restart",
-        "archive",
-        "insert",
-        "save",
-        "store",
-        "write",
-        "push",
-        "pull",
-        "merge",
-        "install",
-        "uninstall",
-        "enable",
-        "disable",
-        "click",
-        "type",
-        "press",
-        "navigate",
-        "resize",
-        "scroll",
-        "drag",
-        "drop",
-        "fill",
-        "select",
-        "submit",
-        "apply",
-        "scale",
-        "deploy",
-        "publish",
-        "schedule",
-        "assign",
-        "invite",
-        "reply",
-        "mark",
-        "clear",
-        "purge",
-        "reset",
-        "connect",
-        "disconnect",
-        "switch",
-        "wait",
-        "emulate",
-        "upgrade",
-    ];
     let n = norm(word);
-    OUTPUT_VERBS.contains(&n) || VAGUE_VERBS.contains(&n) || ACTIONS.iter().any(|a| norm(a) == n)
+    OUTPUT_VERBS.contains(&n) || VAGUE_VERBS.contains(&n) || ACTION_VERBS.contains(&n)
 }
 
 /// A "Returns …" sentence in the tool's own words, from the verb and object of its name

@@ -84,6 +84,8 @@ lists! {
     FORMATS = "formats.txt";
     /// Single words that name an action and its object at once (`whoami`, `screenshot`).
     LONE_WORDS = "lone_words.txt";
+    /// Verbs that change things and open a tool's name (`delete_document`, `send_invoice`).
+    ACTION_VERBS = "action_verbs.txt";
 }
 
 /// Abbreviations in identifiers and the words they stand for (`pr`: pull request), each line an
