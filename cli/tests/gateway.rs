@@ -526,14 +526,7 @@ async fn strict_refuses_to_start_on_poor_upstream_descriptions() {
         "",
     );
     std::fs::write(&config, text).unwrap();
-    let out = gateway_command(&config)
-        .arg("--strict")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
     assert!(stderr.contains("lint: demo/echo"), "{stderr}");
     assert!(stderr.contains("--strict"), "{stderr}");
 }
