@@ -70,14 +70,14 @@ pub fn check_tool_description(
     let content = content_words(text, &[]);
     // Vague verbs ("Manage invoices", "Handle a dialog") add nothing to a restated name; other
     // vague words may ("Returns how many were purged").
-    // Nor does a read verb (get, retrieve, fetch): a tool that gives data back gets what its
-    // name names ("Gets the size of the collection" for `collection_storage_size`).
+    // Nor does a read verb (get, retrieve, fetch, find): a tool that gives data back gets what
+    // its name names ("Gets the size of the collection" for `collection_storage_size`).
     let substantive: Vec<String> = content_words(
         &without_generic_heads(&substance),
         &[&BOILERPLATE, &VAGUE_VERBS],
     )
     .into_iter()
-    .filter(|w| w != "get")
+    .filter(|w| !["get", "find"].contains(&w.as_str()))
     .collect();
     let all_vague = content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w));
     // A description of vague words only gets `vague_description` alone, not both findings.
@@ -226,12 +226,12 @@ fn verb_positions(text: &str) -> Vec<&str> {
         }
         let word = &rest[..word_len];
         // A word of an identifier (`create_record`) names another tool or a field, not what
-        // this one does.
+        // this one does. One that opens a clause is its subject ("create_app creates an app"),
+        // so the word after it is still in verb position.
         let in_identifier =
             rest[word_len..].starts_with('_') || text[..text.len() - rest.len()].ends_with('_');
         rest = &rest[word_len..];
         if in_identifier {
-            clause_start = false;
             prev_lead = false;
             continue;
         }

@@ -5,7 +5,10 @@
 use crate::placeholder::placeholder;
 use crate::rules::Rule;
 use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, to_snake_case};
-use crate::words::{BOILERPLATE, FORMATS, KIND_WORDS, PARAM_FILLER, SERVICES, STOP_WORDS};
+use crate::words::{
+    ACTION_VERBS, BOILERPLATE, FORMATS, KIND_WORDS, OUTPUT_VERBS, PARAM_FILLER, SERVICES,
+    STOP_WORDS,
+};
 use crate::{Finding, ParamText};
 
 /// What a parameter holds, as far as the host knows: a `#[tool]` argument's Rust type, an MCP
@@ -164,7 +167,7 @@ const FILLER: &[&crate::words::WordList] = &[&PARAM_FILLER, &BOILERPLATE, &KIND_
 /// name words, filler, padding or the qualifier of a kind word; a digit or another identifier
 /// counts as a fact too. Empty when the text only restates the names.
 pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Vec<String> {
-    if text.chars().any(|c| c.is_ascii_digit()) {
+    if has_own_number(param_name, text) {
         return vec!["<digit>".to_string()];
     }
     if names_another_identifier(text, param_name) {
@@ -176,16 +179,80 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
     if names_a_setting(text) {
         return vec!["<setting>".to_string()];
     }
+    if ends_in_match_verb(text) {
+        return vec!["<match>".to_string()];
+    }
     let mut identifiers = vec![param_name];
     identifiers.extend(tool_name);
     let named = Named::new(&identifiers, text);
-    let kept = without_purpose_verbs(text);
+    let kept = without_purpose_verbs(&joined_compounds(text, &named));
     let qualifiers = kind_qualifiers(text);
     let services = service_names(text);
+    let flag = is_flag_name(param_name);
+    let says_nothing = |w: &String| {
+        named.contains(w)
+            || qualifiers.contains(w)
+            || services.contains(w)
+            || (flag && FLAG_FILLER.iter().any(|f| norm(f) == *w))
+            // A number of the name's own ("ID 2" for `tag_id2`); any other made this a fact.
+            || w.chars().all(|c| c.is_ascii_digit())
+    };
     content_words(&kept, FILLER)
         .into_iter()
-        .filter(|w| !named.contains(w) && !qualifiers.contains(w) && !services.contains(w))
+        .filter(|w| !says_nothing(w))
         .collect()
+}
+
+/// Words that, in the description of a flag (`is_done`, `has_label`), only say it is one:
+/// "Filter by completed status", "Filter by presence of label".
+const FLAG_FILLER: &[&str] = &["status", "state", "presence", "present"];
+
+/// Whether a name reads as a yes/no question (`is_done`, `has_owner`, `can_edit`).
+fn is_flag_name(param_name: &str) -> bool {
+    matches!(
+        ident_words(param_name).first().map(String::as_str),
+        Some("is" | "has" | "have" | "can" | "should")
+    )
+}
+
+/// Whether the text ends in a bare match verb, saying how a search field is matched ("Name
+/// contains", "Title matches"): the verb's object is the value itself, so it says substring or
+/// pattern, a fact. ("the file containing the images" has its object and stays filler.)
+fn ends_in_match_verb(text: &str) -> bool {
+    raw_words(text)
+        .last()
+        .is_some_and(|w| ["contains", "matches", "equals"].contains(&w.to_lowercase().as_str()))
+}
+
+/// The text with a hyphenated compound written as one word where that word is a name's
+/// ("Sub-task name" for `name` of `create_subtask`), so the compound restates it.
+fn joined_compounds(text: &str, named: &Named) -> String {
+    text.split_whitespace()
+        .map(|token| {
+            let joined: String = token.chars().filter(|c| *c != '-').collect();
+            let core: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
+            if token.contains('-') && named.contains(&norm(&core)) {
+                core
+            } else {
+                token.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether the text has a number of its own (a range, a default, an example): a run of digits
+/// that is not one of the parameter name's own ("Tracking option ID 1" for `tracking_option_id1`
+/// names nothing new).
+fn has_own_number(param_name: &str, text: &str) -> bool {
+    let runs = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let own = runs(param_name);
+    runs(text).iter().any(|r| !own.contains(r))
 }
 
 /// The normalized words of a text that name a service or product rather than say anything
@@ -205,8 +272,27 @@ pub(crate) fn service_names(text: &str) -> Vec<String> {
         let words = raw_words(token);
         for (i, word) in words.iter().enumerate() {
             let n = norm(word);
-            if FORMATS.contains(&n) || !word.starts_with(char::is_uppercase) {
+            // A listed service counts with a capital anywhere ("arXiv"); only a lowercase word
+            // may be the common noun ("a slack rope").
+            if FORMATS.contains(&n) || !word.chars().any(char::is_uppercase) {
                 continue;
+            }
+            // Written in two ("Argo CD" for `argocd`): both words name it.
+            if let Some(next) = words.get(i + 1).copied().or_else(|| {
+                token
+                    .ends_with(char::is_alphanumeric)
+                    .then(|| {
+                        tokens
+                            .get(t + 1)
+                            .and_then(|n| raw_words(n).first().copied())
+                    })
+                    .flatten()
+            }) {
+                let joined = norm(&format!("{word}{next}"));
+                if SERVICES.contains(&joined) {
+                    out.extend([n.clone(), norm(next), joined]);
+                    continue;
+                }
             }
             // The next word of the same phrase: in this token after a `/` or `-`, or the next
             // token when nothing but the word's own letters ends this one.
@@ -301,9 +387,25 @@ fn is_json_type(qualifier: &str, noun: &str) -> bool {
 /// counts as a fact even when its words are the parameter's own.
 fn names_another_identifier(text: &str, param_name: &str) -> bool {
     let own = to_snake_case(param_name);
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+    let snake = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map(|w| w.trim_matches('_'))
-        .any(|w| w.contains('_') && w.chars().any(char::is_alphabetic) && to_snake_case(w) != own)
+        .any(|w| w.contains('_') && w.chars().any(char::is_alphabetic) && to_snake_case(w) != own);
+    // A tool named in kebab case, verb first ("from the list-contacts tool").
+    let kebab = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .map(|w| w.trim_matches('-'))
+        .any(|w| {
+            let parts: Vec<&str> = w.split('-').collect();
+            parts.len() >= 2
+                && parts
+                    .iter()
+                    .all(|p| p.chars().all(|c| c.is_ascii_lowercase()) && !p.is_empty())
+                && (OUTPUT_VERBS.contains(&norm(parts[0]))
+                    || ACTION_VERBS.contains(&norm(parts[0])))
+                && w.replace('-', "_") != own
+        });
+    snake || kebab
 }
 
 /// The text without the verb of a purpose clause ("URL to fetch", "Text to type into the

@@ -3098,3 +3098,178 @@ fn a_short_description_is_shown_grown_in_its_own_words() {
     let got = message("Searches things", true);
     assert!(got.contains(&format!("e.g. \"{GOOD}\"")), "{got}");
 }
+
+// ---------------------------------------------------------------- Fifth round
+
+/// A flag's description that says only "status" or "presence" around its own words restates
+/// it, in a synonym too ("completed" for `done`); one that says what `true` selects does not.
+#[test]
+fn a_flag_said_as_its_status_or_presence_restates_its_name() {
+    params_restate_names(&[
+        ("search_tickets", "is_closed", "Filter by closed status"),
+        ("search_tickets", "is_done", "Filter on completed state"),
+        ("list_orders", "has_refund", "Filter by presence of refund"),
+        ("list_orders", "has_coupon", "Coupon present"),
+    ]);
+    params_accepted(&[
+        (
+            "search_tickets",
+            "is_closed",
+            "Only tickets closed by an agent, not auto-closed ones",
+        ),
+        (
+            "list_orders",
+            "has_refund",
+            "Orders with at least one refund",
+        ),
+        // "status" says something about a value that is not a flag.
+        (
+            "list_orders",
+            "filter",
+            "Status to filter by: open, paid or void",
+        ),
+    ]);
+}
+
+/// A number that is the parameter name's own ("ID 2" for `tag_id2`) is no fact; any other
+/// number is.
+#[test]
+fn a_number_taken_from_the_name_is_no_fact() {
+    params_restate_names(&[
+        ("tag_report", "tag_id2", "Optional tag ID 2"),
+        ("compare_files", "file1", "File 1"),
+    ]);
+    params_accepted(&[
+        (
+            "tag_report",
+            "tag_id2",
+            "Tag ID of the second dimension, up to 2 levels deep",
+        ),
+        ("compare_files", "file1", "File 1, compared against file 2"),
+    ]);
+}
+
+/// A bare match verb at the end says how a search field is matched ("Title contains"); a
+/// relation with its own object stays filler.
+#[test]
+fn a_bare_match_verb_says_how_a_field_is_matched() {
+    params_accepted(&[
+        ("search_projects", "title", "Title contains"),
+        ("search_users", "email", "Email matches"),
+    ]);
+    params_restate_names(&[(
+        "upload_images",
+        "folder",
+        "The folder containing the images",
+    )]);
+}
+
+/// A tool named in kebab case, verb first, is where the value comes from; a hyphenated
+/// compound that writes a name's word ("Sub-task" for `subtask`) is that word.
+#[test]
+fn kebab_tool_names_are_sources_and_hyphenated_name_words_are_names() {
+    params_accepted(&[(
+        "create_order",
+        "customer_id",
+        "The customer the order is for, from the list-customers tool",
+    )]);
+    params_restate_names(&[
+        ("create_subtask", "title", "Sub-task title"),
+        ("add_checklist_item", "text", "Check-list item text"),
+    ]);
+}
+
+/// Paging, sorting and links said in other words restate their names; a flag is a boolean.
+#[test]
+fn paging_sort_link_and_flag_words_restate_their_names() {
+    params_restate_names(&[
+        ("list_invoices", "page", "Page number for pagination"),
+        ("list_builds", "sort", "Sort order for builds"),
+        ("add_bookmark", "link", "URL to add"),
+        (
+            "render_report",
+            "compact_layout",
+            "Optional flag to use compact layout",
+        ),
+    ]);
+    params_accepted(&[
+        ("list_builds", "sort", "Sort order: newest or oldest first"),
+        (
+            "add_bookmark",
+            "link",
+            "Absolute http(s) URL of the page to keep",
+        ),
+    ]);
+}
+
+/// A listed service counts as filler however it is capitalized ("arXiv") and when written in
+/// two words ("Argo CD" for `argocd`).
+#[test]
+fn listed_services_are_filler_in_any_case_and_in_two_words() {
+    params_restate_names(&[
+        ("read_paper", "paper_id", "The arXiv ID of the paper"),
+        ("sync_app", "project", "Argo CD project"),
+        ("get_dashboard", "dashboard_id", "Datadog dashboard ID"),
+    ]);
+}
+
+/// A tool's name that opens its description is its subject: the verb after it still says what
+/// comes back.
+#[test]
+fn a_tool_name_opening_the_description_leaves_its_verb_in_verb_position() {
+    assert_eq!(
+        tool_rules(
+            "create_cluster",
+            Some(
+                "create_cluster creates a new cluster in the chosen region with the given node count."
+            ),
+            true
+        ),
+        vec![]
+    );
+}
+
+/// Verbs that make a thing on a service say what comes back: the thing made.
+#[test]
+fn verbs_that_make_a_thing_say_what_comes_back() {
+    for d in [
+        "Schedule a maintenance window for a host",
+        "Post a message to a team channel",
+        "Publish a draft post to the blog",
+    ] {
+        assert!(
+            !tool_rules("make_it", Some(d), true).contains(&Rule::MissingReturns),
+            "{d}"
+        );
+    }
+    assert!(
+        tool_rules(
+            "remove_it",
+            Some("Cancel a maintenance window for a host"),
+            true
+        )
+        .contains(&Rule::MissingReturns)
+    );
+}
+
+/// "Find" is a read verb like "get", and "-ship" nouns meet their stem ("relationship" for
+/// `relation`): neither says more than the name.
+#[test]
+fn find_and_ship_nouns_restate_a_name() {
+    assert!(
+        tool_rules(
+            "get_orders_by_coupon",
+            Some("Find orders by a given coupon."),
+            true
+        )
+        .contains(&Rule::RestatesName)
+    );
+    assert!(
+        tool_rules(
+            "add_member_relation",
+            Some("Add a relationship between members."),
+            false
+        )
+        .contains(&Rule::RestatesName)
+    );
+}

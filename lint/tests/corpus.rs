@@ -17,16 +17,15 @@ const GOOD_ACCEPTED_GOAL: f64 = 0.98;
 
 /// What the rules reach today, per (part, kind): (poor rejected, good accepted). The test fails
 /// when a change falls below them; raise them when the rules improve. Where they are below the
-/// goals, the report says so. The history of the tune floors is in RUBRIC.md ("Parts"): on
-/// 2026-12-03 the first held-out part (19 servers) joined `tune`, its rates having been read as a
-/// guard while tuning, and the grown part's rates with the same rules became the floors (tools
-/// 92.0% / 98.3%, params 87.2% / 99.0%); the fourth round of rules, tuned on the grown part, raised
-/// them to these. The second held-out part (18 servers, labelled before any linter ran on them)
-/// was first measured with the fourth round's rules: tools 74.5% / 96.8%, params 81.0% / 97.2%
-/// (with the third round's: 72.7% / 97.3% and 78.8% / 97.5%).
+/// goals, the report says so. The history of the floors is in RUBRIC.md ("Parts"): each
+/// held-out part joins `tune` once its rates have been read for a round of rules, and a fresh
+/// one, labelled before any linter ran on it, takes its place. On 2026-12-03 the second
+/// held-out part (18 servers) joined `tune` (its last rates as held-out data: tools 74.5% /
+/// 96.8%, params 81.0% / 97.2%); the grown part then measured tools 90.9% / 97.9%, params
+/// 91.2% / 98.8%, and the fifth round of rules, tuned on it, raised them to these.
 const FLOORS: &[(&str, &str, f64, f64)] = &[
-    ("tune", "tools", 0.96, 0.985),
-    ("tune", "params", 0.955, 0.995),
+    ("tune", "tools", 0.917, 0.985),
+    ("tune", "params", 0.942, 0.994),
     ("held_out", "tools", 0.745, 0.967),
     ("held_out", "params", 0.81, 0.972),
 ];
