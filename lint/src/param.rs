@@ -133,13 +133,17 @@ fn restatement(
 ) -> (bool, Vec<String>, Vec<String>) {
     let own = Named::new(&[param_name], text);
     let tool = tool_name.map(|t| Named::new(&[t], text));
+    let mut identifiers = vec![param_name];
+    identifiers.extend(tool_name);
     let named_services = service_names(text);
     let mut uses_tool_words = false;
     let mut generic: Vec<String> = Vec::new();
     let mut services: Vec<String> = Vec::new();
-    for word in raw_words(&without_purpose_verbs(text)) {
+    let kept = without_purpose_verbs(&joined_compounds(text, &Named::new(&identifiers, text)));
+    for word in raw_words(&kept) {
         let n = norm(word);
-        if STOP_WORDS.contains(&n) || own.contains(&n) {
+        // A number can only be the name's own here (any other is a fact).
+        if STOP_WORDS.contains(&n) || own.contains(&n) || n.chars().all(|c| c.is_ascii_digit()) {
             continue;
         }
         if named_services.contains(&n) {

@@ -3177,6 +3177,13 @@ fn kebab_tool_names_are_sources_and_hyphenated_name_words_are_names() {
         ("create_subtask", "title", "Sub-task title"),
         ("add_checklist_item", "text", "Check-list item text"),
     ]);
+    // The message names the words for what they are: the tool's name, not filler.
+    let message =
+        &check_param_description_in("create_subtask", "title", Some("Sub-task title"))[0].message;
+    assert!(
+        message.contains("only restates its name and the tool name `create_subtask`;"),
+        "{message}"
+    );
 }
 
 /// Paging, sorting and links said in other words restate their names; a flag is a boolean.
