@@ -407,7 +407,7 @@ fn names_another_identifier(text: &str, param_name: &str) -> bool {
                     .all(|p| p.chars().all(|c| c.is_ascii_lowercase()) && !p.is_empty())
                 && (OUTPUT_VERBS.contains(&norm(parts[0]))
                     || ACTION_VERBS.contains(&norm(parts[0])))
-                && w.replace('-', "_") != own
+                && w.replace('-', "") != own.replace('_', "")
         });
     snake || kebab
 }

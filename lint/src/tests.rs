@@ -3174,6 +3174,8 @@ fn kebab_tool_names_are_sources_and_hyphenated_name_words_are_names() {
         "The customer the order is for, from the list-customers tool",
     )]);
     params_restate_names(&[
+        // The parameter's own name in kebab case is no other tool.
+        ("open_database", "readonly", "Whether to open it read-only"),
         ("create_subtask", "title", "Sub-task title"),
         ("add_checklist_item", "text", "Check-list item text"),
     ]);
