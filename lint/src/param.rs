@@ -281,23 +281,6 @@ pub(crate) fn service_names(text: &str) -> Vec<String> {
             if FORMATS.contains(&n) || !word.chars().any(char::is_uppercase) {
                 continue;
             }
-            // Written in two ("Argo CD" for `argocd`): both words name it.
-            if let Some(next) = words.get(i + 1).copied().or_else(|| {
-                token
-                    .ends_with(char::is_alphanumeric)
-                    .then(|| {
-                        tokens
-                            .get(t + 1)
-                            .and_then(|n| raw_words(n).first().copied())
-                    })
-                    .flatten()
-            }) {
-                let joined = norm(&format!("{word}{next}"));
-                if SERVICES.contains(&joined) {
-                    out.extend([n.clone(), norm(next), joined]);
-                    continue;
-                }
-            }
             // The next word of the same phrase: in this token after a `/` or `-`, or the next
             // token when nothing but the word's own letters ends this one.
             let next = match words.get(i + 1) {
@@ -307,6 +290,14 @@ pub(crate) fn service_names(text: &str) -> Vec<String> {
                     .and_then(|n| raw_words(n).first().copied()),
                 None => None,
             };
+            // Written in two ("Argo CD" for `argocd`): both words name it.
+            if let Some(next) = next {
+                let joined = norm(&format!("{word}{next}"));
+                if SERVICES.contains(&joined) {
+                    out.extend([n, norm(next), joined]);
+                    continue;
+                }
+            }
             let qualifies = next.is_some_and(|n| {
                 n.starts_with(char::is_lowercase) && !STOP_WORDS.contains(&norm(n))
             });
