@@ -15,7 +15,7 @@ pub use self::redis::{RedisStore, RedisStoreBuilder};
 ///
 /// [`Store::memory`] (the default) keeps each policy's state in its own bounded table in this
 /// process: nothing to run, no network, and what one replica counts the others never see. A
-/// Redis store (feature `redis`, [`RedisStore`]) makes every replica pointed at the same Redis
+/// Redis store (feature `redis`, `RedisStore`) makes every replica pointed at the same Redis
 /// and key prefix enforce one policy: a caller's rate limit is counted once across all of them,
 /// a confirmation ticket issued by one is resumed once on any, and a used MCP confirmation
 /// state is refused everywhere.
