@@ -882,7 +882,9 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
     };
     let ok = check(
         "[upstream.tools.read_page]\n\
-         [upstream.tools.send_invoice]\npermissions = [\"billing:send\"]\ntimeout = \"5s\"\n",
+         [upstream.tools.send_invoice]\npermissions = [\"billing:send\"]\ntimeout = \"5s\"\n\
+         [upstream.tools.get_totals]\nread_only = false\npermissions = [\"sales:read\"]\n\
+         [upstream.tools.get_chart]\nread_only = true\n",
     );
     assert_eq!(ok.status.code(), Some(0), "{ok:?}");
     let table = String::from_utf8(ok.stdout).unwrap();
@@ -898,6 +900,15 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
     assert_eq!(
         lines,
         [
+            // The operator's `read_only` overrides the upstream's `readOnlyHint` either way:
+            // without one, an unannotated write is destructive.
+            vec!["get_chart", "read-only", "anyone", "timeout 30 s"],
+            vec![
+                "get_totals",
+                "destructive: asks a human",
+                "sales:read",
+                "timeout 30 s"
+            ],
             vec!["read_page", "read-only", "anyone", "timeout 30 s"],
             vec!["send_invoice", "writes", "billing:send", "timeout 5 s"],
         ],
@@ -909,6 +920,17 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
     assert!(wrong.stdout.is_empty());
     let err = String::from_utf8_lossy(&wrong.stderr);
     assert!(err.contains("has no tool `no_such_tool`"), "{err}");
+
+    let both = check(
+        "[upstream.tools.send_invoice]\nread_only = true\ndestructive = true\n\
+         permissions = [\"billing:send\"]\n",
+    );
+    assert_eq!(both.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&both.stderr);
+    assert!(
+        err.contains("`read_only = true` and `destructive = true` contradict"),
+        "{err}"
+    );
 }
 
 /// Upstreams start together: two servers that each answer `initialize` only once the other has

@@ -102,8 +102,12 @@ pub struct ToolPolicy {
     /// every principal with that role holds (a tool naming several roles needs all of them).
     #[serde(default)]
     pub roles: Vec<String>,
-    /// Whether a call needs a human's yes. Default: the upstream's annotations
-    /// (`readOnlyHint: true` ⇒ no; otherwise `destructiveHint`, which MCP defaults to true).
+    /// Whether the tool only reads, as callers are told (`readOnlyHint`): for an upstream whose
+    /// tools carry no annotations, or wrong ones. A read-only tool is not destructive and is
+    /// idempotent unless those are set. Default: the upstream's `readOnlyHint`.
+    pub read_only: Option<bool>,
+    /// Whether a call needs a human's yes. Default: no for a read-only tool; otherwise the
+    /// upstream's `destructiveHint`, which MCP defaults to true.
     pub destructive: Option<bool>,
     /// Whether calling twice is the same as once (allows `retries`). Default: the upstream's
     /// `idempotentHint`, or true for a read-only tool.

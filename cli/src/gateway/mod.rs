@@ -354,11 +354,19 @@ fn dynamic_tool(
         );
     }
     let hint = |key: &str| tool["annotations"][key].as_bool();
-    let read_only_hint = hint("readOnlyHint") == Some(true);
+    if policy.read_only == Some(true) && policy.destructive == Some(true) {
+        bail!(
+            "`read_only = true` and `destructive = true` contradict each other: a tool that only \
+             reads changes nothing a human must approve; keep the one that is true"
+        );
+    }
+    let reads_only = policy
+        .read_only
+        .unwrap_or(hint("readOnlyHint") == Some(true));
     let destructive = policy
         .destructive
-        .unwrap_or(!read_only_hint && hint("destructiveHint").unwrap_or(true));
-    let read_only = read_only_hint && !destructive;
+        .unwrap_or(!reads_only && hint("destructiveHint").unwrap_or(true));
+    let read_only = reads_only && !destructive;
     let idempotent = policy
         .idempotent
         .unwrap_or(read_only || hint("idempotentHint") == Some(true));
