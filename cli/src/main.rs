@@ -4,9 +4,11 @@
 //! stdio or streamable HTTP) or of a JSON file of tool definitions, with the same rules `#[tool]`
 //! applies at compile time. `toolwright report` reads audit logs and shows how the tools are
 //! used: what fails, what is slow, what is never called. `toolwright gateway` puts the executor's
-//! policies in front of other MCP servers.
+//! policies in front of other MCP servers, and `toolwright init` writes a starting configuration
+//! for it from a server's tools.
 
 mod gateway;
+mod init;
 mod lint;
 mod report;
 mod source;
@@ -36,6 +38,9 @@ enum Command {
     /// An MCP server that proxies other MCP servers through the executor: permissions, rate
     /// limits, validation, confirmation of destructive calls, timeouts and audit per tool.
     Gateway(gateway::GatewayArgs),
+    /// Print a starting gateway configuration for an MCP server: a table for each of its tools
+    /// with the policy its annotations imply, to edit and check with `gateway --check`.
+    Init(init::InitArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +49,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Report(args) => report::run(args),
         Command::Gateway(args) => gateway::run(args),
+        Command::Init(args) => init::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -933,6 +933,56 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
     );
 }
 
+/// `toolwright init` writes a configuration the gateway starts with as it is: every described
+/// tool in a table with the policy its annotations imply, a tool without a description left out
+/// (commented), a name no provider accepts given an `expose_as`.
+#[test]
+fn init_writes_a_configuration_the_gateway_checks_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(script) = fake_upstream_script() else {
+        return;
+    };
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
+        .args(["init", "--name", "fake", "--stdio"])
+        .arg(format!("python3 '{}'", script.display()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(init.status.code(), Some(0), "{init:?}");
+    let config = dir.path().join("init.toml");
+    std::fs::write(&config, &init.stdout).unwrap();
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
+        .args(["gateway", "--check", "--config"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{check:?}");
+    let table = String::from_utf8(check.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("no {name} in {table}"))
+            .clone()
+    };
+    assert_eq!(row("fake_read_page")[1..3], ["read-only", "fake:read"]);
+    assert_eq!(row("fake_send_invoice")[1..3], ["writes", "fake:write"]);
+    assert_eq!(row("fake_reports_latest")[1..3], ["read-only", "fake:read"]);
+    assert!(
+        !table.contains("count_tickets"),
+        "a tool without a description stays out: {table}"
+    );
+}
+
 /// Upstreams start together: two servers that each answer `initialize` only once the other has
 /// started would never both start one after the other (each waits up to 10 s, past the 5 s
 /// start timeout).

@@ -20,7 +20,8 @@ use toolwright::mcp::{McpServer, SharedExecutor, serve_http_with, serve_io};
 use toolwright::policy::audit::AuditError;
 use toolwright::{AuditRecord, AuditSink, DynamicTool, Executor, JsonlSink, Principal, Registry};
 
-use config::{Config, ToolPolicy, role_permission};
+pub(crate) use config::Config;
+use config::{ToolPolicy, role_permission};
 use upstream::Upstream;
 
 /// `toolwright gateway` options.
@@ -289,26 +290,11 @@ fn exposed_name(prefix: &str, upstream_name: &str, policy: &ToolPolicy) -> Resul
         .expose_as
         .clone()
         .unwrap_or_else(|| format!("{prefix}{upstream_name}"));
-    let valid = |n: &str| {
-        (1..=64).contains(&n.len())
-            && n.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    };
-    if valid(&exposed) {
+    if is_exposable(&exposed) {
         return Ok(exposed);
     }
-    let fitting: String = exposed
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    let hint = if policy.expose_as.is_some() || !valid(&fitting) {
+    let fitting = fitting_name(&exposed);
+    let hint = if policy.expose_as.is_some() || !is_exposable(&fitting) {
         "give the tool an `expose_as` name".to_owned()
     } else {
         format!("set `expose_as = \"{fitting}\"` (or another name) in its table")
@@ -317,6 +303,29 @@ fn exposed_name(prefix: &str, upstream_name: &str, policy: &ToolPolicy) -> Resul
         "the exposed name `{exposed}` must be 1 to 64 letters, digits, `_` or `-`, which every \
          model provider accepts: {hint}"
     )
+}
+
+/// Whether every model provider accepts `name` as a tool name: 1 to 64 letters, digits, `_` or
+/// `-`.
+pub(crate) fn is_exposable(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// `name` with every other character made `_`, cut at 64: an exposable name unless empty.
+pub(crate) fn fitting_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect()
 }
 
 /// Warns about the lint findings of one exposed tool on stderr; returns how many there were.
