@@ -857,6 +857,29 @@ async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
     client.cancel().await.unwrap();
 }
 
+/// `toolwright gateway --check --config CONFIG`, with nothing on stdin.
+fn gateway_check(config: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
+        .args(["gateway", "--check", "--config"])
+        .arg(config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// The `--check` table: a row per exposed tool, its columns (name, effect, who, timeout).
+fn policy_rows(table: &str) -> Vec<Vec<&str>> {
+    table
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect()
+}
+
 /// `--check` starts the upstreams and checks everything a start would, prints each exposed
 /// tool's policy and exits without serving (stdin closed, no client): 0 when the gateway would
 /// start, 2 with the reason when it would not.
@@ -873,12 +896,7 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
             format!("[[upstream]]\nname = \"fake\"\ncommand = [\"python3\", {script:?}]\n{tools}"),
         )
         .unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
-            .args(["gateway", "--check", "--config"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+        gateway_check(&config)
     };
     let ok = check(
         "[upstream.tools.read_page]\n\
@@ -888,17 +906,8 @@ fn check_prints_the_exposed_policy_and_exits_without_serving() {
     );
     assert_eq!(ok.status.code(), Some(0), "{ok:?}");
     let table = String::from_utf8(ok.stdout).unwrap();
-    let lines: Vec<Vec<&str>> = table
-        .lines()
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect()
-        })
-        .collect();
     assert_eq!(
-        lines,
+        policy_rows(&table),
         [
             // The operator's `read_only` overrides the upstream's `readOnlyHint` either way:
             // without one, an unannotated write is destructive.
@@ -951,23 +960,10 @@ fn init_writes_a_configuration_the_gateway_checks_as_it_is() {
     assert_eq!(init.status.code(), Some(0), "{init:?}");
     let config = dir.path().join("init.toml");
     std::fs::write(&config, &init.stdout).unwrap();
-    let check = std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
-        .args(["gateway", "--check", "--config"])
-        .arg(&config)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let check = gateway_check(&config);
     assert_eq!(check.status.code(), Some(0), "{check:?}");
     let table = String::from_utf8(check.stdout).unwrap();
-    let rows: Vec<Vec<&str>> = table
-        .lines()
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect()
-        })
-        .collect();
+    let rows = policy_rows(&table);
     let row = |name: &str| {
         rows.iter()
             .find(|r| r[0] == name)
