@@ -41,27 +41,32 @@ pub struct InitArgs {
 
 /// Lists the server's tools and prints the configuration.
 pub fn run(args: InitArgs) -> Result<std::process::ExitCode> {
-    if args.name.is_empty()
-        || !args
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
+    if !is_exposable(&args.name) {
         bail!(
-            "--name `{}` must be letters, digits, `_` or `-`: it prefixes tool names",
+            "--name `{}` must be 1 to 64 letters, digits, `_` or `-`: it prefixes tool names",
             args.name
         );
     }
+    let upstream = match (&args.stdio, &args.http) {
+        (Some(command), _) => Upstream::Stdio(command),
+        (None, Some(url)) => Upstream::Http {
+            url,
+            bearer_env: args.bearer_env.as_deref(),
+        },
+        (None, None) => bail!("give --stdio COMMAND or --http URL"),
+    };
     let timeout = Duration::from_secs(args.timeout);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let tools = runtime.block_on(async {
-        match (&args.stdio, &args.http) {
-            (Some(command), _) => source::from_stdio(command, args.server_stderr, timeout).await,
-            (None, Some(url)) => {
+        match &upstream {
+            Upstream::Stdio(command) => {
+                source::from_stdio(command, args.server_stderr, timeout).await
+            }
+            Upstream::Http { url, bearer_env } => {
                 let bearer =
-                    match &args.bearer_env {
+                    match bearer_env {
                         Some(var) => Some(std::env::var(var).with_context(|| {
                             format!("--bearer-env {var}: the variable is not set")
                         })?),
@@ -69,17 +74,8 @@ pub fn run(args: InitArgs) -> Result<std::process::ExitCode> {
                     };
                 source::from_http(url, bearer.as_deref(), timeout).await
             }
-            (None, None) => bail!("give --stdio COMMAND or --http URL"),
         }
     })?;
-    let upstream = match (&args.stdio, &args.http) {
-        (Some(command), _) => Upstream::Stdio(command),
-        (None, Some(url)) => Upstream::Http {
-            url,
-            bearer_env: args.bearer_env.as_deref(),
-        },
-        (None, None) => unreachable!("checked above"),
-    };
     crate::print(&configuration(&args.name, &upstream, &tools))?;
     Ok(std::process::ExitCode::SUCCESS)
 }
