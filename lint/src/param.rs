@@ -133,13 +133,14 @@ fn restatement(
 ) -> (bool, Vec<String>, Vec<String>) {
     let own = Named::new(&[param_name], text);
     let tool = tool_name.map(|t| Named::new(&[t], text));
-    let mut identifiers = vec![param_name];
-    identifiers.extend(tool_name);
+    let is_tool_word = |n: &str| tool.as_ref().is_some_and(|t| t.contains(n));
     let named_services = service_names(text);
     let mut uses_tool_words = false;
     let mut generic: Vec<String> = Vec::new();
     let mut services: Vec<String> = Vec::new();
-    let kept = without_purpose_verbs(&joined_compounds(text, &Named::new(&identifiers, text)));
+    let kept = without_purpose_verbs(&joined_compounds(text, |n| {
+        own.contains(n) || is_tool_word(n)
+    }));
     for word in raw_words(&kept) {
         let n = norm(word);
         // A number can only be the name's own here (any other is a fact).
@@ -152,7 +153,7 @@ fn restatement(
             }
             continue;
         }
-        if tool.as_ref().is_some_and(|t| t.contains(&n)) {
+        if is_tool_word(&n) {
             uses_tool_words = true;
             continue;
         }
@@ -189,7 +190,7 @@ pub(crate) fn facts(tool_name: Option<&str>, param_name: &str, text: &str) -> Ve
     let mut identifiers = vec![param_name];
     identifiers.extend(tool_name);
     let named = Named::new(&identifiers, text);
-    let kept = without_purpose_verbs(&joined_compounds(text, &named));
+    let kept = without_purpose_verbs(&joined_compounds(text, |n| named.contains(n)));
     let qualifiers = kind_qualifiers(text);
     let services = service_names(text);
     let flag = is_flag_name(param_name);
@@ -230,12 +231,12 @@ fn ends_in_match_verb(text: &str) -> bool {
 
 /// The text with a hyphenated compound written as one word where that word is a name's
 /// ("Sub-task name" for `name` of `create_subtask`), so the compound restates it.
-fn joined_compounds(text: &str, named: &Named) -> String {
+fn joined_compounds(text: &str, is_name: impl Fn(&str) -> bool) -> String {
     text.split_whitespace()
         .map(|token| {
             let joined: String = token.chars().filter(|c| *c != '-').collect();
             let core: String = joined.chars().filter(|c| c.is_alphanumeric()).collect();
-            if token.contains('-') && named.contains(&norm(&core)) {
+            if token.contains('-') && is_name(&norm(&core)) {
                 core
             } else {
                 token.to_string()
@@ -626,7 +627,7 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
                     "directory",
                     "folder",
                 ]
-                .contains(&w.to_lowercase().as_str())
+                .contains(&w.as_str())
             });
             let like = if directory {
                 ", an absolute path like /home/me/project"
@@ -730,18 +731,17 @@ fn names_something_new(tool_name: Option<&str>) -> bool {
     tool_name.is_none_or(|tool| {
         ident_words(tool)
             .first()
-            .is_none_or(|verb| GIVERS.contains(&verb.to_lowercase().as_str()))
+            .is_none_or(|verb| GIVERS.contains(&verb.as_str()))
     })
 }
 
 /// What a name picks, in words: the parameter's words before "name" (`table_name` → "table"),
-/// else the tool's object (`describe_table.name` → "table"), else "item".
+/// else the tool's object (`describe_table.name` → "table"), else "item". ([`ident_words`] are
+/// lowercase already.)
 fn named_thing(tool_name: Option<&str>, param_name: &str) -> String {
-    let words = ident_words(param_name);
-    let own: Vec<String> = words
-        .iter()
-        .filter(|w| !matches!(w.to_lowercase().as_str(), "name" | "names"))
-        .map(|w| w.to_lowercase())
+    let own: Vec<String> = ident_words(param_name)
+        .into_iter()
+        .filter(|w| !matches!(w.as_str(), "name" | "names"))
         .collect();
     if !own.is_empty() {
         return own.join(" ");
@@ -749,9 +749,8 @@ fn named_thing(tool_name: Option<&str>, param_name: &str) -> String {
     let object: Vec<String> = tool_name
         .map(ident_words)
         .unwrap_or_default()
-        .iter()
+        .into_iter()
         .skip(1)
-        .map(|w| w.to_lowercase())
         .collect();
     if object.is_empty() {
         "item".to_string()

@@ -151,8 +151,9 @@ fn joined_runs(identifier: &str) -> Vec<String> {
 /// like [`norm`]: `connection` and `connect` meet at `connect`, `navigation` and `navigate` at
 /// `navigat`, `retrieval` and `retrieve` at `get`, `management` and `manage` at `manag`,
 /// `relationship` and `relation` at `relation`. The crude stemmer keeps inflections together;
-/// this keeps a name's verb and the description's noun for the same act together. What is left must stay long enough to be a word of its own
-/// (`option`, `comment`, `portal` keep their endings).
+/// this keeps a name's verb and the description's noun for the same act together. What is left
+/// must stay long enough to be a word of its own (`option`, `comment`, `portal` keep their
+/// endings).
 pub(crate) fn base(normed: &str) -> String {
     let stripped = [("ion", 4), ("ment", 4), ("ship", 4), ("al", 5)]
         .iter()
