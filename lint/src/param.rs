@@ -707,8 +707,11 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
     }
 }
 
-/// Whether the tool gives names rather than looks things up by them: its first word creates or
-/// renames (`create_table`, `rename_sheet`, `add_label`), or there is no tool to judge by.
+/// Whether the tool gives names rather than looks things up by them. The first of the tool's
+/// words that is a known verb decides (`git_checkout` is judged by "checkout"): one that acts on
+/// an existing thing (`describe_table`, `delete_branch`) looks it up; any other, an unknown verb
+/// (`generate_bar_chart.title`) or no tool at all gives a name, whose hint fits a name of either
+/// kind.
 fn names_something_new(tool_name: Option<&str>) -> bool {
     const GIVERS: &[&str] = &[
         "create",
@@ -727,12 +730,22 @@ fn names_something_new(tool_name: Option<&str>) -> bool {
         "copy",
         "clone",
         "duplicate",
+        "generate",
     ];
-    tool_name.is_none_or(|tool| {
-        ident_words(tool)
-            .first()
-            .is_none_or(|verb| GIVERS.contains(&verb.as_str()))
-    })
+    const PICKERS: &[&str] = &[
+        "get", "read", "describe", "show", "view", "open", "fetch", "find", "lookup", "select",
+        "use", "switch", "checkout", "delete", "remove", "drop", "destroy", "close", "archive",
+        "restore", "download", "run", "execute", "invoke", "call", "stop", "cancel", "kill",
+        "restart", "enable", "disable", "merge", "revert", "reset", "load", "inspect",
+    ];
+    let Some(tool) = tool_name else {
+        return true;
+    };
+    let words = ident_words(tool);
+    let verb = words
+        .iter()
+        .find(|w| GIVERS.contains(&w.as_str()) || PICKERS.contains(&w.as_str()));
+    verb.is_none_or(|verb| GIVERS.contains(&verb.as_str()))
 }
 
 /// What a name picks, in words: the parameter's words before "name" (`table_name` → "table"),

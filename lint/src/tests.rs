@@ -3017,6 +3017,10 @@ fn a_name_that_picks_an_existing_thing_is_asked_which_one() {
     for (tool, param, text) in [
         ("create_table", "table_name", "Name of the table to create"),
         ("rename_sheet", "new_name", "The new name"),
+        // A verb the linter does not know, or a service prefix before a giving verb.
+        ("generate_bar_chart", "title", "Set the title of chart."),
+        ("compose_message", "subject_name", "The subject name"),
+        ("github_create_label", "name", "The name"),
     ] {
         let message = fix(tool, param, text);
         assert!(
