@@ -693,7 +693,8 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         Shape::Code => (
             "the language and what the code may do",
             format!(
-                "names the language and what the {label} may do, e.g. \"A single read-only SELECT statement in PostgreSQL dialect\""
+                "names the language and what the {label} may do, e.g. \"{}\"",
+                code_example(param_name)
             ),
         ),
         Shape::Text => (
@@ -704,6 +705,20 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
                 if plural { "their" } else { "its" }
             ),
         ),
+    }
+}
+
+/// An example description for code in the language its name suggests: SQL for a `sql` or a
+/// `statement`, a shell for a `command` or a `script`, else an expression.
+fn code_example(param_name: &str) -> &'static str {
+    let words = ident_words(param_name);
+    let named = |these: &[&str]| words.iter().any(|w| these.contains(&w.as_str()));
+    if named(&["sql", "statement", "statements"]) {
+        "A single read-only SELECT statement in PostgreSQL dialect"
+    } else if named(&["command", "commands", "cmd", "script", "scripts", "shell"]) {
+        "One shell command line, run by /bin/sh in the workspace directory, like `ls -la src`"
+    } else {
+        "A JavaScript expression evaluated in the page, like `document.title`"
     }
 }
 

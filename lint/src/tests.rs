@@ -2985,6 +2985,38 @@ fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
     ]);
 }
 
+/// Code is asked for its language with an example in the language its name suggests: a shell
+/// command is not shown a SQL statement.
+#[test]
+fn code_is_shown_an_example_in_its_own_language() {
+    for (tool, param, text, example) in [
+        (
+            "run_command",
+            "command",
+            "Command with args",
+            "shell command line",
+        ),
+        (
+            "run_script",
+            "script",
+            "Script to run",
+            "shell command line",
+        ),
+        ("run_query", "sql", "The SQL to run", "SELECT statement"),
+        (
+            "evaluate",
+            "expression",
+            "Expression to evaluate",
+            "JavaScript expression",
+        ),
+    ] {
+        let message = check_param_description_in(tool, param, Some(text))[0]
+            .message
+            .clone();
+        assert!(message.contains(example), "{tool}.{param}: {message}");
+    }
+}
+
 /// A name the tool gives is asked where it is shown; a name that picks an existing thing is
 /// asked which one and how it is matched, in the words of the thing it names.
 #[test]
