@@ -9,6 +9,9 @@
 
 use std::hint::black_box;
 
+#[path = "support/minimal.rs"]
+mod minimal;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
 use toolwright::policy::layer::{Position, from_fn};
@@ -59,6 +62,45 @@ struct LargeArgs {
     id: String,
     text: String,
     tag: String,
+}
+
+/// Whether `s` has `min..=max` characters, as `#[arg(min_len, max_len)]` counts them.
+fn chars_within(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.chars().count())
+}
+
+/// One call through the policies written by hand ([`minimal`]): admitted, validated as the
+/// tools' `#[arg]`s declare, called, its output made JSON, audited; the call id comes back
+/// with the output.
+async fn by_hand(
+    policies: &minimal::Policies,
+    caller: &minimal::Caller,
+    call_id: &str,
+    tool: &'static str,
+    json: &str,
+) -> Result<(String, serde_json::Value), &'static str> {
+    let (_, began) = policies.admit(caller, tool)?;
+    let output = if tool == "lookup_customer_record" {
+        let a: SmallArgs = serde_json::from_str(json).map_err(|_| "invalid arguments")?;
+        if !chars_within(&a.id, 1, 64) || a.orders > 50 {
+            return Err("invalid arguments");
+        }
+        lookup_customer_record(a.id, a.orders, a.archived)
+            .await
+            .and_then(|out| Ok(serde_json::to_value(out)?))
+    } else {
+        let a: LargeArgs = serde_json::from_str(json).map_err(|_| "invalid arguments")?;
+        if !chars_within(&a.id, 1, 64) || !chars_within(&a.text, 0, 20_000) {
+            return Err("invalid arguments");
+        }
+        store_customer_note(a.id, a.text, a.tag)
+            .await
+            .and_then(|out| Ok(serde_json::to_value(out)?))
+    };
+    policies.record(caller, call_id, tool, json, output.is_ok(), began);
+    output
+        .map(|value| (call_id.to_owned(), value))
+        .map_err(|_| "the tool failed")
 }
 
 fn small_json() -> String {
@@ -122,6 +164,20 @@ fn bench_calls(c: &mut Criterion) {
     })
     .build();
     let admin = Principal::new("bench").grant_all(["crm:read", "crm:write"]);
+    let policies = std::sync::Arc::new(minimal::Policies::new(
+        &[
+            ("lookup_customer_record", "crm:read"),
+            ("store_customer_note", "crm:write"),
+        ],
+        1024,
+    ));
+    let caller = std::sync::Arc::new(minimal::Caller {
+        id: "bench".to_owned(),
+        permissions: ["crm:read", "crm:write"]
+            .map(String::from)
+            .into_iter()
+            .collect(),
+    });
 
     for (size, name, json) in [
         ("small", "lookup_customer_record", small_json()),
@@ -142,6 +198,19 @@ fn bench_calls(c: &mut Criterion) {
                     let out = store_customer_note(a.id, a.text, a.tag).await.unwrap();
                     serde_json::to_value(out).unwrap()
                 })
+            });
+        });
+        g.bench_function("by hand: every policy, minimal (support/minimal.rs)", |b| {
+            b.iter_custom(|iters| {
+                in_task!(rt, iters, |policies, caller, json| by_hand(
+                    &policies,
+                    &caller,
+                    "call_1",
+                    name,
+                    black_box(&json)
+                )
+                .await
+                .unwrap())
             });
         });
         for (label, executor) in [
