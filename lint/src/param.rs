@@ -457,7 +457,21 @@ fn shape_of_name(param_name: &str) -> Option<Shape> {
     };
     let is = |list: &[&str], w: &str| list.iter().any(|x| norm(x) == w);
     let flag_first = [
-        "is", "has", "include", "enable", "allow", "should", "can", "use", "dry", "force",
+        "is",
+        "has",
+        "include",
+        "enable",
+        "allow",
+        "should",
+        "can",
+        "use",
+        "dry",
+        "force",
+        "only",
+        "skip",
+        "disable",
+        "ignore",
+        "overwrite",
     ];
     let flag_last = [
         "enabled",
@@ -611,7 +625,8 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         Shape::Number => (
             "the unit, range and default",
             format!(
-                "gives the unit, range and default, e.g. \"{example}, from 1 to 100; defaults to 10\""
+                "gives the unit, range and default, e.g. \"{example}{}, from 1 to 100; defaults to 10\"",
+                number_unit(param_name).map_or(String::new(), |unit| format!(" in {unit}"))
             ),
         ),
         Shape::Path => {
@@ -629,10 +644,31 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
                 ]
                 .contains(&w.as_str())
             });
+            // Only a tool that works on code has a repository root to be relative to.
+            let code = tool_name.is_some_and(|tool| {
+                ident_words(tool).iter().any(|w| {
+                    [
+                        "repo",
+                        "repository",
+                        "git",
+                        "code",
+                        "source",
+                        "lint",
+                        "commit",
+                        "branch",
+                        "diff",
+                        "project",
+                        "workspace",
+                    ]
+                    .contains(&w.as_str())
+                })
+            });
             let like = if directory {
                 ", an absolute path like /home/me/project"
-            } else {
+            } else if code {
                 " relative to the repository root, like src/main.rs"
+            } else {
+                ", an absolute path like /home/me/reports/march.csv"
             };
             (
                 "its form and what it is relative to",
@@ -705,6 +741,19 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
                 if plural { "their" } else { "its" }
             ),
         ),
+    }
+}
+
+/// The unit a number's name implies, for its example: pixels for a width or height, seconds for
+/// a span of time, bytes for a size.
+fn number_unit(param_name: &str) -> Option<&'static str> {
+    let words = ident_words(param_name);
+    let last = words.last().map_or("", String::as_str);
+    match last {
+        "width" | "height" => Some("pixels"),
+        "timeout" | "duration" | "delay" | "interval" | "ttl" | "wait" => Some("seconds"),
+        "size" if !words.iter().any(|w| w == "page" || w == "batch") => Some("bytes"),
+        _ => None,
     }
 }
 

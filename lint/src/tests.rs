@@ -1954,8 +1954,8 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
     let m = message("read_file", "path", "Path of the file");
     assert!(m.contains("absolute or relative"), "{m}");
     assert!(
-        m.contains("like src/main.rs"),
-        "a file path's example is a file: {m}"
+        m.contains("like /home/me/reports/march.csv"),
+        "a file path's example is a file (outside code, an absolute one): {m}"
     );
     // A path that names a repository or a directory gets a directory's example, not a file's
     // inside a repository.
@@ -2983,6 +2983,51 @@ fn implied_words_of_queries_cursors_and_emails_restate_the_name() {
             "Work email address of the user to invite; must be verified",
         ),
     ]);
+}
+
+/// A hint's example fits the parameter: a number named like a span of time or a dimension gets
+/// its unit, a path outside code is not relative to a repository, and a name that opens like a
+/// switch (`only_main_content`, `skip_tls_verification`) is asked what it switches.
+#[test]
+fn hints_fit_the_parameter_they_are_for() {
+    let fix = |tool: &str, param: &str| {
+        check_param_description_in(tool, param, None)[0]
+            .message
+            .clone()
+    };
+    for (tool, param, fits, not) in [
+        ("browser_resize", "height", "Height in pixels, from 1", ""),
+        ("wait_for", "timeout", "Timeout in seconds, from 1", ""),
+        ("list_items", "page_size", "Page size, from 1", "bytes"),
+        ("list_commits", "page", "Page, from 1", " in "),
+        (
+            "export_csv",
+            "path",
+            "an absolute path like",
+            "repository root",
+        ),
+        (
+            "lint_files",
+            "file_path",
+            "relative to the repository root",
+            "",
+        ),
+        ("git_add", "path", "relative to the repository root", ""),
+        (
+            "scrape",
+            "only_main_content",
+            "when `only_main_content` is true",
+            "Markdown",
+        ),
+        ("fetch_page", "skip_tls_verification", "is true", ""),
+    ] {
+        let message = fix(tool, param);
+        assert!(message.contains(fits), "{tool}.{param}: {message}");
+        if !not.is_empty() {
+            let hint = message.split("e.g.").nth(1).unwrap_or(&message);
+            assert!(!hint.contains(not), "{tool}.{param}: {message}");
+        }
+    }
 }
 
 /// Code is asked for its language with an example in the language its name suggests: a shell
