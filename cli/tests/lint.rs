@@ -239,7 +239,7 @@ fn suggested_fixes_follow_each_parameters_schema() {
     );
     let list = message("stepNames");
     assert!(list.contains("\"Step names: <what each one is>"), "{list}");
-    assert!(!list.contains("shown to customers"), "{list}");
+    assert!(!list.contains("shown to users"), "{list}");
     let choice = message("pace");
     assert!(choice.contains("(`slow`, `fast`)"), "{choice}");
 }

@@ -475,6 +475,9 @@ fn shape_of_name(param_name: &str) -> Option<Shape> {
     ];
     let flag_last = [
         "enabled",
+        "disabled",
+        "archived",
+        "hidden",
         "draft",
         "private",
         "recursive",
@@ -707,7 +710,7 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         Shape::Name => (
             "where it is shown or how it is matched, and its limits",
             format!(
-                "says where the {label} {is} shown or how {} matched, and {} limits, e.g. \"{example} shown to customers, up to 100 characters\"",
+                "says where the {label} {is} shown or how {} matched, and {} limits, e.g. \"{example} shown to users, up to 100 characters\"",
                 if plural { "they are" } else { "it is" },
                 if plural { "their" } else { "its" }
             ),
@@ -715,7 +718,8 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         Shape::Choice => (
             "the allowed values and what each does",
             format!(
-                "lists the allowed values of `{param_name}` and what each does, e.g. \"One of: open, closed, all; defaults to open\""
+                "lists the allowed values of `{param_name}` and what each does, e.g. \"One of: {}\"",
+                choice_example(param_name)
             ),
         ),
         Shape::Query => (
@@ -741,6 +745,22 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
                 if plural { "their" } else { "its" }
             ),
         ),
+    }
+}
+
+/// Allowed values to show in a choice's example, in the words its name suggests: directions for
+/// an order, fields for a sort, formats for a format, else states.
+fn choice_example(param_name: &str) -> &'static str {
+    let words = ident_words(param_name);
+    let named = |these: &[&str]| words.iter().any(|w| these.contains(&w.as_str()));
+    if named(&["order", "direction", "dir"]) {
+        "asc (oldest first), desc (newest first); defaults to desc"
+    } else if named(&["sort", "sorts"]) {
+        "created, updated, name; defaults to created"
+    } else if named(&["format", "formats"]) {
+        "markdown, html, json; defaults to markdown"
+    } else {
+        "open, closed, all; defaults to open"
     }
 }
 

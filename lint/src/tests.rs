@@ -2180,7 +2180,7 @@ fn the_fix_fits_what_the_parameter_holds() {
             "The stop names",
             ParamKind::List,
             "Stop names: <what each one is>",
-            "shown to customers",
+            "shown to users",
         ),
         (
             "include",
@@ -3020,6 +3020,20 @@ fn hints_fit_the_parameter_they_are_for() {
             "Markdown",
         ),
         ("fetch_page", "skip_tls_verification", "is true", ""),
+        (
+            "query_data_source",
+            "archived",
+            "when `archived` is true",
+            "",
+        ),
+        (
+            "search_issues",
+            "order",
+            "asc (oldest first), desc",
+            "open, closed",
+        ),
+        ("search_issues", "sort", "created, updated", "open, closed"),
+        ("list_issues", "state", "open, closed, all", ""),
     ] {
         let message = fix(tool, param);
         assert!(message.contains(fits), "{tool}.{param}: {message}");
@@ -3089,7 +3103,7 @@ fn a_name_that_picks_an_existing_thing_is_asked_which_one() {
             )),
             "{tool}.{param}: {message}"
         );
-        assert!(!message.contains("shown to customers"), "{message}");
+        assert!(!message.contains("shown to users"), "{message}");
     }
     for (tool, param, text) in [
         ("create_table", "table_name", "Name of the table to create"),
@@ -3101,7 +3115,7 @@ fn a_name_that_picks_an_existing_thing_is_asked_which_one() {
     ] {
         let message = fix(tool, param, text);
         assert!(
-            message.contains("shown to customers"),
+            message.contains("shown to users"),
             "{tool}.{param}: {message}"
         );
     }
