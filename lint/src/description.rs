@@ -249,27 +249,33 @@ fn verb_positions(text: &str) -> Vec<&str> {
 }
 
 /// A better description for a tool that restated its name, built from the name: the verb, its
-/// object, and the parts a description should add.
+/// object, and the parts a description should add. The verb is the name's first verb, past a
+/// prefix such as a service's or an API's (`api_move_page` moves a page).
 fn restated_example(name: &str) -> String {
     let words = ident_words(name);
-    match words.split_first() {
+    let Some(at) = words.iter().position(|w| is_verb(w)) else {
         // A name without a verb (`collection_storage_size`) names what the tool gets.
-        Some((first, _)) if !is_verb(first) => format!(
+        return format!(
             "Get the {} <of which one, from where>. Returns <what comes back>.",
             words.join(" ")
-        ),
-        Some((verb, object)) if !object.is_empty() => {
-            let mut verb = verb.clone();
-            if let Some(c) = verb.get(..1) {
-                verb.replace_range(..1, &c.to_uppercase());
-            }
-            format!(
-                "{verb} the {} <which one, from where>. Returns <what comes back>.",
-                object.join(" ")
-            )
-        }
-        _ => "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string(),
+        );
+    };
+    // The words after the verb are its object; with none after it, the words before it are.
+    let object = match &words[at + 1..] {
+        [] => &words[..at],
+        after => after,
+    };
+    if object.is_empty() {
+        return "Delete a document from the search index by its ID. Returns the title of the deleted document.".to_string();
     }
+    let mut verb = words[at].clone();
+    if let Some(c) = verb.get(..1) {
+        verb.replace_range(..1, &c.to_uppercase());
+    }
+    format!(
+        "{verb} the {} <which one, from where>. Returns <what comes back>.",
+        object.join(" ")
+    )
 }
 
 /// Whether a name's first word is a verb: an output verb, a vague one, or one of the verbs that

@@ -3044,6 +3044,42 @@ fn hints_fit_the_parameter_they_are_for() {
     }
 }
 
+/// A tool that restates its name is shown a description opening with its own verb, found past a
+/// prefix (`api_`, a service's name), and "Get" only when the name has no verb at all.
+#[test]
+fn a_restating_tool_is_shown_a_description_with_its_own_verb() {
+    for (tool, text, example) in [
+        (
+            "api_move_page",
+            "Move a page",
+            "\"Move the page <which one, from where>.",
+        ),
+        (
+            "github_create_issue",
+            "Create an issue",
+            "\"Create the issue <which one",
+        ),
+        (
+            "delete_document",
+            "Delete a document",
+            "\"Delete the document <which one",
+        ),
+        (
+            "storage_size",
+            "Storage size",
+            "\"Get the storage size <of which one",
+        ),
+    ] {
+        let findings = check_tool_description(tool, Some(text), false);
+        let message = &findings
+            .iter()
+            .find(|f| f.rule.name() == "restates_name")
+            .unwrap_or_else(|| panic!("{tool}: {findings:?}"))
+            .message;
+        assert!(message.contains(example), "{tool}: {message}");
+    }
+}
+
 /// Code is asked for its language with an example in the language its name suggests: a shell
 /// command is not shown a SQL statement.
 #[test]
