@@ -1,7 +1,8 @@
 //! `toolwright gateway` end to end, in front of MCP servers nobody here wrote:
 //! `@modelcontextprotocol/server-filesystem` and `@modelcontextprotocol/server-everything` from
 //! npm (installed by `.ci/run` into `.cache/npm`; found through `TOOLWRIGHT_NPM_BIN`). The gateway
-//! binary runs as a child process and rmcp's client drives it, over stdio and over HTTP.
+//! binary runs as a child process and rmcp's client drives it, over stdio and over HTTP; the
+//! everything server is also reached over streamable HTTP, as a remote upstream.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -1398,4 +1399,112 @@ async fn an_upstream_tool_error_keeps_its_structured_content() {
     );
     assert!(err["error"].as_str().unwrap().contains("1 image"), "{err}");
     client.cancel().await.unwrap();
+}
+
+/// `@modelcontextprotocol/server-everything` serving streamable HTTP on a free loopback port, as
+/// a remote upstream is reached; killed with the returned child.
+async fn everything_over_http(bin: &Path) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let child = tokio::process::Command::new(bin.join("mcp-server-everything"))
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (child, format!("http://127.0.0.1:{port}/mcp"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server-everything did not listen on port {port}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_upstream_is_proxied_under_the_same_policy_as_a_stdio_one() {
+    let Some(bin) = npm_bin() else { return };
+    let (_server, url) = everything_over_http(&bin).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("http.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+audit = "audit.jsonl"
+stdio_principal = "me"
+[principals.me]
+permissions = ["demo:read"]
+
+[[upstream]]
+name = "demo"
+url = "{url}"
+prefix = "web_"
+
+[upstream.tools.get-sum]
+permissions = ["demo:read"]
+rate_limit = "2/min"
+allow = ["param_restates_name"]
+[upstream.tools.echo]
+permissions = ["demo:read"]
+secret = ["message"]
+allow = ["short_description", "param_restates_name"]
+"#
+        ),
+    )
+    .unwrap();
+    let client = stdio_client(&config, Human::default()).await;
+    // Only the listed tools, under the prefix.
+    assert_eq!(names(&client).await, ["web_echo", "web_get-sum"]);
+    let sum = client
+        .call_tool(call("web_get-sum", json!({"a": 2, "b": 3})))
+        .await
+        .unwrap();
+    assert_ne!(sum.is_error, Some(true), "{sum:?}");
+    assert!(body(&sum).to_string().contains('5'), "{sum:?}");
+    // The upstream's input schema is enforced before anything is sent over HTTP.
+    let bad = client
+        .call_tool(call("web_get-sum", json!({"a": "2", "b": 3})))
+        .await
+        .unwrap();
+    assert_eq!(bad.is_error, Some(true));
+    assert_eq!(body(&bad)["kind"], "invalid_arguments", "{bad:?}");
+    assert!(body(&bad).to_string().contains("/a"), "{bad:?}");
+    // The rate limit holds for a remote upstream too: two calls a minute, the third refused.
+    let third = client
+        .call_tool(call("web_get-sum", json!({"a": 1, "b": 1})))
+        .await
+        .unwrap();
+    assert_eq!(body(&third)["kind"], "rate_limited", "{third:?}");
+    let echo = client
+        .call_tool(call("web_echo", json!({"message": "hunter2"})))
+        .await
+        .unwrap();
+    assert_ne!(echo.is_error, Some(true), "{echo:?}");
+    assert!(body(&echo).to_string().contains("hunter2"), "{echo:?}");
+    client.cancel().await.unwrap();
+    // Every call audited, the secret argument redacted.
+    let audit = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let records: Vec<Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let outcomes: Vec<&str> = records
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["ok", "invalid_arguments", "rate_limited", "ok"],
+        "{audit}"
+    );
+    assert!(!audit.contains("hunter2"), "{audit}");
+    assert_eq!(records[3]["arguments"]["message"], "[REDACTED]", "{audit}");
 }
