@@ -1508,3 +1508,88 @@ allow = ["short_description", "param_restates_name"]
     assert!(!audit.contains("hunter2"), "{audit}");
     assert_eq!(records[3]["arguments"]["message"], "[REDACTED]", "{audit}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_upstream_is_called_with_the_bearer_token_from_its_environment_variable() {
+    // The upstream is a gateway serving HTTP with a token per principal: the one in front of
+    // it sees what the token's principal may see, and without a valid token does not start.
+    let Some(setup) = Setup::new() else { return };
+    let (mut upstream, url) = http_gateway(&setup.config("reader")).await;
+    let front = setup.dir.path().join("front.toml");
+    let front_config = |extra: &str| {
+        format!(
+            r#"
+stdio_principal = "me"
+[principals.me]
+permissions = ["remote:read"]
+
+[[upstream]]
+name = "remote"
+url = "{url}"
+prefix = "remote_"
+bearer_env = "REMOTE_TOKEN"
+{extra}
+[upstream.tools.fs_read_text_file]
+permissions = ["remote:read"]
+"#
+        )
+    };
+    std::fs::write(&front, front_config("")).unwrap();
+    let mut cmd = gateway_command(&front);
+    cmd.env("REMOTE_TOKEN", "reader-token-0123456789");
+    let transport = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+        .0;
+    let client = Human::default()
+        .serve(transport)
+        .await
+        .expect("gateway handshake");
+    assert_eq!(names(&client).await, ["remote_fs_read_text_file"]);
+    let read = client
+        .call_tool(call(
+            "remote_fs_read_text_file",
+            json!({"path": setup.root().join("notes.txt")}),
+        ))
+        .await
+        .unwrap();
+    assert_ne!(read.is_error, Some(true), "{read:?}");
+    assert!(body(&read).to_string().contains("hello from the root"));
+    client.cancel().await.unwrap();
+    // The upstream gateway audited the call as the token's principal.
+    let audit = setup.audit();
+    let last = audit.last().expect("an audit record upstream");
+    assert_eq!(last["principal"], "reader", "{audit:?}");
+    assert_eq!(last["tool"], "fs_read_text_file", "{audit:?}");
+    // A tool the token's principal may not call is not there to expose: the start says so.
+    std::fs::write(
+        &front,
+        front_config("[upstream.tools.fs_write_file]\npermissions = [\"remote:read\"]"),
+    )
+    .unwrap();
+    let mut cmd = gateway_command(&front);
+    cmd.env("REMOTE_TOKEN", "reader-token-0123456789");
+    let stderr = refused_start(&mut cmd).await;
+    assert!(
+        stderr.contains("has no tool `fs_write_file`") && stderr.contains("fs_read_text_file"),
+        "{stderr}"
+    );
+    // A wrong token, and an unset variable, each stop the start and name the variable.
+    std::fs::write(&front, front_config("")).unwrap();
+    let mut cmd = gateway_command(&front);
+    cmd.env("REMOTE_TOKEN", "wrong-token-0123456789");
+    let stderr = refused_start(&mut cmd).await;
+    assert!(
+        stderr.contains("HTTP 401") && stderr.contains("bearer_env"),
+        "{stderr}"
+    );
+    let mut cmd = gateway_command(&front);
+    cmd.env_remove("REMOTE_TOKEN");
+    let stderr = refused_start(&mut cmd).await;
+    assert!(
+        stderr.contains("`REMOTE_TOKEN` (bearer_env) is not set"),
+        "{stderr}"
+    );
+    upstream.kill().await.unwrap();
+}
