@@ -146,16 +146,40 @@ fn configuration(name: &str, upstream: &Upstream<'_>, tools: &[Value]) -> String
             }
         }
     }
-    let _ = writeln!(out, "prefix = {}", string(&format!("{name}_")));
+    let prefix = prefix_for(name, tools);
+    if prefix.is_empty() {
+        let _ = writeln!(
+            out,
+            "# No prefix: every tool's name already starts with `{name}`.\nprefix = \"\""
+        );
+    } else {
+        let _ = writeln!(out, "prefix = {}", string(&prefix));
+    }
     for tool in tools {
         out.push('\n');
-        out.push_str(&tool_table(name, tool, &read, &write));
+        out.push_str(&tool_table(&prefix, tool, &read, &write));
     }
     out
 }
 
+/// The prefix of the exposed names: `NAME_`, unless every tool's name already starts with the
+/// upstream's name and a separator (`git_status` of upstream `git`), which would read twice.
+fn prefix_for(name: &str, tools: &[Value]) -> String {
+    let named = |tool: &Value| {
+        let tool_name = tool["name"].as_str().unwrap_or_default().to_lowercase();
+        tool_name
+            .strip_prefix(&name.to_lowercase())
+            .is_some_and(|rest| rest.starts_with(['_', '-', '.']) && rest.len() > 1)
+    };
+    if !tools.is_empty() && tools.iter().all(named) {
+        String::new()
+    } else {
+        format!("{name}_")
+    }
+}
+
 /// One tool's table: its policy as its annotations imply it, written out.
-fn tool_table(name: &str, tool: &Value, read: &str, write: &str) -> String {
+fn tool_table(prefix: &str, tool: &Value, read: &str, write: &str) -> String {
     let tool_name = tool["name"].as_str().unwrap_or_default();
     let hint = |k: &str| tool["annotations"][k].as_bool();
     let read_only = hint("readOnlyHint") == Some(true);
@@ -187,7 +211,7 @@ fn tool_table(name: &str, tool: &Value, read: &str, write: &str) -> String {
     }
     let _ = writeln!(out, "# {why}");
     let _ = writeln!(out, "{hash}[upstream.tools.{}]", key(tool_name));
-    let exposed = format!("{name}_{tool_name}");
+    let exposed = format!("{prefix}{tool_name}");
     if !is_exposable(&exposed) {
         let _ = writeln!(out, "{hash}expose_as = {}", string(&fitting_name(&exposed)));
     }
@@ -257,6 +281,26 @@ mod tests {
         );
         let principal = &config.principals["me"];
         assert_eq!(principal.permissions, ["fs:read", "fs:write"]);
+    }
+
+    #[test]
+    fn tools_already_named_after_the_upstream_get_no_second_prefix() {
+        let tool = |name: &str| {
+            json!({"name": name, "description": "Show the working tree status. Returns it.",
+                   "annotations": {"readOnlyHint": true}})
+        };
+        let named = [tool("git_status"), tool("git-log"), tool("Git_Diff")];
+        let text = configuration("git", &Upstream::Stdio("mcp-server-git"), &named);
+        let config: Config = toml::from_str(&text).expect(&text);
+        assert_eq!(config.upstreams[0].prefix, "", "{text}");
+        assert!(text.contains("already starts with `git`"), "{text}");
+        // One tool that does not, or a tool named just like the upstream, keeps the prefix.
+        for other in [tool("status"), tool("git")] {
+            let tools = [tool("git_status"), other];
+            let text = configuration("git", &Upstream::Stdio("mcp-server-git"), &tools);
+            let config: Config = toml::from_str(&text).expect(&text);
+            assert_eq!(config.upstreams[0].prefix, "git_", "{text}");
+        }
     }
 
     #[test]
