@@ -49,21 +49,14 @@ impl OpenAiResponsesClient {
         with_native_tool_search,
     }
 
-    /// Sets `max_output_tokens` (the model's default when not set).
-    #[must_use]
-    pub fn with_max_output_tokens(mut self, n: u32) -> Self {
-        self.max_output_tokens = Some(n);
-        self
-    }
-
-    /// Asks OpenAI not to store the responses (`store: false`, for zero data retention) and
-    /// to return reasoning as `encrypted_content` (`include: ["reasoning.encrypted_content"]`),
-    /// which is how a reasoning item is carried to the next turn when nothing is stored
-    /// (guide "Reasoning" → "Encrypted reasoning items").
-    #[must_use]
-    pub fn stateless(mut self, stateless: bool) -> Self {
-        self.stateless = stateless;
-        self
+    crate::setters! {
+        /// Sets `max_output_tokens` (the model's default when not set).
+        pub fn with_max_output_tokens(n: u32) => max_output_tokens = Some(n);
+        /// Asks OpenAI not to store the responses (`store: false`, for zero data retention) and
+        /// to return reasoning as `encrypted_content` (`include:
+        /// ["reasoning.encrypted_content"]`), which is how a reasoning item is carried to the
+        /// next turn when nothing is stored (guide "Reasoning" → "Encrypted reasoning items").
+        pub fn stateless(stateless: bool) => stateless = stateless;
     }
 
     /// The request body for one turn.
