@@ -68,12 +68,10 @@ impl AnthropicClient {
 
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
-        let messages = super::Wire {
-            system: None,
-            user: super::user_content,
-            turn: providers::anthropic::format_turn,
-            results: providers::anthropic::format_results,
-        }
+        let messages = super::Wire::system_apart(
+            providers::anthropic::format_turn,
+            providers::anthropic::format_results,
+        )
         .messages(request.messages);
         let mut body = json!({
             "model": self.transport.model,

@@ -491,6 +491,20 @@ struct Wire {
 }
 
 impl Wire {
+    /// The wire of an API that takes the system prompt apart from the messages and writes what
+    /// the user said as [`user_content`] (Anthropic Messages, OpenAI Responses).
+    fn system_apart(
+        turn: fn(Option<&str>, &[ToolCall], Option<&TurnContent>) -> Value,
+        results: fn(&[ToolResult]) -> Value,
+    ) -> Self {
+        Self {
+            system: None,
+            user: user_content,
+            turn,
+            results,
+        }
+    }
+
     /// The conversation in this wire form, in order; a JSON array written stands for its items
     /// (an API whose turn or results are several items).
     fn messages(&self, conversation: &[Message]) -> Vec<Value> {

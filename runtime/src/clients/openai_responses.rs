@@ -61,12 +61,10 @@ impl OpenAiResponsesClient {
 
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
-        let input = super::Wire {
-            system: None,
-            user: super::user_content,
-            turn: providers::openai_responses::format_turn,
-            results: providers::openai_responses::format_results,
-        }
+        let input = super::Wire::system_apart(
+            providers::openai_responses::format_turn,
+            providers::openai_responses::format_results,
+        )
         .messages(request.messages);
         let mut body = json!({"model": self.transport.model, "input": input});
         if let Some(instructions) = super::system_prompt(request.messages) {
