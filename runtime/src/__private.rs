@@ -2,7 +2,6 @@
 //! which is why the macro and runtime crates pin each other's exact version.
 
 use std::future::Future;
-use std::marker::PhantomData;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -102,20 +101,7 @@ pub fn default_json<T: Serialize>(value: T) -> Value {
 }
 
 /// Autoref specialization: an output schema when the output type implements `JsonSchema`.
-pub struct OutputSchema<T: ?Sized>(PhantomData<T>);
-
-impl<T: ?Sized> OutputSchema<T> {
-    /// The probe.
-    pub const fn new() -> Self {
-        Self(PhantomData)
-    }
-}
-
-impl<T: ?Sized> Default for OutputSchema<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+pub type OutputSchema<T> = crate::bounds::Probe<T>;
 
 /// Chosen when the output type implements `JsonSchema`.
 pub trait ViaJsonSchema {

@@ -430,51 +430,26 @@ impl<M: ModelClient> Agent<M> {
         messages.push(message);
     }
 
-    /// Sets the system prompt.
-    #[must_use]
-    pub fn system(mut self, prompt: impl Into<String>) -> Self {
-        self.system = Some(prompt.into());
-        self
-    }
-
-    /// Sets the iteration limit (model turns per run).
-    #[must_use]
-    pub fn max_iterations(mut self, n: u32) -> Self {
-        self.max_iterations = n;
-        self
-    }
-
-    /// The most tool calls run from one model turn (default 16). Calls beyond it are not run;
-    /// each gets a `denied` result saying so, so the model sees an answer for every call id.
-    #[must_use]
-    pub fn max_calls_per_turn(mut self, n: usize) -> Self {
-        self.max_calls_per_turn = n;
-        self
-    }
-
-    /// How many calls of one turn run at once (default 4); the rest wait their turn.
-    #[must_use]
-    pub fn max_concurrent_calls(mut self, n: usize) -> Self {
-        self.max_concurrent_calls = n.max(1);
-        self
-    }
-
-    /// Whether and which tool the model must call. `Required` and `Named` hold for the first
-    /// turn of a run only (later turns are `Auto`, so the model can answer once it has the
-    /// result); `None` holds for every turn. A named tool must be one the principal may use.
-    #[must_use]
-    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
-        self.tool_choice = choice;
-        self
-    }
-
-    /// Whether the model may call several tools in one turn (the provider's default when not
-    /// set). `false` is sent to the provider and also enforced here: a turn's calls after the
-    /// first get a `denied` result without running.
-    #[must_use]
-    pub fn parallel_tool_calls(mut self, allowed: bool) -> Self {
-        self.parallel_tool_calls = Some(allowed);
-        self
+    crate::setters! {
+        /// Sets the system prompt.
+        pub fn system(prompt: impl Into<String>) => system = Some(prompt.into());
+        /// Sets the iteration limit (model turns per run).
+        pub fn max_iterations(n: u32) => max_iterations = n;
+        /// The most tool calls run from one model turn (default 16). Calls beyond it are not
+        /// run; each gets a `denied` result saying so, so the model sees an answer for every
+        /// call id.
+        pub fn max_calls_per_turn(n: usize) => max_calls_per_turn = n;
+        /// How many calls of one turn run at once (default 4); the rest wait their turn.
+        pub fn max_concurrent_calls(n: usize) => max_concurrent_calls = n.max(1);
+        /// Whether and which tool the model must call. `Required` and `Named` hold for the
+        /// first turn of a run only (later turns are `Auto`, so the model can answer once it
+        /// has the result); `None` holds for every turn. A named tool must be one the
+        /// principal may use.
+        pub fn tool_choice(choice: ToolChoice) => tool_choice = choice;
+        /// Whether the model may call several tools in one turn (the provider's default when
+        /// not set). `false` is sent to the provider and also enforced here: a turn's calls
+        /// after the first get a `denied` result without running.
+        pub fn parallel_tool_calls(allowed: bool) => parallel_tool_calls = Some(allowed);
     }
 
     /// Offers the model a few tools and the built-in `search_tools` instead of every tool:

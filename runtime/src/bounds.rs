@@ -44,24 +44,31 @@ pub trait ToolFailure: Into<crate::ToolError> {}
 
 impl<E: Into<crate::ToolError>> ToolFailure for E {}
 
-/// What a tool body returned, known by type only: `(&Returned::<R>::new()).kind()` picks
-/// [`ResultKind`] when `R` is a `Result` (whatever alias spells it) and [`ValueKind`]
-/// otherwise, by autoref (a by-value impl on `Returned<Result<..>>` wins over the one on `&_`).
+/// A type known by name only, for autoref specialization: with one trait implemented by value
+/// on `Probe<Special>` and another, with a method of the same name, on `&Probe<T>`,
+/// `(&Probe::<T>::new()).method()` picks the first when `T` fits it and the second otherwise.
+/// [`Returned`] and the generated code's output schema probe are this type.
 #[doc(hidden)]
-pub struct Returned<R: ?Sized>(PhantomData<R>);
+pub struct Probe<T: ?Sized>(PhantomData<T>);
 
-impl<R: ?Sized> Returned<R> {
+impl<T: ?Sized> Probe<T> {
     /// The probe.
     pub const fn new() -> Self {
         Self(PhantomData)
     }
 }
 
-impl<R: ?Sized> Default for Returned<R> {
+impl<T: ?Sized> Default for Probe<T> {
     fn default() -> Self {
         Self::new()
     }
 }
+
+/// What a tool body returned, known by type only: `(&Returned::<R>::new()).kind()` picks
+/// [`ResultKind`] when `R` is a `Result` (whatever alias spells it) and [`ValueKind`]
+/// otherwise, by autoref (a by-value impl on `Returned<Result<..>>` wins over the one on `&_`).
+#[doc(hidden)]
+pub type Returned<R> = Probe<R>;
 
 /// Chosen for `Result<T, E>`.
 #[doc(hidden)]

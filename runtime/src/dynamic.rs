@@ -146,34 +146,21 @@ pub struct DynamicToolBuilder {
 }
 
 impl DynamicToolBuilder {
-    /// The input JSON Schema: an object schema (`"type": "object"`), in the draft its
-    /// `$schema` names (2020-12 when it names none). Every call is validated against it.
-    pub fn input_schema(mut self, schema: Value) -> Self {
-        self.input_schema = schema;
-        self
-    }
-
-    /// The display name hosts show (MCP `title`), e.g. an upstream server's own title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// The output JSON Schema, shown to clients (MCP `outputSchema`).
-    pub fn output_schema(mut self, schema: Value) -> Self {
-        self.output_schema = Some(schema);
-        self
-    }
-
-    /// The body returns an MCP `CallToolResult` object, `{"content": [...],
-    /// "structuredContent"?: {...}}`, e.g. what another MCP server answered: an MCP server
-    /// sends its content blocks as they are (images, audio, resources, text as written) and its
-    /// `structuredContent`, instead of the value as JSON text. Other providers, the audit and
-    /// traces see the object as the tool's value. A value without a `content` array, or with
-    /// blocks MCP does not know, is sent as JSON text like any other.
-    pub fn mcp_result(mut self, yes: bool) -> Self {
-        self.mcp_result = yes;
-        self
+    crate::setters! {
+        /// The input JSON Schema: an object schema (`"type": "object"`), in the draft its
+        /// `$schema` names (2020-12 when it names none). Every call is validated against it.
+        pub fn input_schema(schema: Value) => input_schema = schema;
+        /// The display name hosts show (MCP `title`), e.g. an upstream server's own title.
+        pub fn title(title: impl Into<String>) => title = Some(title.into());
+        /// The output JSON Schema, shown to clients (MCP `outputSchema`).
+        pub fn output_schema(schema: Value) => output_schema = Some(schema);
+        /// The body returns an MCP `CallToolResult` object, `{"content": [...],
+        /// "structuredContent"?: {...}}`, e.g. what another MCP server answered: an MCP server
+        /// sends its content blocks as they are (images, audio, resources, text as written) and
+        /// its `structuredContent`, instead of the value as JSON text. Other providers, the
+        /// audit and traces see the object as the tool's value. A value without a `content`
+        /// array, or with blocks MCP does not know, is sent as JSON text like any other.
+        pub fn mcp_result(yes: bool) => mcp_result = yes;
     }
 
     /// A permission a principal needs to see and call the tool (all of them are needed).
@@ -193,47 +180,23 @@ impl DynamicToolBuilder {
         self
     }
 
-    /// The tool only reads (MCP `readOnlyHint`).
-    pub fn read_only(mut self, yes: bool) -> Self {
-        self.policy.read_only = yes;
-        self
-    }
-
-    /// The tool changes or destroys something: every call waits for a human's yes (deny by
-    /// default). Needs at least one permission.
-    pub fn destructive(mut self, yes: bool) -> Self {
-        self.policy.destructive = yes;
-        self
-    }
-
-    /// Calling twice with the same arguments is the same as once (retries are allowed).
-    pub fn idempotent(mut self, yes: bool) -> Self {
-        self.policy.idempotent = yes;
-        self
-    }
-
-    /// The tool reaches the outside world (MCP `openWorldHint`).
-    pub fn open_world(mut self, yes: bool) -> Self {
-        self.policy.open_world = yes;
-        self
-    }
-
-    /// The per-call timeout (the registry default otherwise).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.policy.timeout = Some(timeout);
-        self
-    }
-
-    /// Extra attempts for retryable errors; only for idempotent or read-only tools, at most 10.
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.policy.retries = retries;
-        self
-    }
-
-    /// A per-principal rate limit on this tool.
-    pub fn rate_limit(mut self, rate: Rate) -> Self {
-        self.policy.rate_limit = Some(rate);
-        self
+    crate::setters! {
+        /// The tool only reads (MCP `readOnlyHint`).
+        pub fn read_only(yes: bool) => policy.read_only = yes;
+        /// The tool changes or destroys something: every call waits for a human's yes (deny
+        /// by default). Needs at least one permission.
+        pub fn destructive(yes: bool) => policy.destructive = yes;
+        /// Calling twice with the same arguments is the same as once (retries are allowed).
+        pub fn idempotent(yes: bool) => policy.idempotent = yes;
+        /// The tool reaches the outside world (MCP `openWorldHint`).
+        pub fn open_world(yes: bool) => policy.open_world = yes;
+        /// The per-call timeout (the registry default otherwise).
+        pub fn timeout(timeout: Duration) => policy.timeout = Some(timeout);
+        /// Extra attempts for retryable errors; only for idempotent or read-only tools, at
+        /// most 10.
+        pub fn retries(retries: u32) => policy.retries = retries;
+        /// A per-principal rate limit on this tool.
+        pub fn rate_limit(rate: Rate) => policy.rate_limit = Some(rate);
     }
 
     /// A top-level argument whose value audit records replace with `"[REDACTED]"` (keys at

@@ -157,33 +157,16 @@ pub struct ExecutorBuilder {
 }
 
 impl ExecutorBuilder {
-    /// Rate limit per principal, across all tools.
-    #[must_use]
-    pub fn rate_limit_per_principal(mut self, rate: Rate) -> Self {
-        self.rate_limits = self.rate_limits.per_principal(rate);
-        self
-    }
-
-    /// Rate limit per tool, across all principals.
-    #[must_use]
-    pub fn rate_limit_per_tool(mut self, rate: Rate) -> Self {
-        self.rate_limits = self.rate_limits.per_tool(rate);
-        self
-    }
-
-    /// Rate limit per (principal, tool) for tools that declare no `rate_limit`.
-    #[must_use]
-    pub fn default_tool_rate_limit(mut self, rate: Rate) -> Self {
-        self.rate_limits = self.rate_limits.per_principal_tool(rate);
-        self
-    }
-
-    /// The most rate-limit keys kept at once (default 100 000); bounds memory under a flood
-    /// of fresh principals.
-    #[must_use]
-    pub fn max_rate_limit_keys(mut self, max: usize) -> Self {
-        self.rate_limits = self.rate_limits.max_keys(max);
-        self
+    crate::setters! {
+        /// Rate limit per principal, across all tools.
+        pub fn rate_limit_per_principal(rate: Rate) => rate_limits.per_principal = Some(rate);
+        /// Rate limit per tool, across all principals.
+        pub fn rate_limit_per_tool(rate: Rate) => rate_limits.per_tool = Some(rate);
+        /// Rate limit per (principal, tool) for tools that declare no `rate_limit`.
+        pub fn default_tool_rate_limit(rate: Rate) => rate_limits.per_principal_tool = Some(rate);
+        /// The most rate-limit keys kept at once (default 100 000); bounds memory under a flood
+        /// of fresh principals.
+        pub fn max_rate_limit_keys(max: usize) => rate_limits.max_keys = Some(max);
     }
 
     /// Keeps the state replicas must share in `store`: rate-limit cells, confirmation tickets

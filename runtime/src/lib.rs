@@ -31,6 +31,28 @@ pub mod __private;
 #[doc(hidden)]
 mod generated;
 
+/// Builder methods that set one field and hand the builder back, one line each:
+/// `pub fn name(arg: Type) => field = value;` is the method
+/// `pub fn name(mut self, arg: Type) -> Self` that stores `value` (an expression of `arg`) in
+/// `self.field` (a path like `policy.timeout` works too). Doc comments are kept. Each is
+/// `#[must_use]` with a message, which also keeps clippy quiet on builders whose type is
+/// `#[must_use]` already. A builder method that does more than store one value is written out
+/// in full.
+macro_rules! setters {
+    ($(
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($arg:ident: $ty:ty) => $($field:ident).+ = $value:expr;
+    )+) => {$(
+        $(#[$attr])*
+        #[must_use = "the builder with this setting is the one returned"]
+        $vis fn $name(mut self, $arg: $ty) -> Self {
+            self.$($field).+ = $value;
+            self
+        }
+    )+};
+}
+pub(crate) use setters;
+
 // Declaring and registering tools.
 pub use context::{Progress, ProgressUpdate, ToolContext};
 pub use dynamic::{DynamicTool, DynamicToolBuilder};

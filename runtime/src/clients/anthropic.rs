@@ -52,39 +52,26 @@ impl AnthropicClient {
         with_native_tool_search,
     }
 
-    /// Sets `max_tokens` (default 1024).
-    #[must_use]
-    pub fn with_max_tokens(mut self, n: u32) -> Self {
-        self.max_tokens = n;
-        self
-    }
-
-    /// Sends tools with strict tool use (`"strict": true`, see
-    /// [`providers::anthropic::export_strict`]) so the model's input always matches the schema.
-    #[must_use]
-    pub fn with_strict_tools(mut self, strict: bool) -> Self {
-        self.strict_tools = strict;
-        self
-    }
-
-    /// Turns on extended thinking with a budget of `tokens` (`thinking: {"type": "enabled",
-    /// "budget_tokens": …}`; at least 1024 and below `max_tokens`). The thinking blocks of a
-    /// turn that calls tools go back with it, signatures and all, as the API requires. With
-    /// thinking on, Anthropic accepts only `ToolChoice::Auto` and `ToolChoice::None`.
-    #[must_use]
-    pub fn with_thinking_budget(mut self, tokens: u32) -> Self {
-        self.thinking_budget = Some(tokens);
-        self
+    crate::setters! {
+        /// Sets `max_tokens` (default 1024).
+        pub fn with_max_tokens(n: u32) => max_tokens = n;
+        /// Sends tools with strict tool use (`"strict": true`, see
+        /// [`providers::anthropic::export_strict`]) so the model's input always matches the
+        /// schema.
+        pub fn with_strict_tools(strict: bool) => strict_tools = strict;
+        /// Turns on extended thinking with a budget of `tokens` (`thinking: {"type": "enabled",
+        /// "budget_tokens": …}`; at least 1024 and below `max_tokens`). The thinking blocks of a
+        /// turn that calls tools go back with it, signatures and all, as the API requires. With
+        /// thinking on, Anthropic accepts only `ToolChoice::Auto` and `ToolChoice::None`.
+        pub fn with_thinking_budget(tokens: u32) => thinking_budget = Some(tokens);
     }
 
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
-        let messages = super::Wire {
-            system: None,
-            user: super::user_content,
-            turn: providers::anthropic::format_turn,
-            results: providers::anthropic::format_results,
-        }
+        let messages = super::Wire::system_apart(
+            providers::anthropic::format_turn,
+            providers::anthropic::format_results,
+        )
         .messages(request.messages);
         let mut body = json!({
             "model": self.transport.model,

@@ -44,11 +44,9 @@ impl GeminiClient {
         with_api_key,
     }
 
-    /// Sets `generationConfig.maxOutputTokens` (the model's default when not set).
-    #[must_use]
-    pub fn with_max_output_tokens(mut self, n: u32) -> Self {
-        self.max_output_tokens = Some(n);
-        self
+    crate::setters! {
+        /// Sets `generationConfig.maxOutputTokens` (the model's default when not set).
+        pub fn with_max_output_tokens(n: u32) => max_output_tokens = Some(n);
     }
 
     /// The request body for one turn.

@@ -71,41 +71,19 @@ impl Default for HttpSettings {
 }
 
 impl HttpSettings {
-    /// The longest one request may take, answer included.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The longest connecting may take.
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How many times a failed request is re-sent (0: never).
-    #[must_use]
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
-        self
-    }
-
-    /// The first backoff; it doubles each attempt (full jitter), unless the provider's
-    /// `retry-after` says how long to wait.
-    #[must_use]
-    pub fn backoff(mut self, first: Duration) -> Self {
-        self.backoff = first;
-        self
-    }
-
-    /// The longest wait before a retry: a `retry-after` beyond it ends the retries and the
-    /// error is returned.
-    #[must_use]
-    pub fn max_wait(mut self, wait: Duration) -> Self {
-        self.max_wait = wait;
-        self
+    crate::setters! {
+        /// The longest one request may take, answer included.
+        pub fn timeout(timeout: Duration) => timeout = timeout;
+        /// The longest connecting may take.
+        pub fn connect_timeout(timeout: Duration) => connect_timeout = timeout;
+        /// How many times a failed request is re-sent (0: never).
+        pub fn max_retries(n: u32) => max_retries = n;
+        /// The first backoff; it doubles each attempt (full jitter), unless the provider's
+        /// `retry-after` says how long to wait.
+        pub fn backoff(first: Duration) => backoff = first;
+        /// The longest wait before a retry: a `retry-after` beyond it ends the retries and the
+        /// error is returned.
+        pub fn max_wait(wait: Duration) => max_wait = wait;
     }
 
     /// The `reqwest` client for these settings.
@@ -513,6 +491,20 @@ struct Wire {
 }
 
 impl Wire {
+    /// The wire of an API that takes the system prompt apart from the messages and writes what
+    /// the user said as [`user_content`] (Anthropic Messages, OpenAI Responses).
+    fn system_apart(
+        turn: fn(Option<&str>, &[ToolCall], Option<&TurnContent>) -> Value,
+        results: fn(&[ToolResult]) -> Value,
+    ) -> Self {
+        Self {
+            system: None,
+            user: user_content,
+            turn,
+            results,
+        }
+    }
+
     /// The conversation in this wire form, in order; a JSON array written stands for its items
     /// (an API whose turn or results are several items).
     fn messages(&self, conversation: &[Message]) -> Vec<Value> {

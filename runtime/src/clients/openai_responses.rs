@@ -49,31 +49,22 @@ impl OpenAiResponsesClient {
         with_native_tool_search,
     }
 
-    /// Sets `max_output_tokens` (the model's default when not set).
-    #[must_use]
-    pub fn with_max_output_tokens(mut self, n: u32) -> Self {
-        self.max_output_tokens = Some(n);
-        self
-    }
-
-    /// Asks OpenAI not to store the responses (`store: false`, for zero data retention) and
-    /// to return reasoning as `encrypted_content` (`include: ["reasoning.encrypted_content"]`),
-    /// which is how a reasoning item is carried to the next turn when nothing is stored
-    /// (guide "Reasoning" → "Encrypted reasoning items").
-    #[must_use]
-    pub fn stateless(mut self, stateless: bool) -> Self {
-        self.stateless = stateless;
-        self
+    crate::setters! {
+        /// Sets `max_output_tokens` (the model's default when not set).
+        pub fn with_max_output_tokens(n: u32) => max_output_tokens = Some(n);
+        /// Asks OpenAI not to store the responses (`store: false`, for zero data retention) and
+        /// to return reasoning as `encrypted_content` (`include:
+        /// ["reasoning.encrypted_content"]`), which is how a reasoning item is carried to the
+        /// next turn when nothing is stored (guide "Reasoning" → "Encrypted reasoning items").
+        pub fn stateless(stateless: bool) => stateless = stateless;
     }
 
     /// The request body for one turn.
     pub fn body(&self, request: &ModelRequest<'_>) -> Value {
-        let input = super::Wire {
-            system: None,
-            user: super::user_content,
-            turn: providers::openai_responses::format_turn,
-            results: providers::openai_responses::format_results,
-        }
+        let input = super::Wire::system_apart(
+            providers::openai_responses::format_turn,
+            providers::openai_responses::format_results,
+        )
         .messages(request.messages);
         let mut body = json!({"model": self.transport.model, "input": input});
         if let Some(instructions) = super::system_prompt(request.messages) {

@@ -205,51 +205,28 @@ impl McpServer {
         Ok(self)
     }
 
-    /// Over HTTP, refuses (403) any request whose `Origin` header is not one of `origins`
-    /// (`scheme://host:port`, `:*` for any port; `"null"` for `Origin: null`). Requests without
-    /// an `Origin` (non-browser clients) pass. Without this call `Origin` is not checked; the
-    /// `Host` header always is (DNS rebinding).
-    #[must_use]
-    pub fn with_allowed_origins(
-        mut self,
-        origins: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Acts for `principal` (on stdio and other pipes; over HTTP each request's bearer token
-    /// decides).
-    #[must_use]
-    pub fn with_principal(mut self, principal: Principal) -> Self {
-        self.principal = Some(principal);
-        self
-    }
-
-    /// Sets the server's `instructions`: how to use its tools, shown to the model by hosts.
-    #[must_use]
-    pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
-        self.instructions = Some(instructions.into());
-        self
-    }
-
-    /// How many tools one `tools/list` page holds (default 100; at least 1). Further pages
-    /// are reached with the `nextCursor` of the previous one; a cursor the server did not
-    /// issue is answered with `-32602`.
-    #[must_use]
-    pub fn with_page_size(mut self, tools: usize) -> Self {
-        self.page_size = tools.max(1);
-        self
-    }
-
-    /// How long a client may reuse a `tools/list` answer (`ttlMs`, MCP 2026-07-28; default 0:
-    /// ask again every time, so a new registry or changed grants show at once). The answer
-    /// depends on the caller's grants, so its `cacheScope` is always `private`. Clients of older
-    /// revisions get neither field.
-    #[must_use]
-    pub fn with_list_ttl(mut self, ttl: Duration) -> Self {
-        self.list_ttl = ttl;
-        self
+    crate::setters! {
+        /// Over HTTP, refuses (403) any request whose `Origin` header is not one of `origins`
+        /// (`scheme://host:port`, `:*` for any port; `"null"` for `Origin: null`). Requests
+        /// without an `Origin` (non-browser clients) pass. Without this call `Origin` is not
+        /// checked; the `Host` header always is (DNS rebinding).
+        pub fn with_allowed_origins(origins: impl IntoIterator<Item = impl Into<String>>) =>
+            allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        /// Acts for `principal` (on stdio and other pipes; over HTTP each request's bearer
+        /// token decides).
+        pub fn with_principal(principal: Principal) => principal = Some(principal);
+        /// Sets the server's `instructions`: how to use its tools, shown to the model by hosts.
+        pub fn with_instructions(instructions: impl Into<String>) =>
+            instructions = Some(instructions.into());
+        /// How many tools one `tools/list` page holds (default 100; at least 1). Further pages
+        /// are reached with the `nextCursor` of the previous one; a cursor the server did not
+        /// issue is answered with `-32602`.
+        pub fn with_page_size(tools: usize) => page_size = tools.max(1);
+        /// How long a client may reuse a `tools/list` answer (`ttlMs`, MCP 2026-07-28; default
+        /// 0: ask again every time, so a new registry or changed grants show at once). The
+        /// answer depends on the caller's grants, so its `cacheScope` is always `private`.
+        /// Clients of older revisions get neither field.
+        pub fn with_list_ttl(ttl: Duration) => list_ttl = ttl;
     }
 
     /// Seals the `requestState` of confirmations (MCP 2026-07-28) with `key` (HMAC-SHA256, at
@@ -284,11 +261,9 @@ impl McpServer {
         self
     }
 
-    /// Sets the server name sent in `initialize`.
-    #[must_use]
-    pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
+    crate::setters! {
+        /// Sets the server name sent in `initialize`.
+        pub fn with_name(name: impl Into<String>) => name = name.into();
     }
 
     /// The principal of one request: from the HTTP layer, else the configured one, else none

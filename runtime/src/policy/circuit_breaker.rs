@@ -555,8 +555,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_dependency_reported_down_counts_whoever_called() {
         let b = breaker();
-        let alice = Principal::new("alice");
-        fail(&b, &alice, ErrorKind::Unavailable, 5);
+        fail(&b, &Principal::new("alice"), ErrorKind::Unavailable, 5);
         assert_eq!(b.state(), BreakerState::Open);
     }
     use tokio::time::advance;

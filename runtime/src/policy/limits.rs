@@ -370,12 +370,17 @@ mod tests {
         })
     }
 
+    /// The default limits with outputs capped at `bytes`.
+    fn output_capped_at(bytes: usize) -> Limits {
+        Limits {
+            max_output_bytes: bytes,
+            ..Limits::default()
+        }
+    }
+
     #[test]
     fn a_large_flat_output_is_still_measured_exactly() {
-        let limits = Limits {
-            max_output_bytes: 100,
-            ..Limits::default()
-        };
+        let limits = output_capped_at(100);
         // 60 bytes, whose bound (6 a byte) is above the cap: written out, it fits.
         assert!(limits.check_output(&Value::from("x".repeat(58))).is_ok());
         assert_eq!(
@@ -434,10 +439,7 @@ mod tests {
 
     #[test]
     fn huge_output_is_refused() {
-        let limits = Limits {
-            max_output_bytes: 100,
-            ..Limits::default()
-        };
+        let limits = output_capped_at(100);
         assert!(limits.check_output(&Value::String("x".repeat(50))).is_ok());
         let err = limits
             .check_output(&Value::String("x".repeat(500)))
@@ -447,10 +449,7 @@ mod tests {
 
     #[test]
     fn an_error_larger_than_the_output_cap_is_cut_and_keeps_its_kind() {
-        let limits = Limits {
-            max_output_bytes: 1000,
-            ..Limits::default()
-        };
+        let limits = output_capped_at(1000);
         let huge = ToolError::failed("x".repeat(8 << 20)).with_detail("blob", "y".repeat(5000));
         let capped = limits.cap_error(huge);
         assert_eq!(capped.kind(), ErrorKind::Failed);

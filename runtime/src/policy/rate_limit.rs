@@ -265,45 +265,28 @@ impl KeyedRateLimiter {
 /// Builds [`RateLimits`].
 #[derive(Clone, Debug, Default)]
 pub struct RateLimitsBuilder {
-    per_principal: Option<Rate>,
-    per_principal_tool: Option<Rate>,
-    per_tool: Option<Rate>,
-    max_keys: Option<usize>,
+    // The executor's builder sets these four directly, as its own rate-limit settings.
+    pub(crate) per_principal: Option<Rate>,
+    pub(crate) per_principal_tool: Option<Rate>,
+    pub(crate) per_tool: Option<Rate>,
+    pub(crate) max_keys: Option<usize>,
     store: Store,
     fail_open: bool,
 }
 
 impl RateLimitsBuilder {
-    /// Every principal, across all tools.
-    #[must_use]
-    pub fn per_principal(mut self, rate: Rate) -> Self {
-        self.per_principal = Some(rate);
-        self
-    }
-    /// Each (principal, tool) pair for tools that declare no `rate_limit`.
-    #[must_use]
-    pub fn per_principal_tool(mut self, rate: Rate) -> Self {
-        self.per_principal_tool = Some(rate);
-        self
-    }
-    /// Each tool, across all principals.
-    #[must_use]
-    pub fn per_tool(mut self, rate: Rate) -> Self {
-        self.per_tool = Some(rate);
-        self
-    }
-    /// The most keys held at once (default 100 000).
-    #[must_use]
-    pub fn max_keys(mut self, max: usize) -> Self {
-        self.max_keys = Some(max);
-        self
-    }
-    /// Keeps the limits' state in `store` (default: in this process). With a shared store,
-    /// `max_keys` does not apply: every cell expires in the store once it decays.
-    #[must_use]
-    pub fn store(mut self, store: impl Into<Store>) -> Self {
-        self.store = store.into();
-        self
+    crate::setters! {
+        /// Every principal, across all tools.
+        pub fn per_principal(rate: Rate) => per_principal = Some(rate);
+        /// Each (principal, tool) pair for tools that declare no `rate_limit`.
+        pub fn per_principal_tool(rate: Rate) => per_principal_tool = Some(rate);
+        /// Each tool, across all principals.
+        pub fn per_tool(rate: Rate) => per_tool = Some(rate);
+        /// The most keys held at once (default 100 000).
+        pub fn max_keys(max: usize) => max_keys = Some(max);
+        /// Keeps the limits' state in `store` (default: in this process). With a shared store,
+        /// `max_keys` does not apply: every cell expires in the store once it decays.
+        pub fn store(store: impl Into<Store>) => store = store.into();
     }
     /// When the shared store cannot answer, lets calls that need no confirmation through
     /// instead of refusing them (the default is to refuse). The audit record says
