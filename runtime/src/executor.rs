@@ -651,6 +651,7 @@ impl Executor {
     ) -> Result<Value, ToolError> {
         let x = &*self.0;
         let entry = permission::admit(&x.registry, &x.rate_limits, state).await?;
+        audit.found(entry);
         x.limits.admit(state, &state.call.arguments)?;
         let critical = x.confirmation.required(entry, false);
         x.rate_limits

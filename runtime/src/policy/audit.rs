@@ -19,7 +19,7 @@ use crate::policy::layer::LayerStep;
 use crate::policy::permission::PermissionDecision;
 use crate::policy::rate_limit::RateLimitDecision;
 use crate::policy::validation::ValidationDecision;
-use crate::registry::Registry;
+use crate::registry::{Registry, ToolEntry};
 use crate::{Principal, ToolCall, ToolError};
 
 mod arguments;
@@ -854,6 +854,9 @@ pub(crate) struct CallAudit<'a> {
     principal: &'a Principal,
     call: &'a ToolCall,
     arguments: OnceLock<AuditArguments>,
+    /// The parameters and the index of the tool the call names, once the executor has found
+    /// it: not looked up again.
+    entry: OnceLock<(&'static [ParamDecl], usize)>,
 }
 
 impl<'a> CallAudit<'a> {
@@ -869,7 +872,14 @@ impl<'a> CallAudit<'a> {
             principal,
             call,
             arguments: OnceLock::new(),
+            entry: OnceLock::new(),
         }
+    }
+
+    /// The tool the call names, as the executor found it in the same registry.
+    pub(crate) fn found(&self, entry: &ToolEntry) {
+        // Set once per call; a second call finds it set to the same entry.
+        let _ = self.entry.set((entry.params(), entry.index()));
     }
 
     /// The declared parameters of the tool the call names, and which are secret (none for a
@@ -877,12 +887,17 @@ impl<'a> CallAudit<'a> {
     fn secret_row(&self) -> (&'a [ParamDecl], &'a [bool]) {
         // `know` filled one row per tool when the executor was built; a tool without a row
         // (none today) would have every value redacted, never one shown.
-        match self.registry.get(&self.call.name) {
-            Some(entry) => (
-                entry.params(),
+        let found = self.entry.get().copied().or_else(|| {
+            self.registry
+                .get(&self.call.name)
+                .map(|entry| (entry.params(), entry.index()))
+        });
+        match found {
+            Some((params, index)) => (
+                params,
                 self.policy
                     .secret_params
-                    .get(entry.index())
+                    .get(index)
                     .map_or(&[][..], |row| &row[..]),
             ),
             None => (&[][..], &[][..]),
