@@ -7,7 +7,7 @@ use crate::rules::Rule;
 use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, to_snake_case};
 use crate::words::{
     ACTION_VERBS, BOILERPLATE, FORMATS, KIND_WORDS, OUTPUT_VERBS, PARAM_FILLER, SERVICES,
-    STOP_WORDS,
+    STOP_WORDS, hint_words,
 };
 use crate::{Finding, ParamText};
 
@@ -455,122 +455,26 @@ fn shape_of_name(param_name: &str) -> Option<Shape> {
     } else {
         last.to_string()
     };
-    let is = |list: &[&str], w: &str| list.iter().any(|x| norm(x) == w);
-    let flag_first = [
-        "is",
-        "has",
-        "include",
-        "enable",
-        "allow",
-        "should",
-        "can",
-        "use",
-        "dry",
-        "force",
-        "only",
-        "skip",
-        "disable",
-        "ignore",
-        "overwrite",
-    ];
-    let flag_last = [
-        "enabled",
-        "disabled",
-        "archived",
-        "hidden",
-        "draft",
-        "private",
-        "recursive",
-        "verbose",
-        "submit",
-    ];
-    let by_last: [(Shape, &[&str]); 10] = [
-        (
-            Shape::Id,
-            &[
-                "id", "key", "sha", "ref", "token", "slug", "uuid", "handle", "cursor",
-            ],
-        ),
-        (
-            Shape::Number,
-            &[
-                "number", "num", "count", "limit", "size", "page", "max", "min", "amount",
-                "quantity", "offset", "width", "height", "duration", "timeout", "depth", "index",
-                "steps", "days", "seconds",
-            ],
-        ),
-        (
-            Shape::Path,
-            &["path", "file", "dir", "directory", "filename", "folder"],
-        ),
-        (Shape::Url, &["url", "uri", "link", "endpoint"]),
-        (
-            Shape::Time,
-            &[
-                "date",
-                "time",
-                "since",
-                "until",
-                "timestamp",
-                "ts",
-                "at",
-                "before",
-                "after",
-            ],
-        ),
-        (Shape::Name, &["name", "title", "label"]),
-        (
-            Shape::Choice,
-            &[
-                "state",
-                "status",
-                "type",
-                "kind",
-                "mode",
-                "sort",
-                "order",
-                "direction",
-                "action",
-                "method",
-                "event",
-                "format",
-                "level",
-                "operation",
-                "visibility",
-                "strategy",
-                "behavior",
-            ],
-        ),
-        (
-            Shape::Query,
-            &[
-                "query", "q", "search", "filter", "keyword", "keywords", "pattern",
-            ],
-        ),
-        (
-            Shape::Code,
-            &["script", "code", "sql", "expression", "command"],
-        ),
-        (
-            Shape::Text,
-            &[
-                "text",
-                "body",
-                "content",
-                "message",
-                "description",
-                "comment",
-                "note",
-            ],
-        ),
-    ];
-    if is(&flag_first, first) || is(&flag_last, last) {
+    let is = |key: &str, w: &str| hint_words(key).iter().any(|x| norm(x) == w);
+    if is("flag-first", first) || is("flag-last", last) {
         return Some(Shape::Flag);
     }
-    by_last
-        .iter()
-        .find(|(_, list)| is(list, last) || is(list, &singular))
-        .map(|(shape, _)| *shape)
+    // The order settles a word in two lists.
+    [
+        ("id", Shape::Id),
+        ("number", Shape::Number),
+        ("path", Shape::Path),
+        ("url", Shape::Url),
+        ("time", Shape::Time),
+        ("name", Shape::Name),
+        ("choice", Shape::Choice),
+        ("query", Shape::Query),
+        ("code", Shape::Code),
+        ("text", Shape::Text),
+    ]
+    .into_iter()
+    .find(|(key, _)| is(key, last) || is(key, &singular))
+    .map(|(_, shape)| shape)
 }
 
 /// What a parameter's description should add: (what is missing, a fix with an example). What
@@ -634,37 +538,14 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         ),
         Shape::Path => {
             // A path that names a directory (`repo_path`, `root_dir`) is not a file inside one.
-            let directory = ident_words(param_name).iter().any(|w| {
-                [
-                    "repo",
-                    "repository",
-                    "root",
-                    "project",
-                    "workspace",
-                    "dir",
-                    "directory",
-                    "folder",
-                ]
-                .contains(&w.as_str())
-            });
+            let directory = ident_words(param_name)
+                .iter()
+                .any(|w| hint_words("directory").contains(&w.as_str()));
             // Only a tool that works on code has a repository root to be relative to.
             let code = tool_name.is_some_and(|tool| {
-                ident_words(tool).iter().any(|w| {
-                    [
-                        "repo",
-                        "repository",
-                        "git",
-                        "code",
-                        "source",
-                        "lint",
-                        "commit",
-                        "branch",
-                        "diff",
-                        "project",
-                        "workspace",
-                    ]
-                    .contains(&w.as_str())
-                })
+                ident_words(tool)
+                    .iter()
+                    .any(|w| hint_words("code-tool").contains(&w.as_str()))
             });
             let like = if directory {
                 ", an absolute path like /home/me/project"
@@ -797,39 +678,15 @@ fn code_example(param_name: &str) -> &'static str {
 /// (`generate_bar_chart.title`) or no tool at all gives a name, whose hint fits a name of either
 /// kind.
 fn names_something_new(tool_name: Option<&str>) -> bool {
-    const GIVERS: &[&str] = &[
-        "create",
-        "add",
-        "new",
-        "rename",
-        "register",
-        "make",
-        "insert",
-        "save",
-        "set",
-        "update",
-        "write",
-        "put",
-        "upload",
-        "copy",
-        "clone",
-        "duplicate",
-        "generate",
-    ];
-    const PICKERS: &[&str] = &[
-        "get", "read", "describe", "show", "view", "open", "fetch", "find", "lookup", "select",
-        "use", "switch", "checkout", "delete", "remove", "drop", "destroy", "close", "archive",
-        "restore", "download", "run", "execute", "invoke", "call", "stop", "cancel", "kill",
-        "restart", "enable", "disable", "merge", "revert", "reset", "load", "inspect",
-    ];
     let Some(tool) = tool_name else {
         return true;
     };
+    let (gives, picks) = (hint_words("gives"), hint_words("picks"));
     let words = ident_words(tool);
     let verb = words
         .iter()
-        .find(|w| GIVERS.contains(&w.as_str()) || PICKERS.contains(&w.as_str()));
-    verb.is_none_or(|verb| GIVERS.contains(&verb.as_str()))
+        .find(|w| gives.contains(&w.as_str()) || picks.contains(&w.as_str()));
+    verb.is_none_or(|verb| gives.contains(&verb.as_str()))
 }
 
 /// What a name picks, in words: the parameter's words before "name" (`table_name` → "table"),

@@ -125,9 +125,53 @@ pub fn synonym(stemmed: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// The words behind the fixes a finding suggests for a parameter (`words/hint_words.txt`): each
+/// line a key and its words, as written.
+static HINT_WORDS: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+
+/// The hint words under `key` (empty for a key the file does not have).
+pub fn hint_words(key: &str) -> &'static [&'static str] {
+    HINT_WORDS
+        .get_or_init(|| {
+            entries(include_str!("../words/hint_words.txt"))
+                .filter_map(|l| {
+                    let mut words = l.split_whitespace();
+                    Some((words.next()?, words.collect()))
+                })
+                .collect()
+        })
+        .get(key)
+        .map_or(&[], Vec::as_slice)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_hint_key_the_code_reads_has_words() {
+        for key in [
+            "flag-first",
+            "flag-last",
+            "id",
+            "number",
+            "path",
+            "url",
+            "time",
+            "name",
+            "choice",
+            "query",
+            "code",
+            "text",
+            "directory",
+            "code-tool",
+            "gives",
+            "picks",
+        ] {
+            assert!(!hint_words(key).is_empty(), "{key}");
+        }
+        assert!(hint_words("no-such-key").is_empty());
+    }
 
     #[test]
     fn synonyms_fold_every_inflection() {
