@@ -29,7 +29,7 @@ pub fn from_file(path: &Path) -> Result<Vec<Value>> {
 
 /// The tools of a `tools/list` result (`{"tools": [...]}`), of a JSON-RPC response holding one
 /// (`{"result": {"tools": [...]}}`), of a model request body (`{"model": …, "tools": [...]}`), or
-/// of a bare array. Each tool is an MCP tool or a model provider's function declaration, read as
+/// of a bare array, or one Gemini tool (`{"functionDeclarations": [...]}`). Each tool is an MCP tool or a model provider's function declaration, read as
 /// the MCP tool it declares: OpenAI Chat Completions (`{"type": "function", "function": {…}}`),
 /// OpenAI Responses (`{"type": "function", "name", "parameters"}`), Anthropic (`input_schema`)
 /// and Gemini (`{"functionDeclarations": [...]}`); the providers' own tools (web search, code
@@ -37,15 +37,23 @@ pub fn from_file(path: &Path) -> Result<Vec<Value>> {
 pub fn tools_of(json: Value) -> Result<Vec<Value>> {
     let list = match json {
         Value::Array(tools) => tools,
+        // One Gemini tool: its function declarations.
+        Value::Object(o)
+            if DECLARATION_KEYS
+                .iter()
+                .any(|key| o.get(*key).is_some_and(Value::is_array)) =>
+        {
+            vec![Value::Object(o)]
+        }
         Value::Object(mut o) => match (o.remove("tools"), o.remove("result")) {
             (Some(Value::Array(tools)), _) => tools,
             (_, Some(result)) => return tools_of(result),
             _ => bail!(
-                "expected a `tools/list` result (an object with a \"tools\" array) or an array of tools"
+                "expected a `tools/list` result (an object with a \"tools\" array), a Gemini tool (an object with \"functionDeclarations\") or an array of tools"
             ),
         },
         _ => bail!(
-            "expected a `tools/list` result (an object with a \"tools\" array) or an array of tools"
+            "expected a `tools/list` result (an object with a \"tools\" array), a Gemini tool (an object with \"functionDeclarations\") or an array of tools"
         ),
     };
     let mut tools = Vec::with_capacity(list.len());
@@ -72,9 +80,12 @@ fn is_built_in(tool: &Value) -> bool {
         .is_some_and(|t| !matches!(t, "function" | "custom"))
 }
 
+/// Where a Gemini tool keeps its function declarations (REST, and the Python SDK's spelling).
+const DECLARATION_KEYS: [&str; 2] = ["functionDeclarations", "function_declarations"];
+
 /// The function declarations of a Gemini tool entry.
 fn declarations(tool: &Value) -> Option<&Vec<Value>> {
-    ["functionDeclarations", "function_declarations"]
+    DECLARATION_KEYS
         .iter()
         .find_map(|key| tool.get(key)?.as_array())
 }

@@ -138,6 +138,11 @@ fn model_providers_function_declarations_are_linted_as_the_tools_they_declare() 
         // Gemini, with its upper-case OpenAPI types.
         json!([{"functionDeclarations": [{"name": name, "description": description,
             "parameters": schema("STRING", "BOOLEAN")}]}]),
+        // One Gemini tool on its own, and a Gemini request body.
+        json!({"functionDeclarations": [{"name": name, "description": description,
+            "parameters": schema("STRING", "BOOLEAN")}]}),
+        json!({"contents": [], "tools": [{"function_declarations": [{"name": name,
+            "description": description, "parameters": schema("STRING", "BOOLEAN")}]}]}),
     ];
     let report = |value: &Value| -> Value {
         let path = write_json(dir.path(), "tools.json", value);
