@@ -1593,3 +1593,67 @@ permissions = ["remote:read"]
     );
     upstream.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upstream_whose_tool_list_changes_is_reported_to_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(script) = fake_upstream_script() else {
+        return;
+    };
+    let config = dir.path().join("changing.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[upstream]]
+name = "fake"
+command = ["python3", {script:?}]
+env = {{ FAKE_UPSTREAM_CHANGE = "1" }}
+[upstream.tools.read_page]
+[upstream.tools.get_totals]
+[upstream.tools.count_alerts]
+"#,
+            script = script.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let stderr_path = dir.path().join("gateway.stderr");
+    let transport = TokioChildProcess::builder(gateway_command(&config))
+        .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
+        .spawn()
+        .unwrap()
+        .0;
+    let client = Human::default().serve(transport).await.unwrap();
+    // Answering this call, the upstream changes its tools and says so.
+    let totals = client
+        .call_tool(call("get_totals", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(totals.is_error, Some(true), "{totals:?}");
+    let mut said = String::new();
+    for _ in 0..100 {
+        said = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+        if said.contains("tool list changed") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let line = said
+        .lines()
+        .find(|l| l.contains("tool list changed"))
+        .unwrap_or_else(|| panic!("no report of the change: {said}"));
+    assert!(line.contains("upstream `fake`"), "{line}");
+    assert!(line.contains("`count_alerts` is gone"), "{line}");
+    assert!(
+        line.contains("`read_page`: its input schema changed"),
+        "{line}"
+    );
+    assert!(!line.contains("get_totals"), "{line}");
+    assert!(line.contains("restart it"), "{line}");
+    // The gateway keeps serving what it read at start.
+    assert_eq!(
+        names(&client).await,
+        ["count_alerts", "get_totals", "read_page"]
+    );
+    client.cancel().await.unwrap();
+}

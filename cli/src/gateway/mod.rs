@@ -258,6 +258,12 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
         }
+        upstream.watch(
+            u.tools
+                .keys()
+                .filter_map(|name| Some((name.clone(), (*by_name.get(name.as_str())?).clone())))
+                .collect(),
+        );
         // The listing connection stays open for the first call.
     }
     if args.strict && findings > 0 {

@@ -40,13 +40,46 @@ pub struct Upstream {
 }
 
 /// The gateway's client side of an upstream connection: hands the upstream's progress
-/// notifications to the calls waiting for them, by progress token.
+/// notifications to the calls waiting for them, by progress token, and tells the operator what
+/// changed when the upstream says its tool list did.
 #[derive(Clone, Default)]
 struct Relay {
     calls: Arc<std::sync::Mutex<HashMap<ProgressToken, Progress>>>,
+    /// The upstream's name in the configuration.
+    upstream: Arc<str>,
+    /// The exposed tools as the upstream listed them at start, by their upstream name.
+    watched: Arc<std::sync::OnceLock<BTreeMap<String, Value>>>,
 }
 
 impl ClientHandler for Relay {
+    /// The gateway keeps the tools it read at start (their schemas are compiled into its
+    /// registry): a changed list is read again only to tell the operator which exposed tools
+    /// changed, on stderr. Read in a task of its own: the connection's loop is waiting for
+    /// this handler and must stay free to carry the answer.
+    async fn on_tool_list_changed(&self, context: NotificationContext<RoleClient>) {
+        let (peer, relay) = (context.peer, self.clone());
+        tokio::spawn(async move {
+            let report = match peer.list_all_tools().await {
+                Ok(tools) => {
+                    let now: BTreeMap<String, Value> = serde_json::to_value(tools)
+                        .ok()
+                        .and_then(|v| v.as_array().cloned())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|t| Some((t.get("name")?.as_str()?.to_owned(), t)))
+                        .collect();
+                    let watched = relay.watched.get().cloned().unwrap_or_default();
+                    list_change(&watched, &now)
+                }
+                Err(e) => format!("its tools could not be listed again ({e})"),
+            };
+            eprintln!(
+                "toolwright gateway: upstream `{}` says its tool list changed: {report}",
+                relay.upstream
+            );
+        });
+    }
+
     async fn on_progress(
         &self,
         params: ProgressNotificationParam,
@@ -155,8 +188,18 @@ impl Upstream {
             name: config.name.clone(),
             connect,
             client: Mutex::new(None),
-            relay: Relay::default(),
+            relay: Relay {
+                upstream: config.name.as_str().into(),
+                ..Relay::default()
+            },
         })
+    }
+
+    /// Remembers the exposed tools as listed at start (by their upstream names), to say which
+    /// of them changed when the upstream's list changes.
+    pub fn watch(&self, tools: BTreeMap<String, Value>) {
+        // Set once, at start.
+        let _ = self.relay.watched.set(tools);
     }
 
     /// The upstream's name in the configuration.
@@ -351,6 +394,38 @@ impl Upstream {
 /// (the tool is built with `mcp_result`). `isError: true` is a tool error: its text is the
 /// message, which counts the blocks of other types it leaves out, and its structured content
 /// goes along as `upstream_structured_content`.
+/// What changed among the `watched` tools (as listed at start) in the list the upstream gives
+/// `now`, in words for the operator.
+fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<String, Value>) -> String {
+    let changes: Vec<String> = watched
+        .iter()
+        .filter_map(|(name, then)| {
+            let Some(tool) = now.get(name) else {
+                return Some(format!("`{name}` is gone"));
+            };
+            let fields: Vec<&str> = [
+                ("inputSchema", "input schema"),
+                ("outputSchema", "output schema"),
+                ("description", "description"),
+                ("annotations", "annotations"),
+            ]
+            .into_iter()
+            .filter(|(key, _)| then.get(key) != tool.get(key))
+            .map(|(_, words)| words)
+            .collect();
+            (!fields.is_empty()).then(|| format!("`{name}`: its {} changed", fields.join(", ")))
+        })
+        .collect();
+    if changes.is_empty() {
+        return "the tools exposed here are unchanged".to_owned();
+    }
+    format!(
+        "{}; the gateway still exposes and checks them as it read them at start: restart it to \
+         take the change",
+        changes.join("; ")
+    )
+}
+
 fn outcome(result: CallToolResult) -> Result<Value, ToolError> {
     let content = serde_json::to_value(&result.content).unwrap_or(Value::Null);
     if result.is_error == Some(true) {
@@ -388,4 +463,45 @@ fn outcome(result: CallToolResult) -> Result<Value, ToolError> {
         value["structuredContent"] = structured;
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tools(list: &[Value]) -> BTreeMap<String, Value> {
+        list.iter()
+            .map(|t| (t["name"].as_str().unwrap().to_owned(), t.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_changed_list_names_each_exposed_tool_that_changed_and_how() {
+        let schema = |p: &str| json!({"type": "object", "properties": {p: {"type": "string"}}});
+        let watched = tools(&[
+            json!({"name": "read_page", "description": "Read a page.", "inputSchema": schema("path")}),
+            json!({"name": "count_alerts", "description": "Count alerts.", "inputSchema": schema("q")}),
+            json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q")}),
+        ]);
+        let now = tools(&[
+            json!({"name": "read_page", "description": "Read a page, now paged.",
+                   "inputSchema": schema("url"), "annotations": {"destructiveHint": true}}),
+            json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q")}),
+            json!({"name": "new_tool", "description": "Not exposed here.", "inputSchema": schema("q")}),
+        ]);
+        let report = list_change(&watched, &now);
+        assert!(report.contains("`count_alerts` is gone"), "{report}");
+        assert!(
+            report.contains("`read_page`: its input schema, description, annotations changed"),
+            "{report}"
+        );
+        assert!(!report.contains("get_totals"), "{report}");
+        assert!(!report.contains("new_tool"), "{report}");
+        assert!(report.contains("restart it"), "{report}");
+        // Tools the gateway does not expose may come and go: nothing it exposes changed.
+        assert_eq!(
+            list_change(&tools(&[watched["get_totals"].clone()]), &now),
+            "the tools exposed here are unchanged"
+        );
+    }
 }
