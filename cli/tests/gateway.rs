@@ -1596,10 +1596,18 @@ permissions = ["remote:read"]
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upstream_whose_tool_list_changes_is_reported_to_the_operator() {
+    // Announced on a `subscriptions/listen` stream (MCP 2026-07-28), and unscoped (before).
+    for protocol in ["2026-07-28", "2025-06-18"] {
+        tool_list_change_is_reported(protocol).await;
+    }
+}
+
+async fn tool_list_change_is_reported(protocol: &str) {
     let dir = tempfile::tempdir().unwrap();
     let Some(script) = fake_upstream_script() else {
         return;
     };
+    let log = dir.path().join("upstream.jsonl");
     let config = dir.path().join("changing.toml");
     std::fs::write(
         &config,
@@ -1608,12 +1616,13 @@ async fn an_upstream_whose_tool_list_changes_is_reported_to_the_operator() {
 [[upstream]]
 name = "fake"
 command = ["python3", {script:?}]
-env = {{ FAKE_UPSTREAM_CHANGE = "1" }}
+env = {{ FAKE_UPSTREAM_CHANGE = "1", FAKE_UPSTREAM_PROTOCOL = "{protocol}", FAKE_UPSTREAM_LOG = {log:?} }}
 [upstream.tools.read_page]
 [upstream.tools.get_totals]
 [upstream.tools.count_alerts]
 "#,
             script = script.to_str().unwrap(),
+            log = log.to_str().unwrap(),
         ),
     )
     .unwrap();
@@ -1641,7 +1650,14 @@ env = {{ FAKE_UPSTREAM_CHANGE = "1" }}
     let line = said
         .lines()
         .find(|l| l.contains("tool list changed"))
-        .unwrap_or_else(|| panic!("no report of the change: {said}"));
+        .unwrap_or_else(|| panic!("{protocol}: no report of the change: {said}"));
+    // A 2026-07-28 server was asked for the changes; an earlier one sent them unasked.
+    let upstream_log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        upstream_log.contains("subscriptions/listen"),
+        protocol == "2026-07-28",
+        "{protocol}: {upstream_log}"
+    );
     assert!(line.contains("upstream `fake`"), "{line}");
     assert!(line.contains("`count_alerts` is gone"), "{line}");
     assert!(

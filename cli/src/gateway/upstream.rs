@@ -14,7 +14,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResult, CancelledNotificationParam,
-    ClientRequest, ProgressNotificationParam, ProgressToken, RequestId, ServerResult,
+    ClientRequest, ProgressNotificationParam, ProgressToken, ProtocolVersion, RequestId,
+    ServerNotification, ServerResult, SubscriptionFilter,
 };
 use rmcp::service::{
     NotificationContext, Peer, PeerRequestOptions, RoleClient, RunningService, ServiceError,
@@ -52,32 +53,13 @@ struct Relay {
 }
 
 impl ClientHandler for Relay {
-    /// The gateway keeps the tools it read at start (their schemas are compiled into its
-    /// registry): a changed list is read again only to tell the operator which exposed tools
-    /// changed, on stderr. Read in a task of its own: the connection's loop is waiting for
-    /// this handler and must stay free to carry the answer.
+    /// A change the upstream announced without a subscription (servers before MCP 2026-07-28;
+    /// later ones announce it on the one [`Upstream::follow_tool_list`] opens). Read in a task
+    /// of its own: the connection's loop waits for this handler and must stay free to carry
+    /// the listing's answer.
     async fn on_tool_list_changed(&self, context: NotificationContext<RoleClient>) {
         let (peer, relay) = (context.peer, self.clone());
-        tokio::spawn(async move {
-            let report = match peer.list_all_tools().await {
-                Ok(tools) => {
-                    let now: BTreeMap<String, Value> = serde_json::to_value(tools)
-                        .ok()
-                        .and_then(|v| v.as_array().cloned())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|t| Some((t.get("name")?.as_str()?.to_owned(), t)))
-                        .collect();
-                    let watched = relay.watched.get().cloned().unwrap_or_default();
-                    list_change(&watched, &now)
-                }
-                Err(e) => format!("its tools could not be listed again ({e})"),
-            };
-            eprintln!(
-                "toolwright gateway: upstream `{}` says its tool list changed: {report}",
-                relay.upstream
-            );
-        });
+        tokio::spawn(async move { relay.report_change(&peer).await });
     }
 
     async fn on_progress(
@@ -93,6 +75,32 @@ impl ClientHandler for Relay {
         if let Some(progress) = progress {
             progress.report(params.progress, params.total, params.message.as_deref());
         }
+    }
+}
+
+impl Relay {
+    /// The gateway keeps the tools it read at start (their schemas are compiled into its
+    /// registry): a changed list is read again only to tell the operator, on stderr, which
+    /// exposed tools changed.
+    async fn report_change(&self, peer: &Peer<RoleClient>) {
+        let report = match peer.list_all_tools().await {
+            Ok(tools) => {
+                let now: BTreeMap<String, Value> = serde_json::to_value(tools)
+                    .ok()
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|t| Some((t.get("name")?.as_str()?.to_owned(), t)))
+                    .collect();
+                let watched = self.watched.get().cloned().unwrap_or_default();
+                list_change(&watched, &now)
+            }
+            Err(e) => format!("its tools could not be listed again ({e})"),
+        };
+        eprintln!(
+            "toolwright gateway: upstream `{}` says its tool list changed: {report}",
+            self.upstream
+        );
     }
 }
 
@@ -265,8 +273,41 @@ impl Upstream {
         }
         *slot = None;
         let client = Arc::new(self.start().await?);
+        self.follow_tool_list(&client);
         *slot = Some(client.clone());
         Ok(client)
+    }
+
+    /// On a connection of MCP 2026-07-28 or later to a server that announces tool list
+    /// changes, asks for them (`subscriptions/listen`) and reports each one; the subscription
+    /// ends with the connection. A server that refuses is not followed.
+    fn follow_tool_list(&self, client: &Client) {
+        let Some(info) = client.peer_info() else {
+            return;
+        };
+        let wanted = SubscriptionFilter::builder()
+            .tools_list_changed()
+            .build()
+            .supported_by(&info.capabilities);
+        if wanted.tools_list_changed != Some(true)
+            || info.protocol_version < ProtocolVersion::V_2026_07_28
+        {
+            return;
+        }
+        let (peer, relay) = (client.peer().clone(), self.relay.clone());
+        tokio::spawn(async move {
+            let Ok(mut subscription) = peer.listen(wanted).await else {
+                return;
+            };
+            while let Ok(Some(notification)) = subscription.next().await {
+                if matches!(
+                    notification,
+                    ServerNotification::ToolListChangedNotification(_)
+                ) {
+                    relay.report_change(&peer).await;
+                }
+            }
+        });
     }
 
     /// Forgets `client` if it is still the current connection, so the next call reconnects.
