@@ -1651,8 +1651,22 @@ env = {{ FAKE_UPSTREAM_CHANGE = "1", FAKE_UPSTREAM_PROTOCOL = "{protocol}", FAKE
         .lines()
         .find(|l| l.contains("tool list changed"))
         .unwrap_or_else(|| panic!("{protocol}: no report of the change: {said}"));
+    // Fifty announcements, a few listings and reports: one runs at a time and takes the
+    // announcements that came meanwhile.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let said = std::fs::read_to_string(&stderr_path).unwrap();
+    let reports = said.matches("tool list changed").count();
+    assert!(
+        (1..10).contains(&reports),
+        "{protocol}: {reports} reports: {said}"
+    );
     // A 2026-07-28 server was asked for the changes; an earlier one sent them unasked.
     let upstream_log = std::fs::read_to_string(&log).unwrap();
+    let listings = upstream_log.matches("\"tools/list\"").count();
+    assert!(
+        (2..11).contains(&listings),
+        "{protocol}: {listings} listings"
+    );
     assert_eq!(
         upstream_log.contains("subscriptions/listen"),
         protocol == "2026-07-28",

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -50,6 +51,11 @@ struct Relay {
     upstream: Arc<str>,
     /// The exposed tools as the upstream listed them at start, by their upstream name.
     watched: Arc<std::sync::OnceLock<BTreeMap<String, Value>>>,
+    /// A change announced and not yet reported, and whether a report is running: announcements
+    /// that come while one runs are taken by it, so a flood of them lists the tools a few
+    /// times, not once each.
+    changed: Arc<AtomicBool>,
+    reporting: Arc<AtomicBool>,
 }
 
 impl ClientHandler for Relay {
@@ -83,6 +89,20 @@ impl Relay {
     /// registry): a changed list is read again only to tell the operator, on stderr, which
     /// exposed tools changed.
     async fn report_change(&self, peer: &Peer<RoleClient>) {
+        self.changed.store(true, Ordering::SeqCst);
+        // One report at a time; the one running sees `changed` again when it is done.
+        while !self.reporting.swap(true, Ordering::SeqCst) {
+            while self.changed.swap(false, Ordering::SeqCst) {
+                self.report_once(peer).await;
+            }
+            self.reporting.store(false, Ordering::SeqCst);
+            if !self.changed.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+    }
+
+    async fn report_once(&self, peer: &Peer<RoleClient>) {
         let report = match peer.list_all_tools().await {
             Ok(tools) => {
                 let now: BTreeMap<String, Value> = serde_json::to_value(tools)
@@ -304,7 +324,9 @@ impl Upstream {
                     notification,
                     ServerNotification::ToolListChangedNotification(_)
                 ) {
-                    relay.report_change(&peer).await;
+                    // Not awaited here: announcements that come while it runs join it.
+                    let (peer, relay) = (peer.clone(), relay.clone());
+                    tokio::spawn(async move { relay.report_change(&peer).await });
                 }
             }
         });
