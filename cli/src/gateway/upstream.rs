@@ -452,11 +452,6 @@ impl Upstream {
     }
 }
 
-/// An upstream result as the tool's value: the `CallToolResult` itself (`content`, and
-/// `structuredContent` when there is one), which the gateway's MCP server forwards as it is
-/// (the tool is built with `mcp_result`). `isError: true` is a tool error: its text is the
-/// message, which counts the blocks of other types it leaves out, and its structured content
-/// goes along as `upstream_structured_content`.
 /// What changed among the `watched` tools (as listed at start) in the list the upstream gives
 /// `now`, in words for the operator.
 fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<String, Value>) -> String {
@@ -489,6 +484,11 @@ fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<String, Value>)
     )
 }
 
+/// An upstream result as the tool's value: the `CallToolResult` itself (`content`, and
+/// `structuredContent` when there is one), which the gateway's MCP server forwards as it is
+/// (the tool is built with `mcp_result`). `isError: true` is a tool error: its text is the
+/// message, which counts the blocks of other types it leaves out, and its structured content
+/// goes along as `upstream_structured_content`.
 fn outcome(result: CallToolResult) -> Result<Value, ToolError> {
     let content = serde_json::to_value(&result.content).unwrap_or(Value::Null);
     if result.is_error == Some(true) {
