@@ -4,7 +4,9 @@
 //! gateway's structured errors: a transport failure is `unavailable` (the circuit breaker
 //! counts it), a tool error (`isError: true`) or a protocol error is `failed`. The upstream's
 //! progress notifications reach the gateway's caller when it asked for progress, and a call the
-//! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once.
+//! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once. When the
+//! upstream announces that its tool list changed, the operator is told which exposed tools did;
+//! the gateway keeps serving them as it read them at start.
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
