@@ -280,7 +280,7 @@ fn restated_example(name: &str) -> String {
 
 /// Whether a name's first word is a verb: an output verb, a vague one, or one of the verbs that
 /// change things (`delete_document`, `send_invoice`).
-fn is_verb(word: &str) -> bool {
+pub(crate) fn is_verb(word: &str) -> bool {
     let n = norm(word);
     OUTPUT_VERBS.contains(&n) || VAGUE_VERBS.contains(&n) || ACTION_VERBS.contains(&n)
 }

@@ -1,6 +1,7 @@
 //! The tool name: snake_case and length (what providers accept), at least a verb and its object,
 //! and not made of vague or placeholder words.
 
+use crate::description::is_verb;
 use crate::param::service_names;
 use crate::rules::Rule;
 use crate::text::{backticked, ident_words, norm, raw_words, to_snake_case};
@@ -60,21 +61,53 @@ pub fn check_tool_name_in(name: &str, description: Option<&str>) -> Vec<Finding>
     findings
 }
 
-/// A verb_object name for a tool named by the lone `word`, from its description: when the
-/// description opens with that word as its verb ("Search the company knowledge base…" for
-/// `search`), the verb and the noun phrase after it, up to three words, passing over articles
-/// and other stop words, particles ("back", "up"), participles ("the cached pages", "keys
-/// matching") and service names ("Redis"), which say which server, not what:
-/// `search_company_knowledge_base`, `set_key_value_pair`, `delete_pages`.
+/// A verb_object name for a tool named by the lone `word`, from its description, or `None`
+/// when the description does not open with a verb to build one with. The verb is the one the
+/// description opens with; the object is the noun phrase after it, up to three words, passing
+/// over articles and other stop words, particles ("back", "up"), participles ("the cached
+/// pages", "keys matching") and service names ("Redis"), which say which server, not what
+/// (`search_company_knowledge_base`, `set_key_value_pair`, `delete_pages`), and ending at
+/// punctuation ("a browser alert, confirm…" gives `handle_browser_alert`).
+/// A name the description mentions later in its first sentence, not in that phrase, is the
+/// object instead ("Switches focus to a frame" gives `switch_frame`). Only a name the name rules
+/// accept is suggested.
 fn named_from(word: &str, description: &str) -> Option<String> {
+    let words = raw_words(description);
+    let (first, rest) = words.split_first()?;
+    let opens_with_name = norm(first) == norm(word);
+    // "Returns …" says what comes back, not what the tool does.
+    let returns = first.to_lowercase().starts_with("return");
+    if !opens_with_name && (!is_verb(first) || returns) {
+        return None;
+    }
+    let verb = if opens_with_name {
+        word.to_lowercase()
+    } else {
+        base_form(first)
+    };
+    let named = norm(word);
+    let phrase = noun_phrase(rest, description);
+    let object = if !opens_with_name
+        && !phrase.iter().any(|w| norm(w) == named)
+        && first_sentence(rest, description).any(|w| norm(w) == named)
+    {
+        vec![word.to_lowercase()]
+    } else {
+        phrase
+    };
+    if object.is_empty() {
+        return None;
+    }
+    let name = to_snake_case(&format!("{verb}_{}", object.join("_")));
+    check_tool_name(&name).is_empty().then_some(name)
+}
+
+/// The noun phrase that opens `words`: up to three words, past stop words, particles, service
+/// names and participles (see [`named_from`]), lowercase.
+fn noun_phrase(words: &[&str], description: &str) -> Vec<String> {
     const PARTICLES: &[&str] = &[
         "back", "up", "out", "down", "off", "over", "away", "in", "on",
     ];
-    let words = raw_words(description);
-    let (first, rest) = words.split_first()?;
-    if norm(first) != norm(word) {
-        return None;
-    }
     let services = service_names(description);
     let passed_over = |w: &str| {
         let n = norm(w);
@@ -82,15 +115,21 @@ fn named_from(word: &str, description: &str) -> Option<String> {
             || SERVICES.contains(&n)
             || services.contains(&n)
     };
+    // Prepositions end a noun phrase ("a query against a collection").
+    const PREPOSITIONS: &[&str] = &[
+        "against", "across", "from", "into", "onto", "with", "without", "within", "for", "to",
+        "by", "of", "at", "per", "via", "through", "between", "about",
+    ];
     let ends_phrase = |w: &str| {
         let lower = w.to_lowercase();
         !w.chars().all(char::is_alphabetic)
+            || PREPOSITIONS.contains(&lower.as_str())
             || STOP_WORDS.contains(&norm(w))
             || lower.ends_with("ed")
             || lower.ends_with("ing")
     };
     let mut phrase: Vec<String> = Vec::new();
-    for w in rest {
+    for w in words {
         if passed_over(w) {
             continue;
         }
@@ -101,12 +140,48 @@ fn named_from(word: &str, description: &str) -> Option<String> {
             break;
         }
         phrase.push(w.to_lowercase());
-        if phrase.len() == 3 {
+        // Punctuation after a word ends the phrase ("a browser alert, confirm, or prompt",
+        // "browser diagnostics (console logs…").
+        if phrase.len() == 3
+            || matches!(
+                next_mark(w, description),
+                Some(',' | ';' | ':' | '(' | ')' | '[' | '.' | '!' | '?')
+            )
+        {
             break;
         }
     }
-    (!phrase.is_empty())
-        .then(|| to_snake_case(&format!("{}_{}", word.to_lowercase(), phrase.join("_"))))
+    phrase
+}
+
+/// The first character after `word` (a slice of `text`) and the spaces after it, if any.
+fn next_mark(word: &str, text: &str) -> Option<char> {
+    let start = (word.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    text.get(start + word.len()..)?.trim_start().chars().next()
+}
+
+/// The words of the first sentence of a description's `rest` (`text` is the description).
+fn first_sentence<'a>(rest: &'a [&'a str], text: &'a str) -> impl Iterator<Item = &'a str> {
+    let mut ended = false;
+    rest.iter().copied().take_while(move |w| {
+        let keep = !ended;
+        ended |= matches!(next_mark(w, text), Some('.' | '!' | '?'));
+        keep
+    })
+}
+
+/// A verb as a name writes it: "Switches" is `switch`, "Manages" `manage`, "Gets" `get`.
+fn base_form(verb: &str) -> String {
+    let lower = verb.to_lowercase();
+    for ending in ["ches", "shes", "sses", "xes", "zes", "oes"] {
+        if lower.ends_with(ending) {
+            return lower[..lower.len() - 2].to_owned();
+        }
+    }
+    match lower.strip_suffix('s') {
+        Some(stem) if !lower.ends_with("ss") && stem.len() > 2 => stem.to_owned(),
+        _ => lower,
+    }
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {

@@ -3161,7 +3161,8 @@ fn a_name_that_picks_an_existing_thing_is_asked_which_one() {
 }
 
 /// A lone-word name is shown a verb_object name made from its own description when the
-/// description opens with that verb; otherwise the general examples.
+/// description opens with a verb (the name's or another); otherwise, or when that name would
+/// itself be rejected, the general examples.
 #[test]
 fn a_lone_word_is_shown_a_name_from_its_description() {
     let fix = |name: &str, description: Option<&str>| {
@@ -3182,11 +3183,38 @@ fn a_lone_word_is_shown_a_name_from_its_description() {
         ),
         ("get", "Get value by key from Redis", "get_value"),
         ("list", "List Redis keys matching a pattern", "list_keys"),
-        ("echo", "Echoes back the input string", "echo_input"),
         (
             "delete",
             "Deletes all the cached pages of a site",
             "delete_pages",
+        ),
+        // Another verb opens the description: it is the verb, and a noun name it mentions is
+        // the object; punctuation and prepositions end the phrase.
+        (
+            "frame",
+            "switches focus to a frame or back to the main page",
+            "switch_frame",
+        ),
+        (
+            "alert",
+            "handles a browser alert, confirm, or prompt dialog",
+            "handle_browser_alert",
+        ),
+        ("query", "Run a read-only SQL query", "run_query"),
+        (
+            "find",
+            "Run a find query against a MongoDB collection",
+            "run_find_query",
+        ),
+        (
+            "disconnect",
+            "Close a MongoDB connection and revoke its connectionId.",
+            "close_connection",
+        ),
+        (
+            "search",
+            "Find articles in the knowledge base",
+            "find_articles",
         ),
     ] {
         let message = fix(name, Some(description));
@@ -3195,9 +3223,21 @@ fn a_lone_word_is_shown_a_name_from_its_description() {
             "{name}: {message}"
         );
     }
-    // The description does not open with the name's verb, or there is none: the examples.
-    for description in [Some("Find articles in the knowledge base"), None] {
-        let message = fix("search", description);
+    // No description, one that opens with what comes back or with no verb, or one whose name
+    // would be rejected itself (`echo_input` is vague): the examples.
+    for (name, description) in [
+        ("search", None),
+        (
+            "explain",
+            Some("Returns statistics describing the execution of a query"),
+        ),
+        (
+            "think",
+            Some("A detailed tool for reflective problem-solving"),
+        ),
+        ("echo", Some("Echoes back the input string")),
+    ] {
+        let message = fix(name, description);
         assert!(
             message.contains("`search_knowledge_base` or `get_order_status`"),
             "{message}"
