@@ -154,10 +154,14 @@ fn noun_phrase(words: &[&str], description: &str) -> Vec<String> {
     phrase
 }
 
-/// The first character after `word` (a slice of `text`) and the spaces after it, if any.
+/// The first character after `word` (a slice of `text`) and the spaces after it, if any;
+/// `None` also for a `word` that is not a slice of `text`.
 fn next_mark(word: &str, text: &str) -> Option<char> {
-    let start = (word.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
-    text.get(start + word.len()..)?.trim_start().chars().next()
+    let start = (word.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    text.get(start.checked_add(word.len())?..)?
+        .trim_start()
+        .chars()
+        .next()
 }
 
 /// The words of the first sentence of a description's `rest` (`text` is the description).
