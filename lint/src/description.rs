@@ -290,8 +290,9 @@ pub(crate) fn is_verb(word: &str) -> bool {
 /// knows left as a `<slot>`.
 fn returns_example(name: &str) -> String {
     let words = ident_words(name);
-    let (verb, object) = match words.split_first() {
-        Some((verb, rest)) if !rest.is_empty() => (norm(verb), rest.join(" ")),
+    // The name's first verb, past a prefix (`github_push_files`), and the words after it.
+    let (verb, object) = match words.iter().position(|w| is_verb(w) || runs_or_sends(w)) {
+        Some(at) if at + 1 < words.len() => (norm(&words[at]), words[at + 1..].join(" ")),
         _ => (String::new(), String::new()),
     };
     let plural = object.ends_with('s') && !object.ends_with("ss");
@@ -339,9 +340,39 @@ fn returns_example(name: &str) -> String {
         } else {
             format!("Returns the {object} with <its fields>, or <what it says when there is none>.")
         }
+    } else if is(RUNS) {
+        format!(
+            "Returns what the {object} printed or evaluated to, and <its exit status or the error it raised>."
+        )
+    } else if let Some((_, done)) = SENDS.iter().find(|(v, _)| norm(v) == verb) {
+        format!("Returns the {object} {done}: <the id, status and link of the result>, or why not.")
     } else {
         "Returns <what the call gives back: ids, fields, counts>, or <what it says when nothing happened>.".to_string()
     }
+}
+
+/// Verbs that run code or a command, whose output is what comes back.
+const RUNS: &[&str] = &["run", "execute", "exec", "evaluate", "eval"];
+
+/// Verbs that send or start something elsewhere, with the participle a "Returns" sentence
+/// writes after the object ("Returns the files pushed").
+const SENDS: &[(&str, &str)] = &[
+    ("send", "sent"),
+    ("push", "pushed"),
+    ("publish", "published"),
+    ("deploy", "deployed"),
+    ("merge", "merged"),
+    ("submit", "submitted"),
+    ("trigger", "triggered"),
+    ("sync", "synced"),
+    ("schedule", "scheduled"),
+];
+
+/// Whether `word` is one of the verbs [`returns_example`] writes a sentence for beyond
+/// [`is_verb`]'s.
+fn runs_or_sends(word: &str) -> bool {
+    let n = norm(word);
+    RUNS.iter().any(|v| norm(v) == n) || SENDS.iter().any(|(v, _)| norm(v) == n)
 }
 
 /// A short description grown into a fuller one in its own words: what comes back when the tool

@@ -2323,6 +2323,17 @@ fn the_returns_sentence_is_written_for_this_tool() {
             "Returns the orders found, each with <its fields>",
         ),
         ("summarize_thread", "Returns <what the call gives back"),
+        // A prefix before the verb; code that runs; something sent elsewhere.
+        (
+            "github_create_issue",
+            "Returns the issue created, with its id",
+        ),
+        (
+            "run_command",
+            "Returns what the command printed or evaluated to",
+        ),
+        ("push_files", "Returns the files pushed: <the id, status"),
+        ("merge_pull_request", "Returns the pull request merged"),
     ] {
         let findings =
             check_tool_description(name, Some("Does things to the object in the store."), true);
