@@ -767,6 +767,11 @@ fn fake_upstream_script() -> Option<PathBuf> {
 /// `step` is the seconds between two progress steps of `wait_for_report`, `extra` goes into
 /// its policy. `None` (skip) when there is no `python3` outside CI.
 fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, PathBuf)> {
+    fake_upstream_config_env(dir, &format!("FAKE_UPSTREAM_STEP = \"{step}\""), extra)
+}
+
+/// [`fake_upstream_config`] with `env` (TOML `key = "value"` pairs) for the upstream.
+fn fake_upstream_config_env(dir: &Path, env: &str, extra: &str) -> Option<(PathBuf, PathBuf)> {
     let script = fake_upstream_script()?;
     let log = dir.join("upstream.jsonl");
     let config = dir.join("fake.toml");
@@ -777,7 +782,7 @@ fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, 
 [[upstream]]
 name = "fake"
 command = ["python3", {script:?}]
-env = {{ FAKE_UPSTREAM_LOG = {log:?}, FAKE_UPSTREAM_STEP = "{step}" }}
+env = {{ FAKE_UPSTREAM_LOG = {log:?}, {env} }}
 [upstream.tools.get_chart]
 [upstream.tools.read_page]
 [upstream.tools.get_totals]
@@ -1604,28 +1609,12 @@ async fn an_upstream_whose_tool_list_changes_is_reported_to_the_operator() {
 
 async fn tool_list_change_is_reported(protocol: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let Some(script) = fake_upstream_script() else {
+    let env = format!(r#"FAKE_UPSTREAM_CHANGE = "1", FAKE_UPSTREAM_PROTOCOL = "{protocol}""#);
+    let Some((config, log)) =
+        fake_upstream_config_env(dir.path(), &env, "[upstream.tools.count_alerts]")
+    else {
         return;
     };
-    let log = dir.path().join("upstream.jsonl");
-    let config = dir.path().join("changing.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[[upstream]]
-name = "fake"
-command = ["python3", {script:?}]
-env = {{ FAKE_UPSTREAM_CHANGE = "1", FAKE_UPSTREAM_PROTOCOL = "{protocol}", FAKE_UPSTREAM_LOG = {log:?} }}
-[upstream.tools.read_page]
-[upstream.tools.get_totals]
-[upstream.tools.count_alerts]
-"#,
-            script = script.to_str().unwrap(),
-            log = log.to_str().unwrap(),
-        ),
-    )
-    .unwrap();
     let stderr_path = dir.path().join("gateway.stderr");
     let transport = TokioChildProcess::builder(gateway_command(&config))
         .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
@@ -1683,7 +1672,13 @@ env = {{ FAKE_UPSTREAM_CHANGE = "1", FAKE_UPSTREAM_PROTOCOL = "{protocol}", FAKE
     // The gateway keeps serving what it read at start.
     assert_eq!(
         names(&client).await,
-        ["count_alerts", "get_totals", "read_page"]
+        [
+            "count_alerts",
+            "get_chart",
+            "get_totals",
+            "read_page",
+            "wait_for_report"
+        ]
     );
     client.cancel().await.unwrap();
 }
