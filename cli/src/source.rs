@@ -28,33 +28,26 @@ pub fn from_file(path: &Path) -> Result<Vec<Value>> {
 }
 
 /// The tools of a `tools/list` result (`{"tools": [...]}`), of a JSON-RPC response holding one
-/// (`{"result": {"tools": [...]}}`), of a model request body (`{"model": …, "tools": [...]}`), or
-/// of a bare array, or one Gemini tool (`{"functionDeclarations": [...]}`). Each tool is an MCP tool or a model provider's function declaration, read as
-/// the MCP tool it declares: OpenAI Chat Completions (`{"type": "function", "function": {…}}`),
-/// OpenAI Responses (`{"type": "function", "name", "parameters"}`), Anthropic (`input_schema`)
-/// and Gemini (`{"functionDeclarations": [...]}`); the providers' own tools (web search, code
-/// execution) are left out.
+/// (`{"result": {"tools": [...]}}`), of a model request body (`{"model": …, "tools": [...]}`), of
+/// a bare array, or of one Gemini tool (`{"functionDeclarations": [...]}`). Each tool is an MCP
+/// tool or a model provider's function declaration, read as the MCP tool it declares: OpenAI
+/// Chat Completions (`{"type": "function", "function": {…}}`), OpenAI Responses (`{"type":
+/// "function", "name", "parameters"}`), Anthropic (`input_schema`) and Gemini
+/// (`{"functionDeclarations": [...]}`); the providers' own tools (web search, code execution)
+/// are left out.
 pub fn tools_of(json: Value) -> Result<Vec<Value>> {
+    const EXPECTED: &str = "expected a `tools/list` result (an object with a \"tools\" array), a \
+         Gemini tool (an object with \"functionDeclarations\") or an array of tools";
     let list = match json {
+        // One Gemini tool: read below as its function declarations.
+        json if declarations(&json).is_some() => vec![json],
         Value::Array(tools) => tools,
-        // One Gemini tool: its function declarations.
-        Value::Object(o)
-            if DECLARATION_KEYS
-                .iter()
-                .any(|key| o.get(*key).is_some_and(Value::is_array)) =>
-        {
-            vec![Value::Object(o)]
-        }
         Value::Object(mut o) => match (o.remove("tools"), o.remove("result")) {
             (Some(Value::Array(tools)), _) => tools,
             (_, Some(result)) => return tools_of(result),
-            _ => bail!(
-                "expected a `tools/list` result (an object with a \"tools\" array), a Gemini tool (an object with \"functionDeclarations\") or an array of tools"
-            ),
+            _ => bail!(EXPECTED),
         },
-        _ => bail!(
-            "expected a `tools/list` result (an object with a \"tools\" array), a Gemini tool (an object with \"functionDeclarations\") or an array of tools"
-        ),
+        _ => bail!(EXPECTED),
     };
     let mut tools = Vec::with_capacity(list.len());
     for tool in list.into_iter().filter(|t| !is_built_in(t)) {
@@ -80,12 +73,9 @@ fn is_built_in(tool: &Value) -> bool {
         .is_some_and(|t| !matches!(t, "function" | "custom"))
 }
 
-/// Where a Gemini tool keeps its function declarations (REST, and the Python SDK's spelling).
-const DECLARATION_KEYS: [&str; 2] = ["functionDeclarations", "function_declarations"];
-
-/// The function declarations of a Gemini tool entry.
+/// The function declarations of a Gemini tool entry (REST's spelling, and the Python SDK's).
 fn declarations(tool: &Value) -> Option<&Vec<Value>> {
-    DECLARATION_KEYS
+    ["functionDeclarations", "function_declarations"]
         .iter()
         .find_map(|key| tool.get(key)?.as_array())
 }
