@@ -229,10 +229,9 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
             .map_err(|e| anyhow::anyhow!("its start was interrupted: {e}"))
             .and_then(|listed| listed)
             .with_context(|| format!("upstream `{}`", u.name))?;
-        let by_name: BTreeMap<&str, &Value> = listed
-            .iter()
-            .filter_map(|t| Some((t.get("name")?.as_str()?, t)))
-            .collect();
+        let by_name = upstream::by_name(&listed);
+        // The exposed tools as listed, for telling the operator when the upstream changes them.
+        let mut watched = BTreeMap::new();
         for (name, policy) in &u.tools {
             let Some(tool) = by_name.get(name.as_str()) else {
                 let known: Vec<&str> = by_name.keys().copied().collect();
@@ -242,6 +241,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                     known.join(", ")
                 );
             };
+            watched.insert(name.clone(), (*tool).clone());
             let exposed = exposed_name(&u.prefix, name, policy)
                 .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
             let tool = &described(tool, &exposed, policy);
@@ -258,12 +258,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
         }
-        upstream.watch(
-            u.tools
-                .keys()
-                .filter_map(|name| Some((name.clone(), (*by_name.get(name.as_str())?).clone())))
-                .collect(),
-        );
+        upstream.watch(watched);
         // The listing connection stays open for the first call.
     }
     if args.strict && findings > 0 {

@@ -107,15 +107,12 @@ impl Relay {
     async fn report_once(&self, peer: &Peer<RoleClient>) {
         let report = match peer.list_all_tools().await {
             Ok(tools) => {
-                let now: BTreeMap<String, Value> = serde_json::to_value(tools)
-                    .ok()
-                    .and_then(|v| v.as_array().cloned())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|t| Some((t.get("name")?.as_str()?.to_owned(), t)))
-                    .collect();
-                let watched = self.watched.get().cloned().unwrap_or_default();
-                list_change(&watched, &now)
+                let listed = match serde_json::to_value(tools) {
+                    Ok(Value::Array(listed)) => listed,
+                    _ => Vec::new(),
+                };
+                let none = BTreeMap::new();
+                list_change(self.watched.get().unwrap_or(&none), &by_name(&listed))
             }
             Err(e) => format!("its tools could not be listed again ({e})"),
         };
@@ -454,13 +451,21 @@ impl Upstream {
     }
 }
 
+/// A `tools/list` answer's tools by name (a tool without one is left out).
+pub fn by_name(tools: &[Value]) -> BTreeMap<&str, &Value> {
+    tools
+        .iter()
+        .filter_map(|t| Some((t.get("name")?.as_str()?, t)))
+        .collect()
+}
+
 /// What changed among the `watched` tools (as listed at start) in the list the upstream gives
 /// `now`, in words for the operator.
-fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<String, Value>) -> String {
+fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<&str, &Value>) -> String {
     let changes: Vec<String> = watched
         .iter()
         .filter_map(|(name, then)| {
-            let Some(tool) = now.get(name) else {
+            let Some(tool) = now.get(name.as_str()) else {
                 return Some(format!("`{name}` is gone"));
             };
             let fields: Vec<&str> = [
@@ -535,8 +540,9 @@ mod tests {
     use super::*;
 
     fn tools(list: &[Value]) -> BTreeMap<String, Value> {
-        list.iter()
-            .map(|t| (t["name"].as_str().unwrap().to_owned(), t.clone()))
+        by_name(list)
+            .into_iter()
+            .map(|(name, tool)| (name.to_owned(), tool.clone()))
             .collect()
     }
 
@@ -548,12 +554,13 @@ mod tests {
             json!({"name": "count_alerts", "description": "Count alerts.", "inputSchema": schema("q")}),
             json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q")}),
         ]);
-        let now = tools(&[
+        let listed = [
             json!({"name": "read_page", "description": "Read a page, now paged.",
                    "inputSchema": schema("url"), "annotations": {"destructiveHint": true}}),
             json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q")}),
             json!({"name": "new_tool", "description": "Not exposed here.", "inputSchema": schema("q")}),
-        ]);
+        ];
+        let now = by_name(&listed);
         let report = list_change(&watched, &now);
         assert!(report.contains("`count_alerts` is gone"), "{report}");
         assert!(
