@@ -772,13 +772,23 @@ fn fake_upstream_config(dir: &Path, step: f64, extra: &str) -> Option<(PathBuf, 
 
 /// [`fake_upstream_config`] with `env` (TOML `key = "value"` pairs) for the upstream.
 fn fake_upstream_config_env(dir: &Path, env: &str, extra: &str) -> Option<(PathBuf, PathBuf)> {
+    fake_upstream_config_with(dir, "", env, extra)
+}
+
+/// [`fake_upstream_config_env`] with `head` (top-level keys, roles, principals) first.
+fn fake_upstream_config_with(
+    dir: &Path,
+    head: &str,
+    env: &str,
+    extra: &str,
+) -> Option<(PathBuf, PathBuf)> {
     let script = fake_upstream_script()?;
     let log = dir.join("upstream.jsonl");
     let config = dir.join("fake.toml");
     std::fs::write(
         &config,
         format!(
-            r#"
+            r#"{head}
 [[upstream]]
 name = "fake"
 command = ["python3", {script:?}]
@@ -1600,14 +1610,14 @@ permissions = ["remote:read"]
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_upstream_whose_tool_list_changes_is_reported_to_the_operator() {
+async fn tools_an_upstream_changes_are_withheld_and_reported_to_the_operator() {
     // Announced on a `subscriptions/listen` stream (MCP 2026-07-28), and unscoped (before).
     for protocol in ["2026-07-28", "2025-06-18"] {
-        tool_list_change_is_reported(protocol).await;
+        tool_list_change_is_withheld(protocol).await;
     }
 }
 
-async fn tool_list_change_is_reported(protocol: &str) {
+async fn tool_list_change_is_withheld(protocol: &str) {
     let dir = tempfile::tempdir().unwrap();
     let env = format!(r#"FAKE_UPSTREAM_CHANGE = "1", FAKE_UPSTREAM_PROTOCOL = "{protocol}""#);
     let Some((config, log)) =
@@ -1662,14 +1672,50 @@ async fn tool_list_change_is_reported(protocol: &str) {
         "{protocol}: {upstream_log}"
     );
     assert!(line.contains("upstream `fake`"), "{line}");
-    assert!(line.contains("`count_alerts` is gone"), "{line}");
+    assert!(line.contains("`count_alerts`: it is gone"), "{line}");
     assert!(
         line.contains("`read_page`: its input schema changed"),
         "{line}"
     );
     assert!(!line.contains("get_totals"), "{line}");
-    assert!(line.contains("restart it"), "{line}");
-    // The gateway keeps serving what it read at start.
+    assert!(line.contains("withholds them"), "{line}");
+    // The changed and the gone tool are refused before anything is sent; the unchanged one
+    // is still served.
+    let calls_before = std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("\"tools/call\"")
+        .count();
+    for (tool, what) in [
+        ("read_page", "its input schema changed"),
+        ("count_alerts", "it is gone"),
+    ] {
+        let refused = client.call_tool(call(tool, json!({}))).await.unwrap();
+        assert_eq!(
+            refused.is_error,
+            Some(true),
+            "{protocol} {tool}: {refused:?}"
+        );
+        let error = body(&refused);
+        assert_eq!(error["kind"], "denied", "{protocol} {tool}: {error}");
+        let message = error["error"].as_str().unwrap();
+        assert!(message.contains(what), "{protocol} {tool}: {message}");
+        assert!(message.contains("`fake`"), "{protocol} {tool}: {message}");
+    }
+    let totals = client
+        .call_tool(call("get_totals", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(totals.is_error, Some(true), "{totals:?}");
+    let calls_after = std::fs::read_to_string(&log)
+        .unwrap()
+        .matches("\"tools/call\"")
+        .count();
+    assert_eq!(
+        calls_after,
+        calls_before + 1,
+        "{protocol}: only get_totals was sent"
+    );
+    // It still lists what it read at start.
     assert_eq!(
         names(&client).await,
         [
@@ -1679,6 +1725,122 @@ async fn tool_list_change_is_reported(protocol: &str) {
             "read_page",
             "wait_for_report"
         ]
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tools_a_restarted_upstream_changed_are_never_called_nor_put_to_a_human() {
+    let dir = tempfile::tempdir().unwrap();
+    let (release, pids) = (dir.path().join("release"), dir.path().join("pids"));
+    let env = format!(
+        "FAKE_UPSTREAM_RELEASE = {:?}, FAKE_UPSTREAM_PID = {:?}",
+        release.to_str().unwrap(),
+        pids.to_str().unwrap()
+    );
+    let head = "stdio_principal = \"clerk\"\n[principals.clerk]\npermissions = [\"billing\"]\n";
+    let invoice_policy =
+        "[upstream.tools.send_invoice]\ndestructive = true\npermissions = [\"billing\"]";
+    let Some((config, log)) = fake_upstream_config_with(dir.path(), head, &env, invoice_policy)
+    else {
+        return;
+    };
+    let stderr_path = dir.path().join("gateway.stderr");
+    let transport = TokioChildProcess::builder(gateway_command(&config))
+        .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
+        .spawn()
+        .unwrap()
+        .0;
+    let human = Human {
+        elicitation: true,
+        approve: true,
+        ..Human::default()
+    };
+    let client = human.clone().serve(transport).await.unwrap();
+    let chart = || call("get_chart", json!({}));
+    let invoice = || call("send_invoice", json!({}));
+    let first = client.call_tool(chart()).await.unwrap();
+    assert_ne!(first.is_error, Some(true), "{first:?}");
+    // Approved by the human and sent (the upstream answers with an error of its own).
+    let sent = client.call_tool(invoice()).await.unwrap();
+    assert_eq!(
+        body(&sent)["error"],
+        "quota exceeded (the error also had 1 image block(s), not shown)",
+        "{sent:?}"
+    );
+    assert_eq!(human.prompts.load(Ordering::SeqCst), 1);
+
+    // The server crashes; the one started in its place is a release in which `get_chart` says
+    // it is destructive and `send_invoice` does more. The gateway judged the old ones: it must
+    // not call the new ones, nor ask a human to approve them.
+    std::fs::write(&release, "").unwrap();
+    let pid = std::fs::read_to_string(&pids).unwrap().trim().to_owned();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut kinds = Vec::new();
+    for _ in 0..3 {
+        let r = client.call_tool(chart()).await.unwrap();
+        assert_eq!(r.is_error, Some(true), "{r:?}");
+        kinds.push(body(&r)["kind"].as_str().unwrap().to_owned());
+    }
+    // The call that finds the connection broken may fail as `unavailable`; once connected
+    // again, the gateway has listed the new release's tools and refuses the changed one.
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("denied"),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().all(|k| k == "denied" || k == "unavailable"),
+        "{kinds:?}"
+    );
+    let refused = client.call_tool(invoice()).await.unwrap();
+    assert_eq!(body(&refused)["kind"], "denied", "{refused:?}");
+    assert!(
+        body(&refused)["error"]
+            .as_str()
+            .unwrap()
+            .contains("its description changed"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        human.prompts.load(Ordering::SeqCst),
+        1,
+        "nobody was asked again"
+    );
+    let started = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(started.lines().count(), 2, "restarted once: {started}");
+    // An unchanged tool runs on the new process.
+    let totals = client
+        .call_tool(call("get_totals", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(totals.is_error, Some(true), "{totals:?}");
+    let called: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|m: &Value| m["method"] == "tools/call")
+        .map(|m| m["params"]["name"].clone())
+        .collect();
+    assert_eq!(
+        called,
+        [
+            json!("get_chart"),
+            json!("send_invoice"),
+            json!("get_totals")
+        ]
+    );
+    let said = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(
+        said.contains(
+            "upstream `fake` was connected to again and lists its tools: `get_chart`: its \
+             annotations changed; `send_invoice`: its description changed"
+        ),
+        "{said}"
     );
     client.cancel().await.unwrap();
 }

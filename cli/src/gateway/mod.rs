@@ -2,7 +2,9 @@
 //! in the configuration becomes a [`DynamicTool`] with the configured policy, so every call
 //! passes the executor (permission, rate limits, bulkhead, circuit breaker, validation against
 //! the upstream's own `inputSchema`, confirmation, timeout, retries, audit) before it is
-//! forwarded; tools not listed are hidden. The tool set is fixed at start.
+//! forwarded; tools not listed are hidden. The tool set is fixed at start, and each tool is
+//! pinned as its upstream listed it then: one the upstream changes or removes later is withheld
+//! (see [`upstream`]), refused before validation so no human is asked about it.
 
 mod config;
 mod upstream;
@@ -18,6 +20,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use toolwright::mcp::{McpServer, SharedExecutor, serve_http_with, serve_io};
 use toolwright::policy::audit::AuditError;
+use toolwright::policy::layer::{Position, from_fn};
 use toolwright::{AuditRecord, AuditSink, DynamicTool, Executor, JsonlSink, Principal, Registry};
 
 pub(crate) use config::Config;
@@ -59,7 +62,7 @@ pub fn run(args: GatewayArgs) -> Result<ExitCode> {
 }
 
 async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
-    let registry = registry(&config, &args).await?;
+    let (registry, pins) = registry(&config, &args).await?;
     eprintln!(
         "toolwright gateway: {} tools from {} upstream(s): {}",
         registry.len(),
@@ -72,7 +75,18 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
     );
     let tokens = args.http.map(|_| tokens(&config)).transpose()?;
     let table = args.check.then(|| policy_table(&registry));
-    let mut executor = Executor::builder(registry);
+    // A withheld tool is refused first: before validation against a schema it no longer has,
+    // and before a human is asked to approve it. Its body refuses too, for a change that comes
+    // while a call waits for approval.
+    let mut executor = Executor::builder(registry).layer(
+        Position::BeforeValidation,
+        from_fn("pinned_upstream_tools", move |request, next| {
+            match pins.withheld(request.tool().name()) {
+                Some(refusal) => Box::pin(std::future::ready(Err(refusal))),
+                None => next.run(request),
+            }
+        }),
+    );
     if let Some(path) = &config.audit {
         let sink = JsonlSink::open(path)
             .with_context(|| format!("opening the audit file {}", path.display()))?;
@@ -202,13 +216,26 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && differences == 0
 }
 
-/// Connects to every upstream, lists its tools, lints the exposed ones and builds the registry.
-async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
+/// Each exposed tool's upstream and its name there.
+struct Pins(BTreeMap<String, (Arc<Upstream>, String)>);
+
+impl Pins {
+    /// The refusal for a call of the exposed tool `name` while its upstream has it withheld.
+    fn withheld(&self, name: &str) -> Option<toolwright::ToolError> {
+        let (upstream, tool) = self.0.get(name)?;
+        upstream.withheld(tool)
+    }
+}
+
+/// Connects to every upstream, lists its tools, lints the exposed ones and builds the registry,
+/// with the upstream behind each exposed tool.
+async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Pins)> {
     let mut builder = Registry::builder();
     if let Some(timeout) = config.default_timeout {
         builder = builder.default_timeout(timeout);
     }
     let mut findings = 0;
+    let mut pins = BTreeMap::new();
     // Exposed name → the upstream and tool behind it.
     let mut taken: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     // Every upstream starts at once: a gateway in front of several `npx -y` servers waits for
@@ -257,6 +284,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
             let dynamic = dynamic_tool(&exposed, name, tool, policy, upstream.clone())
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
+            pins.insert(exposed, (upstream.clone(), name.clone()));
         }
         upstream.watch(watched);
         // The listing connection stays open for the first call.
@@ -264,9 +292,10 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<Registry> {
     if args.strict && findings > 0 {
         bail!("--strict: {findings} lint finding(s) in the exposed tools' descriptions (above)");
     }
-    builder
+    let registry = builder
         .build()
-        .context("the exposed tools do not form a registry")
+        .context("the exposed tools do not form a registry")?;
+    Ok((registry, Pins(pins)))
 }
 
 /// The upstream's tool as callers see it, for the lint and the exposed tool: named `exposed`

@@ -4,9 +4,16 @@
 //! gateway's structured errors: a transport failure is `unavailable` (the circuit breaker
 //! counts it), a tool error (`isError: true`) or a protocol error is `failed`. The upstream's
 //! progress notifications reach the gateway's caller when it asked for progress, and a call the
-//! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once. When the
-//! upstream announces that its tool list changed, the operator is told which exposed tools did;
-//! the gateway keeps serving them as it read them at start.
+//! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once.
+//!
+//! **The exposed tools are pinned** as the upstream listed them at start: their schemas were
+//! compiled, their descriptions linted and their policy derived from their annotations then.
+//! When the upstream announces that its tool list changed, or lists its tools again after a
+//! restart, an exposed tool that is gone or whose input or output schema, description or
+//! annotations changed is *withheld*: calls to it are refused (`denied`) before anything is
+//! sent, until the upstream lists it as it was at start again or the operator restarts the
+//! gateway to take the change. A server that turns a read tool into a destructive one after
+//! start (a "rug pull") so never gets a call the gateway's policy did not judge.
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
@@ -58,6 +65,18 @@ struct Relay {
     /// times, not once each.
     changed: Arc<AtomicBool>,
     reporting: Arc<AtomicBool>,
+    /// The exposed tools (by upstream name) gone or changed since start, each with what
+    /// changed: calls to them are refused.
+    withheld: Arc<std::sync::RwLock<BTreeMap<String, String>>>,
+}
+
+/// Why the upstream's tools are listed again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Relisting {
+    /// The upstream announced that its tool list changed.
+    Announced,
+    /// The gateway connected to the upstream again (a crashed server restarted).
+    Reconnected,
 }
 
 impl ClientHandler for Relay {
@@ -87,15 +106,14 @@ impl ClientHandler for Relay {
 }
 
 impl Relay {
-    /// The gateway keeps the tools it read at start (their schemas are compiled into its
-    /// registry): a changed list is read again only to tell the operator, on stderr, which
-    /// exposed tools changed.
+    /// Lists the tools again after an announcement, one listing at a time: announcements that
+    /// come while one runs are taken by it.
     async fn report_change(&self, peer: &Peer<RoleClient>) {
         self.changed.store(true, Ordering::SeqCst);
         // One report at a time; the one running sees `changed` again when it is done.
         while !self.reporting.swap(true, Ordering::SeqCst) {
             while self.changed.swap(false, Ordering::SeqCst) {
-                self.report_once(peer).await;
+                self.relist(peer, Relisting::Announced).await;
             }
             self.reporting.store(false, Ordering::SeqCst);
             if !self.changed.load(Ordering::SeqCst) {
@@ -104,22 +122,67 @@ impl Relay {
         }
     }
 
-    async fn report_once(&self, peer: &Peer<RoleClient>) {
+    /// Lists the upstream's tools again, withholds the exposed ones that are gone or changed
+    /// since start (and serves again those listed as at start again), and tells the operator on
+    /// stderr: after every announcement, and after a reconnection when what is withheld
+    /// changed. A listing that fails changes nothing (the connection is then likely broken,
+    /// and the next call's reconnection lists again).
+    async fn relist(&self, peer: &Peer<RoleClient>, why: Relisting) {
+        let Some(watched) = self.watched.get() else {
+            return;
+        };
         let report = match peer.list_all_tools().await {
             Ok(tools) => {
                 let listed = match serde_json::to_value(tools) {
                     Ok(Value::Array(listed)) => listed,
                     _ => Vec::new(),
                 };
-                let none = BTreeMap::new();
-                list_change(self.watched.get().unwrap_or(&none), &by_name(&listed))
+                let now = changes(watched, &by_name(&listed));
+                let before = std::mem::replace(
+                    &mut *self
+                        .withheld
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    now.clone(),
+                );
+                if why == Relisting::Reconnected && before == now {
+                    return;
+                }
+                change_report(&now, !before.is_empty())
             }
             Err(e) => format!("its tools could not be listed again ({e})"),
         };
+        let what = match why {
+            Relisting::Announced => "says its tool list changed",
+            Relisting::Reconnected => "was connected to again and lists its tools",
+        };
         eprintln!(
-            "toolwright gateway: upstream `{}` says its tool list changed: {report}",
+            "toolwright gateway: upstream `{}` {what}: {report}",
             self.upstream
         );
+    }
+
+    /// The refusal for a call of `tool` (its upstream name) while it is withheld.
+    fn refusal(&self, tool: &str) -> Option<ToolError> {
+        let withheld = self
+            .withheld
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let what = withheld.get(tool)?;
+        Some(
+            ToolError::new(
+                ErrorKind::Denied,
+                format!(
+                    "the upstream server `{}` changed this tool since the gateway started \
+                     ({what}): the gateway does not call it until an operator reviews the change",
+                    self.upstream
+                ),
+            )
+            .with_suggestion(
+                "do not retry it now; use another tool, or tell the user that this tool is \
+                 withheld until the gateway's operator restarts it",
+            ),
+        )
     }
 }
 
@@ -234,6 +297,12 @@ impl Upstream {
         &self.name
     }
 
+    /// The refusal for a call of `tool` (its upstream name) while the upstream has it changed
+    /// or gone since start; `None` when it may be called.
+    pub fn withheld(&self, tool: &str) -> Option<ToolError> {
+        self.relay.refusal(tool)
+    }
+
     async fn start(&self) -> Result<Client> {
         match &self.connect {
             Connect::Stdio {
@@ -292,6 +361,10 @@ impl Upstream {
         }
         *slot = None;
         let client = Arc::new(self.start().await?);
+        // Connected again (after start): a restarted server may list other tools.
+        self.relay
+            .relist(client.peer(), Relisting::Reconnected)
+            .await;
         self.follow_tool_list(&client);
         *slot = Some(client.clone());
         Ok(client)
@@ -377,6 +450,11 @@ impl Upstream {
             ))
             .with_suggestion("try again later; the gateway restarts the server on the next call")
         })?;
+        // Checked once connected: a reconnection lists the tools again, and a restarted server
+        // may have changed this one.
+        if let Some(refusal) = self.withheld(tool) {
+            return Err(refusal);
+        }
         let arguments = match arguments {
             Value::Object(m) => m,
             _ => Map::new(),
@@ -459,14 +537,17 @@ pub fn by_name(tools: &[Value]) -> BTreeMap<&str, &Value> {
         .collect()
 }
 
-/// What changed among the `watched` tools (as listed at start) in the list the upstream gives
-/// `now`, in words for the operator.
-fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<&str, &Value>) -> String {
-    let changes: Vec<String> = watched
+/// The `watched` tools (as listed at start) that are gone or changed in the list the upstream
+/// gives `now`, each with what changed, in words.
+fn changes(
+    watched: &BTreeMap<String, Value>,
+    now: &BTreeMap<&str, &Value>,
+) -> BTreeMap<String, String> {
+    watched
         .iter()
         .filter_map(|(name, then)| {
             let Some(tool) = now.get(name.as_str()) else {
-                return Some(format!("`{name}` is gone"));
+                return Some((name.clone(), "it is gone".to_owned()));
             };
             let fields: Vec<&str> = [
                 ("inputSchema", "input schema"),
@@ -478,15 +559,28 @@ fn list_change(watched: &BTreeMap<String, Value>, now: &BTreeMap<&str, &Value>) 
             .filter(|(key, _)| then.get(key) != tool.get(key))
             .map(|(_, words)| words)
             .collect();
-            (!fields.is_empty()).then(|| format!("`{name}`: its {} changed", fields.join(", ")))
+            (!fields.is_empty())
+                .then(|| (name.clone(), format!("its {} changed", fields.join(", "))))
         })
-        .collect();
-    if changes.is_empty() {
-        return "the tools exposed here are unchanged".to_owned();
+        .collect()
+}
+
+/// The operator's report of the tools withheld `now`; `were_withheld` when some were before.
+fn change_report(now: &BTreeMap<String, String>, were_withheld: bool) -> String {
+    if now.is_empty() {
+        return if were_withheld {
+            "the tools exposed here are as they were at start again, and served again".to_owned()
+        } else {
+            "the tools exposed here are unchanged".to_owned()
+        };
     }
+    let changes: Vec<String> = now
+        .iter()
+        .map(|(name, what)| format!("`{name}`: {what}"))
+        .collect();
     format!(
-        "{}; the gateway still exposes and checks them as it read them at start: restart it to \
-         take the change",
+        "{}; the gateway withholds them (calls are refused) until the upstream lists them as \
+         they were at start: review the change, and restart the gateway to take it",
         changes.join("; ")
     )
 }
@@ -547,33 +641,80 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_list_names_each_exposed_tool_that_changed_and_how() {
+    fn a_changed_list_withholds_each_exposed_tool_that_changed_and_says_how() {
         let schema = |p: &str| json!({"type": "object", "properties": {p: {"type": "string"}}});
         let watched = tools(&[
             json!({"name": "read_page", "description": "Read a page.", "inputSchema": schema("path")}),
             json!({"name": "count_alerts", "description": "Count alerts.", "inputSchema": schema("q")}),
-            json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q")}),
+            json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q"),
+                   "annotations": {"readOnlyHint": true}}),
         ]);
         let listed = [
             json!({"name": "read_page", "description": "Read a page, now paged.",
                    "inputSchema": schema("url"), "annotations": {"destructiveHint": true}}),
-            json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q")}),
+            json!({"name": "get_totals", "description": "Total sales.", "inputSchema": schema("q"),
+                   "annotations": {"readOnlyHint": true}}),
             json!({"name": "new_tool", "description": "Not exposed here.", "inputSchema": schema("q")}),
         ];
         let now = by_name(&listed);
-        let report = list_change(&watched, &now);
-        assert!(report.contains("`count_alerts` is gone"), "{report}");
+        let withheld = changes(&watched, &now);
+        assert_eq!(
+            withheld,
+            BTreeMap::from([
+                ("count_alerts".to_owned(), "it is gone".to_owned()),
+                (
+                    "read_page".to_owned(),
+                    "its input schema, description, annotations changed".to_owned()
+                ),
+            ])
+        );
+        let report = change_report(&withheld, false);
+        assert!(report.contains("`count_alerts`: it is gone"), "{report}");
         assert!(
             report.contains("`read_page`: its input schema, description, annotations changed"),
             "{report}"
         );
-        assert!(!report.contains("get_totals"), "{report}");
-        assert!(!report.contains("new_tool"), "{report}");
-        assert!(report.contains("restart it"), "{report}");
-        // Tools the gateway does not expose may come and go: nothing it exposes changed.
+        assert!(report.contains("withholds them"), "{report}");
+        assert!(report.contains("restart the gateway"), "{report}");
+        // Only the annotations changed (a read tool now says it is destructive): withheld too.
+        let turned = [json!({"name": "get_totals", "description": "Total sales.",
+                             "inputSchema": schema("q"), "annotations": {"destructiveHint": true}})];
         assert_eq!(
-            list_change(&tools(&[watched["get_totals"].clone()]), &now),
+            changes(&tools(&[watched["get_totals"].clone()]), &by_name(&turned)),
+            BTreeMap::from([(
+                "get_totals".to_owned(),
+                "its annotations changed".to_owned()
+            )])
+        );
+        // Tools the gateway does not expose may come and go: nothing it exposes changed.
+        let unchanged = changes(&tools(&[watched["get_totals"].clone()]), &now);
+        assert!(unchanged.is_empty());
+        assert_eq!(
+            change_report(&unchanged, false),
             "the tools exposed here are unchanged"
         );
+        assert!(change_report(&unchanged, true).contains("served again"));
+    }
+
+    #[test]
+    fn a_withheld_tool_is_refused_as_denied_naming_the_upstream_and_the_change() {
+        let relay = Relay {
+            upstream: "files".into(),
+            ..Relay::default()
+        };
+        assert!(relay.refusal("write_file").is_none());
+        relay.withheld.write().unwrap().insert(
+            "write_file".to_owned(),
+            "its annotations changed".to_owned(),
+        );
+        let refusal = relay.refusal("write_file").unwrap();
+        assert_eq!(refusal.kind(), ErrorKind::Denied);
+        assert!(refusal.message().contains("`files`"), "{refusal:?}");
+        assert!(
+            refusal.message().contains("its annotations changed"),
+            "{refusal:?}"
+        );
+        assert!(!refusal.is_retryable());
+        assert!(relay.refusal("read_file").is_none());
     }
 }
