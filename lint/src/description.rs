@@ -33,6 +33,7 @@ pub fn check_tool_description(
     let substance = without_boilerplate(text);
     let len = substance.chars().count();
     if len < MIN_DESCRIPTION_CHARS {
+        let returns_data = returns_data || looks_up(&substance);
         findings.push(Finding::new(
             Rule::ShortDescription,
             format!(
@@ -252,7 +253,11 @@ fn verb_positions(text: &str) -> Vec<&str> {
 /// object, and the parts a description should add. The verb is the name's first verb, past a
 /// prefix such as a service's or an API's (`api_move_page` moves a page).
 fn restated_example(name: &str) -> String {
-    let words = ident_words(name);
+    // `api_create_a_comment` creates "the comment", not "the a comment".
+    let words: Vec<String> = ident_words(name)
+        .into_iter()
+        .filter(|w| !matches!(w.as_str(), "a" | "an" | "the"))
+        .collect();
     let Some(at) = words.iter().position(|w| is_verb(w)) else {
         // A name without a verb (`collection_storage_size`) names what the tool gets.
         return format!(
@@ -375,6 +380,24 @@ fn runs_or_sends(word: &str) -> bool {
     RUNS.iter().any(|v| norm(v) == n) || SENDS.iter().any(|(v, _)| norm(v) == n)
 }
 
+/// Whether a description opens with a verb that looks things up ("Search for users…"): such a
+/// tool returns what it found, whatever its annotations say, and is asked what, not what changes.
+fn looks_up(description: &str) -> bool {
+    let first = norm(
+        &description
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_lowercase(),
+    );
+    [
+        "get", "read", "fetch", "list", "search", "find", "lookup", "look", "retrieve", "show",
+        "query", "count", "describe", "inspect", "view", "browse",
+    ]
+    .iter()
+    .any(|verb| norm(verb) == first)
+}
+
 /// A short description grown into a fuller one in its own words: what comes back when the tool
 /// returns data ("Get value by key from Redis. Returns <…>."), else on what it acts and what
 /// changes; with nothing but vague words to grow from, the general example.
@@ -384,6 +407,17 @@ fn grown(substance: &str, returns_data: bool) -> String {
     // Vague words only ("Searches things") are no start to grow from.
     if content.iter().all(|w| VAGUE_DESCRIPTION_WORDS.contains(w)) {
         return GOOD_DESCRIPTION_EXAMPLE.to_string();
+    }
+    // A description that already says what it returns is asked which and with what.
+    let first = said
+        .split_whitespace()
+        .next()
+        .map(str::to_lowercase)
+        .unwrap_or_default();
+    if first.starts_with("return") {
+        return format!(
+            "\"{said} <of which ones, from where>, each with <which fields>, or <what it says when there are none>.\""
+        );
     }
     if returns_data {
         format!(

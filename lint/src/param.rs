@@ -529,6 +529,14 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
                 if plural { "their" } else { "its" }
             ),
         ),
+        // `issue_number`, `pr_no`: a number that picks one thing, like an id.
+        Shape::Number if numbers_a_thing(param_name) => (
+            "where the value comes from",
+            format!(
+                "says where the {label} come{} from, e.g. \"{example}, as shown in its URL and by the list tool, like 42\"",
+                if plural { "" } else { "s" },
+            ),
+        ),
         Shape::Number => (
             "the unit, range and default",
             format!(
@@ -621,9 +629,10 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         Shape::Text => (
             "where the text goes, its format and limits",
             format!(
-                "says where the {label} go{}, {} format and limits, e.g. \"Markdown shown under the title, up to 65536 characters\"",
+                "says where the {label} go{}, {} format and limits, e.g. \"{}\"",
                 if plural { "" } else { "es" },
-                if plural { "their" } else { "its" }
+                if plural { "their" } else { "its" },
+                text_example(tool_name, param_name)
             ),
         ),
     }
@@ -655,6 +664,50 @@ fn number_unit(param_name: &str) -> Option<&'static str> {
         "timeout" | "duration" | "delay" | "interval" | "ttl" | "wait" => Some("seconds"),
         "size" if !words.iter().any(|w| w == "page" || w == "batch") => Some("bytes"),
         _ => None,
+    }
+}
+
+/// Whether a number named `<thing>_number` (or `_num`, `_no`, `_nr`) picks one thing, as an
+/// issue's or an order's number does; a page, line, column or port number is a position or a
+/// setting, with a range.
+fn numbers_a_thing(param_name: &str) -> bool {
+    let words = ident_words(param_name);
+    let [.., thing, last] = words.as_slice() else {
+        return false;
+    };
+    matches!(last.as_str(), "number" | "num" | "no" | "nr")
+        && !matches!(
+            thing.as_str(),
+            "page" | "line" | "column" | "col" | "port" | "phone" | "max" | "min" | "version"
+        )
+}
+
+/// An example description for text in what its name and the tool suggest: Markdown for a post's
+/// body or a comment, a commit or chat message, a file's content, else the exact text to enter.
+fn text_example(tool_name: Option<&str>, param_name: &str) -> &'static str {
+    let words = ident_words(param_name);
+    let tool = tool_name.map(ident_words).unwrap_or_default();
+    let named = |these: &[&str]| words.iter().any(|w| these.contains(&w.as_str()));
+    let tool_named = |these: &[&str]| tool.iter().any(|w| these.contains(&w.as_str()));
+    if named(&[
+        "body",
+        "description",
+        "comment",
+        "comments",
+        "note",
+        "notes",
+    ]) {
+        "Markdown shown under the title, up to 65536 characters"
+    } else if named(&["message", "messages"]) && tool_named(&["commit", "git"]) {
+        "Commit message: a summary under 72 characters, a blank line, then the details"
+    } else if named(&["message", "messages"]) {
+        "Message as the recipient reads it, plain text, up to 4000 characters"
+    } else if named(&["content", "contents"]) && tool_named(&["file", "files", "write", "edit"]) {
+        "Full new content of the file as UTF-8 text; it replaces what the file held"
+    } else if named(&["content", "contents"]) {
+        "Content to store, as plain text or Markdown, up to 65536 characters"
+    } else {
+        "The exact text to enter, as plain text, like 'Hello, world'; up to 1000 characters"
     }
 }
 

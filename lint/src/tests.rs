@@ -1918,11 +1918,21 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
     let m = message("get_pull_request", "pull_number", "The pull request number");
     assert!(m.contains("\"The pull request number\""), "{m}");
     assert!(m.contains("only restates its name"), "{m}");
+    // A number that picks a pull request is asked where it comes from, not for a range.
     assert!(
-        m.contains("range"),
-        "a number gets its range asked for: {m}"
+        m.contains("where the pull number comes from") && m.contains("like 42"),
+        "{m}"
     );
+    assert!(!m.contains("range"), "{m}");
     assert!(m.contains("allow(param_restates_name)"), "{m}");
+    // A number that counts or pages is asked for its range.
+    for (tool, param, d) in [
+        ("list_issues", "page_number", "The page number"),
+        ("get_logs", "line_number", "The line number"),
+    ] {
+        let m = message(tool, param, d);
+        assert!(m.contains("range"), "{param}: {m}");
+    }
     let m = message(
         "create_pull_request_review",
         "body",
@@ -3080,6 +3090,12 @@ fn a_restating_tool_is_shown_a_description_with_its_own_verb() {
             "Storage size",
             "\"Get the storage size <of which one",
         ),
+        // An article in the name is not doubled.
+        (
+            "api_create_a_comment",
+            "Create a comment",
+            "\"Create the comment <which one",
+        ),
     ] {
         let findings = check_tool_description(tool, Some(text), false);
         let message = &findings
@@ -3463,4 +3479,86 @@ fn find_and_ship_nouns_restate_a_name() {
         )
         .contains(&Rule::RestatesName)
     );
+}
+
+/// Text is shown an example that fits where it goes: Markdown for a body or a comment, a commit
+/// message for a commit, a file's content for a file, the exact text otherwise, never Markdown
+/// for text typed into a page.
+#[test]
+fn text_is_shown_an_example_that_fits_where_it_goes() {
+    for (tool, param, text, example) in [
+        (
+            "create_issue",
+            "body",
+            "Issue body",
+            "Markdown shown under the title",
+        ),
+        (
+            "git_commit",
+            "message",
+            "Commit message",
+            "a summary under 72 characters",
+        ),
+        (
+            "send_message",
+            "message",
+            "The message",
+            "as the recipient reads it",
+        ),
+        (
+            "write_file",
+            "content",
+            "Content of the file",
+            "content of the file as UTF-8",
+        ),
+        (
+            "create_memory",
+            "content",
+            "The content",
+            "Content to store",
+        ),
+        (
+            "browser_type",
+            "text",
+            "Text to type into the element",
+            "The exact text to enter",
+        ),
+    ] {
+        let findings = check_param_description_in(tool, param, Some(text));
+        let message = &findings
+            .first()
+            .unwrap_or_else(|| panic!("{tool}.{param}: no finding"))
+            .message;
+        assert!(message.contains(example), "{tool}.{param}: {message}");
+    }
+}
+
+/// A short description is grown in its own words: one that opens with a verb that looks things
+/// up is asked what comes back (not what changes), and one that already opens with "Returns"
+/// is asked which and with what, not told to add a second "Returns".
+#[test]
+fn a_short_description_is_grown_in_the_form_its_verb_asks_for() {
+    let grown = |text: &str| {
+        let findings = check_tool_description("some_tool", Some(text), false);
+        findings
+            .iter()
+            .find(|f| f.rule.name() == "short_description")
+            .unwrap_or_else(|| panic!("{text}: {findings:?}"))
+            .message
+            .clone()
+    };
+    let m = grown("Search for users on GitHub");
+    assert!(m.contains("what the tool does and what it returns"), "{m}");
+    assert!(m.contains("\"Search for users on GitHub. Returns <"), "{m}");
+    assert!(!m.contains("what changes"), "{m}");
+    let m = grown("Returns all console messages");
+    assert!(
+        m.contains("\"Returns all console messages <of which ones, from where>, each with"),
+        "{m}"
+    );
+    let example = m.split("e.g.").nth(1).unwrap_or_default();
+    assert_eq!(example.matches("Returns").count(), 1, "{m}");
+    // A tool that changes things is still asked what changes.
+    let m = grown("Append block children");
+    assert!(m.contains("what changes"), "{m}");
 }
