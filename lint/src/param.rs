@@ -540,8 +540,8 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         Shape::Number => (
             "the unit, range and default",
             format!(
-                "gives the unit, range and default, e.g. \"{example}{}, from 1 to 100; defaults to 10\"",
-                number_unit(param_name).map_or(String::new(), |unit| format!(" in {unit}"))
+                "gives the unit, range and default, e.g. \"{example}{}\"",
+                number_example(param_name)
             ),
         ),
         Shape::Path => {
@@ -664,6 +664,20 @@ fn number_unit(param_name: &str) -> Option<&'static str> {
         "timeout" | "duration" | "delay" | "interval" | "ttl" | "wait" => Some("seconds"),
         "size" if !words.iter().any(|w| w == "page" || w == "batch") => Some("bytes"),
         _ => None,
+    }
+}
+
+/// The rest of a number's example description after its label: where a pager starts and what
+/// an offset skips, else a unit if its name has one, a range and a default.
+fn number_example(param_name: &str) -> String {
+    let words = ident_words(param_name);
+    match words.last().map_or("", String::as_str) {
+        "page" => " of results, starting at 1; defaults to 1".to_owned(),
+        "offset" | "skip" => ": how many results to skip, from 0; defaults to 0".to_owned(),
+        _ => format!(
+            "{}, from 1 to 100; defaults to 10",
+            number_unit(param_name).map_or(String::new(), |unit| format!(" in {unit}"))
+        ),
     }
 }
 

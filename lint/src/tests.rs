@@ -1933,6 +1933,17 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
         let m = message(tool, param, d);
         assert!(m.contains("range"), "{param}: {m}");
     }
+    // A pager starts at 1, an offset at 0.
+    let m = message("list_issues", "page", "Page of the list");
+    assert!(
+        m.contains("\"Page of results, starting at 1; defaults to 1\""),
+        "{m}"
+    );
+    let m = message("list_issues", "offset", "The offset");
+    assert!(
+        m.contains("how many results to skip, from 0; defaults to 0"),
+        "{m}"
+    );
     let m = message(
         "create_pull_request_review",
         "body",
@@ -3020,7 +3031,7 @@ fn hints_fit_the_parameter_they_are_for() {
         ("browser_resize", "height", "Height in pixels, from 1", ""),
         ("wait_for", "timeout", "Timeout in seconds, from 1", ""),
         ("list_items", "page_size", "Page size, from 1", "bytes"),
-        ("list_commits", "page", "Page, from 1", " in "),
+        ("list_commits", "page", "Page of results, starting at 1", " in "),
         (
             "export_csv",
             "path",
