@@ -672,7 +672,10 @@ fn number_unit(param_name: &str) -> Option<&'static str> {
 fn number_example(param_name: &str) -> String {
     let words = ident_words(param_name);
     match words.last().map_or("", String::as_str) {
-        "page" => " of results, starting at 1; defaults to 1".to_owned(),
+        // `per_page` is a page's size, not a pager.
+        "page" if !words.iter().any(|w| w == "per") => {
+            " of results, starting at 1; defaults to 1".to_owned()
+        }
         "offset" | "skip" => ": how many results to skip, from 0; defaults to 0".to_owned(),
         _ => format!(
             "{}, from 1 to 100; defaults to 10",

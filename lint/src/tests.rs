@@ -1939,6 +1939,8 @@ fn param_messages_quote_the_text_and_fit_the_parameter() {
         m.contains("\"Page of results, starting at 1; defaults to 1\""),
         "{m}"
     );
+    let m = message("list_issues", "per_page", "Results per page");
+    assert!(m.contains("\"Per page, from 1 to 100"), "{m}");
     let m = message("list_issues", "offset", "The offset");
     assert!(
         m.contains("how many results to skip, from 0; defaults to 0"),
@@ -3031,7 +3033,12 @@ fn hints_fit_the_parameter_they_are_for() {
         ("browser_resize", "height", "Height in pixels, from 1", ""),
         ("wait_for", "timeout", "Timeout in seconds, from 1", ""),
         ("list_items", "page_size", "Page size, from 1", "bytes"),
-        ("list_commits", "page", "Page of results, starting at 1", " in "),
+        (
+            "list_commits",
+            "page",
+            "Page of results, starting at 1",
+            " in ",
+        ),
         (
             "export_csv",
             "path",
