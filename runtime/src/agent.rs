@@ -496,7 +496,13 @@ impl<M: ModelClient> Agent<M> {
     /// # Errors
     /// When the model client fails (see [`AgentError`]).
     pub async fn resume(&self, mut messages: Vec<Message>) -> Result<AgentRun, AgentError> {
-        let scoped: Vec<&ToolEntry> = self.executor.registry().scoped(&self.principal).collect();
+        // The principal's tools in service now (one taken out of service later is refused).
+        let scoped: Vec<&ToolEntry> = self
+            .executor
+            .registry()
+            .scoped(&self.principal)
+            .filter(|e| !self.executor.is_tool_disabled(e.name()))
+            .collect();
         let mut search = match self.search_state(&scoped) {
             Ok(s) => s,
             Err(error) => {

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! lookup + permission  hidden tools answer exactly like unknown ones
+//! switch               a tool the operator took out of service is refused
 //! argument caps        size and nesting depth, before any parsing
 //! rate limit           per principal, per (principal, tool), per tool; tenants apart
 //! circuit breaker      per tool; open after repeated failures from more than one caller
@@ -13,7 +14,7 @@
 //! confirm              destructive: a human decision before the body runs; deny by default
 //! bulkhead             per tool: at most N bodies running, a hung one holds its slot
 //!   [OnResult layers] [AroundExecution layers]
-//! execute              own task, timeout, panic capture, retries with backoff
+//! execute              switch again, own task, timeout, panic capture, retries with backoff
 //! output cap           the result's serialized size
 //! audit                a record per attempt and one final record, secrets redacted
 //! ```
@@ -58,6 +59,7 @@ use crate::policy::execute::{self, Attempt, Execution};
 use crate::policy::layer::{Continue, Layer, Layers, Next, Position, Request, Stage};
 use crate::policy::limits::Limits;
 use crate::policy::rate_limit::{Rate, RateLimits, RateLimitsBuilder};
+use crate::policy::switch::Switches;
 use crate::policy::{CallState, Entry, permission, validation};
 use crate::store::Store;
 use crate::telemetry::{CallTelemetry, Telemetry};
@@ -105,6 +107,7 @@ struct Inner {
     audit: AuditPolicy,
     layers: Layers,
     telemetry: Telemetry,
+    switches: Switches,
 }
 
 impl std::fmt::Debug for Executor {
@@ -395,6 +398,7 @@ impl ExecutorBuilder {
             layers: self.layers,
             telemetry: self.telemetry.build(),
             registry: self.registry,
+            switches: Switches::default(),
         }))
     }
 }
@@ -454,6 +458,33 @@ impl Executor {
     /// The store this executor keeps shared policy state in.
     pub fn store(&self) -> &Store {
         self.0.rate_limits.store()
+    }
+
+    /// Takes `tool` out of service for `reason` until [`Executor::enable_tool`] (see
+    /// [`crate::policy::switch`]): its calls are refused as `denied` with the reason, and MCP
+    /// servers no longer list it. Returns whether the registry has such a tool. To tell
+    /// connected MCP clients, use `SharedExecutor::disable_tool` (feature `mcp`).
+    pub fn disable_tool(&self, tool: &str, reason: impl Into<String>) -> bool {
+        let known = self.0.registry.get(tool).is_some();
+        if known {
+            self.0.switches.disable(tool, reason.into());
+        }
+        known
+    }
+
+    /// Puts `tool` back in service; returns whether it was out of service.
+    pub fn enable_tool(&self, tool: &str) -> bool {
+        self.0.switches.enable(tool)
+    }
+
+    /// The tools out of service, each with its reason, by name.
+    pub fn disabled_tools(&self) -> Vec<(String, String)> {
+        self.0.switches.list()
+    }
+
+    /// Whether `tool` is out of service.
+    pub fn is_tool_disabled(&self, tool: &str) -> bool {
+        self.0.switches.is_off(tool)
     }
 
     /// How many calls wait for a human's decision (confirmation tickets) in this process;
@@ -652,6 +683,7 @@ impl Executor {
         let x = &*self.0;
         let entry = permission::admit(&x.registry, &x.rate_limits, state).await?;
         audit.found(entry);
+        x.switches.admit(entry)?;
         x.limits.admit(state, &state.call.arguments)?;
         let critical = x.confirmation.required(entry, false);
         x.rate_limits
@@ -783,6 +815,8 @@ impl<'a> Flow<'a> {
             .with_suggestion("ask the user to confirm the call again"));
         }
         self.validated(&mut request)?;
+        // Taken out of service while this call waited (for a human, for a slot): not run.
+        x.switches.admit(self.entry)?;
         let (Some(first), Some(lease)) = (request.prepared.take(), request.lease.take()) else {
             return Err(ToolError::new(
                 ErrorKind::Unavailable,
@@ -799,6 +833,7 @@ impl<'a> Flow<'a> {
             },
             &x.execution.plan(&x.registry, self.entry),
             |attempt| {
+                x.switches.admit(self.entry)?;
                 let p = validation::prepare(&x.registry, self.state, self.entry, args, attempt)?;
                 Ok(Attempt {
                     body: p.body,

@@ -450,3 +450,13 @@ async fn a_search_without_a_query_gets_an_error_the_model_can_fix() {
     };
     assert_eq!(results[0].to_model_json()["kind"], "invalid_arguments");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_tool_out_of_service_is_not_offered_to_the_model() {
+    let model = ScriptedModel::new([ModelTurn::final_text("No tier lookups today.")]);
+    let executor = executor();
+    executor.disable_tool("get_loyalty_tier", "the CRM is being migrated");
+    let agent = Agent::new(executor, model.clone(), agent_principal());
+    agent.run("What tier is customer 42?").await.unwrap();
+    assert_eq!(model.requests()[0].tools, ["wait_at_checkpoint"]);
+}

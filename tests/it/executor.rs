@@ -837,3 +837,113 @@ async fn a_refused_resume_is_audited_without_running_anything() {
     assert_eq!(refused[2].tool, "delete_document");
     assert_eq!(refused[2].arguments.to_value()["id"], "kb-8");
 }
+
+// ---- the operator's switch ------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_tool_is_refused_with_the_reason_until_enabled_again() {
+    let (ex, fx) = setup(|b| b.confirmer(AutoApprove));
+    let delete = call("delete_document", r#"{"id":"kb-1"}"#);
+    assert!(!ex.disable_tool("no_such_tool", "typo"));
+    assert!(ex.disable_tool("delete_document", "the index is being rebuilt"));
+    assert!(ex.is_tool_disabled("delete_document"));
+    assert_eq!(
+        ex.disabled_tools(),
+        [(
+            "delete_document".to_owned(),
+            "the index is being rebuilt".to_owned()
+        )]
+    );
+    let r = ex.call(&admin(), &delete).await;
+    let err = r.error().unwrap();
+    assert_kind!(err, Denied);
+    assert!(
+        err.message().contains("the index is being rebuilt"),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+    assert_eq!(final_outcome(&fx.audit), "denied");
+    // Other tools are untouched.
+    assert!(
+        ex.call(&admin(), &call("ping_billing_service", "{}"))
+            .await
+            .outcome
+            .is_ok()
+    );
+    // A caller who may not see the tool still learns nothing about it.
+    let r = ex.call(&Principal::new("guest"), &delete).await;
+    assert_kind!(r.error().unwrap(), UnknownTool);
+
+    assert!(ex.enable_tool("delete_document"));
+    assert!(!ex.enable_tool("delete_document"), "already in service");
+    assert!(ex.disabled_tools().is_empty());
+    assert_eq!(ex.call(&admin(), &delete).await.outcome.unwrap(), "kb-1");
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 1);
+}
+
+fn final_outcome(sink: &MemorySink) -> String {
+    sink.records()
+        .into_iter()
+        .rev()
+        .find(|r| r.final_record)
+        .map(|r| r.outcome.to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tool_disabled_while_a_human_decides_does_not_run_after_yes() {
+    /// Approves, but only after the operator took the tool out of service.
+    struct ApprovesLate(Executor);
+    impl toolwright::Confirmer for ApprovesLate {
+        fn confirm<'a>(
+            &'a self,
+            _: &'a toolwright::ConfirmationRequest,
+        ) -> toolwright::BoxFuture<'a, Decision> {
+            Box::pin(async move {
+                self.0.disable_tool("delete_document", "a bad release");
+                Decision::Approve
+            })
+        }
+    }
+    let (ex, fx) = setup(|b| b);
+    let r = ex
+        .call_with_confirmer(
+            &admin(),
+            &call("delete_document", r#"{"id":"kb-1"}"#),
+            &ApprovesLate(ex.clone()),
+        )
+        .await;
+    let err = r.error().unwrap();
+    assert_kind!(err, Denied);
+    assert!(err.message().contains("a bad release"), "{err:?}");
+    assert_eq!(fx.probe.deletes.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_tool_is_not_retried_and_its_refusals_cost_no_rate_limit() {
+    let (ex, fx) = setup(|b| b);
+    let alice = Principal::new("alice");
+    ex.disable_tool("ping_billing_service", "maintenance");
+    for _ in 0..10 {
+        let r = ex.call(&alice, &call("ping_billing_service", "{}")).await;
+        assert_kind!(r.error().unwrap(), Denied);
+    }
+    ex.enable_tool("ping_billing_service");
+    // Its declared 5/min are all still there.
+    for _ in 0..5 {
+        let r = ex.call(&alice, &call("ping_billing_service", "{}")).await;
+        assert!(r.outcome.is_ok(), "{r:?}");
+    }
+    // Taken out of service between two attempts of a retried call: no further attempt.
+    let rates = call("fetch_exchange_rate", r#"{"from":"EUR","to":"USD"}"#);
+    let ex2 = ex.clone();
+    let watcher = tokio::spawn(async move {
+        // Runs once the call waits: the first attempt failed at once, and it backs off.
+        ex2.disable_tool("fetch_exchange_rate", "rates provider revoked our key");
+    });
+    let r = ex.call(&alice, &rates).await;
+    watcher.await.unwrap();
+    assert_kind!(r.error().unwrap(), Denied);
+    assert_eq!(fx.probe.rate_attempts.load(Ordering::SeqCst), 1);
+}

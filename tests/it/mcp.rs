@@ -298,6 +298,75 @@ async fn replacing_the_registry_notifies_connected_clients() {
 }
 
 #[tokio::test]
+async fn a_tool_taken_out_of_service_leaves_the_list_and_clients_are_told() {
+    let probe = Arc::new(Probe::default());
+    let shared = SharedExecutor::new(executor(&probe));
+    let (server_io, client_io) = tokio::io::duplex(1 << 16);
+    let server = McpServer::new(shared.clone(), Some(Principal::new("r").grant("*")));
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let human = Human::default();
+    let client = human.clone().serve(client_io).await.unwrap();
+    let names = |tools: Vec<rmcp::model::Tool>| -> Vec<String> {
+        tools.into_iter().map(|t| t.name.to_string()).collect()
+    };
+    assert!(names(client.list_all_tools().await.unwrap()).contains(&"get_order_status".into()));
+    assert!(!shared.disable_tool("no_such_tool", "typo").await);
+    assert!(
+        shared
+            .disable_tool(
+                "get_order_status",
+                "the order service is down for maintenance"
+            )
+            .await
+    );
+    let listed = names(client.list_all_tools().await.unwrap());
+    assert!(!listed.contains(&"get_order_status".into()), "{listed:?}");
+    assert!(
+        listed.contains(&"search_knowledge_base".into()),
+        "{listed:?}"
+    );
+    // A client that calls it anyway is refused with the reason.
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new("get_order_status")
+                .with_arguments(serde_json::from_value(json!({"order_id": "ord_1"})).unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(true));
+    let err = text_of(&r);
+    assert_eq!(err["kind"], "denied", "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("down for maintenance"),
+        "{err}"
+    );
+    // Told once per change: disabling it again changes nothing.
+    assert!(shared.disable_tool("get_order_status", "still down").await);
+    assert!(shared.enable_tool("get_order_status").await);
+    assert!(!shared.enable_tool("get_order_status").await);
+    assert!(names(client.list_all_tools().await.unwrap()).contains(&"get_order_status".into()));
+    for _ in 0..100 {
+        if human.list_changes.load(Ordering::SeqCst) >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        human.list_changes.load(Ordering::SeqCst),
+        2,
+        "notifications/tools/list_changed: once out of service, once back"
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
 async fn http_requires_a_bearer_token_and_scopes_by_it() {
     let probe = Arc::new(Probe::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -4,7 +4,8 @@
 //! the upstream's own `inputSchema`, confirmation, timeout, retries, audit) before it is
 //! forwarded; tools not listed are hidden. The tool set is fixed at start, and each tool is
 //! pinned as its upstream listed it then: one the upstream changes or removes later is withheld
-//! (see [`upstream`]), refused before validation so no human is asked about it.
+//! (see [`upstream`]): taken out of the executor's service, so clients stop listing it and its
+//! calls are refused before validation, before any human is asked to approve them.
 
 mod config;
 mod upstream;
@@ -20,7 +21,6 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use toolwright::mcp::{McpServer, SharedExecutor, serve_http_with, serve_io};
 use toolwright::policy::audit::AuditError;
-use toolwright::policy::layer::{Position, from_fn};
 use toolwright::{AuditRecord, AuditSink, DynamicTool, Executor, JsonlSink, Principal, Registry};
 
 pub(crate) use config::Config;
@@ -62,7 +62,7 @@ pub fn run(args: GatewayArgs) -> Result<ExitCode> {
 }
 
 async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
-    let (registry, pins) = registry(&config, &args).await?;
+    let (registry, served) = registry(&config, &args).await?;
     eprintln!(
         "toolwright gateway: {} tools from {} upstream(s): {}",
         registry.len(),
@@ -75,18 +75,7 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
     );
     let tokens = args.http.map(|_| tokens(&config)).transpose()?;
     let table = args.check.then(|| policy_table(&registry));
-    // A withheld tool is refused first: before validation against a schema it no longer has,
-    // and before a human is asked to approve it. Its body refuses too, for a change that comes
-    // while a call waits for approval.
-    let mut executor = Executor::builder(registry).layer(
-        Position::BeforeValidation,
-        from_fn("pinned_upstream_tools", move |request, next| {
-            match pins.withheld(request.tool().name()) {
-                Some(refusal) => Box::pin(std::future::ready(Err(refusal))),
-                None => next.run(request),
-            }
-        }),
-    );
+    let mut executor = Executor::builder(registry);
     if let Some(path) = &config.audit {
         let sink = JsonlSink::open(path)
             .with_context(|| format!("opening the audit file {}", path.display()))?;
@@ -103,6 +92,9 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
         return Ok(());
     }
     let shared = SharedExecutor::new(executor.build());
+    for (upstream, exposed) in served {
+        upstream.serve(shared.clone(), exposed);
+    }
     let server = McpServer::new(shared, None).with_name("toolwright-gateway");
     if let (Some(addr), Some(tokens)) = (args.http, tokens) {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -216,26 +208,18 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && differences == 0
 }
 
-/// Each exposed tool's upstream and its name there.
-struct Pins(BTreeMap<String, (Arc<Upstream>, String)>);
-
-impl Pins {
-    /// The refusal for a call of the exposed tool `name` while its upstream has it withheld.
-    fn withheld(&self, name: &str) -> Option<toolwright::ToolError> {
-        let (upstream, tool) = self.0.get(name)?;
-        upstream.withheld(tool)
-    }
-}
+/// Each upstream with the name its exposed tools have in the gateway, by upstream name.
+type Served = Vec<(Arc<Upstream>, BTreeMap<String, String>)>;
 
 /// Connects to every upstream, lists its tools, lints the exposed ones and builds the registry,
 /// with the upstream behind each exposed tool.
-async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Pins)> {
+async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Served)> {
     let mut builder = Registry::builder();
     if let Some(timeout) = config.default_timeout {
         builder = builder.default_timeout(timeout);
     }
     let mut findings = 0;
-    let mut pins = BTreeMap::new();
+    let mut served = Vec::new();
     // Exposed name → the upstream and tool behind it.
     let mut taken: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     // Every upstream starts at once: a gateway in front of several `npx -y` servers waits for
@@ -259,6 +243,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Pins
         let by_name = upstream::by_name(&listed);
         // The exposed tools as listed, for telling the operator when the upstream changes them.
         let mut watched = BTreeMap::new();
+        let mut exposed_as = BTreeMap::new();
         for (name, policy) in &u.tools {
             let Some(tool) = by_name.get(name.as_str()) else {
                 let known: Vec<&str> = by_name.keys().copied().collect();
@@ -284,9 +269,10 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Pins
             let dynamic = dynamic_tool(&exposed, name, tool, policy, upstream.clone())
                 .with_context(|| format!("upstream `{}`, tool `{name}`", upstream.name()))?;
             builder = builder.tool(dynamic);
-            pins.insert(exposed, (upstream.clone(), name.clone()));
+            exposed_as.insert(name.clone(), exposed);
         }
         upstream.watch(watched);
+        served.push((upstream, exposed_as));
         // The listing connection stays open for the first call.
     }
     if args.strict && findings > 0 {
@@ -295,7 +281,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Pins
     let registry = builder
         .build()
         .context("the exposed tools do not form a registry")?;
-    Ok((registry, Pins(pins)))
+    Ok((registry, served))
 }
 
 /// The upstream's tool as callers see it, for the lint and the exposed tool: named `exposed`

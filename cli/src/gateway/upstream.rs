@@ -35,6 +35,7 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
+use toolwright::mcp::SharedExecutor;
 use toolwright::{ErrorKind, Progress, ToolContext, ToolError};
 
 use super::config::{Transport, Upstream as UpstreamConfig};
@@ -68,6 +69,9 @@ struct Relay {
     /// The exposed tools (by upstream name) gone or changed since start, each with what
     /// changed: calls to them are refused.
     withheld: Arc<std::sync::RwLock<BTreeMap<String, String>>>,
+    /// The gateway's executor, once it serves, and the name each exposed tool has there (by
+    /// upstream name): a withheld tool is taken out of its service, so clients stop listing it.
+    served: Arc<std::sync::OnceLock<(SharedExecutor, BTreeMap<String, String>)>>,
 }
 
 /// Why the upstream's tools are listed again.
@@ -148,6 +152,7 @@ impl Relay {
                 if why == Relisting::Reconnected && before == now {
                     return;
                 }
+                self.serve_only_pinned(&before, &now).await;
                 change_report(&now, !before.is_empty())
             }
             Err(e) => format!("its tools could not be listed again ({e})"),
@@ -160,6 +165,35 @@ impl Relay {
             "toolwright gateway: upstream `{}` {what}: {report}",
             self.upstream
         );
+    }
+
+    /// Takes the tools withheld `now` out of the executor's service and puts back those
+    /// withheld `before` and not now: MCP clients are told, and stop listing them.
+    async fn serve_only_pinned(
+        &self,
+        before: &BTreeMap<String, String>,
+        now: &BTreeMap<String, String>,
+    ) {
+        let Some((executor, exposed)) = self.served.get() else {
+            return;
+        };
+        for (tool, what) in now {
+            if before.get(tool) != Some(what)
+                && let Some(name) = exposed.get(tool)
+            {
+                let reason = format!(
+                    "the upstream server `{}` changed it since the gateway started ({what}); an \
+                     operator must review the change",
+                    self.upstream
+                );
+                executor.disable_tool(name, reason).await;
+            }
+        }
+        for tool in before.keys().filter(|t| !now.contains_key(*t)) {
+            if let Some(name) = exposed.get(tool) {
+                executor.enable_tool(name).await;
+            }
+        }
     }
 
     /// The refusal for a call of `tool` (its upstream name) while it is withheld.
@@ -290,6 +324,13 @@ impl Upstream {
     pub fn watch(&self, tools: BTreeMap<String, Value>) {
         // Set once, at start.
         let _ = self.relay.watched.set(tools);
+    }
+
+    /// Once the gateway serves `executor`: a tool withheld from now on is taken out of its
+    /// service (`exposed` maps each exposed tool's upstream name to its name there).
+    pub fn serve(&self, executor: SharedExecutor, exposed: BTreeMap<String, String>) {
+        // Set once, when the gateway starts serving.
+        let _ = self.relay.served.set((executor, exposed));
     }
 
     /// The upstream's name in the configuration.

@@ -102,9 +102,40 @@ impl SharedExecutor {
     /// 2026-07-28 clients on every `subscriptions/listen` stream that asked for it. Returns how
     /// many clients were notified.
     pub async fn replace(&self, executor: Executor) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .executor = executor;
+        self.notify_list_changed().await
+    }
+
+    /// Takes `tool` out of service (see [`Executor::disable_tool`]) and, when it was in
+    /// service, tells every connected client that the tool list changed, as
+    /// [`SharedExecutor::replace`] does. Returns whether the registry has such a tool.
+    pub async fn disable_tool(&self, tool: &str, reason: impl Into<String>) -> bool {
+        let executor = self.current();
+        let was_on = !executor.is_tool_disabled(tool);
+        let known = executor.disable_tool(tool, reason);
+        if known && was_on {
+            self.notify_list_changed().await;
+        }
+        known
+    }
+
+    /// Puts `tool` back in service and, when it was out of service, tells every connected
+    /// client that the tool list changed. Returns whether it was out of service.
+    pub async fn enable_tool(&self, tool: &str) -> bool {
+        let was_off = self.current().enable_tool(tool);
+        if was_off {
+            self.notify_list_changed().await;
+        }
+        was_off
+    }
+
+    /// Tells every connected client that the tool list changed; returns how many were told.
+    async fn notify_list_changed(&self) -> usize {
         let (peers, listeners) = {
             let mut shared = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            shared.executor = executor;
             shared.peers.retain(|p| !p.is_transport_closed());
             let listeners: Vec<SubscriptionSink> = shared.listeners.values().cloned().collect();
             (shared.peers.clone(), listeners)
@@ -710,7 +741,11 @@ impl ServerHandler for McpServer {
         let hints = is_stateless(&context);
         async move {
             let start = start?;
-            let visible: Vec<&ToolEntry> = executor.registry().scoped(&principal).collect();
+            let visible: Vec<&ToolEntry> = executor
+                .registry()
+                .scoped(&principal)
+                .filter(|e| !executor.is_tool_disabled(e.name()))
+                .collect();
             if start > visible.len() {
                 return Err(ErrorData::invalid_params(
                     "invalid cursor: pass back a nextCursor from tools/list unchanged",

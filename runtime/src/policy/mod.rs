@@ -18,6 +18,7 @@ pub mod layer;
 pub mod limits;
 pub mod permission;
 pub mod rate_limit;
+pub mod switch;
 pub mod validation;
 
 /// Declares a policy's decision: a fieldless enum recorded in audit records by its snake_case
