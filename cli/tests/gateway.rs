@@ -199,6 +199,34 @@ async fn stdio_client(config: &Path, human: Human) -> RunningService<RoleClient,
     human.serve(transport).await.expect("gateway handshake")
 }
 
+/// [`stdio_client`] for a gateway whose stderr, what it tells the operator, goes to a file in
+/// `dir`: the client and that file.
+async fn client_telling(
+    config: &Path,
+    dir: &Path,
+    human: Human,
+) -> (RunningService<RoleClient, Human>, PathBuf) {
+    let stderr_path = dir.join("gateway.stderr");
+    let transport = TokioChildProcess::builder(gateway_command(config))
+        .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
+        .spawn()
+        .unwrap()
+        .0;
+    let client = human.serve(transport).await.expect("gateway handshake");
+    (client, stderr_path)
+}
+
+/// Kills (`-9`) the upstream whose pid is the first line of the file `pids`.
+fn crash_the_upstream(pids: &Path) {
+    let pid = std::fs::read_to_string(pids).unwrap();
+    let pid = pid.lines().next().unwrap_or_default().trim();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", pid])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -9 {pid}");
+}
+
 fn call(name: &str, v: Value) -> CallToolRequestParams {
     let Value::Object(m) = v else { unreachable!() };
     CallToolRequestParams::new(name.to_owned()).with_arguments(m)
@@ -598,12 +626,7 @@ allow = ["lone_word", "short_description", "param_restates_name"]
     let first = client.call_tool(echo()).await.unwrap();
     assert_ne!(first.is_error, Some(true), "{first:?}");
 
-    let pid = std::fs::read_to_string(&pids).unwrap().trim().to_owned();
-    let killed = std::process::Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crash_the_upstream(&pids);
 
     // The call that finds the connection broken may fail (as `unavailable`, a structured
     // error); the gateway keeps serving and the next call runs on a new upstream process.
@@ -1625,13 +1648,7 @@ async fn tool_list_change_is_withheld(protocol: &str) {
     else {
         return;
     };
-    let stderr_path = dir.path().join("gateway.stderr");
-    let transport = TokioChildProcess::builder(gateway_command(&config))
-        .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
-        .spawn()
-        .unwrap()
-        .0;
-    let client = Human::default().serve(transport).await.unwrap();
+    let (client, stderr_path) = client_telling(&config, dir.path(), Human::default()).await;
     // Answering this call, the upstream changes its tools and says so.
     let totals = client
         .call_tool(call("get_totals", json!({})))
@@ -1740,18 +1757,12 @@ async fn tools_a_restarted_upstream_changed_are_never_called_nor_put_to_a_human(
     else {
         return;
     };
-    let stderr_path = dir.path().join("gateway.stderr");
-    let transport = TokioChildProcess::builder(gateway_command(&config))
-        .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
-        .spawn()
-        .unwrap()
-        .0;
     let human = Human {
         elicitation: true,
         approve: true,
         ..Human::default()
     };
-    let client = human.clone().serve(transport).await.unwrap();
+    let (client, stderr_path) = client_telling(&config, dir.path(), human.clone()).await;
     let chart = || call("get_chart", json!({}));
     let invoice = || call("send_invoice", json!({}));
     let first = client.call_tool(chart()).await.unwrap();
@@ -1769,12 +1780,7 @@ async fn tools_a_restarted_upstream_changed_are_never_called_nor_put_to_a_human(
     // it is destructive and `send_invoice` does more. The gateway judged the old ones: it must
     // not call the new ones, nor ask a human to approve them.
     std::fs::write(&release, "").unwrap();
-    let pid = std::fs::read_to_string(&pids).unwrap().trim().to_owned();
-    let killed = std::process::Command::new("kill")
-        .args(["-9", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crash_the_upstream(&pids);
     let mut kinds = Vec::new();
     for _ in 0..3 {
         let r = client.call_tool(chart()).await.unwrap();

@@ -57,6 +57,17 @@ fn executor(probe: &Arc<Probe>) -> Executor {
     )
 }
 
+/// Serves `server` over an in-memory pipe; returns the client's end.
+fn in_memory(server: McpServer) -> tokio::io::DuplexStream {
+    let (server_io, client_io) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    client_io
+}
+
 /// A client that declares elicitation and answers every prompt with `approve`.
 #[derive(Clone, Default)]
 struct Human {
@@ -113,13 +124,7 @@ async fn stdio_style_session_lists_scoped_tools_with_annotations_and_calls_them(
     let probe = Arc::new(Probe::default());
     let shared = SharedExecutor::new(executor(&probe));
     let reader = Principal::new("reader").grant_all(["kb:read", "orders:read"]);
-    let (server_io, client_io) = tokio::io::duplex(1 << 16);
-    let server = McpServer::new(shared.clone(), Some(reader));
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
+    let client_io = in_memory(McpServer::new(shared.clone(), Some(reader)));
     let client = ().serve(client_io).await.unwrap();
 
     let tools = client.list_all_tools().await.unwrap();
@@ -202,13 +207,7 @@ async fn destructive_calls_need_elicitation_and_are_denied_without_it() {
     let admin = Principal::new("admin").grant("*");
     for (client_kind, expect_run) in [("plain", false), ("decline", false), ("approve", true)] {
         let shared = SharedExecutor::new(executor(&probe));
-        let (server_io, client_io) = tokio::io::duplex(1 << 16);
-        let server = McpServer::new(shared, Some(admin.clone()));
-        tokio::spawn(async move {
-            if let Ok(running) = server.serve(server_io).await {
-                let _ = running.waiting().await;
-            }
-        });
+        let client_io = in_memory(McpServer::new(shared, Some(admin.clone())));
         let before = probe.deletes.load(Ordering::SeqCst);
         let r = match client_kind {
             "plain" => {
@@ -257,13 +256,10 @@ async fn destructive_calls_need_elicitation_and_are_denied_without_it() {
 async fn replacing_the_registry_notifies_connected_clients() {
     let probe = Arc::new(Probe::default());
     let shared = SharedExecutor::new(executor(&probe));
-    let (server_io, client_io) = tokio::io::duplex(1 << 16);
-    let server = McpServer::new(shared.clone(), Some(Principal::new("r").grant("kb:read")));
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
+    let client_io = in_memory(McpServer::new(
+        shared.clone(),
+        Some(Principal::new("r").grant("kb:read")),
+    ));
     let human = Human::default();
     let client = human.clone().serve(client_io).await.unwrap();
     assert_eq!(client.list_all_tools().await.unwrap().len(), 1);
@@ -301,13 +297,10 @@ async fn replacing_the_registry_notifies_connected_clients() {
 async fn a_tool_taken_out_of_service_leaves_the_list_and_clients_are_told() {
     let probe = Arc::new(Probe::default());
     let shared = SharedExecutor::new(executor(&probe));
-    let (server_io, client_io) = tokio::io::duplex(1 << 16);
-    let server = McpServer::new(shared.clone(), Some(Principal::new("r").grant("*")));
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
+    let client_io = in_memory(McpServer::new(
+        shared.clone(),
+        Some(Principal::new("r").grant("*")),
+    ));
     let human = Human::default();
     let client = human.clone().serve(client_io).await.unwrap();
     let names = |tools: Vec<rmcp::model::Tool>| -> Vec<String> {
@@ -331,10 +324,7 @@ async fn a_tool_taken_out_of_service_leaves_the_list_and_clients_are_told() {
     );
     // A client that calls it anyway is refused with the reason.
     let r = client
-        .call_tool(
-            CallToolRequestParams::new("get_order_status")
-                .with_arguments(serde_json::from_value(json!({"order_id": "ord_1"})).unwrap()),
-        )
+        .call_tool(call("get_order_status", json!({"order_id": "ord_1"})))
         .await
         .unwrap();
     assert_eq!(r.is_error, Some(true));
@@ -452,13 +442,7 @@ async fn an_mcp_result_reaches_mcp_clients_as_its_content_blocks() {
         .build()
         .unwrap();
     let shared = SharedExecutor::new(Executor::new(registry));
-    let (server_io, client_io) = tokio::io::duplex(1 << 16);
-    let server = McpServer::new(shared, None);
-    tokio::spawn(async move {
-        if let Ok(running) = server.serve(server_io).await {
-            let _ = running.waiting().await;
-        }
-    });
+    let client_io = in_memory(McpServer::new(shared, None));
     let client = ().serve(client_io).await.unwrap();
 
     let forwarded = client
