@@ -129,6 +129,13 @@ fn configuration(name: &str, upstream: &Upstream<'_>, tools: &[Value]) -> String
     );
     let _ = writeln!(
         out,
+        "# The tools' definitions as first served (relative to this file): a later release that\n\
+         # lists a tool otherwise gets it withheld until `toolwright gateway --pin` accepts it.\n\
+         pins = {}\n",
+        string(&format!("{name}.pins.json"))
+    );
+    let _ = writeln!(
+        out,
         "# The principal a stdio client acts as. Over HTTP, give principals `token_env` instead.\n\
          stdio_principal = \"me\"\n\n[principals.me]\npermissions = [{}, {}]\n",
         string(&read),

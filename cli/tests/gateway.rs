@@ -1850,3 +1850,148 @@ async fn tools_a_restarted_upstream_changed_are_never_called_nor_put_to_a_human(
     );
     client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tools_a_new_release_lists_otherwise_than_pinned_are_withheld_until_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let release = dir.path().join("release");
+    let env = format!("FAKE_UPSTREAM_RELEASE = {:?}", release.to_str().unwrap());
+    let head = "pins = \"fake.pins.json\"\nstdio_principal = \"clerk\"\n\
+                [principals.clerk]\npermissions = [\"billing\"]\n";
+    let invoice_policy =
+        "[upstream.tools.send_invoice]\ndestructive = true\npermissions = [\"billing\"]";
+    let Some((config, log)) = fake_upstream_config_with(dir.path(), head, &env, invoice_policy)
+    else {
+        return;
+    };
+    let pins_path = dir.path().join("fake.pins.json");
+    let every = [
+        "get_chart",
+        "get_totals",
+        "read_page",
+        "send_invoice",
+        "wait_for_report",
+    ];
+
+    // The first start pins the exposed tools as listed.
+    let client = stdio_client(&config, Human::default()).await;
+    assert_eq!(names(&client).await, every);
+    client.cancel().await.unwrap();
+    let pinned = std::fs::read_to_string(&pins_path).unwrap();
+    let pins: Value = serde_json::from_str(&pinned).unwrap();
+    assert_eq!(
+        pins["tools"]["fake"]["get_chart"]["annotations"],
+        json!({"readOnlyHint": true})
+    );
+    assert_eq!(pins["tools"]["fake"].as_object().unwrap().len(), 5);
+
+    // A new release (as `npx -y` fetches at a start): `get_chart` says it is destructive and
+    // `send_invoice` does more. `--check` shows them withheld and writes nothing.
+    std::fs::write(&release, "").unwrap();
+    let out = gateway_check(&config);
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{table}");
+    let rows = policy_rows(&table);
+    let effect = |tool: &str| {
+        rows.iter()
+            .find(|r| r[0] == tool)
+            .map(|r| r[1..].join(" "))
+            .unwrap_or_default()
+    };
+    assert!(
+        effect("get_chart").contains("withheld: its annotations changed"),
+        "{table}"
+    );
+    assert!(
+        effect("send_invoice").contains("withheld: its description changed"),
+        "{table}"
+    );
+    assert!(!effect("get_totals").contains("withheld"), "{table}");
+    assert_eq!(std::fs::read_to_string(&pins_path).unwrap(), pinned);
+
+    // Started, it serves the others; the changed ones are neither listed nor called.
+    let (client, stderr_path) = client_telling(&config, dir.path(), Human::default()).await;
+    assert_eq!(
+        names(&client).await,
+        ["get_totals", "read_page", "wait_for_report"]
+    );
+    let refused = client
+        .call_tool(call("get_chart", json!({})))
+        .await
+        .unwrap();
+    let error = body(&refused);
+    assert_eq!(error["kind"], "denied", "{error}");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("its annotations changed"),
+        "{error}"
+    );
+    let totals = client
+        .call_tool(call("get_totals", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(totals.is_error, Some(true), "{totals:?}");
+    client.cancel().await.unwrap();
+    let called: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|m| m["method"] == "tools/call")
+        .map(|m| m["params"]["name"].clone())
+        .collect();
+    assert_eq!(called, [json!("get_totals")]);
+    let said = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(
+        said.contains("upstream `fake` lists tools otherwise than pinned: `get_chart`: its annotations changed; `send_invoice`: its description changed"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&pins_path).unwrap(), pinned);
+
+    // `--strict` refuses to start on them.
+    let stderr = refused_start(gateway_command(&config).arg("--strict")).await;
+    assert!(stderr.contains("listed otherwise than pinned"), "{stderr}");
+
+    // An operator accepts the release with `--check --pin` (pin, and exit). `get_chart` is
+    // destructive now, so it first needs a permission naming who may ask for it.
+    let pin = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
+            .args(["gateway", "--check", "--pin", "--config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let refused = pin();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("needs `permissions`"),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&pins_path).unwrap(), pinned);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "[upstream.tools.get_chart]\n",
+        "[upstream.tools.get_chart]\npermissions = [\"billing\"]\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let accepted = pin();
+    assert!(accepted.status.success(), "{accepted:?}");
+    let pins: Value = serde_json::from_str(&std::fs::read_to_string(&pins_path).unwrap()).unwrap();
+    assert_eq!(
+        pins["tools"]["fake"]["get_chart"]["annotations"]["destructiveHint"],
+        true
+    );
+    let out = gateway_check(&config);
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!table.contains("withheld"), "{table}");
+    let client = stdio_client(&config, Human::default()).await;
+    assert_eq!(names(&client).await, every);
+    // Destructive now, and this client cannot ask a human: denied, not run.
+    let chart = client
+        .call_tool(call("get_chart", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(body(&chart)["kind"], "denied", "{chart:?}");
+    client.cancel().await.unwrap();
+}

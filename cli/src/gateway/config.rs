@@ -17,6 +17,11 @@ pub struct Config {
     /// Where audit records go, one JSON object a line (what `toolwright report` reads). A
     /// relative path is relative to the configuration file.
     pub audit: Option<PathBuf>,
+    /// Where the exposed tools' definitions are pinned across restarts (JSON; relative to the
+    /// configuration file): a tool whose upstream lists it otherwise at a later start is
+    /// withheld until an operator accepts the change with `--pin`. Without it, tools are pinned
+    /// from each start only.
+    pub pins: Option<PathBuf>,
     /// The timeout of tools that set none (default 30 s), e.g. `"10s"`.
     #[serde(default, deserialize_with = "duration")]
     pub default_timeout: Option<Duration>,
@@ -172,11 +177,12 @@ impl Config {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut config: Config =
             toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
-        if let Some(audit) = &config.audit
-            && audit.is_relative()
-            && let Some(dir) = path.parent()
-        {
-            config.audit = Some(dir.join(audit));
+        if let Some(dir) = path.parent() {
+            for file in [&mut config.audit, &mut config.pins].into_iter().flatten() {
+                if file.is_relative() {
+                    *file = dir.join(&*file);
+                }
+            }
         }
         config
             .check()

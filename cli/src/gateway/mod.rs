@@ -8,6 +8,7 @@
 //! calls are refused before validation, before any human is asked to approve them.
 
 mod config;
+mod pins;
 mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +50,11 @@ pub struct GatewayArgs {
     /// its policy, and exit without serving: 0 when the gateway would start, 2 when not.
     #[arg(long)]
     check: bool,
+    /// Accept the exposed tools as their upstreams list them now: write their definitions to
+    /// the configuration's `pins` file, replacing what was pinned (review them with `--check`
+    /// first). With `--check`, write and exit.
+    #[arg(long)]
+    pin: bool,
 }
 
 /// Runs the gateway until the client disconnects (stdio) or forever (HTTP).
@@ -74,7 +80,7 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
             .join(", ")
     );
     let tokens = args.http.map(|_| tokens(&config)).transpose()?;
-    let table = args.check.then(|| policy_table(&registry));
+    let table = args.check.then(|| policy_table(&registry, &served));
     let mut executor = Executor::builder(registry);
     if let Some(path) = &config.audit {
         let sink = JsonlSink::open(path)
@@ -115,13 +121,27 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
     Ok(())
 }
 
-/// One line per exposed tool: its name, what it may do, who may call it, its timeout.
-fn policy_table(registry: &Registry) -> String {
+/// One line per exposed tool: its name, what it may do, who may call it, its timeout; and
+/// whether it is withheld, and why.
+fn policy_table(registry: &Registry, served: &Served) -> String {
+    let withheld: BTreeMap<&str, String> = served
+        .iter()
+        .flat_map(|(upstream, exposed)| {
+            upstream
+                .withheld_now()
+                .into_iter()
+                .filter_map(|(tool, what)| {
+                    Some((exposed.get(&tool)?.as_str(), format!("withheld: {what}")))
+                })
+        })
+        .collect();
     let rows: Vec<[String; 4]> = registry
         .iter()
         .map(|entry| {
             let p = entry.policy();
-            let effect = if p.destructive {
+            let effect = if let Some(why) = withheld.get(entry.name()) {
+                why.as_str()
+            } else if p.destructive {
                 "destructive: asks a human"
             } else if p.read_only {
                 "read-only"
@@ -220,6 +240,15 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Serv
     }
     let mut findings = 0;
     let mut served = Vec::new();
+    let mut pins = match &config.pins {
+        Some(path) => Some(pins::Pins::load(path)?),
+        None if args.pin => bail!(
+            "--pin writes the tools' definitions to the configuration's pins file: add \
+             `pins = \"gateway.pins.json\"` (a path relative to the configuration) to it"
+        ),
+        None => None,
+    };
+    let mut withheld = 0;
     // Exposed name → the upstream and tool behind it.
     let mut taken: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     // Every upstream starts at once: a gateway in front of several `npx -y` servers waits for
@@ -241,7 +270,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Serv
             .and_then(|listed| listed)
             .with_context(|| format!("upstream `{}`", u.name))?;
         let by_name = upstream::by_name(&listed);
-        // The exposed tools as listed, for telling the operator when the upstream changes them.
+        // The exposed tools as served, to withhold those the upstream lists otherwise.
         let mut watched = BTreeMap::new();
         let mut exposed_as = BTreeMap::new();
         for (name, policy) in &u.tools {
@@ -253,7 +282,8 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Serv
                     known.join(", ")
                 );
             };
-            watched.insert(name.clone(), (*tool).clone());
+            let tool = &served_as(pins.as_mut(), &u.name, name, tool, args.pin);
+            watched.insert(name.clone(), tool.clone());
             let exposed = exposed_name(&u.prefix, name, policy)
                 .with_context(|| format!("upstream `{}`, tool `{name}`", u.name))?;
             let tool = &described(tool, &exposed, policy);
@@ -271,17 +301,65 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Serv
             builder = builder.tool(dynamic);
             exposed_as.insert(name.clone(), exposed);
         }
-        upstream.watch(watched);
+        let changed = upstream.watch(watched, &listed);
+        if !changed.is_empty() {
+            let what: Vec<String> = changed
+                .iter()
+                .map(|(tool, what)| format!("`{tool}`: {what}"))
+                .collect();
+            eprintln!(
+                "toolwright gateway: upstream `{}` lists tools otherwise than pinned: {}; the \
+                 gateway withholds them (clients do not list them, calls are refused): review \
+                 them with `--check`, and accept them with `--pin`",
+                u.name,
+                what.join("; ")
+            );
+            withheld += changed.len();
+        }
         served.push((upstream, exposed_as));
         // The listing connection stays open for the first call.
     }
     if args.strict && findings > 0 {
         bail!("--strict: {findings} lint finding(s) in the exposed tools' descriptions (above)");
     }
+    if args.strict && withheld > 0 {
+        bail!("--strict: {withheld} exposed tool(s) listed otherwise than pinned (above)");
+    }
+    // A check writes nothing unless asked to accept the tools as they are.
+    if let Some(p) = &pins
+        && (!args.check || args.pin)
+        && p.save()?
+    {
+        eprintln!(
+            "toolwright gateway: pinned the exposed tools' definitions in {}",
+            p.path().display()
+        );
+    }
     let registry = builder
         .build()
         .context("the exposed tools do not form a registry")?;
     Ok((registry, served))
+}
+
+/// The upstream's `tool` as the gateway serves it: with the definition pinned for it, or as
+/// listed when none is pinned yet or `accept` (`--pin`) takes it as listed, which pins it.
+fn served_as(
+    pins: Option<&mut pins::Pins>,
+    upstream: &str,
+    name: &str,
+    tool: &Value,
+    accept: bool,
+) -> Value {
+    let Some(pins) = pins else {
+        return tool.clone();
+    };
+    match pins.get(upstream, name).filter(|_| !accept) {
+        Some(definition) => pins::with_definition(tool, definition),
+        None => {
+            pins.set(upstream, name, pins::definition(tool));
+            tool.clone()
+        }
+    }
 }
 
 /// The upstream's tool as callers see it, for the lint and the exposed tool: named `exposed`

@@ -6,14 +6,16 @@
 //! progress notifications reach the gateway's caller when it asked for progress, and a call the
 //! gateway stops waiting for (timeout, caller gone) is cancelled upstream at once.
 //!
-//! **The exposed tools are pinned** as the upstream listed them at start: their schemas were
-//! compiled, their descriptions linted and their policy derived from their annotations then.
-//! When the upstream announces that its tool list changed, or lists its tools again after a
-//! restart, an exposed tool that is gone or whose input or output schema, description or
-//! annotations changed is *withheld*: calls to it are refused (`denied`) before anything is
-//! sent, until the upstream lists it as it was at start again or the operator restarts the
-//! gateway to take the change. A server that turns a read tool into a destructive one after
-//! start (a "rug pull") so never gets a call the gateway's policy did not judge.
+//! **The exposed tools are pinned** as the gateway serves them: as the upstream listed them at
+//! start, or as the pins file holds them (see [`super::pins`]); their schemas were compiled,
+//! their descriptions linted and their policy derived from their annotations then. An exposed
+//! tool the upstream lists otherwise (at start, after announcing that its tool list changed, or
+//! when the gateway reconnects to a restarted server) is gone or has another input or output
+//! schema, description or annotations: it is *withheld*, taken out of the executor's service,
+//! so clients stop listing it and its calls are refused (`denied`) before anything is sent,
+//! until the upstream lists it as pinned again or an operator accepts the change. A server that
+//! turns a read tool into a destructive one (a "rug pull") so never gets a call the gateway's
+//! policy did not judge.
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
@@ -181,12 +183,9 @@ impl Relay {
             if before.get(tool) != Some(what)
                 && let Some(name) = exposed.get(tool)
             {
-                let reason = format!(
-                    "the upstream server `{}` changed it since the gateway started ({what}); an \
-                     operator must review the change",
-                    self.upstream
-                );
-                executor.disable_tool(name, reason).await;
+                executor
+                    .disable_tool(name, withheld_reason(&self.upstream, what))
+                    .await;
             }
         }
         for tool in before.keys().filter(|t| !now.contains_key(*t)) {
@@ -204,20 +203,21 @@ impl Relay {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let what = withheld.get(tool)?;
         Some(
-            ToolError::new(
-                ErrorKind::Denied,
-                format!(
-                    "the upstream server `{}` changed this tool since the gateway started \
-                     ({what}): the gateway does not call it until an operator reviews the change",
-                    self.upstream
-                ),
-            )
-            .with_suggestion(
-                "do not retry it now; use another tool, or tell the user that this tool is \
+            ToolError::new(ErrorKind::Denied, withheld_reason(&self.upstream, what))
+                .with_suggestion(
+                    "do not retry it now; use another tool, or tell the user that this tool is \
                  withheld until the gateway's operator restarts it",
-            ),
+                ),
         )
     }
+}
+
+/// Why a withheld tool is refused: `upstream` lists it otherwise than the gateway serves it.
+fn withheld_reason(upstream: &str, what: &str) -> String {
+    format!(
+        "the upstream server `{upstream}` changed it from the definition the gateway serves \
+         ({what}); an operator must review the change"
+    )
 }
 
 /// One call's place in the [`Relay`], taken back when the call ends.
@@ -319,18 +319,47 @@ impl Upstream {
         })
     }
 
-    /// Remembers the exposed tools as listed at start (by their upstream names), to say which
-    /// of them changed when the upstream's list changes.
-    pub fn watch(&self, tools: BTreeMap<String, Value>) {
+    /// Pins the exposed tools as the gateway serves them (by their upstream names) and
+    /// withholds those the upstream lists otherwise now (`listed`: its `tools/list`); returns
+    /// them, each with what differs.
+    pub fn watch(
+        &self,
+        tools: BTreeMap<String, Value>,
+        listed: &[Value],
+    ) -> BTreeMap<String, String> {
+        let withheld = changes(&tools, &by_name(listed));
+        *self
+            .relay
+            .withheld
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = withheld.clone();
         // Set once, at start.
         let _ = self.relay.watched.set(tools);
+        withheld
     }
 
     /// Once the gateway serves `executor`: a tool withheld from now on is taken out of its
     /// service (`exposed` maps each exposed tool's upstream name to its name there).
     pub fn serve(&self, executor: SharedExecutor, exposed: BTreeMap<String, String>) {
+        // Withheld from the start: out of service before any client connects.
+        for (tool, what) in &self.withheld_now() {
+            if let Some(name) = exposed.get(tool) {
+                executor
+                    .current()
+                    .disable_tool(name, withheld_reason(&self.name, what));
+            }
+        }
         // Set once, when the gateway starts serving.
         let _ = self.relay.served.set((executor, exposed));
+    }
+
+    /// The exposed tools (by upstream name) withheld now, each with what changed.
+    pub fn withheld_now(&self) -> BTreeMap<String, String> {
+        self.relay
+            .withheld
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The upstream's name in the configuration.
@@ -578,8 +607,8 @@ pub fn by_name(tools: &[Value]) -> BTreeMap<&str, &Value> {
         .collect()
 }
 
-/// The `watched` tools (as listed at start) that are gone or changed in the list the upstream
-/// gives `now`, each with what changed, in words.
+/// The `watched` tools (as the gateway serves them) that are gone or changed in the list the
+/// upstream gives `now`, each with what changed, in words.
 fn changes(
     watched: &BTreeMap<String, Value>,
     now: &BTreeMap<&str, &Value>,
@@ -590,16 +619,11 @@ fn changes(
             let Some(tool) = now.get(name.as_str()) else {
                 return Some((name.clone(), "it is gone".to_owned()));
             };
-            let fields: Vec<&str> = [
-                ("inputSchema", "input schema"),
-                ("outputSchema", "output schema"),
-                ("description", "description"),
-                ("annotations", "annotations"),
-            ]
-            .into_iter()
-            .filter(|(key, _)| then.get(key) != tool.get(key))
-            .map(|(_, words)| words)
-            .collect();
+            let fields: Vec<&str> = super::pins::FIELDS
+                .into_iter()
+                .filter(|(key, _)| then.get(key) != tool.get(key))
+                .map(|(_, words)| words)
+                .collect();
             (!fields.is_empty())
                 .then(|| (name.clone(), format!("its {} changed", fields.join(", "))))
         })
@@ -620,8 +644,9 @@ fn change_report(now: &BTreeMap<String, String>, were_withheld: bool) -> String 
         .map(|(name, what)| format!("`{name}`: {what}"))
         .collect();
     format!(
-        "{}; the gateway withholds them (calls are refused) until the upstream lists them as \
-         they were at start: review the change, and restart the gateway to take it",
+        "{}; the gateway withholds them (clients stop listing them, calls are refused) until \
+         the upstream lists them as pinned again: review the change, then accept it with \
+         `toolwright gateway --pin` (a configuration with `pins`) or a restart (one without)",
         changes.join("; ")
     )
 }
@@ -716,7 +741,10 @@ mod tests {
             "{report}"
         );
         assert!(report.contains("withholds them"), "{report}");
-        assert!(report.contains("restart the gateway"), "{report}");
+        assert!(
+            report.contains("accept it with `toolwright gateway --pin`"),
+            "{report}"
+        );
         // Only the annotations changed (a read tool now says it is destructive): withheld too.
         let turned = [json!({"name": "get_totals", "description": "Total sales.",
                              "inputSchema": schema("q"), "annotations": {"destructiveHint": true}})];
