@@ -681,7 +681,7 @@ impl Executor {
         audit: &CallAudit<'_>,
     ) -> Result<Value, ToolError> {
         let x = &*self.0;
-        let entry = permission::admit(&x.registry, &x.rate_limits, state).await?;
+        let entry = permission::admit(&x.registry, &x.rate_limits, &x.switches, state).await?;
         audit.found(entry);
         x.switches.admit(entry)?;
         x.limits.admit(state, &state.call.arguments)?;

@@ -874,6 +874,19 @@ async fn a_disabled_tool_is_refused_with_the_reason_until_enabled_again() {
     // A caller who may not see the tool still learns nothing about it.
     let r = ex.call(&Principal::new("guest"), &delete).await;
     assert_kind!(r.error().unwrap(), UnknownTool);
+    // A misspelt name is not pointed to the tool out of service.
+    let r = ex
+        .call(&admin(), &call("delete_documents", r#"{"id":"kb-1"}"#))
+        .await;
+    let offered = r.to_model_json()["available_tools"].clone();
+    assert!(
+        offered.as_array().is_some_and(|a| !a.is_empty()),
+        "{offered}"
+    );
+    assert!(
+        !offered.to_string().contains("\"delete_document\""),
+        "{offered}"
+    );
 
     assert!(ex.enable_tool("delete_document"));
     assert!(!ex.enable_tool("delete_document"), "already in service");

@@ -16,21 +16,26 @@ decision! {
 }
 
 /// The policy's step: the tool the call names, if this principal may use it. An unknown name
-/// still costs the caller its own per-principal rate limit, so probing names is not free.
+/// still costs the caller its own per-principal rate limit, so probing names is not free; its
+/// error lists the caller's tools that are in service (see [`crate::policy::switch`]).
 pub(crate) async fn admit<'r>(
     registry: &'r Registry,
     rate_limits: &crate::policy::rate_limit::RateLimits,
+    switches: &crate::policy::switch::Switches,
     state: &CallState<'_>,
 ) -> Result<&'r ToolEntry, ToolError> {
-    match find(registry, state.principal, &state.call.name) {
-        Ok(entry) => {
+    let name = &state.call.name;
+    match registry.get(name) {
+        Some(entry) if entry.visible_to(state.principal) => {
             state.decide(PermissionDecision::Allowed);
             Ok(entry)
         }
-        Err(unknown) => {
+        _ => {
             state.decide(PermissionDecision::UnknownTool);
             rate_limits.admit(state, None, false).await?;
-            Err(unknown)
+            Err(unknown_tool(registry, state.principal, name, |tool| {
+                !switches.is_off(tool)
+            }))
         }
     }
 }
@@ -47,12 +52,22 @@ pub fn find<'r>(
 ) -> Result<&'r ToolEntry, ToolError> {
     match registry.get(name) {
         Some(entry) if entry.visible_to(principal) => Ok(entry),
-        _ => Err(unknown_tool(registry, principal, name)),
+        _ => Err(unknown_tool(registry, principal, name, |_| true)),
     }
 }
 
-fn unknown_tool(registry: &Registry, principal: &Principal, name: &str) -> ToolError {
-    let visible: Vec<&str> = registry.scoped(principal).map(|e| e.name()).collect();
+/// The error for `name`, pointing to the tools `principal` may use that are `offered`.
+fn unknown_tool(
+    registry: &Registry,
+    principal: &Principal,
+    name: &str,
+    offered: impl Fn(&str) -> bool,
+) -> ToolError {
+    let visible: Vec<&str> = registry
+        .scoped(principal)
+        .map(|e| e.name())
+        .filter(|n| offered(n))
+        .collect();
     let shown: String = name.chars().take(64).collect();
     let mut err = ToolError::new(
         ErrorKind::UnknownTool,
