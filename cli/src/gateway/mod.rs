@@ -3,9 +3,9 @@
 //! passes the executor (permission, rate limits, bulkhead, circuit breaker, validation against
 //! the upstream's own `inputSchema`, confirmation, timeout, retries, audit) before it is
 //! forwarded; tools not listed are hidden. The tool set is fixed at start, and each tool is
-//! pinned as its upstream listed it then: one the upstream changes or removes later is withheld
-//! (see [`upstream`]): taken out of the executor's service, so clients stop listing it and its
-//! calls are refused before validation, before any human is asked to approve them.
+//! pinned (see [`pins`]): one its upstream lists otherwise, then or later, is withheld (see
+//! [`upstream`]): taken out of the executor's service, so clients stop listing it and its calls
+//! are refused before validation, before any human is asked to approve them.
 
 mod config;
 mod pins;

@@ -61,15 +61,15 @@ struct Relay {
     calls: Arc<std::sync::Mutex<HashMap<ProgressToken, Progress>>>,
     /// The upstream's name in the configuration.
     upstream: Arc<str>,
-    /// The exposed tools as the upstream listed them at start, by their upstream name.
+    /// The exposed tools as the gateway serves them (pinned), by their upstream name.
     watched: Arc<std::sync::OnceLock<BTreeMap<String, Value>>>,
     /// A change announced and not yet reported, and whether a report is running: announcements
     /// that come while one runs are taken by it, so a flood of them lists the tools a few
     /// times, not once each.
     changed: Arc<AtomicBool>,
     reporting: Arc<AtomicBool>,
-    /// The exposed tools (by upstream name) gone or changed since start, each with what
-    /// changed: calls to them are refused.
+    /// The exposed tools (by upstream name) the upstream lists otherwise than pinned (gone or
+    /// changed), each with what differs: calls to them are refused.
     withheld: Arc<std::sync::RwLock<BTreeMap<String, String>>>,
     /// The gateway's executor, once it serves, and the name each exposed tool has there (by
     /// upstream name): a withheld tool is taken out of its service, so clients stop listing it.
@@ -128,8 +128,8 @@ impl Relay {
         }
     }
 
-    /// Lists the upstream's tools again, withholds the exposed ones that are gone or changed
-    /// since start (and serves again those listed as at start again), and tells the operator on
+    /// Lists the upstream's tools again, withholds the exposed ones that are gone or differ from
+    /// their pins (and serves again those listed as pinned again), and tells the operator on
     /// stderr: after every announcement, and after a reconnection when what is withheld
     /// changed. A listing that fails changes nothing (the connection is then likely broken,
     /// and the next call's reconnection lists again).
@@ -206,7 +206,7 @@ impl Relay {
             ToolError::new(ErrorKind::Denied, withheld_reason(&self.upstream, what))
                 .with_suggestion(
                     "do not retry it now; use another tool, or tell the user that this tool is \
-                 withheld until the gateway's operator restarts it",
+                 withheld until the gateway's operator accepts the change",
                 ),
         )
     }
@@ -367,8 +367,8 @@ impl Upstream {
         &self.name
     }
 
-    /// The refusal for a call of `tool` (its upstream name) while the upstream has it changed
-    /// or gone since start; `None` when it may be called.
+    /// The refusal for a call of `tool` (its upstream name) while the upstream lists it
+    /// otherwise than pinned, or not at all; `None` when it may be called.
     pub fn withheld(&self, tool: &str) -> Option<ToolError> {
         self.relay.refusal(tool)
     }
@@ -634,7 +634,7 @@ fn changes(
 fn change_report(now: &BTreeMap<String, String>, were_withheld: bool) -> String {
     if now.is_empty() {
         return if were_withheld {
-            "the tools exposed here are as they were at start again, and served again".to_owned()
+            "the tools exposed here are as pinned again, and served again".to_owned()
         } else {
             "the tools exposed here are unchanged".to_owned()
         };
