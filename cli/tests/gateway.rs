@@ -216,6 +216,22 @@ async fn client_telling(
     (client, stderr_path)
 }
 
+/// The text of the file `path` once it contains `what` (a gateway's stderr saying something),
+/// waiting up to 10 s.
+async fn once_said(path: &Path, what: &str) -> String {
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(what) {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "never said {what:?}: {}",
+        std::fs::read_to_string(path).unwrap_or_default()
+    );
+}
+
 /// Kills (`-9`) the upstream whose pid is the first line of the file `pids`.
 fn crash_the_upstream(pids: &Path) {
     let pid = std::fs::read_to_string(pids).unwrap();
@@ -1655,14 +1671,7 @@ async fn tool_list_change_is_withheld(protocol: &str) {
         .await
         .unwrap();
     assert_ne!(totals.is_error, Some(true), "{totals:?}");
-    let mut said = String::new();
-    for _ in 0..100 {
-        said = std::fs::read_to_string(&stderr_path).unwrap_or_default();
-        if said.contains("tool list changed") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let said = once_said(&stderr_path, "tool list changed").await;
     let line = said
         .lines()
         .find(|l| l.contains("tool list changed"))
@@ -1993,5 +2002,104 @@ async fn tools_a_new_release_lists_otherwise_than_pinned_are_withheld_until_acce
         .await
         .unwrap();
     assert_eq!(body(&chart)["kind"], "denied", "{chart:?}");
+    client.cancel().await.unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hangup_reloads_the_configuration_without_dropping_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    let env = format!("FAKE_UPSTREAM_PID = {:?}", pids.to_str().unwrap());
+    let Some((config, log)) = fake_upstream_config_env(dir.path(), &env, "") else {
+        return;
+    };
+    let stderr_path = dir.path().join("gateway.stderr");
+    let transport = TokioChildProcess::builder(gateway_command(&config))
+        .stderr(Stdio::from(std::fs::File::create(&stderr_path).unwrap()))
+        .spawn()
+        .unwrap()
+        .0;
+    let pid = transport.id().unwrap().to_string();
+    let client = Human::default().serve(transport).await.unwrap();
+    let before = ["get_chart", "get_totals", "read_page", "wait_for_report"];
+    assert_eq!(names(&client).await, before);
+    let hangup = || {
+        let sent = std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+
+    // The operator exposes `count_alerts` instead of `wait_for_report`, and reloads.
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "[upstream.tools.wait_for_report]\n",
+        "[upstream.tools.count_alerts]\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    hangup();
+    let stderr = once_said(&stderr_path, "reloaded").await;
+    assert!(
+        stderr
+            .contains("4 tools from 1 upstream(s): count_alerts, get_chart, get_totals, read_page"),
+        "{stderr}"
+    );
+    // The same client, still connected, sees and calls the new set.
+    assert_eq!(
+        names(&client).await,
+        ["count_alerts", "get_chart", "get_totals", "read_page"]
+    );
+    let alerts = client
+        .call_tool(call("count_alerts", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(alerts.content[0].as_text().unwrap().text, "3");
+    let hidden = client
+        .call_tool(call("wait_for_report", json!({})))
+        .await
+        .unwrap_err();
+    assert!(
+        hidden
+            .to_string()
+            .contains("no tool named `wait_for_report`"),
+        "{hidden}"
+    );
+
+    // A configuration that does not start keeps the last one serving.
+    std::fs::write(&config, "[[upstream]]\nname = \"fake\"\n").unwrap();
+    hangup();
+    let stderr = once_said(&stderr_path, "reloading").await;
+    assert!(
+        stderr.contains("failed, so it serves as before"),
+        "{stderr}"
+    );
+    let alerts = client
+        .call_tool(call("count_alerts", json!({})))
+        .await
+        .unwrap();
+    assert_ne!(alerts.is_error, Some(true), "{alerts:?}");
+    // The upstream was started anew for the reload, and the one before it stopped.
+    let upstream_log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(upstream_log.matches("\"initialize\"").count(), 2);
+    let started = std::fs::read_to_string(&pids).unwrap();
+    let first = started.lines().next().unwrap().trim().to_owned();
+    let mut gone = false;
+    for _ in 0..100 {
+        let alive = std::process::Command::new("kill")
+            .args(["-0", &first])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        if !alive.success() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        gone,
+        "the upstream the reload replaced still runs ({started})"
+    );
     client.cancel().await.unwrap();
 }

@@ -29,7 +29,7 @@ use config::{ToolPolicy, role_permission};
 use upstream::Upstream;
 
 /// `toolwright gateway` options.
-#[derive(clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct GatewayArgs {
     /// The gateway's TOML configuration: upstreams, exposed tools and their policy, principals.
     #[arg(long, value_name = "FILE")]
@@ -69,38 +69,32 @@ pub fn run(args: GatewayArgs) -> Result<ExitCode> {
 
 async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
     let (registry, served) = registry(&config, &args).await?;
-    eprintln!(
-        "toolwright gateway: {} tools from {} upstream(s): {}",
-        registry.len(),
-        config.upstreams.len(),
-        registry
-            .iter()
-            .map(toolwright::ToolEntry::name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    eprintln!("toolwright gateway: {}", tools_line(&registry, &config));
     let tokens = args.http.map(|_| tokens(&config)).transpose()?;
-    let table = args.check.then(|| policy_table(&registry, &served));
-    let mut executor = Executor::builder(registry);
-    if let Some(path) = &config.audit {
-        let sink = JsonlSink::open(path)
-            .with_context(|| format!("opening the audit file {}", path.display()))?;
-        executor = executor.audit(FlushEachCall(sink));
-    }
-    for key in &config.redact_keys {
-        executor = executor.redact_key(key);
-    }
-    if let Some(rate) = config.rate_limit_per_principal {
-        executor = executor.rate_limit_per_principal(rate);
-    }
-    if let Some(table) = table {
-        crate::print(&table)?;
+    let audit = Audit::default().for_config(&config)?;
+    if args.check {
+        crate::print(&policy_table(&registry, &served))?;
         return Ok(());
     }
-    let shared = SharedExecutor::new(executor.build());
+    let executor = build_executor(&config, registry, &audit);
+    let shared = SharedExecutor::new(executor.clone());
     for (upstream, exposed) in served {
-        upstream.serve(shared.clone(), exposed);
+        upstream.serve(shared.clone(), &executor, exposed);
     }
+    // Only `shared` holds it from here: a reload that replaces it lets its upstreams stop.
+    drop(executor);
+    let tokens = tokens.map(|t| Arc::new(std::sync::RwLock::new(t)));
+    #[cfg(unix)]
+    tokio::spawn(reload_on_hangup(
+        GatewayArgs {
+            // A reload accepts no changed tool: only `--pin` at a start does.
+            pin: false,
+            ..args.clone()
+        },
+        shared.clone(),
+        audit,
+        tokens.clone(),
+    ));
     let server = McpServer::new(shared, None).with_name("toolwright-gateway");
     if let (Some(addr), Some(tokens)) = (args.http, tokens) {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -110,7 +104,13 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
             "toolwright gateway on http://{}/mcp",
             listener.local_addr()?
         );
-        serve_http_with(server, listener, move |token: &str| tokens.resolve(token)).await?;
+        serve_http_with(server, listener, move |token: &str| {
+            tokens
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .resolve(token)
+        })
+        .await?;
     } else {
         let server = match &config.stdio_principal {
             Some(id) => server.with_principal(principal(&config, id)),
@@ -119,6 +119,117 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
         serve_io(server, tokio::io::stdin(), tokio::io::stdout()).await?;
     }
     Ok(())
+}
+
+/// "N tools from M upstream(s): names".
+fn tools_line(registry: &Registry, config: &Config) -> String {
+    format!(
+        "{} tools from {} upstream(s): {}",
+        registry.len(),
+        config.upstreams.len(),
+        registry
+            .iter()
+            .map(toolwright::ToolEntry::name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The executor for `registry` under the configuration's gateway-wide policy.
+fn build_executor(config: &Config, registry: Registry, audit: &Audit) -> Executor {
+    let mut executor = Executor::builder(registry);
+    if let Some((_, sink)) = &audit.0 {
+        executor = executor.audit(FlushEachCall(sink.clone()));
+    }
+    for key in &config.redact_keys {
+        executor = executor.redact_key(key);
+    }
+    if let Some(rate) = config.rate_limit_per_principal {
+        executor = executor.rate_limit_per_principal(rate);
+    }
+    executor.build()
+}
+
+/// The audit file, kept open across reloads while its path stays the same: the executors before
+/// and after a reload write through one sink, so their lines never interleave.
+#[derive(Clone, Default)]
+struct Audit(Option<(PathBuf, Arc<JsonlSink>)>);
+
+impl Audit {
+    /// The audit file `config` names: this one when it is the same.
+    fn for_config(&self, config: &Config) -> Result<Self> {
+        let Some(path) = &config.audit else {
+            return Ok(Self(None));
+        };
+        if let Some((same, _)) = &self.0
+            && same == path
+        {
+            return Ok(self.clone());
+        }
+        let sink = JsonlSink::open(path)
+            .with_context(|| format!("opening the audit file {}", path.display()))?;
+        Ok(Self(Some((path.clone(), Arc::new(sink)))))
+    }
+}
+
+/// On each SIGHUP, reads the configuration again and serves it: the upstreams are started and
+/// their tools listed and linted anew, tools are pinned and withheld as at a start, and the
+/// executor is replaced (connected clients are told their tool list changed). Rate limits,
+/// circuit breakers and bulkheads start afresh with it; calls under way finish on the previous
+/// executor and upstreams, which stop then. HTTP bearer tokens are read again; a stdio client
+/// keeps the principal it started with. A configuration that does not start keeps the previous
+/// one serving, and says why on stderr.
+#[cfg(unix)]
+async fn reload_on_hangup(
+    args: GatewayArgs,
+    shared: SharedExecutor,
+    mut audit: Audit,
+    tokens: Option<Arc<std::sync::RwLock<Tokens>>>,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        eprintln!("toolwright gateway: cannot listen for SIGHUP; restart it to reload");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        match reload(&args, &shared, &audit, tokens.as_deref()).await {
+            Ok(next) => audit = next,
+            Err(e) => eprintln!(
+                "toolwright gateway: reloading {} failed, so it serves as before: {e:#}",
+                args.config.display()
+            ),
+        }
+    }
+}
+
+/// One reload (see [`reload_on_hangup`]): the audit file it writes to from now on.
+#[cfg(unix)]
+async fn reload(
+    args: &GatewayArgs,
+    shared: &SharedExecutor,
+    audit: &Audit,
+    tokens: Option<&std::sync::RwLock<Tokens>>,
+) -> Result<Audit> {
+    let config = Config::load(&args.config)?;
+    let (registry, served) = registry(&config, args).await?;
+    let fresh_tokens = tokens.map(|_| self::tokens(&config)).transpose()?;
+    let audit = audit.for_config(&config)?;
+    let line = tools_line(&registry, &config);
+    let executor = build_executor(&config, registry, &audit);
+    for (upstream, exposed) in served {
+        upstream.serve(shared.clone(), &executor, exposed);
+    }
+    if let (Some(slot), Some(fresh)) = (tokens, fresh_tokens) {
+        *slot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+    }
+    shared.replace(executor).await;
+    eprintln!(
+        "toolwright gateway: reloaded {}: {line}",
+        args.config.display()
+    );
+    Ok(audit)
 }
 
 /// One line per exposed tool: its name, what it may do, who may call it, its timeout; and
@@ -310,7 +421,7 @@ async fn registry(config: &Config, args: &GatewayArgs) -> Result<(Registry, Serv
             eprintln!(
                 "toolwright gateway: upstream `{}` lists tools otherwise than pinned: {}; the \
                  gateway withholds them (clients do not list them, calls are refused): review \
-                 them with `--check`, and accept them with `--pin`",
+                 them with `--check`, accept them with `--check --pin`, then reload (SIGHUP)",
                 u.name,
                 what.join("; ")
             );
@@ -539,7 +650,7 @@ fn input_schema(tool: &Value) -> Value {
 
 /// A JSONL file written through at the end of every call, so `toolwright report` and `tail -f`
 /// see each call as soon as it finished and a killed gateway loses none.
-struct FlushEachCall(JsonlSink);
+struct FlushEachCall(Arc<JsonlSink>);
 
 impl AuditSink for FlushEachCall {
     fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {

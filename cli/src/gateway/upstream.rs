@@ -38,7 +38,7 @@ use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 use toolwright::mcp::SharedExecutor;
-use toolwright::{ErrorKind, Progress, ToolContext, ToolError};
+use toolwright::{ErrorKind, Executor, Progress, ToolContext, ToolError};
 
 use super::config::{Transport, Upstream as UpstreamConfig};
 use crate::source::StderrTail;
@@ -338,19 +338,22 @@ impl Upstream {
         withheld
     }
 
-    /// Once the gateway serves `executor`: a tool withheld from now on is taken out of its
-    /// service (`exposed` maps each exposed tool's upstream name to its name there).
-    pub fn serve(&self, executor: SharedExecutor, exposed: BTreeMap<String, String>) {
-        // Withheld from the start: out of service before any client connects.
+    /// Once the gateway serves `executor` (through `shared`): the tools withheld now are out of
+    /// its service before any client sees it, and one withheld from now on is taken out of
+    /// `shared`'s (`exposed` maps each exposed tool's upstream name to its name there).
+    pub fn serve(
+        &self,
+        shared: SharedExecutor,
+        executor: &Executor,
+        exposed: BTreeMap<String, String>,
+    ) {
         for (tool, what) in &self.withheld_now() {
             if let Some(name) = exposed.get(tool) {
-                executor
-                    .current()
-                    .disable_tool(name, withheld_reason(&self.name, what));
+                executor.disable_tool(name, withheld_reason(&self.name, what));
             }
         }
         // Set once, when the gateway starts serving.
-        let _ = self.relay.served.set((executor, exposed));
+        let _ = self.relay.served.set((shared, exposed));
     }
 
     /// The exposed tools (by upstream name) withheld now, each with what changed.
@@ -646,7 +649,8 @@ fn change_report(now: &BTreeMap<String, String>, were_withheld: bool) -> String 
     format!(
         "{}; the gateway withholds them (clients stop listing them, calls are refused) until \
          the upstream lists them as pinned again: review the change, then accept it with \
-         `toolwright gateway --pin` (a configuration with `pins`) or a restart (one without)",
+         `toolwright gateway --check --pin` (a configuration with `pins`), then a reload \
+         (SIGHUP) or a restart",
         changes.join("; ")
     )
 }
@@ -742,7 +746,7 @@ mod tests {
         );
         assert!(report.contains("withholds them"), "{report}");
         assert!(
-            report.contains("accept it with `toolwright gateway --pin`"),
+            report.contains("accept it with `toolwright gateway --check --pin`"),
             "{report}"
         );
         // Only the annotations changed (a read tool now says it is destructive): withheld too.
