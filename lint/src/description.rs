@@ -8,7 +8,7 @@ use crate::rules::Rule;
 use crate::text::{Named, content_words, ident_words, norm, quote, raw_words, without_boilerplate};
 use crate::words::{
     ACTION_VERBS, BOILERPLATE, OUTPUT_NOUNS, OUTPUT_VERBS, RETURN_WORDS, STOP_WORDS,
-    VAGUE_DESCRIPTION_WORDS, VAGUE_OBJECTS, VAGUE_VERBS,
+    VAGUE_DESCRIPTION_WORDS, VAGUE_OBJECTS, VAGUE_VERBS, hint_words,
 };
 use crate::{Finding, GOOD_DESCRIPTION_EXAMPLE, MAX_DESCRIPTION_CHARS, MIN_DESCRIPTION_CHARS};
 
@@ -390,12 +390,9 @@ fn looks_up(description: &str) -> bool {
             .unwrap_or_default()
             .to_lowercase(),
     );
-    [
-        "get", "read", "fetch", "list", "search", "find", "lookup", "look", "retrieve", "show",
-        "query", "count", "describe", "inspect", "view", "browse",
-    ]
-    .iter()
-    .any(|verb| norm(verb) == first)
+    hint_words("looks-up")
+        .iter()
+        .any(|verb| norm(verb) == first)
 }
 
 /// A short description grown into a fuller one in its own words: what comes back when the tool

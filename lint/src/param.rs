@@ -638,16 +638,22 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
     }
 }
 
+/// Whether one of `words` is among the hint words of `key` (`lint/words/hint_words.txt`).
+fn has_hint_word(words: &[String], key: &str) -> bool {
+    let listed = hint_words(key);
+    words.iter().any(|w| listed.contains(&w.as_str()))
+}
+
 /// Allowed values to show in a choice's example, in the words its name suggests: directions for
 /// an order, fields for a sort, formats for a format, else states.
 fn choice_example(param_name: &str) -> &'static str {
     let words = ident_words(param_name);
-    let named = |these: &[&str]| words.iter().any(|w| these.contains(&w.as_str()));
-    if named(&["order", "direction", "dir"]) {
+    let named = |key: &str| has_hint_word(&words, key);
+    if named("choice-order") {
         "asc (oldest first), desc (newest first); defaults to desc"
-    } else if named(&["sort", "sorts"]) {
+    } else if named("choice-sort") {
         "created, updated, name; defaults to created"
-    } else if named(&["format", "formats"]) {
+    } else if named("choice-format") {
         "markdown, html, json; defaults to markdown"
     } else {
         "open, closed, all; defaults to open"
@@ -676,7 +682,9 @@ fn number_example(param_name: &str) -> String {
         "page" if !words.iter().any(|w| w == "per") => {
             " of results, starting at 1; defaults to 1".to_owned()
         }
-        "offset" | "skip" => ": how many results to skip, from 0; defaults to 0".to_owned(),
+        last if hint_words("number-offset").contains(&last) => {
+            ": how many results to skip, from 0; defaults to 0".to_owned()
+        }
         _ => format!(
             "{}, from 1 to 100; defaults to 10",
             number_unit(param_name).map_or(String::new(), |unit| format!(" in {unit}"))
@@ -692,11 +700,8 @@ fn numbers_a_thing(param_name: &str) -> bool {
     let [.., thing, last] = words.as_slice() else {
         return false;
     };
-    matches!(last.as_str(), "number" | "num" | "no" | "nr")
-        && !matches!(
-            thing.as_str(),
-            "page" | "line" | "column" | "col" | "port" | "phone" | "max" | "min" | "version"
-        )
+    hint_words("number-of-thing").contains(&last.as_str())
+        && !hint_words("number-position").contains(&thing.as_str())
 }
 
 /// An example description for text in what its name and the tool suggest: Markdown for a post's
@@ -704,24 +709,17 @@ fn numbers_a_thing(param_name: &str) -> bool {
 fn text_example(tool_name: Option<&str>, param_name: &str) -> &'static str {
     let words = ident_words(param_name);
     let tool = tool_name.map(ident_words).unwrap_or_default();
-    let named = |these: &[&str]| words.iter().any(|w| these.contains(&w.as_str()));
-    let tool_named = |these: &[&str]| tool.iter().any(|w| these.contains(&w.as_str()));
-    if named(&[
-        "body",
-        "description",
-        "comment",
-        "comments",
-        "note",
-        "notes",
-    ]) {
+    let named = |key: &str| has_hint_word(&words, key);
+    let tool_named = |key: &str| has_hint_word(&tool, key);
+    if named("text-post") {
         "Markdown shown under the title, up to 65536 characters"
-    } else if named(&["message", "messages"]) && tool_named(&["commit", "git"]) {
+    } else if named("text-message") && tool_named("commit-tool") {
         "Commit message: a summary under 72 characters, a blank line, then the details"
-    } else if named(&["message", "messages"]) {
+    } else if named("text-message") {
         "Message as the recipient reads it, plain text, up to 4000 characters"
-    } else if named(&["content", "contents"]) && tool_named(&["file", "files", "write", "edit"]) {
+    } else if named("text-content") && tool_named("file-tool") {
         "Full new content of the file as UTF-8 text; it replaces what the file held"
-    } else if named(&["content", "contents"]) {
+    } else if named("text-content") {
         "Content to store, as plain text or Markdown, up to 65536 characters"
     } else {
         "The exact text to enter, as plain text, like 'Hello, world'; up to 1000 characters"
@@ -732,10 +730,10 @@ fn text_example(tool_name: Option<&str>, param_name: &str) -> &'static str {
 /// `statement`, a shell for a `command` or a `script`, else an expression.
 fn code_example(param_name: &str) -> &'static str {
     let words = ident_words(param_name);
-    let named = |these: &[&str]| words.iter().any(|w| these.contains(&w.as_str()));
-    if named(&["sql", "statement", "statements"]) {
+    let named = |key: &str| has_hint_word(&words, key);
+    if named("code-sql") {
         "A single read-only SELECT statement in PostgreSQL dialect"
-    } else if named(&["command", "commands", "cmd", "script", "scripts", "shell"]) {
+    } else if named("code-shell") {
         "One shell command line, run by /bin/sh in the workspace directory, like `ls -la src`"
     } else {
         "A JavaScript expression evaluated in the page, like `document.title`"

@@ -167,6 +167,20 @@ mod tests {
             "code-tool",
             "gives",
             "picks",
+            "choice-order",
+            "choice-sort",
+            "choice-format",
+            "code-sql",
+            "code-shell",
+            "text-post",
+            "text-message",
+            "text-content",
+            "commit-tool",
+            "file-tool",
+            "number-of-thing",
+            "number-position",
+            "number-offset",
+            "looks-up",
         ] {
             assert!(!hint_words(key).is_empty(), "{key}");
         }
