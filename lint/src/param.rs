@@ -665,11 +665,15 @@ fn choice_example(param_name: &str) -> &'static str {
 fn number_unit(param_name: &str) -> Option<&'static str> {
     let words = ident_words(param_name);
     let last = words.last().map_or("", String::as_str);
-    match last {
-        "width" | "height" => Some("pixels"),
-        "timeout" | "duration" | "delay" | "interval" | "ttl" | "wait" => Some("seconds"),
-        "size" if !words.iter().any(|w| w == "page" || w == "batch") => Some("bytes"),
-        _ => None,
+    let is = |key: &str| hint_words(key).contains(&last);
+    if is("unit-pixels") {
+        Some("pixels")
+    } else if is("unit-seconds") {
+        Some("seconds")
+    } else if is("unit-bytes") && !has_hint_word(&words, "counts-items") {
+        Some("bytes")
+    } else {
+        None
     }
 }
 

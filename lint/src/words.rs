@@ -181,6 +181,10 @@ mod tests {
             "number-position",
             "number-offset",
             "looks-up",
+            "unit-pixels",
+            "unit-seconds",
+            "unit-bytes",
+            "counts-items",
         ] {
             assert!(!hint_words(key).is_empty(), "{key}");
         }
