@@ -2103,3 +2103,46 @@ async fn a_hangup_reloads_the_configuration_without_dropping_the_client() {
     );
     client.cancel().await.unwrap();
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_a_reload_takes_the_new_tokens_and_revokes_the_old_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "[principals.ops]\ntokens = [\"old-token-0123456789ab\"]\n";
+    let Some((config, _)) = fake_upstream_config_with(dir.path(), head, "", "") else {
+        return;
+    };
+    let (mut child, url) = http_gateway(&config).await;
+    let pid = child.id().unwrap().to_string();
+    let connected = http_client(&url, "old-token-0123456789ab").await.unwrap();
+    assert!(http_client(&url, "new-token-0123456789ab").await.is_err());
+
+    // The old token is revoked and a new one given; the gateway reloads.
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("old-token-0123456789ab", "new-token-0123456789ab");
+    std::fs::write(&config, text).unwrap();
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut fresh = None;
+    for _ in 0..100 {
+        if let Ok(client) = http_client(&url, "new-token-0123456789ab").await {
+            fresh = Some(client);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let fresh = fresh.expect("the new token is taken after the reload");
+    assert_eq!(
+        names(&fresh).await,
+        ["get_chart", "get_totals", "read_page", "wait_for_report"]
+    );
+    assert!(http_client(&url, "old-token-0123456789ab").await.is_err());
+    // A session opened with the revoked token gets nothing more.
+    assert!(connected.list_all_tools().await.is_err());
+    fresh.cancel().await.unwrap();
+    child.kill().await.unwrap();
+}
