@@ -78,9 +78,7 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
     }
     let executor = build_executor(&config, registry, &audit);
     let shared = SharedExecutor::new(executor.clone());
-    for (upstream, exposed) in served {
-        upstream.serve(shared.clone(), &executor, exposed);
-    }
+    let upstreams = serve_upstreams(served, &shared, &executor);
     // Only `shared` holds it from here: a reload that replaces it lets its upstreams stop.
     drop(executor);
     let tokens = tokens.map(|t| Arc::new(std::sync::RwLock::new(t)));
@@ -94,6 +92,7 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
         shared.clone(),
         audit,
         tokens.clone(),
+        upstreams,
     ));
     let server = McpServer::new(shared, None).with_name("toolwright-gateway");
     if let (Some(addr), Some(tokens)) = (args.http, tokens) {
@@ -119,6 +118,22 @@ async fn serve(args: GatewayArgs, config: Config) -> Result<()> {
         serve_io(server, tokio::io::stdin(), tokio::io::stdout()).await?;
     }
     Ok(())
+}
+
+/// Hands each upstream the executor that serves its tools (`executor`, through `shared`), and
+/// returns them without keeping them alive: a reload retires them.
+fn serve_upstreams(
+    served: Served,
+    shared: &SharedExecutor,
+    executor: &Executor,
+) -> Vec<std::sync::Weak<Upstream>> {
+    served
+        .into_iter()
+        .map(|(upstream, exposed)| {
+            upstream.serve(shared.clone(), executor, exposed);
+            Arc::downgrade(&upstream)
+        })
+        .collect()
 }
 
 /// "N tools from M upstream(s): names".
@@ -185,6 +200,7 @@ async fn reload_on_hangup(
     shared: SharedExecutor,
     mut audit: Audit,
     tokens: Option<Arc<std::sync::RwLock<Tokens>>>,
+    mut upstreams: Vec<std::sync::Weak<Upstream>>,
 ) {
     use tokio::signal::unix::{SignalKind, signal};
     let Ok(mut hangups) = signal(SignalKind::hangup()) else {
@@ -193,7 +209,13 @@ async fn reload_on_hangup(
     };
     while hangups.recv().await.is_some() {
         match reload(&args, &shared, &audit, tokens.as_deref()).await {
-            Ok(next) => audit = next,
+            Ok((next, started)) => {
+                // The upstreams replaced may still finish calls, but serve no tool any more.
+                for old in upstreams.iter().filter_map(std::sync::Weak::upgrade) {
+                    old.retire();
+                }
+                (audit, upstreams) = (next, started);
+            }
             Err(e) => eprintln!(
                 "toolwright gateway: reloading {} failed, so it serves as before: {e:#}",
                 args.config.display()
@@ -202,23 +224,22 @@ async fn reload_on_hangup(
     }
 }
 
-/// One reload (see [`reload_on_hangup`]): the audit file it writes to from now on.
+/// One reload (see [`reload_on_hangup`]): the audit file it writes to from now on, and the
+/// upstreams it started.
 #[cfg(unix)]
 async fn reload(
     args: &GatewayArgs,
     shared: &SharedExecutor,
     audit: &Audit,
     tokens: Option<&std::sync::RwLock<Tokens>>,
-) -> Result<Audit> {
+) -> Result<(Audit, Vec<std::sync::Weak<Upstream>>)> {
     let config = Config::load(&args.config)?;
     let (registry, served) = registry(&config, args).await?;
     let fresh_tokens = tokens.map(|_| self::tokens(&config)).transpose()?;
     let audit = audit.for_config(&config)?;
     let line = tools_line(&registry, &config);
     let executor = build_executor(&config, registry, &audit);
-    for (upstream, exposed) in served {
-        upstream.serve(shared.clone(), &executor, exposed);
-    }
+    let started = serve_upstreams(served, shared, &executor);
     if let (Some(slot), Some(fresh)) = (tokens, fresh_tokens) {
         *slot
             .write()
@@ -229,7 +250,7 @@ async fn reload(
         "toolwright gateway: reloaded {}: {line}",
         args.config.display()
     );
-    Ok(audit)
+    Ok((audit, started))
 }
 
 /// One line per exposed tool: its name, what it may do, who may call it, its timeout; and

@@ -74,6 +74,9 @@ struct Relay {
     /// The gateway's executor, once it serves, and the name each exposed tool has there (by
     /// upstream name): a withheld tool is taken out of its service, so clients stop listing it.
     served: Arc<std::sync::OnceLock<(SharedExecutor, BTreeMap<String, String>)>>,
+    /// Set when a reload replaced this upstream: what it lists from then on concerns no tool the
+    /// gateway serves.
+    retired: Arc<AtomicBool>,
 }
 
 /// Why the upstream's tools are listed again.
@@ -179,6 +182,9 @@ impl Relay {
         let Some((executor, exposed)) = self.served.get() else {
             return;
         };
+        if self.retired.load(Ordering::SeqCst) {
+            return;
+        }
         for (tool, what) in now {
             if before.get(tool) != Some(what)
                 && let Some(name) = exposed.get(tool)
@@ -354,6 +360,12 @@ impl Upstream {
         }
         // Set once, when the gateway starts serving.
         let _ = self.relay.served.set((shared, exposed));
+    }
+
+    /// Marks this upstream replaced by a reload: the executor it served is gone, and the same
+    /// names now belong to the upstreams started for the reload.
+    pub fn retire(&self) {
+        self.relay.retired.store(true, Ordering::SeqCst);
     }
 
     /// The exposed tools (by upstream name) withheld now, each with what changed.
