@@ -36,7 +36,8 @@ enum Command {
     /// rate-limit hits; the tools never called; the tools whose calls most often fail validation.
     Report(report::ReportArgs),
     /// An MCP server that proxies other MCP servers through the executor: permissions, rate
-    /// limits, validation, confirmation of destructive calls, timeouts and audit per tool.
+    /// limits, validation, confirmation of destructive calls, timeouts and audit per tool; tools
+    /// pinned, and withheld when an upstream changes them; SIGHUP reloads the configuration.
     Gateway(gateway::GatewayArgs),
     /// Print a starting gateway configuration for an MCP server: a table for each of its tools
     /// with the policy its annotations imply, to edit and check with `gateway --check`.

@@ -38,16 +38,17 @@ pub struct GatewayArgs {
     /// of stdio.
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
-    /// Refuse to start when an exposed tool's description has lint findings (default: warn on
-    /// stderr).
+    /// Refuse to start when an exposed tool's description has lint findings, or its upstream
+    /// lists it otherwise than pinned (default: warn on stderr, and withhold that tool).
     #[arg(long)]
     strict: bool,
     /// Show the stdio upstreams' stderr.
     #[arg(long)]
     upstream_stderr: bool,
     /// Start every upstream, check the configuration and the exposed tools (as a start would:
-    /// lint, `--strict`, names, audit file, tokens for `--http`), print each exposed tool with
-    /// its policy, and exit without serving: 0 when the gateway would start, 2 when not.
+    /// lint, pins, `--strict`, names, audit file, tokens for `--http`), print each exposed tool
+    /// with its policy (or why it is withheld), and exit without serving: 0 when the gateway
+    /// would start, 2 when not. Writes nothing, unless with `--pin`.
     #[arg(long)]
     check: bool,
     /// Accept the exposed tools as their upstreams list them now: write their definitions to
