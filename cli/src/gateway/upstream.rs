@@ -781,6 +781,42 @@ mod tests {
         assert!(change_report(&unchanged, true).contains("served again"));
     }
 
+    #[tokio::test]
+    async fn only_a_serving_upstream_switches_its_tools_and_a_retired_one_never_does() {
+        let tool = toolwright::DynamicTool::builder(
+            "fake_read_page",
+            "Read the page of the manual at a path. Returns its text, as written.",
+        )
+        .input_schema(json!({"type": "object"}))
+        .read_only(true)
+        .body(|_, _| async { Ok(json!("the page")) })
+        .unwrap();
+        let executor = Executor::new(toolwright::Registry::builder().tool(tool).build().unwrap());
+        let relay = Relay {
+            upstream: "fake".into(),
+            ..Relay::default()
+        };
+        let exposed = BTreeMap::from([("read_page".to_owned(), "fake_read_page".to_owned())]);
+        let _ = relay
+            .served
+            .set((SharedExecutor::new(executor.clone()), exposed));
+        let none = BTreeMap::new();
+        let changed = BTreeMap::from([(
+            "read_page".to_owned(),
+            "its input schema changed".to_owned(),
+        )]);
+        relay.serve_only_pinned(&none, &changed).await;
+        let off = executor.disabled_tools();
+        assert_eq!(off.len(), 1, "{off:?}");
+        assert!(off[0].1.contains("its input schema changed"), "{off:?}");
+        relay.serve_only_pinned(&changed, &none).await;
+        assert!(executor.disabled_tools().is_empty());
+        // Replaced by a reload: what it lists concerns tools it no longer serves.
+        relay.retired.store(true, Ordering::SeqCst);
+        relay.serve_only_pinned(&none, &changed).await;
+        assert!(executor.disabled_tools().is_empty());
+    }
+
     #[test]
     fn a_withheld_tool_is_refused_as_denied_naming_the_upstream_and_the_change() {
         let relay = Relay {
