@@ -573,8 +573,13 @@ mod tests {
             let grammar = toolwright_grammar::duration(&text).map_err(|e| e.reason());
             match parse_duration_ms(&text) {
                 Ok(ms) => {
-                    let exact = grammar.map(|d| d.as_secs_f64() * 1e3);
-                    proptest::prop_assert!(exact.is_ok_and(|e| (e - ms as f64).abs() <= 0.5), "{text}: {ms}");
+                    // In whole nanoseconds: a float here is off by one ulp at exactly half a
+                    // millisecond ("500.5ms"), which the rounding rounds up.
+                    let exact = grammar.map(|d| d.as_nanos());
+                    proptest::prop_assert!(
+                        exact.is_ok_and(|e| (u128::from(ms) * 1_000_000).abs_diff(e) <= 500_000),
+                        "{text}: {ms}"
+                    );
                 }
                 Err(why) => proptest::prop_assert!(
                     grammar.is_err_and(|g| g == why)
@@ -582,6 +587,12 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn half_a_millisecond_rounds_up() {
+        assert_eq!(parse_duration_ms("500.5ms"), Ok(501));
+        assert_eq!(parse_duration_ms("1.5ms"), Ok(2));
     }
 
     #[test]
