@@ -546,15 +546,10 @@ fn hint(tool_name: Option<&str>, param_name: &str, kind: &ParamKind) -> (&'stati
         ),
         Shape::Path => {
             // A path that names a directory (`repo_path`, `root_dir`) is not a file inside one.
-            let directory = ident_words(param_name)
-                .iter()
-                .any(|w| hint_words("directory").contains(&w.as_str()));
+            let directory = has_hint_word(&ident_words(param_name), "directory");
             // Only a tool that works on code has a repository root to be relative to.
-            let code = tool_name.is_some_and(|tool| {
-                ident_words(tool)
-                    .iter()
-                    .any(|w| hint_words("code-tool").contains(&w.as_str()))
-            });
+            let code =
+                tool_name.is_some_and(|tool| has_hint_word(&ident_words(tool), "code-tool"));
             let like = if directory {
                 ", an absolute path like /home/me/project"
             } else if code {
