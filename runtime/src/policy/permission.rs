@@ -25,12 +25,12 @@ pub(crate) async fn admit<'r>(
     state: &CallState<'_>,
 ) -> Result<&'r ToolEntry, ToolError> {
     let name = &state.call.name;
-    match registry.get(name) {
-        Some(entry) if entry.visible_to(state.principal) => {
+    match visible(registry, state.principal, name) {
+        Some(entry) => {
             state.decide(PermissionDecision::Allowed);
             Ok(entry)
         }
-        _ => {
+        None => {
             state.decide(PermissionDecision::UnknownTool);
             rate_limits.admit(state, None, false).await?;
             Err(unknown_tool(registry, state.principal, name, |tool| {
@@ -50,10 +50,15 @@ pub fn find<'r>(
     principal: &Principal,
     name: &str,
 ) -> Result<&'r ToolEntry, ToolError> {
-    match registry.get(name) {
-        Some(entry) if entry.visible_to(principal) => Ok(entry),
-        _ => Err(unknown_tool(registry, principal, name, |_| true)),
-    }
+    visible(registry, principal, name)
+        .ok_or_else(|| unknown_tool(registry, principal, name, |_| true))
+}
+
+/// `name`'s entry, if `principal` may see it.
+fn visible<'r>(registry: &'r Registry, principal: &Principal, name: &str) -> Option<&'r ToolEntry> {
+    registry
+        .get(name)
+        .filter(|entry| entry.visible_to(principal))
 }
 
 /// The error for `name`, pointing to the tools `principal` may use that are `offered`.
