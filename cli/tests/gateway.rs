@@ -232,15 +232,39 @@ async fn once_said(path: &Path, what: &str) -> String {
     );
 }
 
+/// Sends `signal` (`-9`, `-HUP`, `-0` to probe) to process `pid`; whether it was delivered.
+fn kill(signal: &str, pid: &str) -> bool {
+    std::process::Command::new("kill")
+        .args([signal, pid])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
 /// Kills (`-9`) the upstream whose pid is the first line of the file `pids`.
 fn crash_the_upstream(pids: &Path) {
     let pid = std::fs::read_to_string(pids).unwrap();
     let pid = pid.lines().next().unwrap_or_default().trim();
-    let killed = std::process::Command::new("kill")
-        .args(["-9", pid])
-        .status()
-        .unwrap();
-    assert!(killed.success(), "kill -9 {pid}");
+    assert!(kill("-9", pid), "kill -9 {pid}");
+}
+
+/// Every message `fixtures/fake_upstream.py` received, from its log.
+fn upstream_received(log: &Path) -> Vec<Value> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The names of the tools the fake upstream was asked to call, in order.
+fn upstream_calls(log: &Path) -> Vec<Value> {
+    upstream_received(log)
+        .into_iter()
+        .filter(|m| m["method"] == "tools/call")
+        .map(|m| m["params"]["name"].clone())
+        .collect()
 }
 
 fn call(name: &str, v: Value) -> CallToolRequestParams {
@@ -914,8 +938,15 @@ async fn the_upstream_progress_reaches_a_client_that_asked_for_it() {
 
 /// `toolwright gateway --check --config CONFIG`, with nothing on stdin.
 fn gateway_check(config: &Path) -> std::process::Output {
+    gateway_check_with(config, &[])
+}
+
+/// [`gateway_check`] with more options (`--pin`).
+fn gateway_check_with(config: &Path, options: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
-        .args(["gateway", "--check", "--config"])
+        .args(["gateway", "--check"])
+        .args(options)
+        .arg("--config")
         .arg(config)
         .stdin(Stdio::null())
         .output()
@@ -1097,11 +1128,7 @@ async fn a_call_that_times_out_is_cancelled_upstream_at_once() {
 
     // The upstream heard of the cancellation before the next call, not only when the body's
     // task was aborted a while later.
-    let received: Vec<Value> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let received = upstream_received(&log);
     let position = |pred: &dyn Fn(&Value) -> bool| received.iter().position(pred);
     let hung_id = received
         .iter()
@@ -1268,13 +1295,7 @@ async fn why_an_upstream_is_unavailable_goes_to_the_operator_not_the_model() {
     assert_ne!(first.is_error, Some(true), "{first:?}");
 
     let pid = std::fs::read_to_string(&started).unwrap().trim().to_owned();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(kill("-9", &pid));
     let mut messages = Vec::new();
     for _ in 0..2 {
         let r = client
@@ -1707,10 +1728,7 @@ async fn tool_list_change_is_withheld(protocol: &str) {
     assert!(line.contains("withholds them"), "{line}");
     // The changed and the gone tool are refused before anything is sent; the unchanged one
     // is still served.
-    let calls_before = std::fs::read_to_string(&log)
-        .unwrap()
-        .matches("\"tools/call\"")
-        .count();
+    let calls_before = upstream_calls(&log).len();
     for (tool, what) in [
         ("read_page", "its input schema changed"),
         ("count_alerts", "it is gone"),
@@ -1732,10 +1750,7 @@ async fn tool_list_change_is_withheld(protocol: &str) {
         .await
         .unwrap();
     assert_ne!(totals.is_error, Some(true), "{totals:?}");
-    let calls_after = std::fs::read_to_string(&log)
-        .unwrap()
-        .matches("\"tools/call\"")
-        .count();
+    let calls_after = upstream_calls(&log).len();
     assert_eq!(
         calls_after,
         calls_before + 1,
@@ -1834,13 +1849,7 @@ async fn tools_a_restarted_upstream_changed_are_never_called_nor_put_to_a_human(
         .await
         .unwrap();
     assert_ne!(totals.is_error, Some(true), "{totals:?}");
-    let called: Vec<Value> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .filter(|m: &Value| m["method"] == "tools/call")
-        .map(|m| m["params"]["name"].clone())
-        .collect();
+    let called = upstream_calls(&log);
     assert_eq!(
         called,
         [
@@ -1943,13 +1952,7 @@ async fn tools_a_new_release_lists_otherwise_than_pinned_are_withheld_until_acce
         .unwrap();
     assert_ne!(totals.is_error, Some(true), "{totals:?}");
     client.cancel().await.unwrap();
-    let called: Vec<Value> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|m| m["method"] == "tools/call")
-        .map(|m| m["params"]["name"].clone())
-        .collect();
+    let called = upstream_calls(&log);
     assert_eq!(called, [json!("get_totals")]);
     let said = std::fs::read_to_string(&stderr_path).unwrap();
     assert!(
@@ -1964,14 +1967,7 @@ async fn tools_a_new_release_lists_otherwise_than_pinned_are_withheld_until_acce
 
     // An operator accepts the release with `--check --pin` (pin, and exit). `get_chart` is
     // destructive now, so it first needs a permission naming who may ask for it.
-    let pin = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_toolwright"))
-            .args(["gateway", "--check", "--pin", "--config"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    };
+    let pin = || gateway_check_with(&config, &["--pin"]);
     let refused = pin();
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     assert!(
@@ -2024,13 +2020,7 @@ async fn a_hangup_reloads_the_configuration_without_dropping_the_client() {
     let client = Human::default().serve(transport).await.unwrap();
     let before = ["get_chart", "get_totals", "read_page", "wait_for_report"];
     assert_eq!(names(&client).await, before);
-    let hangup = || {
-        let sent = std::process::Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    };
+    let hangup = || assert!(kill("-HUP", &pid));
 
     // The operator exposes `count_alerts` instead of `wait_for_report`, and reloads.
     let text = std::fs::read_to_string(&config).unwrap().replace(
@@ -2086,12 +2076,7 @@ async fn a_hangup_reloads_the_configuration_without_dropping_the_client() {
     let first = started.lines().next().unwrap().trim().to_owned();
     let mut gone = false;
     for _ in 0..100 {
-        let alive = std::process::Command::new("kill")
-            .args(["-0", &first])
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        if !alive.success() {
+        if !kill("-0", &first) {
             gone = true;
             break;
         }
@@ -2122,11 +2107,7 @@ async fn over_http_a_reload_takes_the_new_tokens_and_revokes_the_old_at_once() {
         .unwrap()
         .replace("old-token-0123456789ab", "new-token-0123456789ab");
     std::fs::write(&config, text).unwrap();
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    assert!(kill("-HUP", &pid));
     let mut fresh = None;
     for _ in 0..100 {
         if let Ok(client) = http_client(&url, "new-token-0123456789ab").await {
