@@ -465,11 +465,15 @@ impl Executor {
     /// servers no longer list it. Returns whether the registry has such a tool. To tell
     /// connected MCP clients, use `SharedExecutor::disable_tool` (feature `mcp`).
     pub fn disable_tool(&self, tool: &str, reason: impl Into<String>) -> bool {
-        let known = self.0.registry.get(tool).is_some();
-        if known {
-            self.0.switches.disable(tool, reason.into());
-        }
-        known
+        self.switch_off(tool, reason.into()).is_some()
+    }
+
+    /// [`Executor::disable_tool`]: `None` for a tool the registry lacks, else whether it was in
+    /// service until now.
+    #[cfg_attr(not(feature = "mcp"), allow(dead_code))]
+    pub(crate) fn switch_off(&self, tool: &str, reason: String) -> Option<bool> {
+        self.0.registry.get(tool)?;
+        Some(self.0.switches.disable(tool, reason))
     }
 
     /// Puts `tool` back in service; returns whether it was out of service.

@@ -113,13 +113,11 @@ impl SharedExecutor {
     /// service, tells every connected client that the tool list changed, as
     /// [`SharedExecutor::replace`] does. Returns whether the registry has such a tool.
     pub async fn disable_tool(&self, tool: &str, reason: impl Into<String>) -> bool {
-        let executor = self.current();
-        let was_on = !executor.is_tool_disabled(tool);
-        let known = executor.disable_tool(tool, reason);
-        if known && was_on {
+        let switched = self.current().switch_off(tool, reason.into());
+        if switched == Some(true) {
             self.notify_list_changed().await;
         }
-        known
+        switched.is_some()
     }
 
     /// Puts `tool` back in service and, when it was out of service, tells every connected
